@@ -1,0 +1,63 @@
+"""`sensorkit info RECORDING [--json]`: what a recording holds, for people and for scripts.
+
+The JSON document is a stable interface (documented in the README): ``samples`` (int), ``duration_s``,
+``rate_hz``, ``gaps`` (list of ``{start, end, samples}``), ``events`` (count), plus ``device``,
+``start_time``, ``has_gyro``, ``calibration``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..samples import find_gaps
+from ..store import RecordingReader
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("info", help="describe a recording", description=__doc__.splitlines()[0])
+    p.add_argument("recording", help="path of a SensorKit recording")
+    p.add_argument("--json", action="store_true", help="print a machine-readable JSON document")
+    p.set_defaults(func=run)
+
+
+def describe(reader: RecordingReader) -> dict[str, Any]:
+    """The info document for an open recording."""
+    meta = reader.meta
+    t = reader.samples().t
+    gaps = find_gaps(t, meta.rate_hz)
+    duration = float(t[-1] - t[0] + 1.0 / meta.rate_hz) if len(t) else 0.0
+    return {
+        "path": str(reader.path),
+        "device": {"kind": meta.device_kind, "name": meta.device_name, "address": meta.device_address},
+        "start_time": meta.start_time,
+        "samples": int(len(t)),
+        "duration_s": round(duration, 3),
+        "rate_hz": meta.rate_hz,
+        "has_gyro": meta.has_gyro,
+        "gaps": [g.to_json() for g in gaps],
+        "missing_samples": int(sum(g.samples for g in gaps)),
+        "calibration": meta.calibration,
+        "events": reader.event_count(),
+        "patient_id": meta.patient_id,
+        "source": meta.source,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    with RecordingReader(args.recording) as reader:
+        doc = describe(reader)
+    if args.json:
+        print(json.dumps(doc))
+        return 0
+    device = doc["device"]
+    print(f"recording   {doc['path']}")
+    print(f"device      {device['kind']} {device['name']} {device['address']}".rstrip())
+    print(f"start       {doc['start_time']}")
+    print(f"duration    {doc['duration_s']:.1f} s, {doc['samples']} samples at {doc['rate_hz']:g} Hz")
+    print(f"channels    accelerometer{' + gyroscope' if doc['has_gyro'] else ' only'}")
+    print(f"gaps        {len(doc['gaps'])} ({doc['missing_samples']} samples missing)")
+    print(f"calibration {'yes' if doc['calibration'] else 'none'}")
+    print(f"events      {doc['events']}")
+    return 0

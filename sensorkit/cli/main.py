@@ -1,0 +1,62 @@
+"""The `sensorkit` command line: one sub-command per module in this package.
+
+Exit codes: 0 ok, 1 failed (a clear one-sentence error on stderr), 2 bad usage (argparse's own).
+Errors meant for people are :class:`~sensorkit.errors.SensorKitError`; anything else is a bug and
+is reported as one, with the traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from ..errors import SensorKitError
+
+# Each module named here defines ``add_parser(subparsers)``, which registers one sub-command and
+# sets ``func(args) -> int`` on it. Adding a command means adding a module and a line here.
+COMMAND_MODULES = [
+    "info",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sensorkit",
+        description="Posture and activity monitor for a lower-back motion sensor.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"sensorkit.cli.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SensorKitError as exc:
+        if args.debug:
+            raise
+        print(f"sensorkit: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sensorkit: interrupted", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: say so plainly, keep the patient's screen clean
+        if args.debug:
+            raise
+        print(
+            f"sensorkit: internal error ({type(exc).__name__}: {exc}); rerun with --debug and report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

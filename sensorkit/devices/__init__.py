@@ -1,0 +1,1 @@
+"""Device profiles: one module per sensor family; the interface is :mod:`.base`."""

@@ -1,0 +1,122 @@
+"""The one interface every supported sensor implements, and what its decoder hands the collector.
+
+A device profile knows one vendor protocol: how to recognise the sensor from its advertisement, how
+to configure and start streaming over a connected ``bleak.BleakClient``, and how to turn notification
+bytes into samples in the project's units (m/s^2, rad/s; see :mod:`sensorkit.samples`) with the
+*device's* notion of time. The collector (:mod:`sensorkit.ble`) does the rest: unwrap counters, map
+device time to seconds with drift correction, account gaps, store.
+
+Adding a sensor = one profile module here, one emulator, one set of test vectors, one registry line.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import DecodeError
+
+__all__ = ["Advertisement", "Capabilities", "DecodedSamples", "DeviceProfile", "DecodeError"]
+
+
+@dataclass(frozen=True)
+class Advertisement:
+    """What a scan saw of one device; a profile recognises itself from this alone."""
+
+    name: str | None
+    address: str
+    service_uuids: Sequence[str] = ()
+    manufacturer_data: Mapping[int, bytes] = None  # type: ignore[assignment]
+    rssi: int | None = None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a kind of sensor can do, for `sensorkit devices` and for validating settings."""
+
+    model: str
+    has_gyro: bool
+    rates_hz: tuple[float, ...]
+    acc_ranges_g: tuple[float, ...]
+    gyr_ranges_dps: tuple[float, ...] = ()
+    feedback: str | None = None  # "haptic", "leds", "speaker", ... or None
+    has_counter: bool = True  # False: loss can only be inferred from arrival times (WitMotion)
+    hardware_tested: bool = False
+
+
+@dataclass(frozen=True)
+class DecodedSamples:
+    """Samples from one notification (or one assembled group), timed by the device.
+
+    Exactly one time reference is set:
+    - ``counter``: device sample index of the first sample (wraps at ``counter_modulus``); sample k of
+      the packet is ``counter + k`` (or ``counter + k * counter_step`` where a counter counts packets
+      or milliseconds, see ``counter_step``);
+    - ``device_time_s``: per-sample device timestamps in seconds (may wrap at ``counter_modulus`` s);
+    - neither: the device has no clock on the air; the collector infers time from arrival and rate.
+    """
+
+    acc: np.ndarray  # (n, 3) m/s^2
+    gyr: np.ndarray | None = None  # (n, 3) rad/s
+    counter: int | None = None
+    counter_modulus: int | None = None
+    counter_step: int = 1
+    device_time_s: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.acc.shape[0])
+
+
+Notify = Callable[[str, bytes], None]  # (characteristic uuid, payload)
+
+
+class DeviceProfile(ABC):
+    """One connected sensor of one kind. Stateful: some protocols assemble samples across packets."""
+
+    kind: ClassVar[str]  # short id used on the command line: "sensorkit", "metamotion", ...
+    capabilities: ClassVar[Capabilities]
+    service_uuids: ClassVar[tuple[str, ...]]  # lower-case 128-bit strings, for scan filters
+
+    def __init__(self, rate_hz: float, acc_range_g: float, gyr_range_dps: float | None = None):
+        self.rate_hz = float(rate_hz)
+        self.acc_range_g = float(acc_range_g)
+        self.gyr_range_dps = None if gyr_range_dps is None else float(gyr_range_dps)
+
+    @classmethod
+    @abstractmethod
+    def recognises(cls, adv: Advertisement) -> bool:
+        """True when the advertisement is this kind of sensor."""
+
+    @abstractmethod
+    async def start(self, client: Any, on_notify: Notify) -> None:
+        """Configure the connected sensor and subscribe; every notification goes to ``on_notify``."""
+
+    @abstractmethod
+    async def stop(self, client: Any) -> None:
+        """Stop streaming (best effort: the link may already be gone)."""
+
+    @abstractmethod
+    def decode(self, char_uuid: str, payload: bytes) -> list[DecodedSamples]:
+        """Samples in a notification; ``[]`` while a multi-packet group is incomplete.
+
+        Raises :class:`DecodeError` (and nothing else) for bytes that do not decode.
+        """
+
+    @property
+    @abstractmethod
+    def acc_lsb(self) -> float:
+        """Accelerometer resolution at the configured range, in m/s^2 per count."""
+
+    @property
+    def gyr_lsb(self) -> float:
+        """Gyroscope resolution at the configured range, in rad/s per count (0 without a gyro)."""
+        return 0.0
+
+    async def feedback(self, client: Any, pattern: str = "short") -> None:
+        """Buzz, blink or beep on the sensor, where it has a way; the default has none."""
+        raise NotImplementedError(f"{self.capabilities.model} has no feedback")
+
+

@@ -1,0 +1,143 @@
+"""Lossless packing of a sample block into one compressed blob.
+
+Why this shape: samples are kept as integer counts of the device's resolution (so nothing is rounded
+beyond what the device itself measured), differenced along time (body motion at 10-400 Hz is smooth,
+so deltas are small), stored in the narrowest integer that holds them, split into byte planes (the
+high bytes of small deltas are nearly constant and compress to almost nothing) and compressed with
+Zstandard (level 3: the same size as zlib -6 on this data, 13x faster to write and 3x faster to read,
+which is what keeps a 24 h day under a second to load; see benchmarks/store_benchmark.py). Times are integer nanoseconds since the recording start, differenced
+twice: a regular stream becomes zeros, a jittery one small numbers, a gap one large one.
+A CRC-32 of the compressed body catches a corrupted block on read.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import zstandard
+
+from ..errors import RecordingError
+from ..samples import SampleBlock
+
+# magic, n samples, has_gyro, time width, channel width, crc32 of body, first t (ns), first dt (ns)
+_HEADER = struct.Struct("<4sIBBBxIqq")
+_MAGIC = b"SKB3"
+_COMPRESSOR = zstandard.ZstdCompressor(level=3)
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
+_WIDTHS = (np.int8, np.int16, np.int32, np.int64)
+
+
+def _narrowest(values: np.ndarray) -> np.dtype:
+    if values.size == 0:
+        return np.dtype(np.int8)
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in _WIDTHS:
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return np.dtype(dtype)
+    raise RecordingError("values do not fit in 64 bits")
+
+
+def _planes(values: np.ndarray, dtype: np.dtype) -> bytes:
+    """Byte-plane split: all lowest bytes, then all next bytes, ... (a byte shuffle)."""
+    raw = np.ascontiguousarray(values, dtype=dtype).view(np.uint8).reshape(-1, dtype.itemsize)
+    return raw.T.tobytes()
+
+
+def _unplanes(buf: memoryview, count: int, dtype: np.dtype) -> np.ndarray:
+    raw = np.frombuffer(buf, dtype=np.uint8, count=count * dtype.itemsize).reshape(dtype.itemsize, count)
+    return np.ascontiguousarray(raw.T).view(dtype).reshape(count)
+
+
+def _to_counts(values: np.ndarray, lsb: float, name: str) -> np.ndarray:
+    counts = np.rint(values / lsb)
+    if counts.size and np.max(np.abs(counts)) >= 2**31 - 1:
+        raise RecordingError(f"{name} values exceed what the recording's resolution can hold")
+    return counts.astype(np.int64)
+
+
+def encode_block(block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> bytes:
+    """Pack ``block`` as counts of ``acc_lsb``/``gyr_lsb`` (project units per count)."""
+    n = len(block)
+    if n == 0:
+        raise RecordingError("cannot store an empty block")
+    t_ns = np.rint(block.t * 1e9).astype(np.int64)
+    dt = np.diff(t_ns)
+    first_dt = int(dt[0]) if n > 1 else 0
+    ddt = np.diff(dt, prepend=np.int64(first_dt))
+    columns = [_to_counts(block.acc, acc_lsb, "acceleration")]
+    if block.has_gyro:
+        columns.append(_to_counts(block.gyr, gyr_lsb, "angular rate"))
+    counts = np.concatenate(columns, axis=1).T  # (channels, n)
+    deltas = np.diff(counts, axis=1, prepend=np.zeros((counts.shape[0], 1), np.int64)).reshape(-1)
+    t_width, c_width = _narrowest(ddt), _narrowest(deltas)
+    body = _COMPRESSOR.compress(_planes(ddt, t_width) + _planes(deltas, c_width))
+    header = _HEADER.pack(
+        _MAGIC, n, int(block.has_gyro), t_width.itemsize, c_width.itemsize,
+        zlib.crc32(body), int(t_ns[0]), first_dt,
+    )
+    return header + body
+
+
+def _dtype_of(width: int) -> np.dtype:
+    for dtype in _WIDTHS:
+        if np.dtype(dtype).itemsize == width:
+            return np.dtype(dtype)
+    raise RecordingError("a sample block is corrupted (unknown integer width)")
+
+
+def block_size(blob: bytes) -> int:
+    """Number of samples in an encoded block, read from its header alone."""
+    if len(blob) < _HEADER.size:
+        raise RecordingError("a sample block is truncated")
+    return int(_HEADER.unpack_from(blob)[1])
+
+
+def decode_block(
+    blob: bytes, acc_lsb: float, gyr_lsb: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Inverse of :func:`encode_block`: (t seconds, acc, gyr or None) in project units."""
+    n = block_size(blob)
+    has_gyro = bool(_HEADER.unpack_from(blob)[2])
+    t, acc = np.empty(n), np.empty((n, 3))
+    gyr = np.empty((n, 3)) if has_gyro else None
+    decode_into(blob, acc_lsb, gyr_lsb, t, acc, gyr)
+    return t, acc, gyr
+
+
+def decode_into(
+    blob: bytes, acc_lsb: float, gyr_lsb: float,
+    t_out: np.ndarray, acc_out: np.ndarray, gyr_out: np.ndarray | None,
+) -> None:
+    """Decode straight into caller-owned arrays (a whole day is filled without a second copy)."""
+    if len(blob) < _HEADER.size:
+        raise RecordingError("a sample block is truncated")
+    magic, n, has_gyro, t_width, c_width, crc, t_first, dt_first = _HEADER.unpack_from(blob)
+    body = memoryview(blob)[_HEADER.size :]
+    if magic != _MAGIC or zlib.crc32(body) != crc:
+        raise RecordingError("a sample block is corrupted (checksum mismatch)")
+    if bool(has_gyro) != (gyr_out is not None):
+        raise RecordingError("a sample block disagrees with its recording about the gyroscope")
+    try:
+        payload = memoryview(_DECOMPRESSOR.decompress(body))
+    except zstandard.ZstdError as exc:
+        raise RecordingError("a sample block is corrupted (does not decompress)") from exc
+    t_type, c_type = _dtype_of(t_width), _dtype_of(c_width)
+    channels = 6 if has_gyro else 3
+    t_bytes = (n - 1) * t_width if n > 1 else 0
+    if len(payload) != t_bytes + n * channels * c_width:
+        raise RecordingError("a sample block has the wrong size")
+    t_ns = np.empty(n, np.int64)
+    t_ns[0] = t_first
+    if n > 1:
+        dt = np.cumsum(_unplanes(payload[:t_bytes], n - 1, t_type), dtype=np.int64) + dt_first
+        np.cumsum(dt, out=t_ns[1:])
+        t_ns[1:] += t_first
+    np.multiply(t_ns, 1e-9, out=t_out)
+    deltas = _unplanes(payload[t_bytes:], n * channels, c_type).reshape(channels, n)
+    counts = np.cumsum(deltas, axis=1, dtype=np.int32)
+    np.multiply(counts[:3].T, acc_lsb, out=acc_out)
+    if gyr_out is not None:
+        np.multiply(counts[3:].T, gyr_lsb, out=gyr_out)

@@ -1,0 +1,25 @@
+"""Shared test fixtures: where the real recordings live, and the rule for when they are missing.
+
+On a user's fresh machine ``../shared/data`` does not exist: tests that need it skip with the reason.
+In CI (``CI`` set) it must exist, so a missing folder fails loudly rather than skipping silently.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("SENSORKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real labelled recordings, or a skip (fail in CI) when it is absent."""
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must have the real recordings at {SHARED_DATA}")
+    pytest.skip(f"real recordings not found at {SHARED_DATA} (they sit beside the checkout in CI)")
