@@ -54,6 +54,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_t ON events (start);
 CREATE TABLE summaries (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE attachments (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
@@ -180,6 +181,13 @@ class RecordingWriter:
         with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO summaries (name, data) VALUES (?, ?)", (name, json.dumps(data))
+            )
+
+    def put_attachment(self, name: str, data: bytes) -> None:
+        """A named binary sidecar kept inside the recording (e.g. a simulator's ground truth as .npz)."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO attachments (name, data) VALUES (?, ?)", (name, bytes(data))
             )
 
     def set_calibration(self, calibration: dict[str, Any]) -> None:
@@ -329,6 +337,10 @@ class RecordingReader:
     def summaries(self) -> dict[str, Any]:
         rows = self._query("SELECT name, data FROM summaries ORDER BY name").fetchall()
         return {name: json.loads(data) for name, data in rows}
+
+    def attachment(self, name: str) -> bytes | None:
+        row = self._query("SELECT data FROM attachments WHERE name = ?", (name,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def close(self) -> None:
         self._db.close()
