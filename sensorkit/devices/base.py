@@ -57,6 +57,9 @@ class DecodedSamples:
       or milliseconds, see ``counter_step``);
     - ``device_time_s``: per-sample device timestamps in seconds (may wrap at ``counter_modulus`` s);
     - neither: the device has no clock on the air; the collector infers time from arrival and rate.
+
+    ``flags`` carries device status seen in this packet: ``"battery_low"``, ``"clipped"`` (a value hit
+    full scale); the collector records them as events.
     """
 
     acc: np.ndarray  # (n, 3) m/s^2
@@ -65,6 +68,7 @@ class DecodedSamples:
     counter_modulus: int | None = None
     counter_step: int = 1
     device_time_s: np.ndarray | None = None
+    flags: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return int(self.acc.shape[0])
