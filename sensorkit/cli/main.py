@@ -17,6 +17,8 @@ from ..errors import SensorKitError
 # Each module named here defines ``add_parser(subparsers)``, which registers one sub-command and
 # sets ``func(args) -> int`` on it. Adding a command means adding a module and a line here.
 COMMAND_MODULES = [
+    "import_csv",
+    "export",
     "info",
 ]
 

@@ -1,0 +1,220 @@
+"""The recording store: lossless, crash-safe, readable while written, and strict about what it opens."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sensorkit.errors import RecordingError
+from sensorkit.events import Event
+from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock, find_gaps
+from sensorkit.store import RecordingReader, RecordingWriter
+
+ACC_LSB = 16 * STANDARD_GRAVITY / 32768
+GYR_LSB = np.deg2rad(2000) / 32768
+
+
+def device_block(n: int, rate: float = 100.0, seed: int = 0, t0: float = 0.0) -> SampleBlock:
+    """Samples that are exact multiples of the device resolution, as a real int16 sensor gives."""
+    rng = np.random.default_rng(seed)
+    acc = rng.integers(-32768, 32767, (n, 3)) * ACC_LSB
+    gyr = rng.integers(-32768, 32767, (n, 3)) * GYR_LSB
+    return SampleBlock(t0 + np.arange(n) / rate, acc, gyr)
+
+
+def meta(rate: float = 100.0, has_gyro: bool = True) -> RecordingMeta:
+    return RecordingMeta(rate_hz=rate, start_time="2026-11-27T08:00:00Z", has_gyro=has_gyro,
+                         acc_lsb=ACC_LSB, gyr_lsb=GYR_LSB)
+
+
+def write(path: Path, *blocks: SampleBlock, has_gyro: bool = True) -> None:
+    with RecordingWriter(path, meta(has_gyro=has_gyro)) as writer:
+        for block in blocks:
+            writer.append(block)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_samples_round_trip_exactly_at_device_resolution(tmp_path: Path) -> None:
+    block = device_block(12_345)
+    write(tmp_path / "r", block.slice(0, 5000), block.slice(5000, 12_345))
+    with RecordingReader(tmp_path / "r") as reader:
+        back = reader.samples()
+    assert len(back) == len(block)
+    np.testing.assert_array_equal(np.rint(back.acc / ACC_LSB), np.rint(block.acc / ACC_LSB))
+    np.testing.assert_array_equal(np.rint(back.gyr / GYR_LSB), np.rint(block.gyr / GYR_LSB))
+    np.testing.assert_allclose(back.t, block.t, atol=1e-9)
+
+
+def test_accelerometer_only_and_low_rates(tmp_path: Path) -> None:
+    block = SampleBlock(np.arange(500) / 20.0, np.tile([0.0, 0.0, 9.81], (500, 1)))
+    with RecordingWriter(tmp_path / "r", meta(rate=20.0, has_gyro=False)) as writer:
+        writer.append(block)
+    with RecordingReader(tmp_path / "r") as reader:
+        back = reader.samples()
+    assert back.gyr is None and len(back) == 500
+    np.testing.assert_allclose(back.acc, block.acc, atol=ACC_LSB / 2)
+
+
+def test_gaps_stay_gaps(tmp_path: Path) -> None:
+    a, b = device_block(300), device_block(300, t0=3.5, seed=1)  # 50 samples missing between them
+    write(tmp_path / "r", a, b)
+    with RecordingReader(tmp_path / "r") as reader:
+        back = reader.samples()
+    assert len(back) == 600
+    gaps = find_gaps(back.t, 100.0)
+    assert [(g.start, g.end, g.samples) for g in gaps] == [(pytest.approx(2.99), pytest.approx(3.5), 50)]
+
+
+def test_time_window_and_events_and_summaries(tmp_path: Path) -> None:
+    with RecordingWriter(tmp_path / "r", meta()) as writer:
+        writer.append(device_block(10_000))
+        writer.add_events([Event("bend", 12.0, 15.5, {"peak_flexion_deg": 72.0, "severity": "high"})])
+        writer.set_summary("day", {"bends": 1})
+        writer.set_calibration({"method": "upright_stand"})
+    with RecordingReader(tmp_path / "r") as reader:
+        window = reader.samples(20.0, 30.0)
+        assert len(window) == 1000 and window.t[0] == pytest.approx(20.0)
+        assert reader.events()[0].to_json() == {
+            "type": "bend", "start": 12.0, "end": 15.5, "peak_flexion_deg": 72.0, "severity": "high"}
+        assert reader.summaries() == {"day": {"bends": 1}}
+        assert reader.meta.calibration == {"method": "upright_stand"}
+
+
+def test_times_must_increase(tmp_path: Path) -> None:
+    with RecordingWriter(tmp_path / "r", meta()) as writer:
+        writer.append(device_block(100))
+        with pytest.raises(RecordingError, match="increase"):
+            writer.append(device_block(100))  # same times again
+
+
+def test_existing_file_is_not_overwritten_without_asking(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("my notes")
+    with pytest.raises(RecordingError, match="already exists"):
+        RecordingWriter(target, meta())
+    with pytest.raises(RecordingError, match="not a SensorKit recording"):
+        RecordingWriter(target, meta(), overwrite=True)  # never clobber a foreign file
+    assert target.read_text() == "my notes"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "not a SensorKit recording"),
+        (b"time,acc_x\n0,1\n" * 20, "not a SensorKit recording"),
+    ],
+)
+def test_foreign_files_are_refused(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(content)
+    with pytest.raises(RecordingError, match=message):
+        RecordingReader(path)
+
+
+def test_a_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    before = digest(path)
+    with pytest.raises(RecordingError, match="SQLite file but not a SensorKit recording"):
+        RecordingReader(path)
+    assert digest(path) == before
+
+
+def test_missing_path_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="no recording"):
+        RecordingReader(tmp_path / "absent")
+    with pytest.raises(RecordingError, match="folder"):
+        RecordingReader(tmp_path)
+
+
+def test_truncated_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    write(path, device_block(50_000))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RecordingError, match="truncated"):
+        RecordingReader(path)
+
+
+def test_corrupted_block_is_reported_not_returned(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    write(path, device_block(20_000))
+    db = sqlite3.connect(path)
+    blob = bytearray(db.execute("SELECT payload FROM blocks LIMIT 1").fetchone()[0])
+    blob[len(blob) // 2] ^= 0xFF
+    db.execute("UPDATE blocks SET payload = ? WHERE id = (SELECT MIN(id) FROM blocks)", (bytes(blob),))
+    db.commit()
+    db.close()
+    with RecordingReader(path) as reader, pytest.raises(RecordingError, match="corrupted"):
+        reader.samples()
+
+
+def test_reading_never_modifies_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    write(path, device_block(5000))
+    before, mtime = digest(path), path.stat().st_mtime_ns
+    with RecordingReader(path) as reader:
+        reader.samples()
+        reader.events()
+    assert digest(path) == before and path.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_a_reader_sees_what_a_live_writer_committed(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    writer = RecordingWriter(path, meta())
+    block = device_block(1000)
+    writer.append(block.slice(0, 500))
+    with RecordingReader(path) as reader:
+        assert reader.sample_count() == 500
+        writer.append(block.slice(500, 1000))
+        assert reader.sample_count() == 1000
+    writer.close()
+
+
+WRITER_SCRIPT = """
+import sys, time
+import numpy as np
+from sensorkit.samples import RecordingMeta, SampleBlock
+from sensorkit.store import RecordingWriter
+writer = RecordingWriter(sys.argv[1], RecordingMeta(rate_hz=100, start_time="2026-11-27T08:00:00Z"))
+i = 0
+while True:
+    t = (i + np.arange(10)) / 100.0
+    writer.append(SampleBlock(t, np.tile([0.0, 0.0, 9.81], (10, 1)), np.zeros((10, 3))))
+    i += 10
+    print(i, flush=True)
+    time.sleep(0.002)
+"""
+
+
+def test_kill_9_of_the_writer_loses_at_most_the_last_second(tmp_path: Path) -> None:
+    path = tmp_path / "crash"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER_SCRIPT, str(path)],
+                            stdout=subprocess.PIPE, text=True)
+    appended = 0
+    deadline = time.monotonic() + 30
+    while appended < 7000 and time.monotonic() < deadline:  # well past a minute-block merge
+        appended = int(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert appended >= 7000
+    with RecordingReader(path) as reader:
+        stored = reader.samples()
+    assert appended - 100 <= len(stored) <= appended + 10  # at most one second (100 samples) lost
+    np.testing.assert_allclose(stored.t, np.arange(len(stored)) / 100.0, atol=1e-9)
