@@ -16,6 +16,12 @@ from .base import Advertisement, DeviceProfile
 # Order matters for recognition: the first profile that recognises an advertisement wins.
 _PROFILES: list[str] = [
     "sensorkit_imu:SensorKitProfile",
+    "metamotion:MetaMotion",
+    "polar:Polar",
+    "movesense:Movesense",
+    "witmotion:WitMotion",
+    "thingy52:Thingy52",
+    "microbit:MicroBit",
 ]
 
 

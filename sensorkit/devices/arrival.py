@@ -1,0 +1,57 @@
+"""Sample indices for sensors with no clock on the air (WitMotion, Thingy:52, micro:bit, MetaMotion).
+
+Such a sensor emits samples at a nominal rate and the host only sees *when* notifications arrive.
+Arrival = generation + link latency, and latency jitters (connection events, OS batching). For each
+notification the last sample's index ``s`` implies a generation origin ``o = arrival - s / rate``;
+with no loss, ``o`` stays within the latency spread of the smallest origin seen so far (the packet
+that travelled fastest). When ``o`` exceeds that floor by more than ``max_latency_s``, the sensor
+must have produced samples that never arrived: the index jumps by just enough to explain the delay.
+
+What this can prove, given that real latency never exceeds ``max_latency_s``:
+- any loss longer than ``max_latency_s`` is detected, and counted to within ``max_latency_s x rate``
+  samples (it counts the minimum loss consistent with the arrival times);
+- a loss shorter than the latency jitter is invisible: it is indistinguishable from a slow packet;
+- where inside a burst a loss happened cannot be known; the gap is placed before the late packet;
+- a delivery stall longer than ``max_latency_s`` *without* loss is misread as loss (the samples after
+  it land later than they were taken); nothing on the air can tell the two apart.
+The sensor's oscillator error would slowly accumulate as false loss; the floor therefore creeps
+forward by ``drift`` (fraction of elapsed time) so a clock slower than nominal by up to that much does
+not. A clock faster than nominal only hides loss, by its error x elapsed time at most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ArrivalClock:
+    """Assigns sample indices from host arrival times; ``lost`` totals the inferred missing samples."""
+
+    rate_hz: float
+    max_latency_s: float = 0.25
+    drift: float = 200e-6
+    next_index: int = 0
+    lost: int = 0
+    _floor: float | None = None
+    _last_arrival: float | None = None
+
+    def place(self, arrival_s: float, n_samples: int) -> tuple[int, int]:
+        """(index of the notification's first sample, samples inferred lost just before it)."""
+        last = self.next_index + n_samples - 1
+        origin = arrival_s - last / self.rate_hz
+        missing = 0
+        if self._floor is None:
+            self._floor = origin
+        else:
+            self._floor += self.drift * max(0.0, arrival_s - (self._last_arrival or arrival_s))
+            excess = origin - self._floor - self.max_latency_s
+            if excess > 0:
+                missing = int(-(-excess * self.rate_hz // 1))  # ceil
+                origin -= missing / self.rate_hz
+            self._floor = min(self._floor, origin)
+        self._last_arrival = arrival_s
+        first = self.next_index + missing
+        self.next_index = first + n_samples
+        self.lost += missing
+        return first, missing

@@ -1,0 +1,146 @@
+"""BBC micro:bit (Bluetooth profile): the Accelerometer Service. Accelerometer only, no gyroscope.
+
+Sources (``../shared/reference/ble-sensor-protocols.md`` section 5): ``lancaster-university/
+microbit-dal`` and ``codal-microbit-v2`` ``source/bluetooth/MicroBitAccelerometerService.cpp``
+("UBIT": UUIDs, milli-g int16 data, the period write-back), the profile page
+https://lancaster-university.github.io/microbit-docs/resources/bluetooth/bluetooth_profile.html
+(v1.6 "signed 16 bit integer fields", v1.7 pairing); ``microbit-dal``
+``source/bluetooth/MicroBitLEDService.cpp`` (LED matrix: 5 bytes, one per row, bit 4-x = column x;
+read for this module, not in the reference notes). Nothing was checked on hardware.
+
+Quirks: the service exists only if the program on the micro:bit instantiates it; v1.7+ builds need
+bonding; the period is snapped to a supported value and written back, so :meth:`MicroBit.start` reads
+it back and fails if the sensor chose a different rate. Valid periods 1, 2, 5, 10, 20, 80, 160, 640 ms
+come from a third-party wrapper whose author says they did not behave as expected: unverified.
+
+Time: one sample per notification, **no counter, no timestamp**; loss is only inferred from arrival
+(see :mod:`sensorkit.devices.arrival`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import DecodeError, DeviceError, SettingsError
+from ..samples import STANDARD_GRAVITY
+from .base import Advertisement, Capabilities, DecodedSamples, DeviceProfile, Notify
+from .gatt import best_effort, int_triplets, notification_handler
+
+
+def microbit_uuid(short: int) -> str:
+    """``E95Dxxxx-251D-470A-A062-FA1922DFA9A8`` (UBIT)."""
+    return f"e95d{short:04x}-251d-470a-a062-fa1922dfa9a8"
+
+
+ACC_SERVICE = microbit_uuid(0x0753)
+ACC_DATA_CHAR = microbit_uuid(0xCA4B)
+ACC_PERIOD_CHAR = microbit_uuid(0xFB24)
+LED_SERVICE = microbit_uuid(0xD91D)  # microbit-dal MicroBitLEDService.cpp
+LED_MATRIX_CHAR = microbit_uuid(0x7B77)
+VALID_PERIODS_MS = (1, 2, 5, 10, 20, 80, 160, 640)
+DATA_LEN = 6
+
+# Row bitmaps for the 5 x 5 display (bit 4 = left column).
+PATTERNS = {
+    "short": (0b00000, 0b01110, 0b01110, 0b01110, 0b00000),  # a square
+    "long": (0b11111, 0b11111, 0b11111, 0b11111, 0b11111),  # all on
+    "double": (0b10001, 0b01010, 0b00100, 0b01010, 0b10001),  # a cross
+}
+BLANK = bytes(5)
+
+
+def pack_period(period_ms: int) -> bytes:
+    return struct.pack("<H", period_ms)
+
+
+def unpack_period(data: bytes) -> int:
+    if len(data) != 2:
+        raise DecodeError(f"micro:bit period of {len(data)} bytes")
+    return struct.unpack("<H", data)[0]
+
+
+def snap_period(period_ms: int) -> int:
+    """The supported period nearest a request, as the firmware does before writing it back (UBIT)."""
+    return min(VALID_PERIODS_MS, key=lambda p: (abs(p - period_ms), p))
+
+
+def pack_acc(milli_g: np.ndarray) -> bytes:
+    return np.clip(np.reshape(milli_g, 3), -32768, 32767).astype("<i2").tobytes()
+
+
+def unpack_acc(payload: bytes) -> np.ndarray:
+    """(1, 3) milli-g of one notification."""
+    if len(payload) != DATA_LEN:
+        raise DecodeError(f"micro:bit accelerometer packet of {len(payload)} bytes, expected {DATA_LEN}")
+    return int_triplets(payload, "<i2", "micro:bit accelerometer")
+
+
+def led_matrix(rows: tuple[int, ...]) -> bytes:
+    """5 row bytes for the LED matrix characteristic (MicroBitLEDService.cpp onDataWritten)."""
+    if len(rows) != 5 or any(not 0 <= r < 32 for r in rows):
+        raise SettingsError("an LED matrix is five rows of five bits")
+    return bytes(rows)
+
+
+def lit_pixels(matrix: bytes) -> set[tuple[int, int]]:
+    """(x, y) of every lit LED in a matrix write; the emulator's side of :func:`led_matrix`."""
+    if not 0 < len(matrix) < 6:
+        raise DecodeError("an LED matrix write is 1-5 bytes")
+    return {(x, y) for y, row in enumerate(matrix) for x in range(5) if row & (1 << (4 - x))}
+
+
+class MicroBit(DeviceProfile):
+    """A micro:bit running a program with the Accelerometer (and LED) Bluetooth services."""
+
+    kind: ClassVar[str] = "microbit"
+    service_uuids: ClassVar[tuple[str, ...]] = (ACC_SERVICE,)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        model="BBC micro:bit v1/v2 (Bluetooth profile, accelerometer service)",
+        has_gyro=False,
+        rates_hz=(12.5, 50.0, 100.0),
+        acc_ranges_g=(2.0,),  # the DAL's default range; not configurable over this service
+        feedback="leds",
+        has_counter=False,
+    )
+    FEEDBACK_SECONDS = 0.6
+
+    def __init__(self, rate_hz: float = 50.0, acc_range_g: float = 2.0, gyr_range_dps: float | None = None):
+        super().__init__(rate_hz, 2.0, None)
+        if self.rate_hz not in self.capabilities.rates_hz:
+            raise SettingsError(f"micro:bit rates offered are {self.capabilities.rates_hz} Hz, not {rate_hz:g}")
+
+    @classmethod
+    def recognises(cls, adv: Advertisement) -> bool:
+        """Stock names "BBC micro:bit [zuvit]", or the accelerometer service UUID."""
+        return (adv.name or "").startswith("BBC micro:bit") or ACC_SERVICE in {u.lower() for u in adv.service_uuids}
+
+    @property
+    def acc_lsb(self) -> float:
+        return STANDARD_GRAVITY / 1000.0
+
+    async def start(self, client: Any, on_notify: Notify) -> None:
+        period = round(1000.0 / self.rate_hz)
+        await client.write_gatt_char(ACC_PERIOD_CHAR, pack_period(period), response=True)
+        actual = unpack_period(bytes(await client.read_gatt_char(ACC_PERIOD_CHAR)))
+        if actual != period:
+            raise DeviceError(f"the micro:bit chose a {actual} ms period instead of {period} ms")
+        await client.start_notify(ACC_DATA_CHAR, notification_handler(on_notify))
+
+    async def stop(self, client: Any) -> None:
+        await best_effort(client.stop_notify(ACC_DATA_CHAR), "stop_notify")
+
+    async def feedback(self, client: Any, pattern: str = "short") -> None:
+        """Show a picture on the LED matrix, then clear it ("double" shows it twice)."""
+        if pattern not in PATTERNS:
+            raise SettingsError(f"unknown feedback pattern {pattern!r}: {', '.join(PATTERNS)}")
+        for _ in range(2 if pattern == "double" else 1):
+            await client.write_gatt_char(LED_MATRIX_CHAR, led_matrix(PATTERNS[pattern]), response=True)
+            await asyncio.sleep(self.FEEDBACK_SECONDS)
+            await client.write_gatt_char(LED_MATRIX_CHAR, BLANK, response=True)
+
+    def decode(self, char_uuid: str, payload: bytes) -> list[DecodedSamples]:
+        return [DecodedSamples(acc=unpack_acc(payload) * self.acc_lsb)]
