@@ -21,19 +21,24 @@ Decisions taken here where the core left room (the firmware spec follows them):
   accelerometer-only packet with n > 19 is malformed even though it would fit a 247-byte MTU.
 - A gyroscope range code of 5..7 is malformed (only codes 0-4 are defined), also in accelerometer-only
   packets (firmware sends its configured gyro code there, or 0).
-- Config characteristic read-back (18 bytes)::
+- Config characteristic read-back: 20 bytes, ``<BBHBBIQBB`` (the first 18 are this module's original
+  layout; the firmware spec, SPEC.md section 4, added the last two)::
 
       0      protocol version (1)
       1      status: bit0 streaming, bit1 gyro present, bit2 battery low; bits 3-7 zero
-      2-3    u16 rate Hz
+      2-3    u16 rate Hz (10..400)
       4      range codes (as data byte 3)
       5      samples per packet (1..19)
       6-9    u32 device counter recorded at the last time sync (0 when never synced)
-      10-17  u64 host UNIX time in microseconds of the last time sync (0 when never synced)
+      10-17  u64 host UNIX time in microseconds of the last time sync (0 = no sync record)
+      18     battery-low threshold in percent (0..100, default 15)
+      19     IMU chip code (informational; any value accepted)
 
 - 0x01 start while already streaming is accepted and changes nothing (the counter keeps running), so
   a collector that reconnects after a link loss can (re)start without losing counter continuity.
-  A link loss does not stop streaming; only 0x02 stop does, and the next 0x01 restarts the counter at 0.
+  A link loss does not stop streaming for 60 s (the resume window, SPEC.md 3.4); 0x02 stop does,
+  clears the sync record, and the next 0x01 restarts the counter at 0.
+- Identify takes pattern 0..3 and duration 0..10000 ms (else 0x81).
 - Configuration writes (0x03, 0x04, 0x05) while streaming are rejected with 0x82.
 """
 
@@ -60,7 +65,7 @@ NAME_PREFIX = "SensorKit"
 
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct("<BBBBI")
-CONFIG = struct.Struct("<BBHBBIQ")
+CONFIG = struct.Struct("<BBHBBIQBB")
 MAX_SAMPLES_PER_PACKET = 19
 COUNTER_MODULUS = 2**32
 RATE_RANGE_HZ = (10, 400)
@@ -224,10 +229,17 @@ def parse_command(data: bytes | bytearray) -> Command:
         OP_SET_RATE: lambda p: RATE_RANGE_HZ[0] <= p[0] <= RATE_RANGE_HZ[1],
         OP_SET_RANGES: lambda p: p[0] < len(ACC_RANGES_G) and p[1] < len(GYR_RANGES_DPS),
         OP_SET_SAMPLES_PER_PACKET: lambda p: 1 <= p[0] <= MAX_SAMPLES_PER_PACKET,
+        OP_IDENTIFY: lambda p: p[0] <= 3 and p[1] <= 10_000,
     }.get(opcode, lambda p: True)
     if not valid(params):
         raise _command_error(ERR_INVALID_PARAMETER, f"invalid parameters {params} for opcode 0x{opcode:02x}")
     return Command(opcode, params)
+
+
+def check_command_state(command: Command, streaming: bool) -> None:
+    """Raise the device's 0x82 error for a configuration write while streaming."""
+    if streaming and command.opcode in (OP_SET_RATE, OP_SET_RANGES, OP_SET_SAMPLES_PER_PACKET):
+        raise _command_error(ERR_NOT_ALLOWED_WHILE_STREAMING, "configuration cannot change while streaming")
 
 
 def _command_error(code: int, message: str) -> DecodeError:
@@ -249,6 +261,8 @@ class DeviceConfig:
     battery_low: bool = False
     sync_counter: int = 0
     sync_host_us: int = 0
+    battery_low_pct: int = 15
+    imu_chip: int = 0
     version: int = PROTOCOL_VERSION
 
     def pack(self) -> bytes:
@@ -259,7 +273,7 @@ class DeviceConfig:
         )
         return CONFIG.pack(
             self.version, status, self.rate_hz, self.acc_code | (self.gyr_code << 2),
-            self.samples_per_packet, self.sync_counter, self.sync_host_us,
+            self.samples_per_packet, self.sync_counter, self.sync_host_us, self.battery_low_pct, self.imu_chip,
         )
 
     @classmethod
@@ -267,16 +281,20 @@ class DeviceConfig:
         data = bytes(data)
         if len(data) != CONFIG.size:
             raise DecodeError(f"config of {len(data)} bytes, expected {CONFIG.size}")
-        version, status, rate, codes, spp, sync_counter, sync_us = CONFIG.unpack(data)
+        version, status, rate, codes, spp, sync_counter, sync_us, low_pct, chip = CONFIG.unpack(data)
         if version != PROTOCOL_VERSION:
             raise DecodeError(f"device speaks protocol version {version}, this is version {PROTOCOL_VERSION}")
-        if status & 0xF8 or codes & 0xE0 or (codes >> 2) & 0x07 >= len(GYR_RANGES_DPS):
+        if status & 0xF8 or codes & 0xE0:
             raise DecodeError("config has reserved bits set")
+        if (codes >> 2) & 0x07 >= len(GYR_RANGES_DPS) or not RATE_RANGE_HZ[0] <= rate <= RATE_RANGE_HZ[1]:
+            raise DecodeError(f"config out of range (rate {rate} Hz, range byte 0x{codes:02x})")
+        if not 1 <= spp <= MAX_SAMPLES_PER_PACKET or low_pct > 100:
+            raise DecodeError(f"config out of range (samples per packet {spp}, battery threshold {low_pct} %)")
         return cls(
             rate_hz=rate, acc_code=codes & 0x03, gyr_code=(codes >> 2) & 0x07, samples_per_packet=spp,
             streaming=bool(status & STATUS_STREAMING), has_gyro=bool(status & STATUS_GYRO),
             battery_low=bool(status & STATUS_BATTERY_LOW), sync_counter=sync_counter,
-            sync_host_us=sync_us, version=version,
+            sync_host_us=sync_us, battery_low_pct=low_pct, imu_chip=chip, version=version,
         )
 
 
@@ -358,7 +376,7 @@ class SensorKitProfile(DeviceProfile):
         return gyr_scale(self.gyr_code)
 
     async def feedback(self, client: Any, pattern: str = "short") -> None:
-        patterns = {"short": (1, 200), "long": (2, 800), "double": (3, 400)}
+        patterns = {"short": (1, 300), "long": (2, 1200), "double": (3, 600)}
         if pattern not in patterns:
             raise DeviceError(f"unknown feedback pattern {pattern!r}; choose one of {', '.join(patterns)}")
         await self._control(client, OP_IDENTIFY, *patterns[pattern])

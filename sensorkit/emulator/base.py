@@ -1,0 +1,322 @@
+"""The emulated-sensor base class: a Bumble GATT peripheral that streams a SampleBlock with faults.
+
+What the base does for every emulator: owns a Bumble device on a :class:`~sensorkit.ble.radio.VirtualRadio`,
+advertises every 50 ms (restarting after a disconnection, as sensors do), serves the services the
+subclass builds, and - while streaming - cuts the source stream into notifications at the configured
+rate (times ``speed``, with the clock drift of ``faults.drift_ppm``) and sends them with the faults
+of :class:`~sensorkit.emulator.faults.Faults` injected (loss, duplicates, reordering, corruption,
+link drops, low battery). It also builds the SIG Battery and Device Information services by hand,
+with explicit write rejection (Bumble's server does no permission check; any exception other than
+``att.ATT_Error`` in a handler leaves the central waiting 30 s).
+
+What a subclass provides (see :mod:`.sensorkit_imu` for a complete example of ~100 lines):
+
+- class attributes ``kind`` (the device profile's kind), ``name_prefix``;
+- :meth:`build_services` -> list of ``bumble.gatt.Service``; keep the notify characteristic that
+  carries samples in ``self.data_characteristic``; control handlers raise ``att.ATT_Error`` only,
+  and call :meth:`start_streaming` / :meth:`stop_streaming`;
+- :meth:`encode` (samples in project units -> one notification's bytes) and, if the default is
+  not right for the protocol, :meth:`samples_per_packet` and :meth:`corrupt`;
+- optionally :meth:`advertising_data` (default: flags + complete name) and :meth:`on_battery_low`.
+
+Time model: sample ``k`` of a stream (``k`` = the device's sample counter since :meth:`start_streaming`)
+is source sample ``round(t * rate)`` and is sent at ``k / (rate * (1 + drift) * speed)`` seconds after
+streaming started, in the packet that completes with it. A link loss does not stop the stream: the
+counter keeps running and samples due while nobody is connected are never sent, as on a real sensor.
+Gaps in the source (a replayed recording's) become counter jumps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar
+
+import numpy as np
+from bumble import att, gatt
+from bumble.device import Connection, Device
+
+from ..ble.radio import VirtualRadio
+from ..samples import SampleBlock
+from .faults import Faults
+
+ADVERTISING_INTERVAL_MS = 50  # connect latency is bounded by this (Bumble's default is 1 s)
+LOW_BATTERY_LEVEL = 8
+RESUME_WINDOW_S = 60.0  # a sensor keeps sampling this long without a link, then stops (SPEC.md 3.4)
+
+
+@dataclass
+class EmulatorStats:
+    """What the emulator did, the ground truth a test checks the collector against."""
+
+    packets_sent: int = 0
+    samples_sent: int = 0  # distinct samples delivered at least once
+    duplicated: int = 0
+    reordered: int = 0
+    link_drops: int = 0
+    withheld: list[tuple[int, int]] = field(default_factory=list)  # (first counter, n) lost or corrupted
+    corrupted: int = 0
+    unsent_no_link: int = 0  # samples due while nobody was connected
+
+    @property
+    def samples_withheld(self) -> int:
+        return sum(n for _, n in self.withheld)
+
+
+def read_only(read: Callable[[Connection], bytes]) -> gatt.CharacteristicValue:
+    """A characteristic value that answers reads and rejects writes properly (Bumble B4)."""
+
+    def reject(_connection: Connection, _value: bytes) -> None:
+        raise att.ATT_Error(att.ErrorCode.WRITE_NOT_PERMITTED)
+
+    return gatt.CharacteristicValue(read=read, write=reject)
+
+
+class EmulatedSensor(ABC):
+    kind: ClassVar[str]
+    name_prefix: ClassVar[str]
+    manufacturer: ClassVar[str] = "SensorKit emulator"
+    model: ClassVar[str] = "emulated"
+    firmware: ClassVar[str] = "emu-1"
+
+    def __init__(
+        self,
+        stream: SampleBlock,
+        rate_hz: float,
+        *,
+        name: str | None = None,
+        address: str = "D0:5E:45:00:00:01",
+        faults: Faults | None = None,
+        speed: float = 1.0,
+        seed: int = 0,
+    ):
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.stream = stream
+        self.rate_hz = float(rate_hz)
+        self.name = name or f"{self.name_prefix}-{address[-5:].replace(':', '')}"
+        self.address = address
+        self.faults = faults or Faults()
+        self.speed = float(speed)
+        self.rng = np.random.default_rng(seed)
+        self.stats = EmulatorStats()
+        self.battery_level = 100
+        self.battery_low = False
+        self.counter = 0  # device sample counter: next sample to be taken
+        self.streaming = False
+        self.finished = asyncio.Event()  # set when the source is exhausted
+        self.radio: VirtualRadio | None = None
+        self.device: Device | None = None
+        self.data_characteristic: gatt.Characteristic | None = None
+        self._battery_char: gatt.Characteristic | None = None
+        self._task: asyncio.Task | None = None
+        self._source_base = 0
+        self._held: bytes | None = None
+        # Device counter of each source row, so gaps in a replayed source become counter jumps.
+        t = np.asarray(stream.t, dtype=np.float64)
+        self._source_counter = np.round((t - (t[0] if len(t) else 0.0)) * self.rate_hz).astype(np.int64)
+        self._contiguous = bool(len(t) == 0 or self._source_counter[-1] == len(t) - 1)
+
+    # -- for subclasses ---------------------------------------------------------------------
+
+    @abstractmethod
+    def build_services(self) -> list[gatt.Service]:
+        """The GATT services (include :meth:`battery_service` / :meth:`device_information_service`)."""
+
+    @abstractmethod
+    def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
+        """One notification holding these samples (project units) starting at ``first_counter``."""
+
+    def samples_per_packet(self) -> int:
+        """Samples per notification at the current link; the default sends one."""
+        return 1
+
+    def corrupt(self, payload: bytes) -> bytes:
+        """A malformed version of ``payload`` that the protocol's decoder must reject (default: one byte short)."""
+        return payload[:-1]
+
+    def advertising_data(self) -> bytes:
+        """Legacy advertising data (<= 31 bytes): flags + complete local name."""
+        name = self.name.encode()
+        return bytes([2, 0x01, 0x06, len(name) + 1, 0x09]) + name
+
+    def scan_response_data(self) -> bytes:
+        """Scan response data. The virtual radio never delivers it (Bumble B7): keep the name in adv data."""
+        return b""
+
+    def on_battery_low(self) -> None:
+        """Called once when the battery turns low; protocols with a status flag set it here."""
+
+    # -- services every sensor has ---------------------------------------------------------------
+
+    def battery_service(self) -> gatt.Service:
+        self._battery_char = gatt.Characteristic(
+            gatt.GATT_BATTERY_LEVEL_CHARACTERISTIC,
+            gatt.Characteristic.Properties.READ | gatt.Characteristic.Properties.NOTIFY,
+            gatt.Characteristic.READABLE,
+            read_only(lambda _c: bytes([self.battery_level])),
+        )
+        return gatt.Service(gatt.GATT_BATTERY_SERVICE, [self._battery_char])
+
+    def device_information_service(self) -> gatt.Service:
+        def text(value: str) -> gatt.CharacteristicValue:
+            return read_only(lambda _c: value.encode())
+
+        chars = [
+            gatt.Characteristic(uuid, gatt.Characteristic.Properties.READ, gatt.Characteristic.READABLE, text(value))
+            for uuid, value in (
+                (gatt.GATT_MANUFACTURER_NAME_STRING_CHARACTERISTIC, self.manufacturer),
+                (gatt.GATT_MODEL_NUMBER_STRING_CHARACTERISTIC, self.model),
+                (gatt.GATT_FIRMWARE_REVISION_STRING_CHARACTERISTIC, self.firmware),
+            )
+        ]
+        return gatt.Service(gatt.GATT_DEVICE_INFORMATION_SERVICE, chars)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, radio: VirtualRadio) -> None:
+        """Power on on ``radio``, serve the services and advertise."""
+        self.radio = radio
+        self.device = radio.new_device(self.name, self.address)
+        self.device.add_services(self.build_services())
+        await self.device.power_on()
+        await self.device.start_advertising(
+            advertising_data=self.advertising_data(),
+            scan_response_data=self.scan_response_data() or None,
+            advertising_interval_min=ADVERTISING_INTERVAL_MS,
+            advertising_interval_max=ADVERTISING_INTERVAL_MS,
+            auto_restart=True,
+        )
+
+    async def close(self) -> None:
+        self.stop_streaming()
+        if self.device is not None:
+            with contextlib.suppress(Exception):
+                await self.device.stop_advertising()
+            for connection in list(self.device.connections.values()):
+                with contextlib.suppress(Exception):
+                    await connection.disconnect()
+
+    @property
+    def connections(self) -> list[Connection]:
+        return list(self.device.connections.values()) if self.device else []
+
+    @property
+    def att_payload(self) -> int:
+        """Bytes one notification can carry on the current link (ATT MTU - 3; 20 when unconnected)."""
+        mtus = [c.att_mtu for c in self.connections]
+        return (min(mtus) if mtus else 23) - 3
+
+    def drop_link(self) -> None:
+        """Lose the radio link now (an emulated supervision timeout on both ends)."""
+        if self.radio is not None and self.device is not None and self.radio.drop_link(self.device):
+            self.stats.link_drops += 1
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    def start_streaming(self) -> None:
+        """Start taking samples from counter 0 (no-op while streaming)."""
+        if self.streaming:
+            return
+        self.streaming = True
+        self.counter = 0
+        self._task = asyncio.get_running_loop().create_task(self._stream())
+
+    def stop_streaming(self) -> None:
+        if not self.streaming:
+            return
+        self.streaming = False
+        self._source_base += self.counter  # a restart continues the source where it stopped
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _stream(self) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        samples_per_s = self.rate_hz * (1.0 + self.faults.drift_ppm * 1e-6) * self.speed
+        next_drop = self.faults.drop_every * self.rate_hz if self.faults.drop_every else None
+        last = int(self._source_counter[-1]) - self._source_base if len(self._source_counter) else -1
+        unlinked_since: int | None = None
+        while self.streaming and self.counter <= last:
+            if self.connections:
+                unlinked_since = None
+            elif unlinked_since is None:
+                unlinked_since = self.counter
+            elif self.counter - unlinked_since > RESUME_WINDOW_S * self.rate_hz:
+                self.stop_streaming()  # resume window over: the next Start begins a new run
+                return
+            n = min(self.samples_per_packet(), last - self.counter + 1)
+            delay = start + (self.counter + n) / samples_per_s - loop.time()
+            await asyncio.sleep(max(delay, 0.0))
+            first, self.counter = self.counter, self.counter + n
+            self._battery_check(first)
+            if next_drop is not None and first >= next_drop:
+                next_drop += self.faults.drop_every * self.rate_hz
+                self.drop_link()
+            for run_first, acc, gyr in self._source_runs(first, n):
+                await self._send(run_first, len(acc), self.encode(run_first, acc, gyr))
+        if self._held is not None and self.connections:  # a packet held back for reordering
+            await self._notify(self._held)
+        self._held = None
+        self.finished.set()
+
+    def _source_runs(self, first: int, n: int):
+        """The source samples with device counters first..first+n-1, as contiguous runs."""
+        lo = first + self._source_base
+        if self._contiguous:
+            rows = [np.arange(lo, lo + n)]
+        else:
+            idx = np.arange(*np.searchsorted(self._source_counter, [lo, lo + n]))
+            if len(idx) == 0:
+                return
+            breaks = np.flatnonzero(np.diff(self._source_counter[idx]) != 1) + 1
+            rows = np.split(idx, breaks)
+        s = self.stream
+        for r in rows:
+            counter = int(self._source_counter[r[0]]) - self._source_base
+            yield counter, s.acc[r[0] : r[-1] + 1], None if s.gyr is None else s.gyr[r[0] : r[-1] + 1]
+
+    async def _send(self, first: int, n: int, payload: bytes) -> None:
+        if not self.connections:
+            self.stats.unsent_no_link += n
+            return
+        f, rng = self.faults, self.rng
+        if f.loss and rng.random() < f.loss:
+            self.stats.withheld.append((first, n))
+            return
+        if f.corrupt and rng.random() < f.corrupt:
+            self.stats.withheld.append((first, n))
+            self.stats.corrupted += 1
+            payload = self.corrupt(payload)
+            n = 0
+        elif f.reorder and self._held is None and rng.random() < f.reorder:
+            self._held = payload
+            self.stats.reordered += 1
+            self.stats.samples_sent += n
+            return
+        copies = 2 if f.dup and rng.random() < f.dup else 1
+        self.stats.duplicated += copies - 1
+        for _ in range(copies):
+            await self._notify(payload)
+        self.stats.samples_sent += n
+        if self._held is not None:
+            held, self._held = self._held, None
+            await self._notify(held)
+
+    async def _notify(self, payload: bytes) -> None:
+        assert self.device is not None and self.data_characteristic is not None
+        self.stats.packets_sent += 1
+        await self.device.notify_subscribers(self.data_characteristic, payload)
+
+    def _battery_check(self, counter: int) -> None:
+        at = self.faults.low_battery
+        if at is None or self.battery_low or counter < at * self.rate_hz:
+            return
+        self.battery_low = True
+        self.battery_level = LOW_BATTERY_LEVEL
+        self.on_battery_low()
+        if self.device is not None and self._battery_char is not None:
+            asyncio.get_running_loop().create_task(self.device.notify_subscribers(self._battery_char))

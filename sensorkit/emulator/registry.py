@@ -1,0 +1,28 @@
+"""The one list of emulated sensor kinds: ``kind`` -> emulator class (same kinds as the device registry).
+
+Adding an emulator: write its module in this package (see :mod:`.base` and :mod:`.sensorkit_imu`),
+then add ONE line ``"kind": "module:ClassName"`` to ``_EMULATORS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..errors import DeviceError
+from .base import EmulatedSensor
+
+_EMULATORS: dict[str, str] = {
+    "sensorkit": "sensorkit_imu:SensorKitEmulator",
+}
+
+
+def kinds() -> list[str]:
+    return list(_EMULATORS)
+
+
+def emulator_class(kind: str) -> type[EmulatedSensor]:
+    """The emulator for ``kind``, or a :class:`DeviceError` listing the kinds that can be emulated."""
+    if kind not in _EMULATORS:
+        raise DeviceError(f"no emulator for device kind {kind!r}; emulated kinds: {', '.join(_EMULATORS)}")
+    module, cls = _EMULATORS[kind].split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), cls)
