@@ -74,7 +74,8 @@ def _participant_info(root: Path, trial: LabTrial) -> dict:
 
 
 def _as_list(x: object) -> list:
-    return list(x) if isinstance(x, list) else [x]
+    """MATLAB struct arrays load as one dict (one element) or an array of dicts (several)."""
+    return [x] if isinstance(x, dict) else list(x)
 
 
 def _reference(indip: dict, fs: float) -> GaitReference:

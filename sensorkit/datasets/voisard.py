@@ -5,6 +5,7 @@ one header line with the rate, then a tab-separated table). Protocol: stand, wal
 back, stop. Reference per trial (``<subject>-<trial>.json``): every footstep of each foot as a
 [toe-off, heel-strike] sample pair from foot sensors, hand-checked; so each pair's end is an initial
 contact, and the trial (``TrialBoundaries``) is one walking bout.
+Sample numbers in the reference count packets, not rows: see ``load_trial`` for the clock.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sensorkit.samples import RecordingMeta, SampleBlock
 from .gait_reference import GaitReference
 
 RATE_HZ = 100.0
+COUNTER_ORIGIN = 0.0
 _NAME = re.compile(r"(\d+)-(\d+)\.json$")
 
 
@@ -64,12 +66,18 @@ def load_trial(root: Path, name: str) -> VoisardTrial:
     table = pd.read_csv(lb, sep="\t", skiprows=1)
     acc = table[["Acc_X", "Acc_Y", "Acc_Z"]].to_numpy(dtype=float)
     gyr = table[["Gyr_X", "Gyr_Y", "Gyr_Z"]].to_numpy(dtype=float)
-    t = np.arange(len(acc)) / RATE_HZ
+    # The wireless link drops packets (up to ~10 % in some trials): time comes from the packet counter,
+    # so lost packets stay gaps and the reference's sample numbers (on the full timeline) line up.
+    counter = table["PacketCounter"].to_numpy(dtype=float)
+    t = (counter - COUNTER_ORIGIN) / RATE_HZ
     info = json.loads(meta_path.read_text())
+    # Some trials list footsteps long after the trial's end (and after the lower-back recording stops):
+    # only heel strikes inside TrialBoundaries, the protocol's walk, are the reference.
+    first, last = info["TrialBoundaries"]
     steps = [(e, "left") for _, e in info["LeftFootEvents"]] + [(e, "right") for _, e in info["RightFootEvents"]]
-    steps.sort()
+    steps = sorted(s for s in steps if first <= s[0] <= last)
     ics = np.array([s for s, _ in steps], dtype=float) / RATE_HZ
-    t0, t1 = (x / RATE_HZ for x in info["TrialBoundaries"])
+    t0, t1 = first / RATE_HZ, last / RATE_HZ
     reference = GaitReference([(t0, t1)], ics, [side for _, side in steps])
     meta = RecordingMeta(
         rate_hz=RATE_HZ,

@@ -1,0 +1,163 @@
+"""Walking bouts from initial contacts, by the Mobilise-D rules, one contact at a time.
+
+The Mobilise-D consensus (Kluge et al. 2021): a walking bout holds at least ``min_strides`` consecutive
+strides (a stride runs from one contact to the next of the same foot, so ``n`` alternating contacts
+make ``n - 2`` strides); strides last 0.2-3 s; breaks of up to ``max_break_s`` between two bouts are
+merged into one. Here a "run" is a sequence of contacts no more than ``max_step_s`` apart (half the
+longest stride); a run long enough is a bout, and bouts closer than the break limit merge, together
+with any short run lying in the break (those steps were taken, so they count).
+
+The assembler is a small state machine fed contacts in time order plus the time up to which contacts
+are known (``advance``). A bout is final, and emitted, once no future contact can merge into it: the
+break limit has passed since its last contact and no run that started inside the break is still open.
+Only contact order matters, not how they were chunked, so streaming and batch give the same bouts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BoutParams:
+    """Walking-bout rules (seconds). ``height_m``: the wearer's height, for stride length and speed
+    (None: not reported). ``live_min_steps``: contacts in a run before the live flag says walking."""
+
+    min_strides: int = 4
+    max_step_s: float = 1.5
+    max_break_s: float = 3.0
+    live_min_steps: int = 4
+    height_m: float | None = None
+
+
+@dataclass
+class Bout:
+    """A walking bout being assembled: its contact times, yaw at each, and vertical excursions."""
+
+    t: list[float] = field(default_factory=list)
+    yaw: list[float] = field(default_factory=list)
+
+    def extend(self, other: "Bout") -> None:
+        self.t.extend(other.t)
+        self.yaw.extend(other.yaw)
+
+    def append(self, t: float, yaw: float) -> None:
+        self.t.append(t)
+        self.yaw.append(yaw)
+
+
+def assign_sides(yaw: np.ndarray) -> list[str]:
+    """Left/right per contact: sides alternate, so one phase for the whole bout, chosen by the sign of
+    the yaw rate at the contacts (positive = turning left about the vertical = right heel strike, on
+    the INDIP reference). Without a gyroscope: "unknown"."""
+    n = len(yaw)
+    if n == 0 or np.all(np.isnan(yaw)):
+        return ["unknown"] * n
+    alternating = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    vote = np.nansum(np.sign(yaw) * alternating)
+    first_right = vote >= 0
+    return ["right" if (i % 2 == 0) == first_right else "left" for i in range(n)]
+
+
+def step_intervals(t: np.ndarray, max_step_s: float) -> np.ndarray:
+    """Intervals between consecutive contacts that are steps (not breaks)."""
+    d = np.diff(t)
+    return d[d <= max_step_s]
+
+
+def cadence_spm(t: np.ndarray, max_step_s: float = BoutParams.max_step_s) -> float:
+    """Mean cadence in steps/min over the steps (breaks left out): 60 / mean step time."""
+    d = step_intervals(np.asarray(t, dtype=float), max_step_s)
+    return float(60.0 / d.mean()) if len(d) else float("nan")
+
+
+def bout_fields(bout: Bout, params: BoutParams) -> dict:
+    """The event fields of a finished bout."""
+    t = np.asarray(bout.t)
+    sides = assign_sides(np.asarray(bout.yaw, dtype=float))
+    fields = {
+        "steps": int(len(t)),
+        "cadence_spm": round(cadence_spm(t, params.max_step_s), 2),
+        "duration_s": round(float(t[-1] - t[0]), 3),
+    }
+    if sides and sides[0] != "unknown":
+        fields["left_steps"] = sides.count("left")
+        fields["right_steps"] = sides.count("right")
+    return fields
+
+
+class BoutAssembler:
+    """Contacts in, final walking bouts out (as ``Bout``), with a live walking flag."""
+
+    def __init__(self, params: BoutParams | None = None) -> None:
+        self.params = params or BoutParams()
+        self._run = Bout()
+        self._run_attached = False  # the open run already counts as (part of) the pending bout
+        self._pending: Bout | None = None
+        self._loose = Bout()  # short runs inside the break after the pending bout
+        self._now = -np.inf
+
+    @property
+    def min_contacts(self) -> int:
+        return self.params.min_strides + 2
+
+    @property
+    def walking(self) -> bool:
+        """Walking now: a run of at least ``live_min_steps`` contacts whose last step is recent."""
+        run = self._run.t
+        return len(run) >= self.params.live_min_steps and self._now - run[-1] <= self.params.max_step_s
+
+    def add(self, t: float, yaw: float) -> list[Bout]:
+        """One contact (in time order); returns bouts that became final."""
+        done: list[Bout] = []
+        if self._run.t and t - self._run.t[-1] > self.params.max_step_s:
+            done += self._close_run()
+        self._run.append(t, yaw)
+        self._now = max(self._now, t)
+        if self._run_attached:
+            assert self._pending is not None
+            self._pending.append(t, yaw)
+        elif len(self._run.t) >= self.min_contacts:
+            done += self._qualify_run()
+        return done
+
+    def advance(self, now: float) -> list[Bout]:
+        """No contact before ``now`` is still to come; returns bouts that became final."""
+        self._now = max(self._now, now)
+        done: list[Bout] = []
+        if self._run.t and self._now - self._run.t[-1] > self.params.max_step_s:
+            done += self._close_run()
+        if self._pending is not None and self._now - self._pending.t[-1] > self.params.max_break_s:
+            run_in_break = self._run.t and self._run.t[0] - self._pending.t[-1] <= self.params.max_break_s
+            if not run_in_break:
+                done.append(self._pending)
+                self._pending, self._loose = None, Bout()
+        return done
+
+    def finish(self) -> list[Bout]:
+        """End of data: everything still open is decided."""
+        return self.advance(np.inf)
+
+    def _qualify_run(self) -> list[Bout]:
+        """The open run just became long enough to be a bout: merge it or start a new pending bout."""
+        done: list[Bout] = []
+        pending = self._pending
+        if pending is not None and self._run.t[0] - pending.t[-1] <= self.params.max_break_s:
+            pending.extend(self._loose)
+            pending.extend(self._run)
+        else:
+            if pending is not None:
+                done.append(pending)
+            self._pending = Bout(list(self._run.t), list(self._run.yaw))
+        self._loose = Bout()
+        self._run_attached = True
+        return done
+
+    def _close_run(self) -> list[Bout]:
+        if not self._run_attached and self._pending is not None:
+            if self._run.t[0] - self._pending.t[-1] <= self.params.max_break_s:
+                self._loose.extend(self._run)
+        self._run, self._run_attached = Bout(), False
+        return []
