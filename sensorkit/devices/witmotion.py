@@ -86,6 +86,11 @@ class FrameStream:
         self._buffer = bytearray()
         self.skipped = 0
 
+    @property
+    def pending(self) -> int:
+        """Bytes held for a frame not yet complete."""
+        return len(self._buffer)
+
     def feed(self, data: bytes) -> list[bytes]:
         buf = self._buffer
         buf += data
@@ -169,12 +174,12 @@ class WitMotion(DeviceProfile):
         await best_effort(client.stop_notify(NOTIFY_CHAR), "stop_notify")
 
     def decode(self, char_uuid: str, payload: bytes) -> list[DecodedSamples]:
-        """Whole frames in the stream so far; DecodeError when a notification held only garbage."""
+        """Whole frames in the stream so far; DecodeError when every byte of the notification was discarded."""
         skipped_before = self._stream.skipped
         frames = self._stream.feed(payload)
         outputs = [f for f in frames if f[1] == OUTPUT]
         self.register_replies += len(frames) - len(outputs)
-        if not frames and self._stream.skipped > skipped_before:
+        if not frames and not self._stream.pending and self._stream.skipped > skipped_before:
             raise DecodeError(f"{self._stream.skipped - skipped_before} WitMotion bytes with no frame header")
         if not outputs:
             return []
