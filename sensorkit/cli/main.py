@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "import_csv",
     "export",
     "info",
+    "devices",
 ]
 
 
