@@ -1,0 +1,192 @@
+"""Reproduce the walking validation figures (validation/gait.md).
+
+    python validation/gait.py                 # our detector on every reference
+    python validation/gait.py --with-mobgap   # + mobgap's Mobilise-D pipelines (pip install -e ".[compare]")
+
+Every figure comes from ``sensorkit.signal.gait.scoring``, the same code for our rows and mobgap's.
+Data: ``../shared/data`` (or ``$SENSORKIT_SHARED_DATA``); see that folder's README for the sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sensorkit.datasets import mobgap_lab, uci_hapt, voisard
+from sensorkit.samples import SampleBlock
+from sensorkit.signal.gait import GaitDetector
+from sensorkit.signal.gait.bouts import cadence_spm
+from sensorkit.signal.gait.scoring import Counts, match_bouts, match_contacts, step_count_error, walking_time
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SENSORKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@dataclass
+class Detection:
+    """What a detector found in one recording: bouts (s) and the initial contacts inside them (s)."""
+
+    bouts: list[tuple[float, float]]
+    contacts: np.ndarray
+    seconds: float = 0.0
+
+
+def run_ours(block: SampleBlock, rate_hz: float, **_: object) -> Detection:
+    t0 = time.perf_counter()
+    det = GaitDetector(rate_hz, record_contacts=True)
+    events = det.update(block) + det.finish()
+    contacts = np.concatenate([c for c, _ in det.contacts]) if det.contacts else np.empty(0)
+    return Detection([(e.start, e.end) for e in events], contacts, time.perf_counter() - t0)
+
+
+def mobgap_runner(impaired: bool):
+    """A runner for mobgap's MobilisedPipelineHealthy / Impaired, or None when mobgap is not installed.
+
+    mobgap wants a DataFrame in its sensor frame (x up, y right, z forward; m/s^2 and deg/s) and the
+    participant's height, sensor height and cohort. Its ICs are taken from the strides of its final
+    walking bouts, the same definition as ours (contacts inside bouts).
+    """
+    try:
+        import pandas as pd
+        from mobgap.data import GaitDatasetFromData
+        from mobgap.pipeline import MobilisedPipelineHealthy, MobilisedPipelineImpaired
+    except ImportError:
+        return None
+    pipeline_cls = MobilisedPipelineImpaired if impaired else MobilisedPipelineHealthy
+
+    def run(block: SampleBlock, rate_hz: float, height_m: float = 1.7, sensor_height_m: float | None = None,
+            cohort: str = "HA", **_: object) -> Detection:
+        gyr = np.rad2deg(block.gyr)
+        df = pd.DataFrame({"acc_x": block.acc[:, 0], "acc_y": block.acc[:, 1], "acc_z": block.acc[:, 2],
+                           "gyr_x": gyr[:, 0], "gyr_y": gyr[:, 1], "gyr_z": gyr[:, 2]})
+        meta = {"height_m": height_m, "sensor_height_m": sensor_height_m or 0.53 * height_m, "cohort": cohort}
+        ds = GaitDatasetFromData({("p",): {"LowerBack": df}}, float(rate_hz), {("p",): meta},
+                                 {("p",): {"measurement_condition": "laboratory"}})
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p = pipeline_cls().safe_run(ds[0])
+        seconds = time.perf_counter() - t0
+        wb = p.per_wb_parameters_
+        strides = p.per_stride_parameters_
+        to_t = lambda i: block.t[np.clip(np.asarray(i, dtype=int), 0, len(block) - 1)]  # noqa: E731
+        bouts = list(zip(to_t(wb["start"]).tolist(), to_t(wb["end"]).tolist())) if len(wb) else []
+        ics = np.unique(np.concatenate([strides["start"].to_numpy(), strides["end"].to_numpy()])) if len(strides) else []
+        return Detection(bouts, to_t(ics) if len(ics) else np.empty(0), seconds)
+
+    return run
+
+
+@dataclass
+class LabRow:
+    contacts: Counts = field(default_factory=lambda: Counts(0, 0, 0))
+    time: Counts = field(default_factory=lambda: Counts(0, 0, 0))
+    bouts: Counts = field(default_factory=lambda: Counts(0, 0, 0))
+    errors: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def score_mobgap_lab(runner) -> LabRow:
+    """Contacts within +-250 ms, walking-time overlap and bouts (>= 50 % overlap) against INDIP."""
+    root = SHARED / "mobgap_lab_example"
+    row = LabRow()
+    for trial in mobgap_lab.list_trials(root):
+        rec = mobgap_lab.load_trial(root, trial)
+        info = rec.participant
+        d = runner(rec.block, rec.meta.rate_hz, height_m=info.get("height_m", 1.7),
+                   sensor_height_m=info.get("sensor_height_m"), cohort=info.get("cohort", "HA"))
+        c, err = match_contacts(d.contacts, rec.reference.initial_contacts)
+        row.contacts += c
+        row.errors += list(np.abs(err))
+        row.time += walking_time(d.bouts, rec.reference.bouts)
+        row.bouts += match_bouts(d.bouts, rec.reference.bouts)
+        row.seconds += d.seconds
+    return row
+
+
+def score_voisard(runner=run_ours) -> dict:
+    """Per trial: our contacts inside the trial against the footstep heel strikes.
+
+    The window is [first toe-off, last heel strike + 250 ms]: no heel strike can precede the first
+    toe-off, and 250 ms is the contact-matching tolerance used everywhere else.
+    """
+    root = SHARED / "voisard_gait_L5"
+    step_err, cad_err = [], []
+    for name in voisard.list_trials(root):
+        rec = voisard.load_trial(root, name)
+        d = runner(rec.block, rec.meta.rate_hz, height_m=rec.meta.extra["height_m"])
+        t0, t1 = rec.reference.bouts[0]
+        mine = d.contacts[(d.contacts >= t0) & (d.contacts <= t1 + 0.25)]
+        ref = rec.reference.initial_contacts
+        step_err.append(step_count_error(len(mine), len(ref)))
+        cad_err.append(cadence_spm(mine) - cadence_spm(ref))
+    s, c = np.abs(step_err), np.abs(cad_err)
+    return {"trials": len(s), "step_median_abs_pct": 100 * float(np.median(s)),
+            "step_mean_pct": 100 * float(np.mean(step_err)), "steps_exact": float(np.mean(s == 0)),
+            "cadence_median_abs_spm": float(np.nanmedian(c)), "cadence_mean_abs_spm": float(np.nanmean(c))}
+
+
+def score_uci(runner=run_ours) -> Counts:
+    """Walking time (walking and stairs) against the video labels, inside labelled segments only."""
+    root = SHARED / "uci_hapt"
+    total = Counts(0, 0, 0)
+    for exp in uci_hapt.list_experiments(root):
+        rec = uci_hapt.load_experiment(root, exp)
+        d = runner(rec.block, rec.meta.rate_hz)
+        seg = rec.segments
+        labelled = list(zip(seg.start_s, seg.end_s))
+        walking = [(a, b) for a, b, i in zip(seg.start_s, seg.end_s, seg.activity_id)
+                   if i in uci_hapt.WALKING_ACTIVITIES]
+        total += walking_time(d.bouts, walking, valid=labelled)
+    return total
+
+
+def lab_table(rows: dict[str, LabRow]) -> str:
+    lines = ["| detector | IC precision | IC recall | IC F1 | IC abs error (ms) | walking-time precision | "
+             "walking-time recall | bouts found (recall) | bout precision | bout F1 | run time (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in rows.items():
+        lines.append(
+            f"| {name} | {r.contacts.precision:.3f} | {r.contacts.recall:.3f} | {r.contacts.f1:.3f} | "
+            f"{1000 * np.mean(r.errors):.0f} | {r.time.precision:.3f} | {r.time.recall:.3f} | "
+            f"{r.bouts.recall:.2f} | {r.bouts.precision:.2f} | {r.bouts.f1:.2f} | {r.seconds:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--with-mobgap", action="store_true", help="add mobgap's rows (needs the [compare] extra)")
+    args = ap.parse_args(argv)
+    if not SHARED.is_dir():
+        print(f"real recordings not found at {SHARED}", file=sys.stderr)
+        return 1
+    rows = {"sensorkit": score_mobgap_lab(run_ours)}
+    if args.with_mobgap:
+        healthy, impaired = mobgap_runner(False), mobgap_runner(True)
+        if healthy is None:
+            print("mobgap is not installed: pip install -e '.[compare]'", file=sys.stderr)
+        else:
+            rows["mobgap MobilisedPipelineHealthy"] = score_mobgap_lab(healthy)
+            rows["mobgap MobilisedPipelineImpaired"] = score_mobgap_lab(impaired)
+    print("## mobgap lab example (INDIP reference, 9 trials, 3 participants)\n")
+    print(lab_table(rows))
+    v = score_voisard()
+    print(f"\n## Voisard L5 ({v['trials']} trials)\n")
+    print(f"step count: median |error| {v['step_median_abs_pct']:.1f} %, mean error {v['step_mean_pct']:+.1f} %, "
+          f"exact in {100 * v['steps_exact']:.0f} % of trials; cadence: median |error| "
+          f"{v['cadence_median_abs_spm']:.2f} steps/min, mean |error| {v['cadence_mean_abs_spm']:.2f}")
+    u = score_uci()
+    print(f"\n## UCI HAPT (walking + stairs, labelled segments)\n\nwalking time precision {u.precision:.3f}, "
+          f"recall {u.recall:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
