@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "export",
     "info",
     "devices",
+    "simulate",
+    "demo",
 ]
 
 

@@ -1,0 +1,20 @@
+"""A simulated person wearing the sensor on the lower back, with ground truth.
+
+Public API (other parts of SensorKit and the tests code against exactly this)::
+
+    sim = simulate("demo", seed=1)            # -> Simulation(block, meta, truth)
+    save_simulation(sim, "demo.skr")          # samples + truth attachment in one recording
+    truth = load_ground_truth(RecordingReader("demo.skr"))
+    SCENARIOS                                 # name -> one-line description
+
+Modules, in the order data flows: :mod:`.scenarios` (named days) -> :mod:`.timeline` (activities
+with every parameter drawn, transitions inserted) -> :mod:`.kinematics` and :mod:`.gait` (trunk
+orientation and acceleration) -> :mod:`.sensor` (mount, noise, bias, range, resolution, packet loss)
+-> :mod:`.truth` (events and signals). Every model choice and its source: MODEL.md beside this file.
+"""
+
+from .scenarios import SCENARIOS
+from .simulation import Simulation, save_simulation, simulate
+from .truth import GroundTruth, load_ground_truth
+
+__all__ = ["SCENARIOS", "GroundTruth", "Simulation", "load_ground_truth", "save_simulation", "simulate"]

@@ -1,0 +1,165 @@
+"""Ground truth of a simulated recording: what happened, in the schema `sensorkit analyze --json` uses.
+
+Events (:class:`sensorkit.events.Event`; times in seconds on the recording's clock):
+
+- ``posture``: maximal runs of one posture between transitions. ``posture`` is ``sitting``,
+  ``standing`` (walking and bending happen within standing) or ``lying``, which also has
+  ``lying_side``: ``supine``, ``prone``, ``left`` or ``right``.
+- ``slouch``: a slouched stretch of sitting, from the middle of the slide into the slouch to the
+  middle of the return; ``flexion_deg`` is the lumbar flexion change from the person's upright sitting.
+- ``bend``: from the start of going down to the end of coming up; ``peak_flexion_deg`` (the maximum
+  of the flexion truth below), ``style`` ``stoop`` or ``squat``, ``lift`` (bool), ``twist_deg``
+  (axial rotation of the lower back at the bottom, absolute).
+- ``walking_bout``: from the first to the last initial contact; ``steps`` (the number of initial
+  contacts) and ``cadence_spm`` (60 x (steps - 1) / duration).
+- ``transition``: ``kind`` one of ``sit_to_stand``, ``stand_to_sit``, ``sit_to_lie``,
+  ``lie_to_sit``, ``roll_over``.
+
+Signals at the recording's sample times: ``flexion_deg`` (trunk flexion, + forward, relative to the
+person's upright standing neutral) and ``lateral_bend_deg`` (+ to the right), stored at 0.01 deg.
+Steps: ``step_times`` (s) and ``step_sides`` (``L``/``R``). Mount: ``sensor_to_body`` maps sensor-frame
+vectors to the project's body frame (vertical, forward, right); ``misalignment`` is the rotation of
+the sensor away from its nominal mount (x up, y right, z forward). ``neutral``: the person's
+standing inclination and upright-sitting flexion (deg).
+
+Stored inside the recording as the ``ground_truth`` attachment: an ``.npz`` whose ``events_json`` and
+``info_json`` entries hold the events and the rest as JSON.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import RecordingError
+from ..events import Event
+from .kinematics import TRANSITIONS, TrunkModel, settle_time
+from .timeline import Segment
+
+ATTACHMENT = "ground_truth"
+ANGLE_RESOLUTION_DEG = 0.01
+
+
+@dataclass
+class GroundTruth:
+    events: list[Event]
+    t: np.ndarray
+    flexion_deg: np.ndarray
+    lateral_bend_deg: np.ndarray
+    step_times: np.ndarray
+    step_sides: np.ndarray
+    sensor_to_body: np.ndarray
+    misalignment: np.ndarray
+    neutral: dict[str, float]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type: str) -> list[Event]:
+        return [e for e in self.events if e.type == type]
+
+    def to_npz(self, rate_hz: float) -> bytes:
+        """Compact bytes: sample times as integer sample indices, angles as int16 hundredths of a degree."""
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            sample_index=np.rint(self.t * rate_hz).astype(np.int64),
+            flexion_cdeg=_to_cdeg(self.flexion_deg),
+            lateral_bend_cdeg=_to_cdeg(self.lateral_bend_deg),
+            step_times=self.step_times.astype(np.float64),
+            step_sides=np.asarray(self.step_sides, dtype="<U1"),
+            sensor_to_body=self.sensor_to_body,
+            misalignment=self.misalignment,
+            events_json=np.array(json.dumps([e.to_json() for e in self.events])),
+            info_json=np.array(json.dumps({"rate_hz": rate_hz, "neutral": self.neutral, "info": self.info})),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_npz(cls, data: bytes) -> "GroundTruth":
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                info = json.loads(str(z["info_json"]))
+                events = [Event.from_json(e) for e in json.loads(str(z["events_json"]))]
+                return cls(
+                    events=events,
+                    t=z["sample_index"] / float(info["rate_hz"]),
+                    flexion_deg=z["flexion_cdeg"] * ANGLE_RESOLUTION_DEG,
+                    lateral_bend_deg=z["lateral_bend_cdeg"] * ANGLE_RESOLUTION_DEG,
+                    step_times=z["step_times"],
+                    step_sides=z["step_sides"],
+                    sensor_to_body=z["sensor_to_body"],
+                    misalignment=z["misalignment"],
+                    neutral=info["neutral"],
+                    info=info["info"],
+                )
+        except (ValueError, KeyError, OSError) as exc:
+            raise RecordingError(f"the recording's ground truth is unreadable ({exc})") from exc
+
+
+def _to_cdeg(deg: np.ndarray) -> np.ndarray:
+    wrapped = (np.asarray(deg) + 180.0) % 360.0 - 180.0
+    return np.rint(wrapped / ANGLE_RESOLUTION_DEG).astype(np.int16)
+
+
+def load_ground_truth(reader: Any) -> GroundTruth | None:
+    """The ground truth stored in an open :class:`~sensorkit.store.RecordingReader`, or None if it has none."""
+    data = reader.attachment(ATTACHMENT)
+    return None if data is None else GroundTruth.from_npz(data)
+
+
+def truth_events(model: TrunkModel) -> list[Event]:
+    """The events of a compiled timeline, sorted by start."""
+    segs = model.segments
+    events: list[Event] = []
+    events += _posture_events(segs)
+    for i, seg in enumerate(segs):
+        if seg.kind in TRANSITIONS:
+            events.append(Event("transition", seg.start, seg.end, {"kind": seg.kind}))
+        elif seg.kind == "slouch":
+            events.append(_slouch_event(segs, i))
+        elif seg.kind == "bend":
+            dense = np.arange(seg.start, seg.end, 0.005)
+            p = seg.params
+            events.append(Event("bend", seg.start, seg.end, {
+                "peak_flexion_deg": round(float(model.flexion_deg(dense).max()), 1),
+                "style": p["style"], "lift": bool(p["lift"]), "twist_deg": round(abs(p["twist_deg"]), 1),
+            }))
+    for bout in model.bouts:
+        start, end = float(bout.ics[0]), float(bout.ics[-1])
+        events.append(Event("walking_bout", start, end, {
+            "steps": int(len(bout.ics)), "cadence_spm": round(60.0 * (len(bout.ics) - 1) / (end - start), 1),
+        }))
+    return sorted(events, key=lambda e: (e.start, e.type))
+
+
+def _posture_key(seg: Segment) -> tuple[str, str | None] | None:
+    if seg.posture is None:
+        return None
+    return seg.posture, seg.params.get("side") if seg.posture == "lying" else None
+
+
+def _posture_events(segs: list[Segment]) -> list[Event]:
+    out: list[Event] = []
+    run_start, key = 0.0, None
+    for seg in segs + [Segment("end", segs[-1].end if segs else 0.0, 0.0)]:
+        new = _posture_key(seg) if seg.kind != "end" else None
+        if new != key:
+            if key is not None:
+                fields: dict[str, Any] = {"posture": key[0]}
+                if key[1] is not None:
+                    fields["lying_side"] = key[1]
+                out.append(Event("posture", run_start, seg.start, fields))
+            run_start, key = seg.start, new
+    return out
+
+
+def _slouch_event(segs: list[Segment], i: int) -> Event:
+    seg = segs[i]
+    prev = segs[i - 1] if i else None
+    nxt = segs[i + 1] if i + 1 < len(segs) else None
+    start = seg.start + 0.5 * settle_time(prev, seg)
+    end = seg.end if nxt is None else nxt.start + 0.5 * settle_time(seg, nxt)
+    return Event("slouch", start, end, {"flexion_deg": round(float(seg.params["flexion_deg"]), 1)})
