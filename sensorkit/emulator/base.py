@@ -58,7 +58,7 @@ class EmulatorStats:
     link_drops: int = 0
     withheld: list[tuple[int, int]] = field(default_factory=list)  # (first counter, n) lost or corrupted
     corrupted: int = 0
-    unsent_no_link: int = 0  # samples due while nobody was connected
+    unsent_no_link: int = 0  # samples due while no central was connected and subscribed
 
     @property
     def samples_withheld(self) -> int:
@@ -114,6 +114,7 @@ class EmulatedSensor(ABC):
         self._task: asyncio.Task | None = None
         self._source_base = 0
         self._held: bytes | None = None
+        self._subscribed: set = set()
         # Device counter of each source row, so gaps in a replayed source become counter jumps.
         t = np.asarray(stream.t, dtype=np.float64)
         self._source_counter = np.round((t - (t[0] if len(t) else 0.0)) * self.rate_hz).astype(np.int64)
@@ -181,6 +182,8 @@ class EmulatedSensor(ABC):
         self.radio = radio
         self.device = radio.new_device(self.name, self.address)
         self.device.add_services(self.build_services())
+        if self.data_characteristic is not None:
+            self.data_characteristic.on("subscription", self._on_subscription)
         await self.device.power_on()
         await self.device.start_advertising(
             advertising_data=self.advertising_data(),
@@ -204,6 +207,17 @@ class EmulatedSensor(ABC):
         return list(self.device.connections.values()) if self.device else []
 
     @property
+    def listening(self) -> bool:
+        """True when a connected central has notifications of the data characteristic enabled."""
+        return any(c in self._subscribed for c in self.connections)
+
+    def _on_subscription(self, bearer: Connection, notify: bool, indicate: bool) -> None:
+        if notify or indicate:
+            self._subscribed.add(bearer)
+        else:
+            self._subscribed.discard(bearer)
+
+    @property
     def att_payload(self) -> int:
         """Bytes one notification can carry on the current link (ATT MTU - 3; 20 when unconnected)."""
         mtus = [c.att_mtu for c in self.connections]
@@ -213,6 +227,7 @@ class EmulatedSensor(ABC):
         """Lose the radio link now (an emulated supervision timeout on both ends)."""
         if self.radio is not None and self.device is not None and self.radio.drop_link(self.device):
             self.stats.link_drops += 1
+            self._subscribed.clear()  # the host hears of the loss a loop turn later; nothing gets through now
 
     # -- streaming ---------------------------------------------------------------------------
 
@@ -258,7 +273,7 @@ class EmulatedSensor(ABC):
                 self.drop_link()
             for run_first, acc, gyr in self._source_runs(first, n):
                 await self._send(run_first, len(acc), self.encode(run_first, acc, gyr))
-        if self._held is not None and self.connections:  # a packet held back for reordering
+        if self._held is not None and self.listening:  # a packet held back for reordering
             await self._notify(self._held)
         self._held = None
         self.finished.set()
@@ -280,7 +295,7 @@ class EmulatedSensor(ABC):
             yield counter, s.acc[r[0] : r[-1] + 1], None if s.gyr is None else s.gyr[r[0] : r[-1] + 1]
 
     async def _send(self, first: int, n: int, payload: bytes) -> None:
-        if not self.connections:
+        if not self.listening:
             self.stats.unsent_no_link += n
             return
         f, rng = self.faults, self.rng
