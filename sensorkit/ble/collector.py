@@ -123,7 +123,7 @@ async def scan(timeout_s: float = 5.0, transport: Transport = Transport(), *, on
     try:
         seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=transport.scanner)
     except (BleakError, OSError, FileNotFoundError) as exc:
-        raise DeviceError(f"cannot scan for Bluetooth devices: {exc or type(exc).__name__}") from exc
+        raise DeviceError(_no_bluetooth(exc)) from exc
     found = []
     for device, adv in seen.values():
         advertisement = to_advertisement(device, adv)
@@ -150,13 +150,20 @@ async def find(target: str, timeout_s: float = 5.0, transport: Transport = Trans
     except asyncio.TimeoutError:
         raise DeviceError(f"no Bluetooth device named or addressed {target!r} answered within {timeout_s:g} s") from None
     except (BleakError, OSError) as exc:
-        raise DeviceError(f"cannot scan for Bluetooth devices: {exc or type(exc).__name__}") from exc
+        raise DeviceError(_no_bluetooth(exc)) from exc
     if found.profile is None:
         raise DeviceError(
             f"{found.advertisement.name or found.device.address} is not a supported sensor "
             f"(supported kinds: {', '.join(registry.kinds())}); nothing was recorded"
         )
     return found
+
+
+def _no_bluetooth(exc: BaseException) -> str:
+    return (
+        "cannot use Bluetooth on this computer (no adapter, or the Bluetooth service is off: "
+        f"{exc or type(exc).__name__}); nothing was recorded"
+    )
 
 
 class Collector:
@@ -181,6 +188,7 @@ class Collector:
         consumers: list[Callable[[SampleBlock], None]] | None = None,
         event_consumers: list[Callable[[Event], None]] | None = None,
         connect_timeout_s: float = 10.0,
+        attachments: dict[str, bytes] | None = None,
     ):
         if found.profile is None:
             raise DeviceError(f"{found.device.address} is not a supported sensor")
@@ -195,6 +203,7 @@ class Collector:
         self.consumers = list(consumers or [])
         self.event_consumers = list(event_consumers or [])
         self.connect_timeout_s = connect_timeout_s
+        self.attachments = dict(attachments or {})  # stored once the recording exists (e.g. ground truth)
         self.stats = CollectorStats()
         self.writer: RecordingWriter | None = None
         self.rate = self.profile.rate_hz
@@ -471,6 +480,8 @@ class Collector:
             source=self.source,
         )
         self.writer = RecordingWriter(self.output, meta, overwrite=self.overwrite)
+        for name, data in self.attachments.items():
+            self.writer.put_attachment(name, data)
 
     def _commit(self, released: list[SampleBlock], events: list[Event]) -> None:
         """Store first (committed), then show the live consumers."""

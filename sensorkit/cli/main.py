@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "devices",
     "simulate",
     "demo",
+    "scan",
+    "record",
 ]
 
 
