@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 import numpy as np
 
-from ..errors import DecodeError, DeviceError
+from ..errors import DecodeError
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,13 @@ class ReplyWaiter:
         return False
 
     async def wait(self, future: asyncio.Future[bytes], what: str, timeout: float = 5.0) -> bytes:
-        """The reply, or a DeviceError naming what the sensor did not answer."""
+        """The reply, or a TimeoutError naming what the sensor did not answer (the collector retries
+        on TimeoutError after a reconnect, and reports it as a DeviceError on the first connection)."""
         try:
             return await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:
             self._pending = [(m, f) for m, f in self._pending if f is not future]
-            raise DeviceError(f"the sensor did not answer {what} within {timeout:g} s") from None
+            raise TimeoutError(f"the sensor did not answer {what} within {timeout:g} s") from None
 
 
 def notification_handler(

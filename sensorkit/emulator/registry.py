@@ -13,6 +13,8 @@ from .base import EmulatedSensor
 
 _EMULATORS: dict[str, str] = {
     "sensorkit": "sensorkit_imu:SensorKitEmulator",
+    "metamotion": "metamotion:MetaMotionEmulator",
+    "polar": "polar:PolarH10Emulator",
 }
 
 

@@ -1,0 +1,53 @@
+"""What the commodity-sensor emulators share: quantising to device counts, one packet as several
+notifications, answering a command with a notification.
+
+Several vendor protocols do not map one emulated packet to one notification: MetaWear sends the
+accelerometer and gyroscope halves of a packet separately, Movesense splits long values into
+DATA/DATA_PART2, WitMotion's frames are a byte stream cut anywhere. :class:`VendorEmulator` lets a
+subclass say how a packet becomes notifications (:meth:`VendorEmulator.notifications`); the base's
+fault injection still acts on whole packets, so a lost packet loses all of its notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+import numpy as np
+from bumble import gatt
+
+from .base import EmulatedSensor
+
+
+def to_counts(values: np.ndarray, lsb: float, bits: int = 16) -> np.ndarray:
+    """Project units -> signed integer counts of ``lsb``, clipped to the device's word."""
+    top = 2 ** (bits - 1)
+    return np.clip(np.round(np.asarray(values, dtype=np.float64) / lsb), -top, top - 1).astype(np.int64)
+
+
+class VendorEmulator(EmulatedSensor):
+    """An emulated commodity sensor; subclasses still implement ``build_services`` and ``encode``."""
+
+    advertised_uuid: ClassVar[str | None] = None  # a 128-bit service UUID the real sensor advertises
+
+    def notifications(self, payload: bytes) -> list[bytes]:
+        """The notifications that carry one encoded packet (default: exactly one)."""
+        return [payload]
+
+    async def _notify(self, payload: bytes) -> None:
+        for part in self.notifications(payload):
+            await super()._notify(part)
+
+    def reply(self, characteristic: gatt.Characteristic, payload: bytes) -> None:
+        """Notify ``payload`` on ``characteristic`` soon, from outside the write handler that asked."""
+        assert self.device is not None
+        asyncio.get_running_loop().create_task(self.device.notify_subscribers(characteristic, payload))
+
+    def advertising_data(self) -> bytes:
+        """Flags, the complete name and, when it fits in 31 bytes, one 128-bit service UUID."""
+        data = super().advertising_data()
+        if self.advertised_uuid:
+            raw = bytes(reversed(bytes.fromhex(self.advertised_uuid.replace("-", ""))))
+            if len(data) + 2 + len(raw) <= 31:
+                data += bytes([len(raw) + 1, 0x07]) + raw
+        return data
