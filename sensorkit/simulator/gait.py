@@ -12,7 +12,8 @@ Trunk translation (the sensor on the lower back moves with the body's centre of 
   (Zijlstra & Hof 2003, Gait Posture 18(2):1-10): lowest around double support just after IC, highest
   at mid-stance. Peak-to-peak height change ``h = l - sqrt(l^2 - (SL / 2K)^2)`` for leg length ``l``
   and step length ``SL``, with ``K = 1.25`` the correction Zijlstra & Hof needed because the real
-  pendulum is shorter than the leg; a second harmonic (15 % of the first) sharpens the peak after IC.
+  pendulum is shorter than the leg; a second harmonic (8 % of the first in
+  displacement, 32 % in acceleration) sharpens the peak after IC.
 - forward: speed is highest when the body is lowest and lowest at mid-stance (kinetic and potential
   energy exchange); the speed swing follows from ``v * dv = r * g * h`` with a recovery ``r = 0.65``
   (Cavagna, Thys & Zamboni 1976, J. Physiol. 262:639: about 65 % recovery at normal speeds).
@@ -28,7 +29,8 @@ Moe-Nilssen 1998 (Clin. Biomech. 13:320) and Menz, Lord & Fitzpatrick 2003 (Gait
 
 Trunk rotation: pelvic tilt (pitch) 1-2 deg at step frequency, obliquity (roll) 3-4 deg and axial
 rotation (yaw) 4-5 deg at stride frequency (the normal pelvic ranges, e.g. Perry & Burnfield, Gait
-Analysis, 2nd ed. 2010, ch. 10). Stride-frequency angles are zero at each IC so that a bout starts
+Analysis, 2nd ed. 2010). The lower back tilts toward the stance side (the lumbar spine compensates the
+pelvic drop on the swing side), so the sideways tilt of gravity adds to the sideways sway. Stride-frequency angles are zero at each IC so that a bout starts
 and ends at the posture of the standing person (no jump in orientation).
 """
 
@@ -44,7 +46,7 @@ STEP_CV = 0.025
 MIN_CADENCE, MAX_CADENCE = 1.4, 2.2
 PENDULUM_K = 1.25
 ENERGY_RECOVERY = 0.65
-SECOND_HARMONIC = 0.15
+SECOND_HARMONIC = 0.08
 VERTICAL_PHASE = 0.1  # lowest point of the body, in fractions of a step after IC
 HEEL_STRIKE_WIDTH_S = 0.02
 G = 9.80665
@@ -157,7 +159,7 @@ class GaitModel:
         pa = p["pitch_deg"]
         pitch = Curve(pa * (np.cos(phase) - np.cos(2.0 * np.pi * VERTICAL_PHASE)),
                       -pa * w * np.sin(phase), -pa * w**2 * np.cos(phase))
-        roll = Curve(side * p["roll_deg"] * s, side * p["roll_deg"] * ws * c, -side * p["roll_deg"] * ws**2 * s)
+        roll = Curve(-side * p["roll_deg"] * s, -side * p["roll_deg"] * ws * c, side * p["roll_deg"] * ws**2 * s)
         yaw = Curve(-side * p["yaw_deg"] * s, -side * p["yaw_deg"] * ws * c, side * p["yaw_deg"] * ws**2 * s)
         return GaitMotion(acc_forward, acc_left, acc_up, pitch, roll, yaw, p["speed"])
 

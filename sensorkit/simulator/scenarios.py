@@ -37,7 +37,7 @@ def _demo(rng: np.random.Generator, duration: float) -> list[Activity]:
         A("bend", params={"style": "stoop", "lift": False}), A("stand", 5),
         A("bend", params={"style": "squat", "lift": False}), A("stand", 5),
         A("bend", params={"style": "stoop", "lift": True}), A("stand", 6),
-        A("bend", params={"style": "squat", "lift": True}), A("stand", 5),
+        A("bend", params={"style": "squat", "lift": True, "twist": True}), A("stand", 5),
         A("walk", 30), A("stand", 5),
         A("sit", 60), A("slouch", 45), A("sit", 40), A("slouch", 35), A("sit", 20),
         A("stand", 10), A("walk", 60), A("stand", 5),
@@ -78,7 +78,7 @@ def _office(rng: np.random.Generator, duration: float) -> list[Activity]:
     t = sum(a.duration or 3.0 for a in acts)
     while t < duration:
         block: list[Activity] = []
-        sitting = rng.uniform(15, 75) * 60  # a bout at the desk or in a meeting
+        sitting = rng.uniform(10, 45) * 60  # a bout at the desk or in a meeting
         spent = 0.0
         while spent < sitting:
             upright = rng.uniform(60, 900)
@@ -86,8 +86,8 @@ def _office(rng: np.random.Generator, duration: float) -> list[Activity]:
             block += [A("sit", upright), A("slouch", slouched)]
             spent += upright + slouched
         block += [A("sit", rng.uniform(20, 120)), A("stand", rng.uniform(5, 60))]
-        for _ in range(int(rng.integers(1, 3))):
-            block += [A("walk", rng.uniform(20, 300)), A("stand", rng.uniform(10, 180))]
+        for _ in range(int(rng.integers(1, 4))):
+            block += [A("walk", rng.uniform(15, 240)), A("stand", rng.uniform(10, 180))]
             if rng.random() < 0.3:
                 block += [A("bend", params={"lift": rng.random() < 0.3}), A("stand", rng.uniform(5, 30))]
         acts += block

@@ -76,17 +76,20 @@ class Segment:
 # -- drawing parameters ------------------------------------------------------------------------
 
 
-def draw_bend(rng: np.random.Generator, style: str | None = None, lift: bool | None = None) -> dict[str, Any]:
+def draw_bend(rng: np.random.Generator, style: str | None = None, lift: bool | None = None,
+              twist: bool | None = None) -> dict[str, Any]:
+    """A bend's parameters; ``style``, ``lift`` and ``twist`` are drawn unless given."""
     style = style or ("stoop" if rng.random() < 0.55 else "squat")
     lift = bool(rng.random() < 0.4) if lift is None else bool(lift)
+    twist = (lift and rng.random() < 0.4) if twist is None else bool(twist)
     peak = rng.uniform(45.0, 110.0) if style == "stoop" else rng.uniform(20.0, 60.0)
     down = max(0.6, peak / rng.uniform(45.0, 80.0))
     hold = rng.uniform(0.8, 2.5) if lift else rng.uniform(0.3, 1.5)
     up = max(0.7, peak / (rng.uniform(30.0, 50.0) if lift else rng.uniform(40.0, 70.0)))
-    twist = float(rng.choice([-1, 1]) * rng.uniform(15.0, 40.0)) if lift and rng.random() < 0.4 else 0.0
+    twist_deg = float(rng.choice([-1, 1]) * rng.uniform(15.0, 40.0)) if twist else 0.0
     return {
         "style": style, "lift": lift, "peak_deg": float(peak), "down_s": float(down),
-        "hold_s": float(hold), "up_s": float(up), "twist_deg": twist,
+        "hold_s": float(hold), "up_s": float(up), "twist_deg": twist_deg,
         "lateral_deg": float(rng.normal(0.0, 3.0)),
         "hip_drop_m": float(rng.uniform(0.30, 0.50) if style == "squat" else rng.uniform(0.03, 0.10)),
     }
@@ -95,7 +98,7 @@ def draw_bend(rng: np.random.Generator, style: str | None = None, lift: bool | N
 def _draw_params(rng: np.random.Generator, act: Activity) -> dict[str, Any]:
     p = dict(act.params)
     if act.kind == "bend":
-        return {**draw_bend(rng, p.get("style"), p.get("lift")), **{k: v for k, v in p.items() if k not in ("style", "lift")}}
+        return draw_bend(rng, p.get("style"), p.get("lift"), p.get("twist"))
     if act.kind == "sit":
         p.setdefault("offset_deg", float(rng.normal(0.0, 2.0)))
     elif act.kind == "slouch":
