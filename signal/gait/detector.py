@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from sensorkit.errors import SettingsError
 from sensorkit.events import Event
 from sensorkit.samples import SampleBlock
 
 from .bouts import Bout, BoutAssembler, BoutParams, assign_sides, bout_fields
 from .steps import StepFinder, StepParams
 
+# Below this rate a step's acceleration peak (about 0.1 s wide) is not resolved.
+MIN_RATE_HZ = 10.0
 # Large blocks are processed in slices of this many samples: bounded memory, identical results.
 SLICE_SAMPLES = 1 << 15
 
@@ -35,6 +38,8 @@ class GaitDetector:
         bout_params: BoutParams | None = None,
         record_contacts: bool = False,
     ) -> None:
+        if not rate_hz >= MIN_RATE_HZ:
+            raise SettingsError(f"gait detection needs at least {MIN_RATE_HZ:g} Hz, not {rate_hz:g} Hz")
         self.steps = StepFinder(rate_hz, step_params)
         self.bouts = BoutAssembler(bout_params)
         self.record_contacts = record_contacts

@@ -54,16 +54,19 @@ def match_contacts(
     ref = np.sort(np.asarray(reference, dtype=float))
     if len(det) == 0 or len(ref) == 0:
         return Counts(0, len(det), len(ref)), np.empty(0)
-    d = det[:, None] - ref[None, :]
-    i, j = np.nonzero(np.abs(d) <= tolerance_s)
-    order = np.argsort(np.abs(d[i, j]), kind="stable")
+    # Candidate pairs within the tolerance only (a full distance matrix of a day's steps is gigabytes).
+    lo = np.searchsorted(ref, det - tolerance_s, side="left")
+    hi = np.searchsorted(ref, det + tolerance_s, side="right")
+    i = np.repeat(np.arange(len(det)), hi - lo)
+    j = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(i) else np.empty(0, int)
+    d = det[i] - ref[j]
     used_d, used_r, errors = set(), set(), []
-    for k in order:
+    for k in np.argsort(np.abs(d), kind="stable"):
         a, b = int(i[k]), int(j[k])
         if a not in used_d and b not in used_r:
             used_d.add(a)
             used_r.add(b)
-            errors.append(d[a, b])
+            errors.append(d[k])
     tp = len(errors)
     return Counts(tp, len(det) - tp, len(ref) - tp), np.asarray(errors)
 

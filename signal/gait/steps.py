@@ -13,8 +13,8 @@ How it streams: every stage is either a causal IIR filter whose state is carried
 ``zi``, a linear-phase FIR (a Gaussian) whose delay is a fixed number of samples, or a local-maximum
 test that looks ``min_step_s`` ahead. Each chunk is processed vectorised; the last few hundred
 milliseconds wait in a buffer until their look-ahead has arrived, so any chunking gives the same
-contacts as one call on the whole recording (bit for bit: the same floating-point operations run in
-the same order).
+contacts as one call on the whole recording (to the last bit or two: NumPy may vectorise a long chunk
+differently from a short one, a 1e-15 s difference).
 """
 
 from __future__ import annotations

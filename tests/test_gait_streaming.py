@@ -1,0 +1,128 @@
+"""Gait detector behaviour on simulated recordings: chunking invariance, live flag, rates, no gyroscope."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sensorkit.errors import SettingsError
+from sensorkit.samples import SampleBlock
+from sensorkit.signal.gait import GaitDetector, detect_walking_bouts
+from sensorkit.signal.gait.scoring import match_bouts, match_contacts
+from sensorkit.simulator import simulate
+
+
+@lru_cache(maxsize=None)
+def sim(scenario: str, seed: int, **kw):
+    return simulate(scenario, seed, **kw)
+
+
+def same_events(a, b) -> bool:
+    """Equal up to floating-point rounding of the times (chunk size can change vectorisation)."""
+    return len(a) == len(b) and all(
+        x.type == y.type and x.fields == y.fields and abs(x.start - y.start) < 1e-9 and abs(x.end - y.end) < 1e-9
+        for x, y in zip(a, b))
+
+
+def bouts_of(events):
+    return [(e.start, e.end) for e in events]
+
+
+def truth_bouts(s):
+    return [(e.start, e.end) for e in s.truth.of_type("walking_bout")]
+
+
+def truth_steps(s) -> int:
+    return sum(e.fields["steps"] for e in s.truth.of_type("walking_bout"))
+
+
+@given(cuts=st.lists(st.integers(min_value=1, max_value=29_999), max_size=12, unique=True))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_chunking_gives_the_same_events(cuts: list[int]) -> None:
+    block = sim("walk", 4).block.slice(0, 30_000)  # two bouts, two pauses: 150 s at 100 Hz
+    whole = detect_walking_bouts(block, 100.0)
+    det = GaitDetector(100.0)
+    events = []
+    edges = [0, *sorted(cuts), len(block)]
+    for a, b in zip(edges[:-1], edges[1:]):
+        events += det.update(block.slice(a, b))
+    events += det.finish()
+    assert len(whole) == 2
+    assert same_events(events, whole)
+
+
+def test_single_sample_chunks_match_whole() -> None:
+    block = sim("walk", 5).block.slice(0, 4_000)
+    det = GaitDetector(100.0, record_contacts=True)
+    events = []
+    for i in range(len(block)):
+        events += det.update(block.slice(i, i + 1))
+    events += det.finish()
+    whole = GaitDetector(100.0, record_contacts=True)
+    assert same_events(events, whole.update(block) + whole.finish())
+    assert len(events) == 1
+    np.testing.assert_allclose(det.contacts[0][0], whole.contacts[0][0], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("kw", [{}, {"rate_hz": 20.0}, {"rate_hz": 200.0}, {"has_gyro": False},
+                                {"rate_hz": 20.0, "has_gyro": False}, {"loss": 0.03}])
+def test_demo_day_bouts_and_steps(kw: dict) -> None:
+    s = sim("demo", 3, **kw)
+    events = detect_walking_bouts(s.block, s.meta.rate_hz)
+    assert match_bouts(bouts_of(events), truth_bouts(s)).f1 >= 0.95
+    steps = sum(e.fields["steps"] for e in events)
+    tolerance = 0.05 if kw.get("loss") else 0.03  # lost packets take their steps with them
+    assert abs(steps / truth_steps(s) - 1) <= tolerance
+    for e in events:
+        assert e.type == "walking_bout" and 60 < e.fields["cadence_spm"] < 150
+        assert ("left_steps" in e.fields) == s.block.has_gyro
+
+
+@pytest.mark.parametrize("scenario,seed", [("office", 1), ("warehouse", 2)])
+def test_simulated_workday_targets(scenario: str, seed: int) -> None:
+    """Issue targets on simulated workdays: bout F1 >= 0.95, step error <= 3 %."""
+    s = sim(scenario, seed)
+    det = GaitDetector(s.meta.rate_hz, record_contacts=True)
+    events = det.update(s.block) + det.finish()
+    assert match_bouts(bouts_of(events), truth_bouts(s)).f1 >= 0.95
+    assert abs(sum(e.fields["steps"] for e in events) / truth_steps(s) - 1) <= 0.03
+    contacts = np.concatenate([c for c, _ in det.contacts])
+    counts, errors = match_contacts(contacts, s.truth.step_times)
+    assert counts.f1 >= 0.95 and np.median(np.abs(errors)) < 0.05
+
+
+def test_live_flag_follows_walking_within_3_s() -> None:
+    s = sim("walk", 6)
+    det = GaitDetector(s.meta.rate_hz)
+    step = int(s.meta.rate_hz) // 4
+    times, flags = [], []
+    for i in range(0, len(s.block), step):
+        part = s.block.slice(i, i + step)
+        det.update(part)
+        times.append(part.t[-1])
+        flags.append(det.walking)
+    times, flags = np.array(times), np.array(flags)
+    for start, end in truth_bouts(s):
+        assert flags[(times > start + 3.0) & (times < end)].all()
+        assert not flags[(times > end + 3.0) & (times < end + 6.0)].any()
+        assert not flags[(times > start - 6.0) & (times < start)].any()
+
+
+def test_bout_is_final_once_its_break_is_over() -> None:
+    s = sim("walk", 7)
+    first_end = truth_bouts(s)[0][1]
+    det = GaitDetector(s.meta.rate_hz)
+    got = det.update(s.block.between(0, first_end + 3.5))
+    assert len(got) == 1 and abs(got[0].end - first_end) < 0.25
+
+
+def test_rest_and_too_low_rate() -> None:
+    t = np.arange(6000) / 100.0
+    rest = SampleBlock(t, np.tile([0.0, 0.0, 9.81], (len(t), 1)) + 0.01 * np.sin(t)[:, None])
+    assert detect_walking_bouts(rest, 100.0) == []
+    with pytest.raises(SettingsError):
+        GaitDetector(5.0)
