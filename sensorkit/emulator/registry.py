@@ -15,6 +15,10 @@ _EMULATORS: dict[str, str] = {
     "sensorkit": "sensorkit_imu:SensorKitEmulator",
     "metamotion": "metamotion:MetaMotionEmulator",
     "polar": "polar:PolarH10Emulator",
+    "movesense": "movesense:MovesenseEmulator",
+    "witmotion": "witmotion:WitMotionEmulator",
+    "thingy52": "thingy52:Thingy52Emulator",
+    "microbit": "microbit:MicroBitEmulator",
 }
 
 
