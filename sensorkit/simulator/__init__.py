@@ -6,6 +6,7 @@ Public API (other parts of SensorKit and the tests code against exactly this)::
     save_simulation(sim, "demo.skr")          # samples + truth attachment in one recording
     truth = load_ground_truth(RecordingReader("demo.skr"))
     SCENARIOS                                 # name -> one-line description
+    simulate_activities([Activity("stand", 5), Activity("walk", 30, {"cadence": 1.7})], seed=1)
 
 Modules, in the order data flows: :mod:`.scenarios` (named days) -> :mod:`.timeline` (activities
 with every parameter drawn, transitions inserted) -> :mod:`.kinematics` and :mod:`.gait` (trunk
@@ -14,7 +15,11 @@ orientation and acceleration) -> :mod:`.sensor` (mount, noise, bias, range, reso
 """
 
 from .scenarios import SCENARIOS
-from .simulation import Simulation, save_simulation, simulate
+from .simulation import Simulation, save_simulation, simulate, simulate_activities
+from .timeline import Activity
 from .truth import GroundTruth, load_ground_truth
 
-__all__ = ["SCENARIOS", "GroundTruth", "Simulation", "load_ground_truth", "save_simulation", "simulate"]
+__all__ = [
+    "SCENARIOS", "Activity", "GroundTruth", "Simulation", "load_ground_truth", "save_simulation", "simulate",
+    "simulate_activities",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from .kinematics import Person, TrunkModel, specific_force_body
 from .scenarios import get_scenario
 from .sensor import (ACC_LSB, ACC_NOISE_DENSITY, ACC_RANGE, GYR_LSB, GYR_NOISE_DENSITY, GYR_RANGE,
                      Mount, SensorErrors, keep_mask, measure)
-from .timeline import build_timeline
+from .timeline import Activity, build_timeline
 from .truth import ATTACHMENT, GroundTruth, truth_events
 
 CHUNK_S = 60.0
@@ -53,12 +53,29 @@ def simulate(scenario: str, seed: int, duration_s: float | None = None, rate_hz:
     _check(seed, duration_s, rate_hz)
     spec = get_scenario(scenario)
     duration = float(duration_s if duration_s is not None else spec.default_duration_s)
+    return _run(lambda rng: spec.build(rng, duration), spec.scripted, scenario, seed, duration,
+                rate_hz, has_gyro, loss, misalignment_deg)
+
+
+def simulate_activities(activities: list[Activity], seed: int, rate_hz: float = 100.0,
+                        has_gyro: bool = True, loss: float = 0.0,
+                        misalignment_deg: float = 20.0) -> Simulation:
+    """Simulate a hand-made activity list at its nominal durations (validation scripts, experiments)."""
+    _check(seed, None, rate_hz)
+    return _run(lambda rng: list(activities), False, "custom", seed, None, rate_hz, has_gyro, loss,
+                misalignment_deg)
+
+
+def _run(build: Callable[[np.random.Generator], list[Activity]], scripted: bool, scenario: str, seed: int,
+         duration: float | None, rate_hz: float, has_gyro: bool, loss: float,
+         misalignment_deg: float) -> Simulation:
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(6)]
     rng_timeline, rng_person, rng_motion, rng_mount, rng_noise, rng_loss = streams
     mount = Mount.draw(rng_mount, misalignment_deg)
     errors = SensorErrors.draw(rng_mount)
     keep_mask(0, rate_hz, loss, rng_loss)  # validates ``loss`` before the long part
-    segments = build_timeline(rng_timeline, spec.build(rng_timeline, duration), duration, fit=spec.scripted)
+    segments = build_timeline(rng_timeline, build(rng_timeline), duration, fit=scripted)
+    duration = segments[-1].end if duration is None else duration
     person = Person.draw(rng_person)
     model = TrunkModel(segments, person, rng_motion)
 
@@ -77,7 +94,8 @@ def simulate(scenario: str, seed: int, duration_s: float | None = None, rate_hz:
     meta = RecordingMeta(
         rate_hz=float(rate_hz), start_time=START_TIME, device_kind="simulator",
         device_name=f"simulated {scenario}", has_gyro=has_gyro, acc_range=ACC_RANGE, gyr_range=GYR_RANGE,
-        acc_lsb=ACC_LSB, gyr_lsb=GYR_LSB, source=_command(settings),
+        acc_lsb=ACC_LSB, gyr_lsb=GYR_LSB,
+        source=_command(settings) if scenario != "custom" else "sensorkit.simulator.simulate_activities",
         extra={"simulator": {**settings, "axes": "x up, y right, z forward (nominal mount)"}},
     )
     steps = np.concatenate([b.ics for b in model.bouts]) if model.bouts else np.empty(0)

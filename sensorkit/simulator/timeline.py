@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SettingsError
+
 POSTURE_OF = {"stand": "standing", "walk": "standing", "bend": "standing",
               "sit": "sitting", "slouch": "sitting", "lie": "lying"}
 ELASTIC = {"stand", "walk", "sit", "slouch", "lie"}
@@ -158,6 +160,9 @@ def build_timeline(rng: np.random.Generator, acts: list[Activity], duration: flo
     ``fit`` True stretches/compresses elastic activities to fill ``duration`` exactly (scripted
     scenarios); False only cuts (generated days, which are built long enough).
     """
+    unknown = sorted({a.kind for a in acts} - set(POSTURE_OF))
+    if unknown or not acts:
+        raise SettingsError(f"activities must be some of {', '.join(POSTURE_OF)} (got {unknown or 'none'})")
     acts = _with_transitions(rng, acts)
     drawn: list[tuple[Activity, dict[str, Any], float]] = []
     for act in acts:
