@@ -1,4 +1,5 @@
-"""The portable C codec (firmware-protocol/c) against every protocol test vector, compiled here.
+"""The portable C codec (firmware-protocol/c) against every protocol test vector, compiled here,
+and against the Python codec on thousands of damaged messages.
 
 gcc builds it with the strict flags a firmware build would use; the test program checks decode and
 encode both ways for each vector and prints how many it checked, which must equal the vector count,
@@ -14,7 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from sensorkit.devices import sensorkit_imu as codec
+from sensorkit.errors import DecodeError
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT / "firmware-protocol"
@@ -69,3 +74,79 @@ def test_c_test_program_reports_a_wrong_vector(test_program: Path, tmp_path: Pat
     run = subprocess.run([str(test_program), str(text)], capture_output=True, text=True, timeout=30)
     assert run.returncode == 1
     assert "FAIL D one_sample_worked_example" in run.stdout
+
+
+# -- differential: C and Python read the same arbitrary bytes identically ------------------------
+
+
+def mutated_cases(rng: np.random.Generator, bases: list[bytes], count: int, header: int) -> list[bytes]:
+    """Valid messages damaged the ways radios and buggy firmware damage them, plus pure noise."""
+    cases = []
+    for _ in range(count):
+        data = bytearray(bases[rng.integers(len(bases))])
+        how = rng.integers(6)
+        if how == 0 and data:
+            data[rng.integers(len(data))] = rng.integers(256)
+        elif how == 1 and data:
+            data[rng.integers(min(header, len(data)))] ^= 1 << rng.integers(8)
+        elif how == 2:
+            data = data[: rng.integers(len(data) + 1)]
+        elif how == 3:
+            data += rng.integers(0, 256, rng.integers(1, 13)).astype(np.uint8).tobytes()
+        elif how == 4:
+            data = bytearray(rng.integers(0, 256, rng.integers(0, 41)).astype(np.uint8).tobytes())
+        cases.append(bytes(data))
+    return cases
+
+
+def python_reading(kind: str, payload: bytes) -> str:
+    """What the Python codec makes of the bytes, in the C program's output format."""
+    try:
+        if kind == "XD":
+            p = codec.unpack_data(payload)
+            flags = (p.gyr is not None) | p.battery_low << 1 | p.clipped << 2
+            rows = p.acc if p.gyr is None else np.hstack([p.acc, p.gyr])
+            fields = [flags, len(p), p.acc_code, p.gyr_code, p.counter, *rows.ravel().tolist()]
+            return "XD ok " + " ".join(map(str, fields))
+        if kind == "XC":
+            c = codec.parse_command(payload)
+            named = dict(zip(COMMAND_FIELDS[c.opcode], c.params))
+            order = ("rate_hz", "acc", "gyr", "spp", "host_us", "pattern", "duration")
+            return "XC 0 " + " ".join(str(v) for v in [c.opcode, *(named.get(k, 0) for k in order)])
+        g = codec.DeviceConfig.unpack(payload)
+        status = g.streaming | g.has_gyro << 1 | g.battery_low << 2
+        fields = [g.version, status, g.rate_hz, g.acc_code, g.gyr_code, g.samples_per_packet, g.sync_counter,
+                  g.sync_host_us, g.battery_low_pct, g.imu_chip]
+        return "XG ok " + " ".join(map(str, fields))
+    except DecodeError as error:
+        return f"XC {error.att_error}" if kind == "XC" else f"{kind} rejected"  # type: ignore[attr-defined]
+
+
+COMMAND_FIELDS = {1: (), 2: (), 3: ("rate_hz",), 4: ("acc", "gyr"), 5: ("spp",), 6: ("host_us",), 7: ("pattern", "duration")}
+
+
+def test_c_and_python_agree_on_damaged_bytes(test_program: Path, tmp_path: Path) -> None:
+    """6000 mutated or random messages: both codecs accept the same ones with the same values."""
+    rng = np.random.default_rng(20261127)
+    bases = {
+        name: [bytes.fromhex(v["hex"]) for v in json.loads((PROTOCOL / "vectors" / name).read_text())["vectors"]]
+        for name in ("data_packets.json", "control_commands.json", "config.json")
+    }
+    cases = (
+        [("XD", b) for b in mutated_cases(rng, bases["data_packets.json"], 3000, 8)]
+        + [("XC", b) for b in mutated_cases(rng, bases["control_commands.json"], 1500, 9)]
+        + [("XG", b) for b in mutated_cases(rng, bases["config.json"], 1500, 20)]
+    )
+    text = tmp_path / "damaged.txt"
+    text.write_text("".join(f"{kind} case{i} {payload.hex() or '-'}\n" for i, (kind, payload) in enumerate(cases)))
+    run = subprocess.run([str(test_program), str(text)], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    c_lines = run.stdout.splitlines()[: len(cases)]
+    disagreements = []
+    for (kind, payload), c_line in zip(cases, c_lines):
+        c_view = c_line if c_line.startswith(("XD ok", "XG ok", "XC")) else f"{kind} rejected"
+        if c_view != python_reading(kind, payload):
+            disagreements.append(f"{payload.hex()}: C {c_line!r} / Python {python_reading(kind, payload)!r}")
+    accepted = sum(line.startswith(("XD ok", "XG ok", "XC 0 ")) for line in c_lines)
+    assert not disagreements, f"{len(disagreements)} disagreements, e.g. {disagreements[:3]}"
+    assert 500 < accepted < len(cases) - 500, "the mutations should give both accepted and rejected cases"

@@ -5,6 +5,11 @@
  *   cc -std=c99 -Wall -Wextra -Werror -pedantic sensorkit_protocol.c test_vectors.c -o test_vectors
  *   ./test_vectors vectors.txt      (prints "checked N vectors, F failed"; exit 0 only when F == 0)
  *
+ * Lines "XD name hex", "XC name hex", "XG name hex" (any bytes, for the differential test against
+ * the Python codec)
+ * are not checked here: the program prints what it decodes from them, one line each, e.g.
+ * "XD ok <flags> <n> <acc_range> <gyr_range> <counter> <raw...>" or "XD length".
+ *
  * The line format is described in vectors_to_text.py. This program may use the host's libc (stdio,
  * stdlib); the codec itself does not.
  */
@@ -242,11 +247,48 @@ static void check_sizing(void)
     }
 }
 
+/* Differential mode: print the C codec's reading of arbitrary bytes. */
+static void report(const char *kind, const uint8_t *bytes, size_t len)
+{
+    if (strcmp(kind, "XD") == 0) {
+        skp_packet p;
+        skp_status status = skp_decode_packet(bytes, len, &p);
+        int k, axis;
+        printf("XD %s", skp_status_name(status));
+        if (status == SKP_OK) {
+            printf(" %u %u %u %u %lu", p.flags, p.n, p.acc_range, p.gyr_range, (unsigned long)p.counter);
+            for (k = 0; k < p.n; ++k) {
+                for (axis = 0; axis < 3; ++axis) printf(" %d", p.samples[k].acc[axis]);
+                for (axis = 0; (p.flags & SKP_FLAG_GYRO) && axis < 3; ++axis) printf(" %d", p.samples[k].gyr[axis]);
+            }
+        }
+    } else if (strcmp(kind, "XC") == 0) {
+        skp_command c;
+        uint8_t error = skp_parse_command(bytes, len, &c);
+        printf("XC %u", error);
+        if (error == SKP_ATT_OK) {
+            printf(" %u %u %u %u %u %llu %u %u", c.opcode, c.rate_hz, c.acc_range, c.gyr_range,
+                   c.samples_per_packet, (unsigned long long)c.host_unix_us, c.pattern, c.duration_ms);
+        }
+    } else {
+        skp_config c;
+        skp_status status = skp_decode_config(bytes, len, &c);
+        printf("XG %s", skp_status_name(status));
+        if (status == SKP_OK) {
+            printf(" %u %u %u %u %u %u %lu %llu %u %u", c.version, c.status, c.rate_hz, c.acc_range,
+                   c.gyr_range, c.samples_per_packet, (unsigned long)c.sync_counter,
+                   (unsigned long long)c.sync_host_unix_us, c.battery_low_pct, c.imu_chip);
+        }
+    }
+    printf("\n");
+}
+
 int main(int argc, char **argv)
 {
     static char line[MAX_LINE];
     uint8_t bytes[MAX_BYTES];
     int checked = 0;
+    int reported = 0;
     FILE *file;
 
     if (argc != 2 || (file = fopen(argv[1], "r")) == NULL) {
@@ -263,6 +305,11 @@ int main(int argc, char **argv)
         sprintf(name, "%.1s %.120s", kind, next_token());
         current = name;
         len = parse_hex(next_token(), bytes);
+        if (kind[0] == 'X') {
+            report(kind, bytes, len);
+            ++reported;
+            continue;
+        }
         if (strcmp(kind, "D") == 0) {
             check_data(bytes, len);
             check_push_builds_clipped_flag(bytes, len);
@@ -278,5 +325,5 @@ int main(int argc, char **argv)
     fclose(file);
     check_sizing();
     printf("checked %d vectors, %d failed\n", checked, failures);
-    return failures == 0 && checked > 0 ? 0 : 1;
+    return failures == 0 && checked + reported > 0 ? 0 : 1;
 }
