@@ -51,7 +51,7 @@ from .timebase import DriftClock, unwrap
 log = logging.getLogger(__name__)
 
 REORDER_PACKETS = 4  # a hole is declared a gap once this many later packets wait behind it ...
-REORDER_WAIT_S = 0.25  # ... or once the oldest waiting packet is this old (device seconds)
+REORDER_WAIT_S = 0.25  # ... or once the oldest waiting packet has waited this long (host seconds)
 NEW_RUN_TOLERANCE_S = 2.0  # after a reconnect, a counter this far from the host's expectation is a new run
 BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnect attempts (last repeats)
 _LINK_LOST = object()
@@ -429,7 +429,7 @@ class Collector:
             waited_host, _ = self._pending[k0]
             if k0 != self._next_k:
                 oldest = min(h for h, _ in self._pending.values())
-                if len(self._pending) <= REORDER_PACKETS and host - oldest < REORDER_WAIT_S:
+                if len(self._pending) <= REORDER_PACKETS and (host - oldest) / self.speed < REORDER_WAIT_S:
                     return
             _, samples = self._pending.pop(k0)
             self._release(k0, waited_host, samples, released, events)

@@ -1,0 +1,108 @@
+"""Failure modes of a recording session: a killed recorder, an unknown or unsupported device."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from sensorkit.ble.collector import Transport, find
+from sensorkit.ble.radio import VirtualRadio, use_radio
+from sensorkit.cli.main import main
+from sensorkit.emulator.base import EmulatedSensor
+from sensorkit.errors import DeviceError
+from sensorkit.samples import SampleBlock, find_gaps
+from sensorkit.simulator import simulate
+from sensorkit.store import RecordingReader
+
+
+def test_kill_9_of_the_recorder_leaves_everything_but_the_last_second(tmp_path):
+    path = tmp_path / "killed.skr"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sensorkit.cli", "record", "--emulate", "sensorkit", "--scenario", "static",
+         "--seed", "5", "--duration", "60", "-o", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _holds_seconds(path, 2.0):
+            time.sleep(0.2)
+        time.sleep(1.0)
+        killed_at = time.time()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with RecordingReader(path) as reader:
+        stored = reader.samples()
+        start = datetime.fromisoformat(reader.meta.start_time.replace("Z", "+00:00")).timestamp()
+    streamed_s = killed_at - start  # the sensor had sent about this much when the recorder died
+    assert len(stored) > 200 and not find_gaps(stored.t, 100.0)
+    assert stored.t[-1] >= streamed_s - 1.0  # everything but (at most) the last second
+    truth = simulate("static", seed=5, duration_s=60).block
+    k = np.round(stored.t * 100).astype(int)
+    assert np.array_equal(k, np.arange(len(k)))
+    assert np.max(np.abs(stored.acc - truth.acc[k])) <= 16 * 9.80665 / 32768
+
+
+def _holds_seconds(path, seconds: float) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with RecordingReader(path) as reader:
+            t = reader.samples().t
+    except Exception:  # noqa: BLE001 - the writer may be between creating the file and its schema
+        return False
+    return len(t) > 0 and t[-1] >= seconds
+
+
+class ForeignBand(EmulatedSensor):
+    """A fitness band SensorKit has no profile for."""
+
+    kind = "foreign"
+    name_prefix = "FooBand"
+
+    def build_services(self):
+        return [self.battery_service()]
+
+    def encode(self, first_counter, acc, gyr):
+        return b""
+
+
+def test_unsupported_device_is_a_clear_message_and_nothing_is_written(tmp_path):
+    async def scenario():
+        radio = VirtualRadio()
+        use_radio(radio)
+        band = ForeignBand(SampleBlock(np.zeros(1), np.zeros((1, 3))), 50.0, name="FooBand-7")
+        await band.start(radio)
+        try:
+            with pytest.raises(DeviceError, match="FooBand-7 is not a supported sensor"):
+                await find("FooBand-7", 2.0, Transport.virtual())
+            with pytest.raises(DeviceError, match="no Bluetooth device named or addressed 'Nobody'"):
+                await find("Nobody", 0.3, Transport.virtual())
+        finally:
+            await band.close()
+            use_radio(None)
+
+    asyncio.run(scenario())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_unknown_kind_or_unreachable_device_exits_1_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "x.skr"
+    assert main(["record", "--emulate", "fitbit", "-o", str(out)]) == 1
+    assert "no emulator for device kind 'fitbit'" in capsys.readouterr().err
+    assert main(["record", "--emulate", "sensorkit", "--fault", "loss=lots", "-o", str(out)]) == 1
+    assert "loss='lots' is not a number" in capsys.readouterr().err
+    if not os.path.exists("/sys/class/bluetooth"):  # this machine: no adapter at all
+        assert main(["record", "--device", "SensorKit-0001", "-o", str(out)]) == 1
+        assert "cannot use Bluetooth on this computer" in capsys.readouterr().err
+    assert not out.exists()
