@@ -81,6 +81,8 @@ def data_case(
 ) -> dict[str, Any]:
     """A valid packet: bytes from the fields, and the fields decoded to raw counts and to units."""
     with_gyro = len(rows[0]) == 6
+    at_full_scale = any(v in (-32768, 32767) for row in rows for v in row)
+    assert clipped == at_full_scale, f"{name}: CLIPPED must be set exactly when a value is at full scale"
     flags = (FLAG_GYRO if with_gyro else 0) | (FLAG_BATTERY_LOW if battery_low else 0)
     flags |= FLAG_CLIPPED if clipped else 0
     payload = struct.pack("<BBBBI", VERSION, flags, len(rows), acc_code | gyr_code << 2, counter)
