@@ -144,7 +144,7 @@ def test_bend_peaks_match_the_simulated_orientation(bends):
         # tilt seen by the accelerometer at the bottom of the bend (slow there: gravity dominates)
         k = i0 + int(np.argmax(truth.flexion_deg[i0:i1]))
         g = acc[k - 5:k + 5].mean(axis=0)
-        pitch = np.degrees(np.arctan2(-g[0], np.hypot(g[1], g[2])))
+        pitch = np.degrees(np.arctan2(-g[0], g[2]))  # roll is small in a bend; pitch may pass 90
         assert abs(pitch - truth.neutral["standing_pitch_deg"] - peak) < 5.0, e
 
 

@@ -19,9 +19,12 @@ Parameter ranges and their sources (also in MODEL.md):
   sit<->lie 2.5-4.5 s (chosen; no strong source, slower than sit-to-stand in daily-life video data).
 - Bends: peak trunk flexion 45-110 deg for a stoop and 20-60 deg for a squat (squatting keeps the trunk
   more upright: Burgess-Limerick 2003, Occup. Ergon. 3:143 review of squat vs stoop); mean sagittal
-  flexion speed 45-80 deg/s going down, 40-70 deg/s coming up, 30-50 deg/s coming up with a load,
-  which puts minimum-jerk peak speeds at 55-150 deg/s, within the 50-150 deg/s peaks Marras et al.
-  1993 (Spine 18:617) report for industrial lifting; hold at the bottom 0.3-1.5 s (picking up),
+  flexion speed 30-60 deg/s going down, 30-55 deg/s coming up, 25-45 deg/s coming up with a load,
+  which puts minimum-jerk peak speeds at about 50-110 deg/s: faster than the instructed-slow bends of
+  SisFall (peak ~ 66 deg/s median, ``benchmarks/simulator_bends_vs_real.py``), within the sagittal
+  velocities Marras et al. 1993 (Spine 18:617) report for industrial lifting; hold at the bottom
+  0.3-1.5 s (picking up),
+  a squat takes at least 1.0-1.8 s down and 1.1-2.0 s up (hip speeds ~ 0.3 m/s),
   0.8-2.5 s with a lift (grasping); squat lowers the hip 0.30-0.50 m, a stoop 0.03-0.10 m.
 - Twisting lifts (40 % of lifts): axial rotation of the lower back 15-40 deg at the bottom of the lift.
 - Slouching: lumbar flexion change 10-25 deg from the person's upright sitting (the issue's brief;
@@ -85,9 +88,11 @@ def draw_bend(rng: np.random.Generator, style: str | None = None, lift: bool | N
     lift = bool(rng.random() < 0.4) if lift is None else bool(lift)
     twist = (lift and rng.random() < 0.4) if twist is None else bool(twist)
     peak = rng.uniform(45.0, 110.0) if style == "stoop" else rng.uniform(20.0, 60.0)
-    down = max(0.6, peak / rng.uniform(45.0, 80.0))
+    down = max(0.6, peak / rng.uniform(30.0, 60.0))
     hold = rng.uniform(0.8, 2.5) if lift else rng.uniform(0.3, 1.5)
-    up = max(0.7, peak / (rng.uniform(30.0, 50.0) if lift else rng.uniform(40.0, 70.0)))
+    up = max(0.7, peak / (rng.uniform(25.0, 45.0) if lift else rng.uniform(30.0, 55.0)))
+    if style == "squat":  # the hips travel 0.3-0.5 m: that, not the trunk angle, sets the pace
+        down, up = max(down, rng.uniform(1.0, 1.8)), max(up, rng.uniform(1.1, 2.0))
     twist_deg = float(rng.choice([-1, 1]) * rng.uniform(15.0, 40.0)) if twist else 0.0
     return {
         "style": style, "lift": lift, "peak_deg": float(peak), "down_s": float(down),
