@@ -1,0 +1,84 @@
+"""Store benchmark: a 24 h day of 100 Hz 6-axis samples written, sized and loaded back.
+
+Targets (issue 2): load into NumPy in under 1 s, under 80 MB on disk.
+Run by hand:  python benchmarks/store_benchmark.py [--hours 24] [--keep PATH]
+
+The day is the simulator's warehouse shift (walking, bending, lifting: the least compressible kind
+of day) repeated to fill the hours, quantised to a +-16 g / +-2000 deg/s int16 sensor with that
+sensor's noise. The load is timed in a fresh process (open to arrays in memory; the package import is reported
+apart), so no cache of ours helps it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sensorkit.samples import SampleBlock
+from sensorkit.simulator import simulate
+from sensorkit.store import RecordingWriter
+
+LOAD_SCRIPT = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+from sensorkit.store import RecordingReader
+t1 = time.perf_counter()
+with RecordingReader(sys.argv[1]) as reader:
+    block = reader.samples()
+t2 = time.perf_counter()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "samples": len(block), "peak_rss_mb": rss}))
+"""
+
+
+def write_day(path: Path, hours: float) -> tuple[float, int]:
+    shift = simulate("warehouse", seed=1, duration_s=8 * 3600.0, rate_hz=100.0)
+    shift_len = shift.block.t[-1] + 0.01
+    repeats = int(np.ceil(hours / 8.0))
+    start = time.perf_counter()
+    written = 0
+    with RecordingWriter(path, shift.meta, overwrite=True) as writer:
+        for k in range(repeats):
+            block = shift.block
+            keep = block.t + k * shift_len < hours * 3600.0
+            for lo in range(0, int(keep.sum()), 6000):  # one minute per append, as a collector would
+                hi = min(lo + 6000, int(keep.sum()))
+                part = block.slice(lo, hi)
+                writer.append(SampleBlock(part.t + k * shift_len, part.acc, part.gyr))
+                written += hi - lo
+    return time.perf_counter() - start, written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=24.0)
+    parser.add_argument("--keep", type=Path, help="write the day here and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or Path(tmp) / "day.skr"
+        write_s, samples = write_day(path, args.hours)
+        size_mb = os.path.getsize(path) / 1e6
+        loads = [
+            json.loads(subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(path)],
+                                      capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)
+        ]
+    best = min(load["load_s"] for load in loads)
+    print(f"{samples} samples ({args.hours:g} h at 100 Hz, 6 axes)")
+    print(f"write: {write_s:.1f} s ({write_s / args.hours:.2f} s per hour of data)")
+    print(f"size on disk: {size_mb:.1f} MB (target < 80 MB)")
+    print(f"load into NumPy, fresh process: best {best:.2f} s of {[round(l['load_s'], 2) for l in loads]} (target < 1 s)")
+    print(f"import of sensorkit.store (numpy, zstandard) before that: {min(l['import_s'] for l in loads):.2f} s")
+    print(f"peak RSS of the loading process: {max(l['peak_rss_mb'] for l in loads):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
