@@ -35,8 +35,7 @@ def test_a_loss_longer_than_the_latency_bound_is_found_and_counted_within_the_bo
     clock, indices = run(times, keep)
     assert abs(clock.lost - 200) <= 0.25 * RATE  # the documented bound: max_latency x rate
     jumps = np.flatnonzero(np.diff(indices) > 1)
-    # the gap sits where the loss was, give or take the packets that arrive within the latency bound
-    assert jumps.min() == 999 and jumps.max() < 999 + 0.25 * RATE
+    assert jumps.tolist() == [999]  # one gap, where the loss was: later jitter adds no spurious gaps
 
 
 def test_a_loss_shorter_than_the_jitter_cannot_be_seen() -> None:
