@@ -78,9 +78,8 @@ class MovesenseEmulator(VendorEmulator):
     def notifications(self, payload: bytes) -> list[bytes]:
         if not payload:
             return []
-        if payload[:1] == b"\xff":  # a corrupted value: one notification with an unknown type
-            return [payload]
         return gsp.split_message(self._reference or 1, payload)
 
     def corrupt(self, payload: bytes) -> bytes:
-        return b"\xff" + payload[1:40]
+        """A value five bytes short: its parts still arrive, but it is not 4 + 24 x N bytes."""
+        return payload[:-5]
