@@ -30,6 +30,9 @@ ACTIVITIES = {
     "D15": "stand, bend slowly at the knees (squat), get up",
     "D16": "stand, bend slowly without bending the knees (stoop), get up",
 }
+# Nominal axes as worn (``meta.extra["mounting"]``): -y up, +z forward (stoop trials D16 tilt gravity
+# towards -z).
+MOUNTING = {"up": [0.0, -1.0, 0.0], "forward": [0.0, 0.0, 1.0]}
 _NAME = re.compile(r"(D\d\d|F\d\d)_(S[AE]\d\d)_R(\d\d)\.txt(\.gz)?$")
 
 
@@ -79,6 +82,6 @@ def load_trial(trial: Trial) -> tuple[SampleBlock, RecordingMeta]:
         placement="waist_belt",
         patient_id=trial.subject,
         source=f"sisfall_waist/{trial.subject}/{trial.path.name}",
-        extra={"dataset": "sisfall", "code": trial.code, "trial": trial.trial},
+        extra={"dataset": "sisfall", "code": trial.code, "trial": trial.trial, "mounting": MOUNTING},
     )
     return SampleBlock(t, acc, gyr), meta

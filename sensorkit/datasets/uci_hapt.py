@@ -42,6 +42,11 @@ POSTURE_OF_ACTIVITY = {4: "sitting", 5: "standing", 6: "lying"}
 WALKING_ACTIVITIES = (1, 2, 3)
 TRANSITION_ACTIVITIES = tuple(range(7, 13))
 
+# Nominal sensor axes as worn (``meta.extra["mounting"]``, read by the signal core's auto-alignment):
+# +x up; +y roughly forward (supine lying and sitting tilt gravity towards +y; the phone's yaw on the
+# belt varies by subject, which auto-alignment refines).
+MOUNTING = {"up": [1.0, 0.0, 0.0], "forward": [0.0, 1.0, 0.0]}
+
 _NAME = re.compile(r"acc_exp(\d+)_user(\d+)\.txt(\.gz)?$")
 
 
@@ -152,6 +157,6 @@ def load_experiment(root: Path, exp: Experiment | int) -> HaptRecording:
         placement="waist_belt",
         patient_id=f"uci_hapt_user{exp.user:02d}",
         source=f"uci_hapt/RawData exp{exp.exp:02d} user{exp.user:02d}",
-        extra={"dataset": "uci_hapt", "exp": exp.exp, "user": exp.user},
+        extra={"dataset": "uci_hapt", "exp": exp.exp, "user": exp.user, "mounting": MOUNTING},
     )
     return HaptRecording(exp, block, meta, seg, labels)

@@ -1,0 +1,310 @@
+"""Sensor-to-body alignment: which way is up and which way is forward for the person wearing it.
+
+A belt sensor is never worn exactly as the device's drawing shows: it sits tilted on the sacrum,
+yawed on the belt, sometimes upside down. Every angle downstream is only as good as this rotation.
+Three ways to get it, best first:
+
+1. :func:`calibrate`: a few seconds standing upright (gravity gives the vertical and defines zero
+   flexion), optionally one slow forward bend (the direction gravity moves in the sensor during the
+   bend gives the sagittal plane, so flexion and lateral bend do not mix).
+2. :func:`auto_align`: no calibration. Vertical from walking (people walk upright; the mean of the
+   acceleration over a few steps is gravity) or, failing that, from the first still second; forward
+   from the plane in which the trunk tilts most (bending, sitting back), signed by the device's
+   nominal :class:`Mounting` when known, else by assuming the deepest tilts are forward bends.
+3. The nominal :class:`Mounting` alone (the device profile's drawing), when there is nothing better.
+
+The result also says what it could not know: :attr:`Alignment.warnings` names a sensor that appears
+upside down or rotated against its nominal mounting, or a forward direction that is only a guess.
+
+Body frame: x forward, y left, z up (right-handed). ``rotation`` rows are those three axes written in
+sensor coordinates, so ``acc_body = acc_sensor @ rotation.T``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sensorkit.errors import SettingsError
+from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
+
+STILL_STD = 0.35  # m/s^2: std of |acc| over one second below this counts as still
+WALK_STD = (0.8, 6.0)  # m/s^2: std of |acc| over one second typical of walking at the lower back
+MIN_WALK_WINDOWS = 3  # seconds of walking-like movement needed to trust the walking vertical
+TILT_BAND_DEG = (12.0, 75.0)  # tilts that reveal the sagittal plane (bends, sitting back), not lying
+MIN_TILT_WINDOWS = 2
+MIN_CALIBRATION_BEND_DEG = 15.0
+MAX_BIAS = 2.0  # m/s^2 (0.2 g): beyond any working accelerometer's zero-g offset
+BIAS_PRIOR_SD = 0.2  # m/s^2: typical MEMS zero-g offset (20 mg), the prior of the bias fit
+STILL_WINDOW_S = 0.5
+STILL_ACC_SD, STILL_GYR = 0.06, 0.05  # m/s^2 per axis, rad/s: "still" for the bias fit
+NEAR_WALK_S = 5  # still seconds this close to walking are taken as standing
+STANDING_CONE_DEG = 8.0  # ... if within this angle of the walking vertical
+
+
+# Nominal mountings of device kinds whose recordings do not carry ``extra["mounting"]``.
+KNOWN_MOUNTINGS = {
+    "simulator": {"up": [1.0, 0.0, 0.0], "forward": [0.0, 0.0, 1.0]},  # "x up, y right, z forward"
+}
+
+
+@dataclass(frozen=True)
+class Mounting:
+    """Nominal sensor axes when worn as the device intends: the sensor axes pointing up and forward."""
+
+    up: tuple[float, float, float]
+    forward: tuple[float, float, float]
+
+    @classmethod
+    def from_meta(cls, meta: RecordingMeta | None) -> "Mounting | None":
+        """The mounting a device profile or dataset loader put in ``meta.extra["mounting"]``, if any."""
+        if meta is None:
+            return None
+        m = (meta.extra or {}).get("mounting") or KNOWN_MOUNTINGS.get(meta.device_kind)
+        if not m:
+            return None
+        return cls(tuple(map(float, m["up"])), tuple(map(float, m["forward"])))
+
+
+@dataclass
+class Alignment:
+    """Sensor-to-body rotation, accelerometer bias, how they were obtained, and what to warn about.
+
+    ``acc_bias`` (sensor frame, m/s^2) is subtracted from every sample before anything else: a
+    typical 20 mg offset is harmless for angles but, projected on a vertical that turns during a
+    bend, it integrates to tens of centimetres of fake hip movement (see :func:`estimate_acc_bias`).
+    """
+
+    rotation: np.ndarray
+    source: str  # "calibration", "auto", "mounting" or "identity"
+    warnings: list[str] = field(default_factory=list)
+    acc_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rotation": np.round(self.rotation, 6).tolist(),
+            "acc_bias": np.round(self.acc_bias, 5).tolist(),
+            "source": self.source,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Alignment":
+        try:
+            rot = np.asarray(data["rotation"], dtype=np.float64).reshape(3, 3)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise SettingsError(f"calibration has no valid 3x3 rotation: {exc}") from exc
+        if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-3) or np.linalg.det(rot) < 0:
+            raise SettingsError("calibration rotation is not a proper rotation matrix")
+        try:
+            bias = np.asarray(data.get("acc_bias", [0.0, 0.0, 0.0]), dtype=np.float64).reshape(3)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"calibration acc_bias is not three numbers: {exc}") from exc
+        if np.any(np.abs(bias) > MAX_BIAS):
+            raise SettingsError(f"calibration acc_bias {bias.tolist()} is beyond {MAX_BIAS} m/s^2")
+        return cls(rot, str(data.get("source", "calibration")), list(data.get("warnings", [])), bias)
+
+    @property
+    def up(self) -> np.ndarray:
+        return self.rotation[2]
+
+
+def rotation_from(up: np.ndarray, forward_hint: np.ndarray) -> np.ndarray:
+    """Body axes (rows forward, left, up) from an up vector and any vector not parallel to it."""
+    z = np.asarray(up, dtype=np.float64)
+    z = z / np.linalg.norm(z)
+    f = np.asarray(forward_hint, dtype=np.float64)
+    x = f - (f @ z) * z
+    if np.linalg.norm(x) < 1e-6:
+        raise SettingsError("forward direction is parallel to vertical; cannot build a body frame")
+    x /= np.linalg.norm(x)
+    return np.vstack([x, np.cross(z, x), z])
+
+
+def _unit_rows(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.where(n == 0, 1.0, n)
+
+
+def _least_vertical_axis(up: np.ndarray) -> np.ndarray:
+    axis = np.zeros(3)
+    axis[int(np.argmin(np.abs(up)))] = 1.0
+    return axis
+
+
+def calibrate(upright: SampleBlock, bend: SampleBlock | None = None, mounting: Mounting | None = None) -> Alignment:
+    """Alignment from a still upright stand and, optionally, one slow forward bend.
+
+    The stand defines vertical and zero flexion; the bend defines forward. Without a bend, forward
+    comes from the nominal mounting, or is a guess (and says so).
+    """
+    if len(upright) < 5:
+        raise SettingsError("the upright period holds too few samples to calibrate")
+    norms = np.linalg.norm(upright.acc, axis=1)
+    if np.std(norms) > 1.0 or abs(np.mean(norms) - STANDARD_GRAVITY) > 2.0:
+        raise SettingsError("the sensor was not still during the upright period; stand still and repeat")
+    up = _unit_rows(upright.acc.mean(axis=0))
+    warnings: list[str] = []
+    if bend is not None and len(bend):
+        dirs = _unit_rows(bend.acc)
+        tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
+        if tilt.max() < MIN_CALIBRATION_BEND_DEG:
+            raise SettingsError(
+                f"the bend reached only {tilt.max():.0f} deg; bend forward at least "
+                f"{MIN_CALIBRATION_BEND_DEG:.0f} deg to calibrate the forward direction"
+            )
+        deep = dirs[tilt >= 0.7 * tilt.max()].mean(axis=0)
+        forward = -(deep - (deep @ up) * up)  # leaning forward moves gravity towards the back
+    elif mounting is not None:
+        forward = np.asarray(mounting.forward, dtype=np.float64)
+    else:
+        forward = _least_vertical_axis(up)
+        warnings.append("forward direction guessed (no bend in the calibration, no nominal mounting)")
+    warnings += _mounting_warnings(up, forward, mounting)
+    return Alignment(rotation_from(up, forward), "calibration", warnings)
+
+
+def _window_stats(block: SampleBlock, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per one-second window: mean acceleration vector (k, 3) and std of its magnitude (k,)."""
+    w = max(1, int(round(rate_hz)))
+    k = len(block) // w
+    if k == 0:
+        return block.acc.mean(axis=0, keepdims=True), np.array([np.std(np.linalg.norm(block.acc, axis=1))])
+    acc = block.acc[: k * w].reshape(k, w, 3)
+    mag = np.linalg.norm(acc, axis=2)
+    return acc.mean(axis=1), mag.std(axis=1)
+
+
+def _walking_up(means: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
+    walking = (stds >= WALK_STD[0]) & (stds <= WALK_STD[1])
+    # keep only runs of walking-like windows, not isolated bumps
+    run = np.convolve(walking.astype(int), np.ones(MIN_WALK_WINDOWS, dtype=int), mode="same")
+    sustained = walking & (run >= MIN_WALK_WINDOWS)
+    if sustained.sum() < MIN_WALK_WINDOWS:
+        return None
+    return _unit_rows(means[sustained].mean(axis=0))
+
+
+def _standing_up(means: np.ndarray, stds: np.ndarray, walking_up: np.ndarray) -> np.ndarray:
+    """Refine the walking vertical with still seconds next to walking (standing before or after it).
+
+    People lean forward a few degrees while walking; the quiet stand around a walk is the neutral.
+    """
+    walking = (stds >= WALK_STD[0]) & (stds <= WALK_STD[1])
+    near = np.convolve(walking.astype(int), np.ones(2 * NEAR_WALK_S + 1, dtype=int), mode="same") > 0
+    dirs = _unit_rows(means)
+    close = np.degrees(np.arccos(np.clip(dirs @ walking_up, -1, 1))) < STANDING_CONE_DEG
+    standing = near & ~walking & (stds < STILL_STD) & close
+    if standing.sum() < MIN_WALK_WINDOWS:
+        return walking_up
+    return _unit_rows(np.median(dirs[standing], axis=0))
+
+
+def _still_up(means: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
+    still = np.flatnonzero(stds < STILL_STD)
+    if len(still) == 0:
+        return None
+    return _unit_rows(means[still[0]])
+
+
+def _forward_from_tilts(means: np.ndarray, up: np.ndarray, sign_hint: np.ndarray | None) -> np.ndarray | None:
+    dirs = _unit_rows(means)
+    tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
+    sel = (tilt >= TILT_BAND_DEG[0]) & (tilt <= TILT_BAND_DEG[1])
+    if sel.sum() < MIN_TILT_WINDOWS:
+        return None
+    h = dirs[sel] - np.outer(dirs[sel] @ up, up)
+    _, _, vt = np.linalg.svd(h, full_matrices=False)
+    axis = vt[0] - (vt[0] @ up) * up
+    axis /= np.linalg.norm(axis)
+    if sign_hint is not None:
+        return axis if axis @ sign_hint >= 0 else -axis
+    # Deepest tilts are taken to be forward bends: gravity then moves towards the back (-forward).
+    deepest = h[tilt[sel] >= np.percentile(tilt[sel], 80)]
+    return -axis if (deepest @ axis).mean() > 0 else axis
+
+
+def _mounting_warnings(up: np.ndarray, forward: np.ndarray, mounting: Mounting | None) -> list[str]:
+    if mounting is None:
+        return []
+    nominal_up = _unit_rows(np.asarray(mounting.up, dtype=np.float64))
+    off = float(np.degrees(np.arccos(np.clip(up @ nominal_up, -1, 1))))
+    if off > 120:
+        return [f"sensor appears to be worn upside down ({off:.0f} deg from its nominal vertical); "
+                "angles are corrected, but check how it is worn"]
+    if off > 45:
+        return [f"sensor appears rotated {off:.0f} deg from its nominal mounting; angles are corrected, "
+                "but check how it is worn"]
+    return []
+
+
+def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = None) -> Alignment:
+    """Alignment from the recording itself (see the module docstring for the rules and their order)."""
+    if len(block) == 0:
+        raise SettingsError("cannot align an empty recording")
+    bias = estimate_acc_bias(block, rate_hz)
+    block = SampleBlock(block.t, block.acc - bias, block.gyr)
+    means, stds = _window_stats(block, rate_hz)
+    warnings: list[str] = []
+    up = _walking_up(means, stds)
+    if up is not None:
+        up = _standing_up(means, stds, up)
+    else:
+        up = _still_up(means, stds)
+    if up is None:
+        up = _unit_rows(means.mean(axis=0))
+        warnings.append("no walking and no still period found; vertical is the recording's mean direction")
+    hint = None if mounting is None else np.asarray(mounting.forward, dtype=np.float64)
+    forward = _forward_from_tilts(means, up, hint)
+    if forward is None:
+        if hint is not None:
+            forward = hint
+        else:
+            forward = _least_vertical_axis(up)
+            warnings.append("forward direction guessed (no bends and no nominal mounting)")
+    warnings = _mounting_warnings(up, forward, mounting) + warnings
+    return Alignment(rotation_from(up, forward), "auto", warnings, bias)
+
+
+def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
+    """Accelerometer offset (sensor frame, m/s^2) from still moments in different orientations.
+
+    At rest the measured vector is gravity plus the offset, so ``|m - b| = g`` for every still
+    window mean ``m``: the classic multi-position calibration, here from whatever postures the
+    recording holds. Solved by re-linearised least squares with a zero-mean prior of BIAS_PRIOR_SD,
+    so directions the recording never visits stay near zero instead of being invented. A scale
+    error of the accelerometer shows up as an offset along the usual vertical, which near upright is
+    the same correction.
+    """
+    w = max(2, int(round(rate_hz * STILL_WINDOW_S)))
+    k = len(block) // w
+    if k < 2:
+        return np.zeros(3)
+    acc = block.acc[: k * w].reshape(k, w, 3)
+    still = np.all(acc.std(axis=1) < STILL_ACC_SD, axis=1)
+    if block.gyr is not None:
+        still &= np.linalg.norm(block.gyr[: k * w].reshape(k, w, 3).mean(axis=1), axis=1) < STILL_GYR
+    m = acc.mean(axis=1)[still]
+    if len(m) < 2:
+        return np.zeros(3)
+    noise = 2 * STANDARD_GRAVITY * 0.01  # residual scale of |m|^2 (1 % of g of unmodelled motion)
+    weight = 1.0 / (noise * np.sqrt(len(m) / 10.0 + 1.0))  # windows are not independent
+    prior = np.eye(3) / BIAS_PRIOR_SD
+    bias = np.zeros(3)
+    for _ in range(3):  # |m - b|^2 = g^2  ->  2 m.b = |m|^2 - g^2 + |b|^2, re-linearised
+        rhs = np.einsum("ij,ij->i", m, m) - STANDARD_GRAVITY**2 + bias @ bias
+        bias, *_ = np.linalg.lstsq(np.vstack([2 * m * weight, prior]),
+                                   np.concatenate([rhs * weight, np.zeros(3)]), rcond=None)
+    return bias if np.all(np.abs(bias) <= MAX_BIAS) else np.zeros(3)
+
+
+def alignment_for(
+    block: SampleBlock, meta: RecordingMeta, calibration: dict[str, Any] | None = None
+) -> Alignment:
+    """The best alignment available: an explicit calibration, the recording's own, else automatic."""
+    for cal in (calibration, meta.calibration):
+        if cal and "rotation" in cal:
+            return Alignment.from_json(cal)
+    return auto_align(block, meta.rate_hz, Mounting.from_meta(meta))

@@ -1,0 +1,96 @@
+"""Forward bends: what a therapist asks about each one, and how risky it was.
+
+A bend is an excursion of trunk flexion beyond ``bend_start_deg`` (relative to the standing neutral)
+that returns below ``bend_end_deg``, while standing. Its start is moved back to where flexion left
+the neutral (below half of ``bend_end_deg``), so start and end bracket the whole movement.
+
+Measured per bend (event fields):
+
+- ``peak_flexion_deg`` and the time of the peak;
+- ``seconds_0_20``, ``seconds_20_60``, ``seconds_over_60``: time in the ISO 11226 / EN 1005-4 trunk
+  flexion bands (band limits from the profile: ``band_low_deg``, ``band_high_deg``);
+- ``peak_speed_dps``: peak sagittal angular speed (deg/s);
+- ``twist_deg``: rotation about the vertical while bent, at its largest (absolute, deg; from the
+  gyroscope, ``null`` without one);
+- ``style``: ``squat`` when the hips dropped by more than ``SQUAT_DROP_M`` during the bend (knees bent),
+  else ``stoop``. The drop is the integrated vertical acceleration of the sensor minus what trunk
+  rotation alone explains (the sensor sits ~0.14 m above the hips); ``null`` when the bend is too
+  long to integrate;
+- ``severity`` by these rules, first match wins: ``high`` if peak > ``band_high_deg``, or peak >
+  ``band_low_deg`` with twist > ``twist_severe_deg``, or more than ``held_bend_s`` above
+  ``band_low_deg``; ``moderate`` if peak > ``band_low_deg``; else ``low``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensorkit.events import Event
+
+from .features import Frame, height_change
+from .profile import Profile
+
+SQUAT_DROP_M = 0.18  # hip drop separating a squat (0.30-0.50 m) from a stoop (0.03-0.10 m)
+SENSOR_ABOVE_HIP_M = 0.14  # lower-back sensor height above the hip joints (0.10-0.18 m in adults)
+MAX_INTEGRATION_S = 30.0  # beyond this the height integral drifts too much to classify the style
+
+
+def bend_start(history: Frame, crossing_t: float, profile: Profile) -> float:
+    """Walk back from the threshold crossing to where flexion left the neutral zone."""
+    before = history.between(crossing_t - 10.0, crossing_t)
+    calm = np.flatnonzero(before.flexion < 0.5 * profile.bend_end_deg)
+    return float(before.t[calm[-1]]) if len(calm) else float(before.t[0]) if len(before) else crossing_t
+
+
+@dataclass
+class BendSeverity:
+    """Severity rules, usable both on a finished bend and live on a bend in progress."""
+
+    profile: Profile
+
+    def classify(self, peak: float, twist: float | None, above_low_s: float) -> str:
+        p = self.profile
+        if peak > p.band_high_deg or (peak > p.band_low_deg and (twist or 0.0) > p.twist_severe_deg):
+            return "high"
+        if peak > p.band_low_deg and above_low_s > p.held_bend_s:
+            return "high"
+        return "moderate" if peak > p.band_low_deg else "low"
+
+
+def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> Event:
+    """The bend event for the samples ``fr`` between ``start`` and ``end`` (see module docstring)."""
+    b = fr.between(start, end)
+    dt = np.diff(b.t, append=b.t[-1]) if len(b) > 1 else np.zeros(len(b))
+    flex = b.flexion
+    i_peak = int(np.argmax(flex))
+    low, high = profile.band_low_deg, profile.band_high_deg
+    bands = {
+        "seconds_0_20": float(dt[flex < low].sum()),
+        "seconds_20_60": float(dt[(flex >= low) & (flex <= high)].sum()),
+        "seconds_over_60": float(dt[flex > high].sum()),
+    }
+    twist = None
+    if has_gyro:
+        heading = np.cumsum(b.heading_rate * dt)
+        twist = float(np.max(np.abs(heading - heading[0]))) if len(heading) else 0.0
+    style = None
+    if end - start <= MAX_INTEGRATION_S:
+        padded = fr.between(start - 0.5, end + 0.5)
+        _, lowest, _ = height_change(padded.t, padded.vertical_acc)
+        # the sensor sits above the hips, so trunk rotation alone lowers it by r (1 - cos(peak))
+        hip_drop = -lowest - SENSOR_ABOVE_HIP_M * (1.0 - np.cos(np.radians(float(flex.max()))))
+        style = "squat" if hip_drop > SQUAT_DROP_M else "stoop"
+    peak = float(flex[i_peak])
+    above_low = bands["seconds_20_60"] + bands["seconds_over_60"]
+    fields = {
+        "peak_flexion_deg": round(peak, 1),
+        "peak_time": round(float(b.t[i_peak]), 3),
+        **{k: round(v, 2) for k, v in bands.items()},
+        "peak_speed_dps": round(float(np.max(np.abs(b.flexion_rate))), 1),
+        "twist_deg": None if twist is None else round(twist, 1),
+        "style": style,
+        "severity": BendSeverity(profile).classify(peak, twist, above_low),
+    }
+    return Event("bend", start, end, fields)

@@ -1,0 +1,92 @@
+"""Streaming building blocks for episode detection: hysteresis and merged runs, with carried state.
+
+Every classifier in the signal core reduces to "a condition holds for a while": a flexion above a
+threshold, a vertical movement, a still reclined trunk. These helpers find such runs inside a chunk
+with vectorised NumPy and carry the unfinished run to the next chunk, so that feeding samples in
+chunks of any size yields the same runs, at the same decision times, as feeding them at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Hysteresis:
+    """Boolean state that turns on above ``on`` and off below ``off`` (``off <= on``), carried."""
+
+    on: float
+    off: float
+    state: bool = False
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        above, below = x > self.on, x < self.off
+        definite = above | below
+        idx = np.where(definite, np.arange(len(x)), -1)
+        np.maximum.accumulate(idx, out=idx)
+        out = np.where(idx >= 0, above[np.maximum(idx, 0)], self.state)
+        if len(out):
+            self.state = bool(out[-1])
+        return out
+
+
+@dataclass(frozen=True)
+class Run:
+    """A merged run: first and last true sample times, and ``decided``: the sample time it was closed."""
+
+    start: float
+    end: float
+    decided: float
+
+
+@dataclass
+class RunTracker:
+    """Runs of a boolean stream, merged across gaps shorter than ``merge_s``, closed once the gap is over.
+
+    ``feed(t, mask)`` returns the runs closed within the chunk. The open run (if any) is carried;
+    :attr:`open_start` is its start time (None when no run is open).
+    """
+
+    merge_s: float = 0.0
+    open_start: float | None = None
+    open_end: float | None = None
+    _prev: bool = False
+
+    def feed(self, t: np.ndarray, mask: np.ndarray) -> list[Run]:
+        if len(t) == 0:
+            return []
+        m = mask.astype(np.int8)
+        d = np.diff(m, prepend=np.int8(self._prev))
+        rises, falls = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+        # run k of this chunk: samples [starts[k], ends_excl[k])
+        starts = rises.tolist()
+        ends_excl = falls.tolist()
+        if self._prev:
+            starts = [None] + starts  # continues the run open at the previous chunk's end
+        if len(ends_excl) < len(starts):
+            ends_excl.append(None)  # still true at the chunk end
+        runs_start = [self.open_start if s is None else float(t[s]) for s in starts]
+        # a run ending at sample 0 ended on the previous chunk's last sample (kept in open_end)
+        runs_end = [float(t[-1]) if e is None else (self.open_end if e == 0 else float(t[e - 1]))
+                    for e in ends_excl]
+        if self.open_start is not None and (not starts or starts[0] is not None):
+            # an open run with a false tail from the previous chunk: prepend it for merging
+            runs_start.insert(0, self.open_start)
+            runs_end.insert(0, self.open_end)
+        closed: list[Run] = []
+        cur_s = cur_e = None
+        for s, e in zip(runs_start, runs_end):
+            if cur_s is not None and s - cur_e >= self.merge_s:
+                closed.append(Run(cur_s, cur_e, cur_e + self.merge_s))
+                cur_s = None
+            if cur_s is None:
+                cur_s = s
+            cur_e = e
+        self._prev = bool(m[-1])
+        if cur_s is not None and not self._prev and float(t[-1]) - cur_e >= self.merge_s:
+            closed.append(Run(cur_s, cur_e, cur_e + self.merge_s))
+            cur_s = None
+        self.open_start, self.open_end = (cur_s, cur_e) if cur_s is not None else (None, None)
+        return closed

@@ -1,0 +1,126 @@
+"""Per-sample features the classifiers share, and a short history of them for looking back.
+
+From the trunk angles and the body-frame samples this computes, vectorised:
+
+- ``vertical_acc``: acceleration along the world vertical without gravity (m/s^2). Sitting down or
+  standing up moves the hips by about 0.45 m; integrating this tells a stand-to-sit from a squat
+  and a squat from a stoop. The vertical comes from the fused angles, so an angle error ``d`` leaks
+  gravity only as ``g (1 - cos d)`` (second order: 0.006 m/s^2 at 2 deg).
+- ``vertical_speed``: a leaky integral of it (time constant VERTICAL_TAU_S; m/s) after removing its
+  slow offset (accelerometer bias), high in any movement that raises or lowers the hips.
+- ``heading_rate``: rotation rate about the world vertical (deg/s): turning, or twisting while bent.
+
+:class:`History` keeps the last few tens of seconds of every feature so an episode can be measured
+once it ends (its peak, its height change) whatever chunks it arrived in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from scipy.signal import lfilter
+
+from sensorkit.samples import STANDARD_GRAVITY, SampleBlock
+
+from .orientation import TrunkAngles
+
+VERTICAL_TAU_S = 1.5
+BIAS_TAU_S = 10.0  # longer than any sit-down or squat, short enough to follow a drifting bias
+
+
+@dataclass
+class Frame:
+    """Features of consecutive samples; all arrays share the first dimension."""
+
+    t: np.ndarray
+    flexion: np.ndarray  # deg, + forward, relative to the aligned (standing) neutral
+    lateral: np.ndarray  # deg, + right
+    inclination: np.ndarray  # deg from vertical
+    gravity: np.ndarray  # (n, 3) unit up direction in the body frame (low-passed)
+    movement: np.ndarray  # m/s^2 RMS of |acc| - g
+    flexion_rate: np.ndarray  # deg/s
+    vertical_acc: np.ndarray  # m/s^2
+    vertical_speed: np.ndarray  # m/s, leaky
+    heading_rate: np.ndarray  # deg/s
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def slice(self, i0: int, i1: int) -> "Frame":
+        return Frame(*(getattr(self, f.name)[i0:i1] for f in fields(self)))
+
+    def between(self, t0: float, t1: float) -> "Frame":
+        """Samples with ``t0 <= t <= t1``."""
+        i0 = int(np.searchsorted(self.t, t0, side="left"))
+        i1 = int(np.searchsorted(self.t, t1, side="right"))
+        return self.slice(i0, i1)
+
+    @staticmethod
+    def concat(frames: list["Frame"]) -> "Frame":
+        return Frame(*(np.concatenate([getattr(fr, f.name) for fr in frames]) for f in fields(Frame)))
+
+
+@dataclass
+class FeatureExtractor:
+    """Turns body-frame samples and trunk angles into a :class:`Frame`; carries the integrator state."""
+
+    rate_hz: float
+    _zi: tuple[np.ndarray, np.ndarray] | None = None
+
+    def run(self, block: SampleBlock, acc_body: np.ndarray, gyr_body: np.ndarray | None, ang: TrunkAngles) -> Frame:
+        th, ph = np.radians(ang.flexion_deg), np.radians(ang.lateral_deg)
+        cph = np.cos(ph)
+        up = np.column_stack([-np.sin(th) * cph, np.sin(ph), np.cos(th) * cph])
+        vacc = np.einsum("ij,ij->i", acc_body, up) - STANDARD_GRAVITY
+        dt = 1.0 / self.rate_hz
+        if self._zi is None:  # start from the first value as the bias estimate, speed zero
+            k = float(np.exp(-dt / BIAS_TAU_S))
+            self._zi = np.array([k * vacc[0]]), np.zeros(1)
+        # remove the slowly varying offset (accelerometer bias: 0.1-0.2 m/s^2), then leaky-integrate
+        k = float(np.exp(-dt / BIAS_TAU_S))
+        bias, zi_bias = lfilter([1.0 - k], [1.0, -k], vacc, zi=self._zi[0])
+        a = float(np.exp(-dt / VERTICAL_TAU_S))
+        vspeed, zi_speed = lfilter([dt], [1.0, -a], vacc - bias, zi=self._zi[1])
+        self._zi = (zi_bias, zi_speed)
+        if gyr_body is not None:
+            heading = np.degrees(np.einsum("ij,ij->i", gyr_body, up))
+        else:
+            heading = np.zeros(len(block))
+        return Frame(block.t, ang.flexion_deg, ang.lateral_deg, ang.inclination_deg, ang.gravity,
+                     ang.movement, ang.flexion_rate_dps, vacc, vspeed, heading)
+
+
+@dataclass
+class History:
+    """The most recent ``keep_s`` seconds of features (older samples are dropped on each extend)."""
+
+    keep_s: float
+    frame: Frame | None = None
+
+    def extend(self, new: Frame) -> None:
+        if self.frame is None or len(self.frame) == 0:
+            self.frame = new
+        else:
+            cut = int(np.searchsorted(self.frame.t, new.t[0] - self.keep_s, side="left")) if len(new) else 0
+            self.frame = Frame.concat([self.frame.slice(cut, len(self.frame)), new])
+
+    def between(self, t0: float, t1: float) -> Frame:
+        return self.frame.between(t0, t1)
+
+
+def height_change(t: np.ndarray, vertical_acc: np.ndarray) -> tuple[float, float, float]:
+    """Net, lowest and highest height (m) relative to the start, assuming still at both ends.
+
+    Velocity is the integral of the vertical acceleration, corrected by a straight line so it is
+    zero at both ends (the person is still before and after: a zero-velocity update); height is the
+    integral of that. Sensor bias and small gravity leaks become a straight-line velocity error and
+    are removed with it.
+    """
+    if len(t) < 3:
+        return 0.0, 0.0, 0.0
+    dt = np.diff(t, prepend=t[0])
+    v = np.cumsum(vertical_acc * dt)
+    v -= v[0] + (v[-1] - v[0]) * (t - t[0]) / max(t[-1] - t[0], 1e-9)
+    h = np.cumsum(v * dt)
+    return float(h[-1]), float(h.min()), float(h.max())

@@ -1,0 +1,153 @@
+"""The streaming engine: samples in, events and a live state out; the same code live and offline.
+
+    pipe = Pipeline(rate_hz=100, alignment=alignment, profile=profile)
+    for block in blocks:                 # any sizes, in order
+        events += pipe.update(block)
+        pipe.state.activity              # "walking", "bending", "upright_sitting", ...
+    events += pipe.finish()
+
+Inside, per block: sensor -> body frame (:mod:`.alignment`), trunk angles (:mod:`.orientation`),
+features (:mod:`.features`), the posture state machine with slouches, bends, sedentary bouts and
+alerts (:mod:`.posture`), and the gait detector (:mod:`.gait`, walking bouts and the live walking flag)
+when ``gait`` is on. Every stage carries its state between blocks, so any chunking gives the same
+events as one block (a property test pins this). Events of one ``update`` come out sorted by the time
+they were decided; gait events follow the posture events of the same call.
+
+:func:`analyze` is the offline entry point: the whole recording in bounded-memory slices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from sensorkit.events import Event
+from sensorkit.samples import RecordingMeta, SampleBlock
+
+from .alignment import Alignment, alignment_for
+from .features import FeatureExtractor
+from .orientation import OrientationFilter
+from .posture import LiveState, PostureTracker
+from .profile import Profile
+
+try:  # the gait detector lives in signal/gait (issue 4); the pipeline runs without it if absent
+    from .gait.detector import GaitDetector
+except ImportError:  # pragma: no cover - only on a checkout without the gait package
+    GaitDetector = None  # type: ignore[assignment,misc]
+
+ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
+
+
+class Pipeline:
+    """Streaming analysis of one sensor. ``gait=False`` leaves walking-bout detection out."""
+
+    def __init__(
+        self,
+        rate_hz: float,
+        alignment: Alignment,
+        profile: Profile | None = None,
+        has_gyro: bool = True,
+        use_gyro: bool = True,
+        gait: bool = True,
+    ) -> None:
+        self.profile = profile or Profile()
+        self.profile.validate()
+        self.alignment = alignment
+        self.rate_hz = float(rate_hz)
+        self.fused = bool(has_gyro and use_gyro)
+        self.orientation = OrientationFilter(alignment.rotation, self.rate_hz, use_gyro=use_gyro)
+        self.features = FeatureExtractor(self.rate_hz)
+        self.posture = PostureTracker(self.profile, has_gyro=self.fused)
+        self.gait = GaitDetector(self.rate_hz) if gait and GaitDetector is not None else None
+        self.samples_seen = 0
+
+    @property
+    def state(self) -> LiveState:
+        """The live state as of the last sample fed (posture, slouching, bending, walking, angles)."""
+        live = self.posture.live
+        live.walking = bool(self.gait.walking) if self.gait is not None else False
+        return live
+
+    @property
+    def method(self) -> str:
+        """Which sensors the angles come from, for the output document."""
+        return "gyroscope+accelerometer" if self.fused else "accelerometer only"
+
+    def update(self, block: SampleBlock) -> list[Event]:
+        """Feed the next samples (any number, in time order); returns events that became final."""
+        if len(block) == 0:
+            return []
+        self.samples_seen += len(block)
+        if np.any(self.alignment.acc_bias):
+            block = SampleBlock(block.t, block.acc - self.alignment.acc_bias, block.gyr)
+        rot = self.alignment.rotation
+        angles = self.orientation.update(block)
+        acc_body = block.acc @ rot.T
+        gyr_body = block.gyr @ rot.T if (self.fused and block.gyr is not None) else None
+        frame = self.features.run(block, acc_body, gyr_body, angles)
+        events = self.posture.update(frame)
+        if self.gait is not None:
+            events += self.gait.update(block)
+        return events
+
+    def finish(self) -> list[Event]:
+        """End of data: returns everything still open, closed at the last sample."""
+        events = self.posture.finish()
+        if self.gait is not None:
+            events += self.gait.finish()
+        return events
+
+
+@dataclass
+class Analysis:
+    """Result of :func:`analyze`: events in start order, the alignment used, and how angles were made."""
+
+    events: list[Event]
+    alignment: Alignment
+    method: str
+    duration_s: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def iter_slices(block: SampleBlock, seconds: float) -> Iterable[SampleBlock]:
+    if len(block) == 0:
+        return
+    edges = np.arange(block.t[0], block.t[-1] + seconds, seconds)
+    idx = np.searchsorted(block.t, edges, side="left")
+    for a, b in zip(idx[:-1], idx[1:]):
+        if b > a:
+            yield block.slice(int(a), int(b))
+
+
+def analyze(
+    block: SampleBlock,
+    meta: RecordingMeta,
+    profile: Profile | None = None,
+    alignment: Alignment | None = None,
+    gait: bool = True,
+    blocks: Iterable[SampleBlock] | None = None,
+) -> Analysis:
+    """Offline analysis of a whole recording.
+
+    Alignment, best first: ``alignment`` given, the profile's calibration, the recording's own
+    calibration, automatic alignment from ``block``. ``blocks`` (optional) streams the samples instead
+    of slicing ``block`` (``block`` is then only used for alignment and may be a sample of the data).
+    """
+    profile = profile or Profile()
+    if alignment is None:
+        alignment = alignment_for(block, meta, profile.calibration)
+    pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=block.has_gyro, gait=gait)
+    events: list[Event] = []
+    source = blocks if blocks is not None else iter_slices(block, ANALYZE_SLICE_S)
+    t_first = t_last = None
+    for part in source:
+        if len(part):
+            t_first = float(part.t[0]) if t_first is None else t_first
+            t_last = float(part.t[-1])
+        events += pipe.update(part)
+    events += pipe.finish()
+    events.sort(key=lambda e: (e.start, e.end, e.type))
+    duration = 0.0 if t_first is None else t_last - t_first
+    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings))

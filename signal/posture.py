@@ -1,0 +1,535 @@
+"""Posture over time: sitting, standing, lying (and its side), transitions, slouching and bends.
+
+What tells the postures apart at the lower back, and how it is used here:
+
+- **Lying**: the trunk is near horizontal (inclination beyond ``lying_inclination_deg``). The side
+  comes from which body axis points up (supine: forward axis up; prone: down; left/right side).
+  A deep forward inclination looks like a stoop, so prone lying is confirmed only once held
+  ``prone_confirm_s``; until then it is a bend.
+- **Sitting vs standing**: the lower back is upright in both, so orientation alone cannot tell them
+  apart. The hips can: sitting down lowers them by about 0.45 m. Every vertical movement (runs of
+  vertical speed, merged across short pauses) is integrated to its height change with zero-velocity
+  ends (:func:`~sensorkit.signal.features.height_change`): a drop beyond ``transition_height_m`` is a
+  stand-to-sit, a rise a sit-to-stand, a drop-and-return a squat. Two further cues: walking-like
+  movement held 3 s means upright (standing); a still backward tilt beyond ``sit_recline_deg`` held
+  3 s means sitting (real waist sensors recline when sitting: 8-43 deg in UCI HAPT).
+- **Slouching**: while sitting (relative to the sitting neutral, learnt over the first
+  ``sitting_neutral_window_s`` of each sitting period unless the profile fixes it) or standing
+  (relative to the standing neutral), flexion beyond ``slouch_tolerance_deg`` for ``slouch_delay_s``.
+- **Bends**: see :mod:`.bending`; a forward lean that turns out to be a stand-to-sit is not a bend.
+
+Everything is decided from samples in time order with the unfinished state carried, so events come
+out identical whatever the chunking. Each event leaves once it is final; the small delay is the
+price of not revising what was said (a stand-to-sit is known 2.5 s after the hips stop moving).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from sensorkit.events import Event
+
+from .alerts import AlertPolicy
+from .bending import BendSeverity, bend_start, measure_bend
+from .episodes import Hysteresis, Run, RunTracker
+from .features import Frame, History, height_change
+from .profile import Profile
+from .sedentary import SedentaryTracker
+
+VERTICAL_ON, VERTICAL_OFF = 0.15, 0.06  # m/s: vertical speed of a sit-to-stand peaks at 0.5-1 m/s
+VERTICAL_MERGE_S = 2.5  # pauses shorter than this join one vertical movement (a squat's hold)
+MOVING_ON, MOVING_OFF = 1.0, 0.6  # m/s^2 RMS: walking at the lower back is 1.5-3
+HOLD_S = 3.0  # walking-like movement or a still recline held this long changes the posture
+LYING_EXIT_MARGIN_DEG = 10.0
+SIDE_HOLD_S = 3.0
+SIDE_CLEAR = 0.9  # a lying side is clear when one horizontal body axis is this close to vertical
+PRONE_FLEXION_DEG = 45.0
+LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this close to upright
+LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
+HISTORY_S = 60.0
+MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
+
+
+def lying_side(gravity: np.ndarray) -> np.ndarray:
+    """Per-sample lying side from the body-frame up direction: which body axis points up or down."""
+    gx, gy = gravity[:, 0], gravity[:, 1]
+    side = np.where(np.abs(gx) >= np.abs(gy), np.where(gx > 0, 0, 1), np.where(gy > 0, 3, 2))
+    return side  # index into SIDES
+
+
+SIDES = ("supine", "prone", "left", "right")
+
+
+@dataclass
+class _Decision:
+    time: float
+    order: int
+    apply: Callable[[], None]
+
+    def __lt__(self, other: "_Decision") -> bool:
+        return (self.time, self.order) < (other.time, other.order)
+
+
+@dataclass
+class LiveState:
+    """What is true right now (for the TUI), as of the last sample fed."""
+
+    posture: str | None = None  # sitting / standing / lying / None before the first decision
+    lying_side: str | None = None
+    slouching: bool = False
+    bending: bool = False
+    walking: bool = False
+    flexion_deg: float | None = None
+    lateral_deg: float | None = None
+    inclination_deg: float | None = None
+    t: float | None = None
+
+    @property
+    def activity(self) -> str:
+        """One word: walking, bending, lying, slouched_sitting, upright_sitting, standing, unknown."""
+        if self.walking:
+            return "walking"
+        if self.bending:
+            return "bending"
+        if self.posture == "lying":
+            return "lying"
+        if self.posture == "sitting":
+            return "slouched_sitting" if self.slouching else "upright_sitting"
+        return self.posture or "unknown"
+
+
+@dataclass
+class PostureTracker:
+    """The posture state machine; :meth:`update` with each :class:`Frame`, :meth:`finish` at the end."""
+
+    profile: Profile
+    has_gyro: bool = True
+    live: LiveState = field(default_factory=LiveState)
+
+    def __post_init__(self) -> None:
+        p = self.profile
+        self.history = History(HISTORY_S)
+        self.alerts = AlertPolicy(p)
+        self.sedentary = SedentaryTracker(p)
+        self.severity = BendSeverity(p)
+        self.lying_h = Hysteresis(p.lying_inclination_deg, p.lying_inclination_deg - LYING_EXIT_MARGIN_DEG)
+        self.lean_h = Hysteresis(p.bend_start_deg, p.bend_end_deg)
+        self.vertical_h = Hysteresis(VERTICAL_ON, VERTICAL_OFF)
+        self.moving_h = Hysteresis(MOVING_ON, MOVING_OFF)
+        self.recline_h = Hysteresis(p.sit_recline_deg, p.sit_recline_deg - 3.0)
+        self.vertical_runs = RunTracker(VERTICAL_MERGE_S)
+        self.moving_runs = RunTracker(1.0)
+        self.recline_runs = RunTracker(0.5)
+        self._held: dict[str, float | None] = {"moving": None, "recline": None}  # run start already acted on
+        self.base: str | None = None
+        self.base_since: float = 0.0
+        self.side: str | None = None
+        self._side_candidate: tuple[int, float] | None = None
+        self._lying_on = False
+        self._lying_on_t: float | None = None
+        self._lean_on = False
+        self.bend_open: dict | None = None
+        self.pending_bends: list[Event] = []
+        self.sit_neutral: float | None = None
+        self._neutrals: list[float] = []
+        self.slouch_h = Hysteresis(np.inf, np.inf)
+        self.slouch_runs = RunTracker(0.0)
+        self._slouch_alerted_run: float | None = None
+        self._scheduled: list[_Decision] = []
+        self._order = 0
+        self._out: list[tuple[float, int, Event]] = []
+        self._t_last: float | None = None
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _emit(self, when: float, event: Event | None) -> None:
+        if event is not None:
+            self._order += 1
+            self._out.append((when, self._order, event))
+
+    def _schedule(self, time: float, apply: Callable[[], None]) -> None:
+        self._order += 1
+        heapq.heappush(self._scheduled, _Decision(time, self._order, apply))
+
+    def update(self, fr: Frame) -> list[Event]:
+        """Feed the next features; returns events that became final, in the order they were decided."""
+        if len(fr) == 0:
+            return []
+        if self.base is None:
+            self._start(fr)
+        self.history.extend(fr)
+        decisions = self._chunk_decisions(fr)
+        i = 0
+        while True:
+            nxt_fixed = decisions[0] if decisions else None
+            nxt_sched = self._scheduled[0] if self._scheduled else None
+            cand = [d for d in (nxt_fixed, nxt_sched) if d is not None and d.time <= fr.t[-1]]
+            if not cand:
+                break
+            d = min(cand)
+            j = int(np.searchsorted(fr.t, d.time, side="right"))
+            if j > i:
+                self._run_interval(fr.slice(i, j))
+                i = j
+            if d is nxt_fixed:
+                decisions.pop(0)
+            else:
+                heapq.heappop(self._scheduled)
+            d.apply()
+        if i < len(fr):
+            self._run_interval(fr.slice(i, len(fr)))
+        self._t_last = float(fr.t[-1])
+        self._update_live(fr)
+        out = sorted(self._out, key=lambda x: (x[0], x[1]))
+        self._out = []
+        return [e for _, _, e in out]
+
+    # -- decisions that do not depend on the posture: found vectorised per chunk ------------------
+
+    def _chunk_decisions(self, fr: Frame) -> list[_Decision]:
+        out: list[_Decision] = []
+
+        def add(time: float, fn: Callable[[], None]) -> None:
+            self._order += 1
+            out.append(_Decision(time, self._order, fn))
+
+        lying = self.lying_h.run(fr.inclination)
+        for idx, on in _edges(lying, self._lying_on):
+            add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lying_edge(f, i, v)))
+        self._lying_on = bool(lying[-1])
+        lean = self.lean_h.run(fr.flexion)
+        for idx, on in _edges(lean, self._lean_on):
+            add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lean_edge(f, i, v)))
+        self._lean_on = bool(lean[-1])
+        vertical = self.vertical_h.run(np.abs(fr.vertical_speed))
+        for run in self.vertical_runs.feed(fr.t, vertical):
+            add(run.decided, (lambda r=run: self._vertical_movement(r)))
+        moving = self.moving_h.run(fr.movement)
+        for start in self._holds("moving", self.moving_runs, fr.t, moving & ~lying):
+            add(start + HOLD_S, (lambda s=start: self._moving_held(s)))
+        recline = self.recline_h.run(-fr.flexion) & (fr.movement < MOVING_OFF) & ~lying
+        for start in self._holds("recline", self.recline_runs, fr.t, recline):
+            add(start + HOLD_S, (lambda s=start: self._recline_held(s)))
+        out.sort()
+        return out
+
+    def _holds(self, name: str, tracker: RunTracker, t: np.ndarray, mask: np.ndarray) -> list[float]:
+        """Start times of runs that reached HOLD_S within this chunk (each run reported once)."""
+        starts: list[float] = []
+        for run in tracker.feed(t, mask):
+            if run.end - run.start >= HOLD_S and self._held[name] != run.start:
+                starts.append(run.start)
+            self._held[name] = None
+        if tracker.open_start is not None and tracker.open_end - tracker.open_start >= HOLD_S:
+            if self._held[name] != tracker.open_start:
+                starts.append(tracker.open_start)
+                self._held[name] = tracker.open_start
+        return starts
+
+    # -- posture changes ----------------------------------------------------------------------
+
+    def _start(self, fr: Frame) -> None:
+        """The first sample: lying if the trunk is near horizontal, else standing until told otherwise."""
+        t0 = float(fr.t[0])
+        if fr.inclination[0] > self.profile.lying_inclination_deg:
+            self._set_base("lying", t0, SIDES[int(lying_side(fr.gravity[:1])[0])])
+        else:
+            self._set_base("standing", t0)
+
+    def _set_base(self, posture: str, t: float, side: str | None = None) -> None:
+        if posture == self.base and side == self.side:
+            return
+        t = max(t, self.base_since)  # a cue found late never rewrites a posture already reported
+        if self.base is not None and t > self.base_since:
+            fields = {"posture": self.base}
+            if self.base == "lying":
+                fields["lying_side"] = self.side
+            self._emit(t, Event("posture", self.base_since, t, fields))
+        for e in self.sedentary.posture(posture, t):
+            self._emit(t, e)
+        self._end_slouch(t)
+        self.base, self.base_since, self.side = posture, t, side
+        self._side_candidate = None
+        self.sit_neutral = None
+        if posture == "sitting":
+            if self.profile.sitting_neutral_deg is not None:
+                self._set_neutral(self.profile.sitting_neutral_deg)
+            else:
+                self._schedule(t + self.profile.sitting_neutral_window_s, lambda s=t: self._learn_neutral(s))
+        elif posture == "standing":
+            self._set_neutral(0.0)
+        due = self.sedentary.break_due()
+        if due is not None:
+            self._schedule(due, lambda tt=due: self._sedentary_advance(tt))
+        since = self.sedentary.sedentary_since
+        if since is not None and not self.sedentary.alerted:
+            at = max(since + self.profile.sedentary_alert_s, t)
+            self._schedule(at, lambda b=since, a=at: self._sedentary_alert(b, a))
+
+    def _transition(self, kind: str, start: float, end: float, posture: str, side: str | None = None) -> None:
+        self._emit(end, Event("transition", start, end, {"kind": kind}))
+        self._set_base(posture, end, side)
+
+    def _sedentary_advance(self, t: float) -> None:
+        for e in self.sedentary.advance(t):
+            self._emit(t, e)
+
+    def _sedentary_alert(self, bout_start: float, t: float) -> None:
+        if self.sedentary.sedentary_since == bout_start and not self.sedentary.alerted:
+            self.sedentary.alerted = True
+            self._emit(t, self.alerts.offer("long_sedentary", t, bout_start=round(bout_start, 3)))
+
+    def _lying_edge(self, fr: Frame, idx: int, on: bool) -> None:
+        t = float(fr.t[idx])
+        if on:
+            self._lying_on_t = t
+            if self.base == "lying":
+                return
+            if fr.flexion[idx] > PRONE_FLEXION_DEG:
+                self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
+                return
+            self._drop_bend()
+            side = SIDES[int(lying_side(fr.gravity[idx:idx + 1])[0])]
+            start = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, t)
+            self._transition(f"{_short(self.base)}_to_lie", start, t, "lying", side)
+        else:
+            self._lying_on_t = None
+            if self.base == "lying":
+                start = self._last_time(lambda f: f.inclination > LYING_SETTLED_DEG, t)
+                self._transition("lie_to_sit", start, t, "sitting")
+
+    def _last_time(self, condition: Callable[[Frame], np.ndarray], t: float, back_s: float = 10.0) -> float:
+        """The last sample time before ``t`` (within ``back_s``) where ``condition`` held, else ``t - back_s``."""
+        seg = self.history.between(t - back_s, t)
+        hit = np.flatnonzero(condition(seg)) if len(seg) else []
+        return float(seg.t[hit[-1]]) if len(hit) else max(t - back_s, float(seg.t[0]) if len(seg) else t)
+
+    def _confirm_prone(self, start: float) -> None:
+        if self._lying_on_t != start or self.base == "lying":
+            return
+        self._drop_bend()
+        self._set_base("lying", start, "prone")
+
+    def _drop_bend(self) -> None:
+        self.bend_open = None
+        self.live.bending = False
+
+    def _vertical_movement(self, run: Run) -> None:
+        if run.end - run.start > MAX_TRANSITION_S or self.base == "lying":
+            self._finalize_bends(run.decided, None)
+            return
+        seg = self.history.between(run.start - 0.5, run.end + 0.5)
+        dh, _, _ = height_change(seg.t, seg.vertical_acc)
+        th = self.profile.transition_height_m
+        transition = None
+        if len(seg) == 0 or abs(seg.flexion[-1]) > self.profile.bend_start_deg:
+            dh = 0.0  # still bent when the movement paused: part of a bend, not a change of posture
+        if dh < -th and self.base == "standing":
+            transition = ("stand_to_sit", "sitting")
+        elif dh > th and self.base == "sitting":
+            transition = ("sit_to_stand", "standing")
+        if transition is not None:
+            self._finalize_bends(run.decided, run)
+            if self.bend_open is not None and self.bend_open["start"] <= run.end:
+                self._drop_bend()
+            self._transition(transition[0], run.start, run.end, transition[1])
+        else:
+            self._finalize_bends(run.decided, None)
+
+    def _moving_held(self, start: float) -> None:
+        if self.base == "sitting":
+            self._set_base("standing", start)
+
+    def _recline_held(self, start: float) -> None:
+        if self.base == "standing" and self.bend_open is None:
+            self._set_base("sitting", start)
+
+    # -- bends ----------------------------------------------------------------------------------
+
+    def _lean_edge(self, fr: Frame, idx: int, on: bool) -> None:
+        t = float(fr.t[idx])
+        if on:
+            if self.base == "standing" and self.bend_open is None:
+                self.bend_open = {"start": bend_start(self.history.frame, t, self.profile), "alerted": False,
+                                  "peak": -np.inf, "above": 0.0, "twist": 0.0, "heading": 0.0}
+                self.live.bending = True
+        elif self.bend_open is not None:
+            start = self.bend_open["start"]
+            self._drop_bend()
+            bend = measure_bend(self.history.frame, start, t, self.profile, self.has_gyro)
+            self.pending_bends.append(bend)
+            self._schedule(t + VERTICAL_MERGE_S + 1e-6, lambda tt=t: self._bend_wait_over(tt))
+
+    def _bend_wait_over(self, t: float) -> None:
+        """A bend is final once no vertical movement that overlaps it is still undecided."""
+        open_start = self.vertical_runs.open_start
+        if open_start is not None and open_start <= t:
+            return  # the vertical movement's own decision will finalize it
+        self._finalize_bends(t + VERTICAL_MERGE_S, None)
+
+    def _finalize_bends(self, when: float, transition: Run | None) -> None:
+        keep = []
+        open_start = self.vertical_runs.open_start
+        for b in self.pending_bends:
+            if transition is not None and b.start <= transition.end and b.end >= transition.start:
+                continue  # the lean was part of sitting down or standing up
+            if open_start is not None and b.end >= open_start and transition is None:
+                keep.append(b)
+                continue
+            self._emit(when, b)
+        self.pending_bends = keep
+
+    def _track_open_bend(self, fr: Frame) -> None:
+        b = self.bend_open
+        dt = np.diff(fr.t, prepend=self._t_last if self._t_last is not None else fr.t[0])
+        above = fr.flexion > self.profile.band_low_deg
+        heading = b["heading"] + np.cumsum(fr.heading_rate * dt)
+        twist = np.abs(heading)
+        above_s = b["above"] + np.cumsum(np.where(above, dt, 0.0))
+        peak = np.maximum.accumulate(np.maximum(fr.flexion, b["peak"]))
+        twist_max = np.maximum.accumulate(np.maximum(twist, b["twist"]))
+        if not b["alerted"]:
+            sev = self._severity_series(peak, twist_max if self.has_gyro else None, above_s)
+            hit = np.flatnonzero(sev)
+            if len(hit):
+                b["alerted"] = True
+                k = int(hit[0])
+                self._emit(float(fr.t[k]), self.alerts.offer(
+                    "severe_bend", float(fr.t[k]), flexion_deg=round(float(fr.flexion[k]), 1)))
+        b["peak"], b["above"] = float(peak[-1]), float(above_s[-1])
+        b["heading"], b["twist"] = float(heading[-1]), float(twist_max[-1])
+
+    def _severity_series(self, peak: np.ndarray, twist: np.ndarray | None, above_s: np.ndarray) -> np.ndarray:
+        p = self.profile
+        high = (peak > p.band_high_deg) | ((peak > p.band_low_deg) & (above_s > p.held_bend_s))
+        if twist is not None:
+            high |= (peak > p.band_low_deg) & (twist > p.twist_severe_deg)
+        return high
+
+    # -- slouching ------------------------------------------------------------------------------
+
+    def _learn_neutral(self, sit_start: float) -> None:
+        if self.base != "sitting" or self.base_since != sit_start:
+            return
+        window = self.history.between(sit_start, sit_start + self.profile.sitting_neutral_window_s)
+        learnt = float(np.median(window.flexion)) if len(window) else 0.0
+        if self._neutrals:  # sat down already slouched? do not take a slump as the neutral
+            learnt = min(learnt, float(np.median(self._neutrals)) + 2.0)
+        self._neutrals.append(learnt)
+        self._set_neutral(learnt)
+
+    def _set_neutral(self, neutral: float) -> None:
+        self.sit_neutral = neutral
+        tol = self.profile.slouch_tolerance_deg
+        state = self.slouch_h.state
+        self.slouch_h = Hysteresis(neutral + tol, neutral + tol - 2.0, state)
+
+    def _run_slouch(self, fr: Frame) -> None:
+        if self.sit_neutral is None or self.base not in ("sitting", "standing"):
+            mask = np.zeros(len(fr), dtype=bool)
+        else:
+            mask = self.slouch_h.run(fr.flexion)
+            if self.bend_open is not None:
+                mask[:] = False
+        for run in self.slouch_runs.feed(fr.t, mask):
+            self._slouch_run_closed(run)
+        start = self.slouch_runs.open_start
+        delay = self.profile.slouch_delay_s
+        if start is not None and self.slouch_runs.open_end - start >= delay and self._slouch_alerted_run != start:
+            self._slouch_alerted_run = start
+            self._emit(start + delay, self.alerts.offer("slouch", start + delay, posture=self.base))
+        self.live.slouching = start is not None and self.slouch_runs.open_end - start >= delay
+
+    def _slouch_run_closed(self, run: Run) -> None:
+        if run.end - run.start >= self.profile.slouch_delay_s:
+            if self._slouch_alerted_run != run.start:
+                self._emit(run.start + self.profile.slouch_delay_s,
+                           self.alerts.offer("slouch", run.start + self.profile.slouch_delay_s, posture=self.base))
+            seg = self.history.between(run.start, run.end)
+            rel = seg.flexion - (self.sit_neutral or 0.0)
+            self._emit(run.end, Event("slouch", run.start, run.end, {
+                "posture": self.base,
+                "peak_flexion_deg": round(float(rel.max()), 1) if len(rel) else None,
+                "mean_flexion_deg": round(float(rel.mean()), 1) if len(rel) else None,
+                "neutral_deg": round(float(self.sit_neutral or 0.0), 1),
+            }))
+        self._slouch_alerted_run = None
+
+    def _end_slouch(self, t: float) -> None:
+        start = self.slouch_runs.open_start
+        if start is not None:
+            self._slouch_run_closed(Run(start, min(t, self.slouch_runs.open_end), t))
+        self.slouch_runs = RunTracker(0.0)
+        self.slouch_h = Hysteresis(np.inf, np.inf)
+
+    # -- per-sample work between decisions -------------------------------------------------------
+
+    def _run_interval(self, fr: Frame) -> None:
+        if self.bend_open is not None:
+            self._track_open_bend(fr)
+        if self.base == "lying":
+            self._track_side(fr)
+        self._run_slouch(fr)
+        self._t_last = float(fr.t[-1])
+
+    def _track_side(self, fr: Frame) -> None:
+        sides = lying_side(fr.gravity)
+        change = np.flatnonzero(np.diff(sides, prepend=sides[0]) != 0)
+        bounds = [0, *change.tolist(), len(sides)]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            code = int(sides[a])
+            if self._side_candidate is None or self._side_candidate[0] != code:
+                self._side_candidate = (code, float(fr.t[a]))
+            cand_code, cand_t = self._side_candidate
+            if SIDES[cand_code] != self.side and float(fr.t[b - 1]) - cand_t >= SIDE_HOLD_S:
+                start = self._last_time(lambda f: np.max(np.abs(f.gravity[:, :2]), axis=1) > SIDE_CLEAR, cand_t)
+                after = self.history.between(cand_t, cand_t + SIDE_HOLD_S)
+                clear = np.flatnonzero(np.max(np.abs(after.gravity[:, :2]), axis=1) > SIDE_CLEAR)
+                end = float(after.t[clear[0]]) if len(clear) else cand_t
+                self._transition("roll_over", start, end, "lying", SIDES[cand_code])
+
+    def _update_live(self, fr: Frame) -> None:
+        lv = self.live
+        lv.posture, lv.lying_side = self.base, self.side if self.base == "lying" else None
+        lv.flexion_deg = float(fr.flexion[-1])
+        lv.lateral_deg = float(fr.lateral[-1])
+        lv.inclination_deg = float(fr.inclination[-1])
+        lv.t = float(fr.t[-1])
+
+    def finish(self) -> list[Event]:
+        """End of data: close what is open (the open posture, slouch, sedentary bout, pending bends)."""
+        t = self._t_last
+        if t is None:
+            return []
+        self._end_slouch(t)
+        if self.bend_open is not None:
+            self.pending_bends.append(measure_bend(self.history.frame, self.bend_open["start"], t,
+                                                   self.profile, self.has_gyro))
+            self._drop_bend()
+        for b in self.pending_bends:
+            self._emit(t, b)
+        self.pending_bends = []
+        if self.base is not None and t > self.base_since:
+            fields = {"posture": self.base}
+            if self.base == "lying":
+                fields["lying_side"] = self.side
+            self._emit(t, Event("posture", self.base_since, t, fields))
+        for e in self.sedentary.finish(t):
+            self._emit(t, e)
+        out = sorted(self._out, key=lambda x: (x[0], x[1]))
+        self._out = []
+        return [e for _, _, e in out]
+
+
+def _edges(mask: np.ndarray, prev: bool) -> list[tuple[int, bool]]:
+    d = np.diff(mask.astype(np.int8), prepend=np.int8(prev))
+    idx = np.flatnonzero(d)
+    return [(int(i), bool(d[i] > 0)) for i in idx]
+
+
+def _short(posture: str | None) -> str:
+    return {"standing": "stand", "sitting": "sit", "lying": "lie"}.get(posture or "", "stand")
