@@ -189,6 +189,7 @@ class Collector:
         event_consumers: list[Callable[[Event], None]] | None = None,
         connect_timeout_s: float = 10.0,
         attachments: dict[str, bytes] | None = None,
+        finishers: list[Callable[[], list[Event]]] | None = None,
     ):
         if found.profile is None:
             raise DeviceError(f"{found.device.address} is not a supported sensor")
@@ -204,6 +205,10 @@ class Collector:
         self.event_consumers = list(event_consumers or [])
         self.connect_timeout_s = connect_timeout_s
         self.attachments = dict(attachments or {})  # stored once the recording exists (e.g. ground truth)
+        self.finishers = list(finishers or [])  # called at the end; the events they return are stored
+        # Diagnostics for latency: time.monotonic() of the oldest notification in the block being published.
+        self.published_arrival: float | None = None
+        self._batch_arrival: float | None = None
         self.stats = CollectorStats()
         self.writer: RecordingWriter | None = None
         self.rate = self.profile.rate_hz
@@ -456,6 +461,8 @@ class Collector:
             self._lost_at = None
         self._gap_cause = "loss"
         released.append(SampleBlock(t, samples.acc, samples.gyr))
+        arrival = host / self.speed + self._host0
+        self._batch_arrival = arrival if self._batch_arrival is None else min(self._batch_arrival, arrival)
         self._next_k = k0 + n
         self._last_t = float(t[-1])
         self._last_host = host
@@ -500,18 +507,21 @@ class Collector:
             self.writer.add_events(events)
         self.writer.flush()
         released.clear()
-        if block is not None and len(block):
-            for consumer in self.consumers:
-                consumer(block)
-        for event in events:
+        self.published_arrival, self._batch_arrival = self._batch_arrival, None
+        for event in events:  # a gap is announced before the samples after it
             for consumer in self.event_consumers:
                 consumer(event)
         events.clear()
+        if block is not None and len(block):
+            for consumer in self.consumers:
+                consumer(block)
 
     def _finish(self) -> None:
         if self.writer is None:
             return
         self.stats.clock_ppm = round(self.clock.ppm, 2)
+        for finisher in self.finishers:
+            self.writer.add_events(finisher())
         self.writer.set_extra("collector", self.stats.to_json())
         self.writer.close()
 

@@ -1,22 +1,35 @@
-"""`sensorkit demo [-o RECORDING]`: simulate the 10-minute demo scenario and show what it holds.
+"""`sensorkit demo [-o RECORDING] [--speed X] [--quiet]`: the whole product on an emulated sensor.
 
-Needs no hardware. The recording goes to the user's data folder (``$XDG_DATA_HOME/sensorkit`` or
-``~/.local/share/sensorkit``) unless ``-o`` says otherwise; each run replaces the previous demo.
+Needs no hardware. An emulated SensorKit sensor streams the 10-minute demo scenario over a virtual
+Bluetooth radio; the same collector that reads a real sensor records it through bleak into the store
+while the live analysis prints state changes; at the end comes the day's summary, beside the
+simulation's ground truth. ``--speed`` (default 40) runs faster than real time, so the default demo
+ends by itself in well under a minute. The recording goes to the user's data folder
+(``$XDG_DATA_HOME/sensorkit`` or ``~/.local/share/sensorkit``) unless ``-o`` says otherwise; each run
+replaces the previous demo.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+from collections import Counter
 from pathlib import Path
 
-from ..errors import RecordingError
-from ..simulator import load_ground_truth, save_simulation, simulate
-from ..store import RecordingReader
-from .info import describe
+from ..ble.live import LiveAnalysis
+from ..ble.sessions import SessionResult, record_emulated
+from ..emulator.faults import Faults
+from ..emulator.sources import simulated
+from ..errors import RecordingError, SettingsError
+from ..events import Event
+from ..simulator.truth import ATTACHMENT
+from .monitor import Printer, attach_live, clock
+from .record import summary_lines
 from .simulate import truth_summary
 
 DEMO_SEED = 1
+DEFAULT_SPEED = 40.0
 
 
 def default_path() -> Path:
@@ -25,28 +38,63 @@ def default_path() -> Path:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="simulate a 10-minute demo recording and describe it",
+    p = sub.add_parser("demo", help="an emulated sensor through the whole product, then the day's summary",
                        description=__doc__.splitlines()[0])
     p.add_argument("-o", "--output", metavar="RECORDING", help=f"where to write it (default {default_path()})")
+    p.add_argument("--speed", type=float, default=DEFAULT_SPEED, metavar="X",
+                   help=f"times faster than real time (default {DEFAULT_SPEED:g})")
+    p.add_argument("--fault", metavar="SPEC", help="faults to inject, e.g. loss=0.01,drop_every=120")
+    p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.set_defaults(func=run)
 
 
+def day_summary(live: LiveAnalysis, result: SessionResult) -> list[str]:
+    """The end-of-day lines: time per activity, episodes, alerts, data quality."""
+    events = live.events
+    count = Counter(e.type for e in events)
+    total = sum(live.activity_s.values()) or 1.0
+    shares = ", ".join(
+        f"{name.replace('_', ' ')} {clock(s)} ({100 * s / total:.0f} %)" for name, s in live.activity_s.most_common()
+    )
+    bouts = _of(events, "walking_bout")
+    sedentary = sum(e.duration for e in _of(events, "sedentary_bout"))
+    stats = result.stats
+    return [
+        "day summary",
+        f"  time      {shares or 'no data'}",
+        f"  walking   {len(bouts)} bouts, {sum(int(e.fields.get('steps', 0)) for e in bouts)} steps",
+        f"  back      {count['bend']} bends, {count['slouch']} slouches, {count['alert']} alerts",
+        f"  sedentary {count['sedentary_bout']} bouts, {clock(sedentary)} in total",
+        f"  data      {stats.samples_stored} samples, {stats.gaps} gaps ({stats.samples_lost} samples lost), "
+        f"{stats.reconnects} reconnects",
+    ]
+
+
+def _of(events: list[Event], kind: str) -> list[Event]:
+    return [e for e in events if e.type == kind]
+
+
 def run(args: argparse.Namespace) -> int:
+    if not 0.1 <= args.speed <= 100:
+        raise SettingsError(f"--speed {args.speed:g} must be between 0.1 and 100")
+    faults = Faults.parse(args.fault)
     path = Path(args.output) if args.output else default_path()
     if not args.output:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RecordingError(f"cannot create {path.parent} ({exc.strerror})") from exc
-    save_simulation(simulate("demo", DEMO_SEED), path, overwrite=True)
-    with RecordingReader(path) as reader:
-        doc = describe(reader)
-        truth = load_ground_truth(reader)
-    print(f"demo recording {doc['path']}")
-    print(f"  {doc['duration_s']:.0f} s, {doc['samples']} samples at {doc['rate_hz']:g} Hz from a "
-          f"{doc['device']['kind']} ({'accelerometer + gyroscope' if doc['has_gyro'] else 'accelerometer only'}), "
-          f"{len(doc['gaps'])} gaps")
-    if truth is not None:
-        print(f"  ground truth: {truth_summary(truth)}")
+    source = simulated("demo", DEMO_SEED)
+    printer = None if args.quiet else Printer()
+    lives: list[LiveAnalysis] = []
+    print(f"demo: an emulated sensor streams {source.description} at {args.speed:g}x over a virtual radio")
+    result = asyncio.run(record_emulated(
+        "sensorkit", source, path, faults=faults, speed=args.speed, seed=DEMO_SEED, overwrite=True,
+        attachments={ATTACHMENT: source.simulation.truth.to_npz(source.rate_hz)},
+        on_collector=lambda c: lives.append(attach_live(c, printer)),
+    ))
+    print("\n".join(summary_lines(result)))
+    print("\n".join(day_summary(lives[0], result)))
+    print(f"  truth     {truth_summary(source.simulation.truth)}")
     print(f"next: sensorkit info {path}")
     return 0

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "demo",
     "scan",
     "record",
+    "monitor",
 ]
 
 

@@ -1,0 +1,79 @@
+"""`sensorkit monitor`: record a sensor and run the live analysis, printing state changes and alerts.
+
+    sensorkit monitor --device NAME|ADDRESS -o RECORDING [--duration S]
+    sensorkit monitor --emulate KIND [--scenario NAME | --from RECORDING] [--fault SPEC] [--speed X] -o RECORDING
+
+Same device options as `sensorkit record`. One line per change: ``time  kind  text``, where time is
+the recording time (h:mm:ss), kind is ``state`` (sitting upright, slouched, standing, walking,
+bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause) or ``battery``. The events go into
+the recording as well, beside the samples. Stops at ``--duration``, at the end of an emulated
+source, or on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from ..ble.collector import Collector
+from ..ble.live import LiveAnalysis
+from ..events import Event
+from .record import add_session_arguments, check_session_arguments, run_session, summary_lines
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("monitor", help="record and show live posture state and alerts",
+                       description=__doc__.splitlines()[0])
+    add_session_arguments(p)
+    p.set_defaults(func=run)
+
+
+def clock(t: float) -> str:
+    t = max(0.0, t)
+    return f"{int(t // 3600)}:{int(t % 3600 // 60):02d}:{t % 60:04.1f}"
+
+
+class Printer:
+    """Turns live callbacks into lines; the TUI replaces this with a screen."""
+
+    def __init__(self, out: TextIO = sys.stdout):
+        self.out = out
+
+    def state(self, t: float, activity: str) -> None:
+        self.line(t, "state", activity.replace("_", " "))
+
+    def event(self, event: Event) -> None:
+        if event.type == "alert":
+            detail = ", ".join(f"{k} {v}" for k, v in event.fields.items())
+            self.line(event.start, "ALERT", detail)
+        elif event.type == "data_gap":
+            self.line(event.start, "gap", f"{event.fields['samples']} samples lost ({event.fields['cause']})")
+        elif event.type == "battery_low":
+            self.line(event.start, "battery", "the sensor's battery is low")
+
+    def line(self, t: float, kind: str, text: str) -> None:
+        print(f"{clock(t)}  {kind:<7}  {text}", file=self.out, flush=True)
+
+
+def attach_live(collector: Collector, printer: Printer | None) -> LiveAnalysis:
+    """Feed the collector's committed samples to a live analysis (printing through ``printer``)."""
+    live = LiveAnalysis(
+        lambda: collector.writer.meta,  # type: ignore[union-attr]
+        on_state=printer.state if printer else None,
+        on_event=printer.event if printer else None,
+    )
+    collector.consumers.append(live.feed)
+    collector.finishers.append(live.finish)
+    if printer:
+        collector.event_consumers.append(printer.event)
+    return live
+
+
+def run(args: argparse.Namespace) -> int:
+    faults = check_session_arguments(args)
+    printer = Printer()
+    result = asyncio.run(run_session(args, faults, on_collector=lambda c: attach_live(c, printer)))
+    print("\n".join(summary_lines(result)))
+    return 0
