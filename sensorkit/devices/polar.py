@@ -39,6 +39,7 @@ DATA_CHAR = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
 
 GET_SETTINGS, START, STOP = 0x01, 0x02, 0x03  # POLAR PmdControlPointCommand.kt
 RESPONSE = 0xF0  # POLAR PmdControlPointResponse.kt
+ALREADY_IN_STATE = 6  # response status (POLAR PmdControlPointResponse.kt)
 MEASUREMENT_STOPPED = 0x01  # [0x01, types...] notified by the sensor (POLAR BlePMDClient.kt)
 ACC = 2  # measurement type (POLAR PmdMeasurementType.kt)
 SAMPLE_RATE, RESOLUTION, RANGE, CHANNELS, FACTOR = 0, 1, 2, 4, 5  # POLAR PmdSetting.kt
@@ -288,6 +289,11 @@ class Polar(DeviceProfile):
             )
         resolution = int(settings.get(RESOLUTION, (16,))[0])
         started = await self._command(client, start_command(rate, rng, resolution))
+        if started.status == ALREADY_IN_STATE:
+            # Still measuring from before a link loss (an H10 keeps going until told to stop, POLAR
+            # documentation/KnownIssues.md): restart so the settings and factor are ours and known.
+            await self._command(client, bytes([STOP, ACC]))
+            started = await self._command(client, start_command(rate, rng, resolution))
         if not started.ok:
             raise DeviceError(f"the Polar sensor did not start the accelerometer: {started.describe()}")
         self.factor = float(unpack_settings(started.params).get(FACTOR, (1.0,))[0]) if started.params else 1.0

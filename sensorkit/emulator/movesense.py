@@ -18,7 +18,7 @@ from ..errors import DecodeError
 from .vendor import VendorEmulator
 
 MAX_SUBSCRIPTIONS = 4  # MAX_DATASUB_COUNT (MS GATTSensorDataClient.h)
-CLOCK_START_MS = 123_456  # the sensor's ms clock when streaming starts; any value works
+CLOCK_START_MS = 123_456  # the sensor's ms clock at the first streaming run; any value works
 
 
 class MovesenseEmulator(VendorEmulator):
@@ -71,7 +71,8 @@ class MovesenseEmulator(VendorEmulator):
         return int(min(18, max(1, round(self.rate_hz / 13))))
 
     def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
-        timestamp = CLOCK_START_MS + round(first_counter * 1000 / self.rate_hz)
+        run_start_ms = CLOCK_START_MS + round(self.device_seconds_at_run_start() * 1000)
+        timestamp = run_start_ms + round(first_counter * 1000 / self.rate_hz)
         gyr_dps = np.zeros_like(acc) if gyr is None else np.rad2deg(gyr)
         return gsp.pack_imu6(timestamp, acc, gyr_dps)
 

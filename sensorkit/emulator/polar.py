@@ -99,8 +99,10 @@ class PolarH10Emulator(VendorEmulator):
         return max(1, (self.att_payload - pmd.FRAME_HEADER) // 6)
 
     def timestamp_ns(self, last_counter: int) -> int:
-        """The device clock at a sample: it believes its own rate, so ticks are 1/rate s apart."""
-        return CLOCK_START_NS + round(last_counter * 1e9 / self.rate_hz)
+        """The device clock at a sample: it believes its own rate, so samples are 1/rate s apart, and
+        the clock runs on across restarts (a real-time clock, POLAR TimeSystemExplained.md)."""
+        run_start = CLOCK_START_NS + round(self.device_seconds_at_run_start() * 1e9)
+        return run_start + round(last_counter * 1e9 / self.rate_hz)
 
     def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
         lsb = STANDARD_GRAVITY / 1000.0  # mG

@@ -29,6 +29,23 @@ class VendorEmulator(EmulatedSensor):
     """An emulated commodity sensor; subclasses still implement ``build_services`` and ``encode``."""
 
     advertised_uuid: ClassVar[str | None] = None  # a 128-bit service UUID the real sensor advertises
+    _powered_at: float | None = None  # loop time of the first streaming run
+    _run_started_s: float = 0.0
+
+    def device_seconds_at_run_start(self) -> float:
+        """The sensor's own clock (s since power-on) when the current streaming run began.
+
+        For protocols that stamp data with a free-running clock (Polar, Movesense): a restart after a
+        link loss resets the sample counter but not the clock, so stamps keep increasing."""
+        return self._run_started_s
+
+    def start_streaming(self) -> None:
+        if not self.streaming:
+            loop_now = asyncio.get_running_loop().time()
+            if self._powered_at is None:
+                self._powered_at = loop_now
+            self._run_started_s = (loop_now - self._powered_at) * self.speed
+        super().start_streaming()
 
     def notifications(self, payload: bytes) -> list[bytes]:
         """The notifications that carry one encoded packet (default: exactly one)."""
