@@ -26,7 +26,8 @@ from sensorkit.samples import STANDARD_GRAVITY, SampleBlock
 from .orientation import TrunkAngles
 
 VERTICAL_TAU_S = 1.5
-BIAS_TAU_S = 10.0  # longer than any sit-down or squat, short enough to follow a drifting bias
+BIAS_TAU_S = 10.0
+FUSED_VERTICAL_MAX_DEG = 50.0  # longer than any sit-down or squat, short enough to follow a drifting bias
 
 
 @dataclass
@@ -72,7 +73,11 @@ class FeatureExtractor:
         th, ph = np.radians(ang.flexion_deg), np.radians(ang.lateral_deg)
         cph = np.cos(ph)
         up = np.column_stack([-np.sin(th) * cph, np.sin(ph), np.cos(th) * cph])
-        vacc = np.einsum("ij,ij->i", acc_body, up) - STANDARD_GRAVITY
+        along_up = np.einsum("ij,ij->i", acc_body, up)
+        # Near horizontal (lying, rolling, getting up from a bed) the sagittal angle is undefined and
+        # the fused vertical unreliable; there the magnitude |acc| - g, equal to first order, is used.
+        magnitude = np.sqrt(np.einsum("ij,ij->i", acc_body, acc_body))
+        vacc = np.where(ang.inclination_deg < FUSED_VERTICAL_MAX_DEG, along_up, magnitude) - STANDARD_GRAVITY
         dt = 1.0 / self.rate_hz
         if self._zi is None:  # start from the first value as the bias estimate, speed zero
             k = float(np.exp(-dt / BIAS_TAU_S))

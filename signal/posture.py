@@ -140,6 +140,7 @@ class PostureTracker:
         self.slouch_runs = RunTracker(0.0)
         self._slouch_alerted_run: float | None = None
         self._scheduled: list[_Decision] = []
+        self._chunk_runs: list[Run] = []
         self._order = 0
         self._out: list[tuple[float, int, Event]] = []
         self._t_last: float | None = None
@@ -206,7 +207,8 @@ class PostureTracker:
             add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lean_edge(f, i, v)))
         self._lean_on = bool(lean[-1])
         vertical = self.vertical_h.run(np.abs(fr.vertical_speed))
-        for run in self.vertical_runs.feed(fr.t, vertical):
+        self._chunk_runs = self.vertical_runs.feed(fr.t, vertical)
+        for run in self._chunk_runs:
             add(run.decided, (lambda r=run: self._vertical_movement(r)))
         moving = self.moving_h.run(fr.movement)
         for start in self._holds("moving", self.moving_runs, fr.t, moving & ~lying):
@@ -328,9 +330,11 @@ class PostureTracker:
         transition = None
         if len(seg) == 0 or abs(seg.flexion[-1]) > self.profile.bend_start_deg:
             dh = 0.0  # still bent when the movement paused: part of a bend, not a change of posture
-        if dh < -th and self.base == "standing":
+        # a cue (recline, walking) may already have switched the posture during this movement
+        just_switched = self.base_since >= run.start
+        if dh < -th and (self.base == "standing" or (self.base == "sitting" and just_switched)):
             transition = ("stand_to_sit", "sitting")
-        elif dh > th and self.base == "sitting":
+        elif dh > th and (self.base == "sitting" or (self.base == "standing" and just_switched)):
             transition = ("sit_to_stand", "standing")
         if transition is not None:
             self._finalize_bends(run.decided, run)
@@ -362,25 +366,30 @@ class PostureTracker:
             self._drop_bend()
             bend = measure_bend(self.history.frame, start, t, self.profile, self.has_gyro)
             self.pending_bends.append(bend)
-            self._schedule(t + VERTICAL_MERGE_S + 1e-6, lambda tt=t: self._bend_wait_over(tt))
+            self._schedule(t + VERTICAL_MERGE_S, lambda tt=t + VERTICAL_MERGE_S: self._bend_wait_over(tt))
 
     def _bend_wait_over(self, t: float) -> None:
-        """A bend is final once no vertical movement that overlaps it is still undecided."""
-        open_start = self.vertical_runs.open_start
-        if open_start is not None and open_start <= t:
-            return  # the vertical movement's own decision will finalize it
-        self._finalize_bends(t + VERTICAL_MERGE_S, None)
+        self._finalize_bends(t, None)
 
-    def _finalize_bends(self, when: float, transition: Run | None) -> None:
+    def _undecided_vertical(self, bend: Event, now: float) -> bool:
+        """Is a vertical movement overlapping ``bend`` still to be decided at ``now``?"""
+        for run in self._chunk_runs:
+            if run.decided > now and run.start <= bend.end and run.end >= bend.start:
+                return True
+        open_start = self.vertical_runs.open_start  # open at the chunk end: decided after ``now``
+        return open_start is not None and open_start <= bend.end
+
+    def _finalize_bends(self, now: float, transition: Run | None) -> None:
+        """Emit pending bends once every vertical movement they overlap is decided; a bend that was
+        part of sitting down or standing up (``transition``) is dropped."""
         keep = []
-        open_start = self.vertical_runs.open_start
         for b in self.pending_bends:
             if transition is not None and b.start <= transition.end and b.end >= transition.start:
-                continue  # the lean was part of sitting down or standing up
-            if open_start is not None and b.end >= open_start and transition is None:
-                keep.append(b)
                 continue
-            self._emit(when, b)
+            if now < b.end + VERTICAL_MERGE_S or self._undecided_vertical(b, now):
+                keep.append(b)
+            else:
+                self._emit(now, b)
         self.pending_bends = keep
 
     def _track_open_bend(self, fr: Frame) -> None:

@@ -23,12 +23,22 @@ import numpy as np
 @dataclass(frozen=True)
 class BoutParams:
     """Walking-bout rules (seconds). ``height_m``: the wearer's height, for stride length and speed
-    (None: not reported). ``live_min_steps``: contacts in a run before the live flag says walking."""
+    (None: not reported). ``live_min_steps``: contacts in a run before the live flag says walking.
+    ``step_prominence`` (m/s^2): a peak this prominent is a step on its own; a weaker one (down to
+    ``StepParams.min_prominence``) only continues a run, when it falls within ``rhythm_tolerance`` of
+    the run's step time: the soft steps of turning and of stopping, which the foot-sensor references
+    count, stand out by their timing rather than their size.
+    ``initiation_ratio``: the first peak of a run is the weight shift of gait initiation, not a heel
+    strike, when its prominence is below this fraction of the median of the next five (on Voisard's
+    foot-sensor reference: median 0.23 for such peaks, 0.52 for real first contacts)."""
 
     min_strides: int = 4
     max_step_s: float = 1.5
     max_break_s: float = 3.0
     live_min_steps: int = 4
+    step_prominence: float = 0.6
+    rhythm_tolerance: float = 0.3
+    initiation_ratio: float = 0.4
     height_m: float | None = None
 
 
@@ -38,14 +48,20 @@ class Bout:
 
     t: list[float] = field(default_factory=list)
     yaw: list[float] = field(default_factory=list)
+    prominence: list[float] = field(default_factory=list)
 
     def extend(self, other: "Bout") -> None:
         self.t.extend(other.t)
         self.yaw.extend(other.yaw)
+        self.prominence.extend(other.prominence)
 
-    def append(self, t: float, yaw: float) -> None:
+    def append(self, t: float, yaw: float, prominence: float) -> None:
         self.t.append(t)
         self.yaw.append(yaw)
+        self.prominence.append(prominence)
+
+    def drop_first(self) -> None:
+        del self.t[0], self.yaw[0], self.prominence[0]
 
 
 def assign_sides(yaw: np.ndarray) -> list[str]:
@@ -109,19 +125,35 @@ class BoutAssembler:
         run = self._run.t
         return len(run) >= self.params.live_min_steps and self._now - run[-1] <= self.params.max_step_s
 
-    def add(self, t: float, yaw: float) -> list[Bout]:
+    def add(self, t: float, yaw: float, prominence: float) -> list[Bout]:
         """One contact (in time order); returns bouts that became final."""
+        if prominence < self.params.step_prominence and not self._fits_rhythm(t):
+            return []
         done: list[Bout] = []
         if self._run.t and t - self._run.t[-1] > self.params.max_step_s:
             done += self._close_run()
-        self._run.append(t, yaw)
+        self._run.append(t, yaw, prominence)
         self._now = max(self._now, t)
         if self._run_attached:
             assert self._pending is not None
-            self._pending.append(t, yaw)
+            self._pending.append(t, yaw, prominence)
         elif len(self._run.t) >= self.min_contacts:
-            done += self._qualify_run()
+            if self._starts_with_initiation():
+                self._run.drop_first()
+            else:
+                done += self._qualify_run()
         return done
+
+    def _fits_rhythm(self, t: float) -> bool:
+        run = self._run.t
+        if len(run) < 3:
+            return False
+        step = float(np.median(np.diff(run[-5:])))
+        return abs((t - run[-1]) / step - 1.0) <= self.params.rhythm_tolerance
+
+    def _starts_with_initiation(self) -> bool:
+        p = self._run.prominence
+        return p[0] < self.params.initiation_ratio * float(np.median(p[1:6]))
 
     def advance(self, now: float) -> list[Bout]:
         """No contact before ``now`` is still to come; returns bouts that became final."""
@@ -150,7 +182,7 @@ class BoutAssembler:
         else:
             if pending is not None:
                 done.append(pending)
-            self._pending = Bout(list(self._run.t), list(self._run.yaw))
+            self._pending = Bout(list(self._run.t), list(self._run.yaw), list(self._run.prominence))
         self._loose = Bout()
         self._run_attached = True
         return done

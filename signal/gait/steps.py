@@ -33,8 +33,8 @@ class StepParams:
     gravity_cutoff_hz: low-pass that separates gravity (the vertical) from motion.
     smooth_s: standard deviation of the Gaussian that smooths the vertical acceleration.
     min_step_s: a contact is the largest peak within +- this; also the shortest step accepted.
-    min_prominence: peak height above the lowest point within +- ``min_step_s``; rejects the small
-        bumps of sitting, typing or riding in a car.
+    min_prominence: peak height above the lowest point within +- ``min_step_s`` for a candidate;
+        the bout rules decide which candidates are steps (``BoutParams.step_prominence``).
     ic_offset_s: how long the acceleration peak follows the heel strike.
     side_lead_s: the yaw rate that tells the side is read this long before the peak (about 0.1 s
         before the contact, where it separates left from right best on both references).
@@ -43,7 +43,7 @@ class StepParams:
     gravity_cutoff_hz: float = 0.25
     smooth_s: float = 0.06
     min_step_s: float = 0.25
-    min_prominence: float = 0.6
+    min_prominence: float = 0.25
     ic_offset_s: float = 0.04
     side_lead_s: float = 0.14
 
