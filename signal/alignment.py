@@ -32,13 +32,16 @@ from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 
 STILL_STD = 0.35  # m/s^2: std of |acc| over one second below this counts as still
 WALK_STD = (0.8, 6.0)  # m/s^2: std of |acc| over one second typical of walking at the lower back
+WALK_STEADY_DEG = 8.0  # change of mean direction between walking seconds stays below this
 MIN_WALK_WINDOWS = 3  # seconds of walking-like movement needed to trust the walking vertical
 TILT_BAND_DEG = (12.0, 75.0)  # tilts that reveal the sagittal plane (bends, sitting back), not lying
 MIN_TILT_WINDOWS = 2
+MAX_REFINE_DEG = 45.0  # tilt-plane forward may correct the nominal forward by at most this much
 MIN_CALIBRATION_BEND_DEG = 15.0
 MAX_BIAS = 2.0  # m/s^2 (0.2 g): beyond any working accelerometer's zero-g offset
 BIAS_PRIOR_SD = 0.2  # m/s^2: typical MEMS zero-g offset (20 mg), the prior of the bias fit
 STILL_WINDOW_S = 0.5
+MIN_BIAS_SPREAD_DEG = 30.0  # still orientations must span this much for a bias fit
 STILL_ACC_SD, STILL_GYR = 0.06, 0.05  # m/s^2 per axis, rad/s: "still" for the bias fit
 NEAR_WALK_S = 5  # still seconds this close to walking are taken as standing
 STANDING_CONE_DEG = 8.0  # ... if within this angle of the walking vertical
@@ -178,7 +181,11 @@ def _window_stats(block: SampleBlock, rate_hz: float) -> tuple[np.ndarray, np.nd
 
 
 def _walking_up(means: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
-    walking = (stds >= WALK_STD[0]) & (stds <= WALK_STD[1])
+    dirs = _unit_rows(means)
+    turn = np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", dirs[1:], dirs[:-1]), -1, 1)))
+    steady = np.concatenate([[False], turn < WALK_STEADY_DEG]) & np.concatenate([turn < WALK_STEADY_DEG, [False]])
+    # walking keeps the trunk's direction steady from one second to the next; a bend does not
+    walking = (stds >= WALK_STD[0]) & (stds <= WALK_STD[1]) & steady
     # keep only runs of walking-like windows, not isolated bumps
     run = np.convolve(walking.astype(int), np.ones(MIN_WALK_WINDOWS, dtype=int), mode="same")
     sustained = walking & (run >= MIN_WALK_WINDOWS)
@@ -220,7 +227,11 @@ def _forward_from_tilts(means: np.ndarray, up: np.ndarray, sign_hint: np.ndarray
     axis = vt[0] - (vt[0] @ up) * up
     axis /= np.linalg.norm(axis)
     if sign_hint is not None:
-        return axis if axis @ sign_hint >= 0 else -axis
+        hint = sign_hint - (sign_hint @ up) * up
+        hint /= max(np.linalg.norm(hint), 1e-9)
+        if abs(axis @ hint) < np.cos(np.radians(MAX_REFINE_DEG)):
+            return hint  # the tilts were sideways (lying on a side): they do not show forward
+        return axis if axis @ hint >= 0 else -axis
     # Deepest tilts are taken to be forward bends: gravity then moves towards the back (-forward).
     deepest = h[tilt[sel] >= np.percentile(tilt[sel], 80)]
     return -axis if (deepest @ axis).mean() > 0 else axis
@@ -289,6 +300,10 @@ def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
     m = acc.mean(axis=1)[still]
     if len(m) < 2:
         return np.zeros(3)
+    dirs = _unit_rows(m)
+    centre = _unit_rows(np.median(dirs, axis=0))
+    if np.degrees(np.arccos(np.clip(dirs @ centre, -1, 1))).max() < MIN_BIAS_SPREAD_DEG:
+        return np.zeros(3)  # one orientation only: the offset cannot be told from gravity
     noise = 2 * STANDARD_GRAVITY * 0.01  # residual scale of |m|^2 (1 % of g of unmodelled motion)
     weight = 1.0 / (noise * np.sqrt(len(m) / 10.0 + 1.0))  # windows are not independent
     prior = np.eye(3) / BIAS_PRIOR_SD

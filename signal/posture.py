@@ -291,11 +291,11 @@ class PostureTracker:
             self._lying_on_t = t
             if self.base == "lying":
                 return
-            if fr.flexion[idx] > PRONE_FLEXION_DEG:
+            side = SIDES[int(lying_side(fr.gravity[idx:idx + 1])[0])]
+            if side == "prone" and fr.flexion[idx] > PRONE_FLEXION_DEG:
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
                 return
             self._drop_bend()
-            side = SIDES[int(lying_side(fr.gravity[idx:idx + 1])[0])]
             start = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, t)
             self._transition(f"{_short(self.base)}_to_lie", start, t, "lying", side)
         else:

@@ -26,8 +26,8 @@ from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 WAIST_SENSOR_ID = 2
 NOMINAL_RATE_HZ = 20.0
 _NAME = re.compile(r"UMAFall_Subject_(\d+)_ADL_Bending_(\d+)_.*\.csv(\.gz)?$")
-# Nominal axes as worn (``meta.extra["mounting"]``): +x up, -z forward (bending tilts gravity to +z).
-MOUNTING = {"up": [1.0, 0.0, 0.0], "forward": [0.0, 0.0, -1.0]}
+# No nominal mounting is declared: the forward axis differs in sign between subjects (the SensorTag
+# was not always clipped the same way round), so auto-alignment finds it from the bend itself.
 _COLUMNS = ["ms", "sample", "x", "y", "z", "type", "sensor"]
 
 
@@ -93,6 +93,6 @@ def load_trial(trial: Trial) -> tuple[SampleBlock, RecordingMeta]:
         placement="waist",
         patient_id=f"umafall_subject{trial.subject:02d}",
         source=f"umafall_bending/{trial.path.name}",
-        extra={"dataset": "umafall", "activity": "bending", "trial": trial.trial, "mounting": MOUNTING},
+        extra={"dataset": "umafall", "activity": "bending", "trial": trial.trial},
     )
     return SampleBlock(t, acc_si, gyr_si), meta

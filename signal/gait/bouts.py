@@ -36,8 +36,8 @@ class BoutParams:
     max_step_s: float = 1.5
     max_break_s: float = 3.0
     live_min_steps: int = 4
-    step_prominence: float = 0.6
-    rhythm_tolerance: float = 0.3
+    step_prominence: float = 0.5
+    rhythm_tolerance: float = 0.2
     initiation_ratio: float = 0.4
     height_m: float | None = None
 

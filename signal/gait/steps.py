@@ -42,8 +42,8 @@ class StepParams:
 
     gravity_cutoff_hz: float = 0.25
     smooth_s: float = 0.06
-    min_step_s: float = 0.25
-    min_prominence: float = 0.25
+    min_step_s: float = 0.2
+    min_prominence: float = 0.35
     ic_offset_s: float = 0.04
     side_lead_s: float = 0.14
 
