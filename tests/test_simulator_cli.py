@@ -1,4 +1,7 @@
-"""`sensorkit simulate` and `sensorkit demo`: exit codes, messages, what they write."""
+"""`sensorkit simulate`: exit codes, messages, what it writes.
+
+(`sensorkit demo` has grown into the live emulated-sensor demo; its tests live with it.)
+"""
 
 from __future__ import annotations
 
@@ -45,15 +48,3 @@ def test_bad_usage_exits_2(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
-
-
-def test_demo_writes_to_the_data_folder_and_replaces_the_previous(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert main(["demo"]) == 0
-    path = tmp_path / "data" / "sensorkit" / "demo.skr"
-    text = capsys.readouterr().out
-    assert path.exists() and "60000 samples" in text and "bends" in text
-    assert main(["demo"]) == 0
-    assert main(["demo", "-o", str(tmp_path / "mine.skr")]) == 0
-    with RecordingReader(tmp_path / "mine.skr") as reader:
-        assert len(load_ground_truth(reader).of_type("bend")) == 5

@@ -11,8 +11,8 @@ own inclination there, ``Person.neutral_pitch_deg``, differs between people, N(0
 - standing 0; walking leans forward 1-4 deg (trunk lean grows with speed; chosen);
 - upright sitting: ``Person.sitting_flexion_deg``, N(0, 5) deg clipped to +-10, plus N(0, 2) deg per
   sitting bout. At the lower back the posterior pelvic tilt of sitting and the loss of lumbar lordosis
-  partly cancel (Lord et al. 1997, Spine 22:2571: lordosis ~ 49 deg standing vs ~ 34 deg sitting), so
-  the sign of the net change varies between people;
+  partly cancel (sitting flattens the lumbar lordosis, Lord et al. 1997, Spine 22:2571), so the sign
+  of the net change varies between people;
 - slouched sitting: the upright-sitting angle plus a flexion change of 10-25 deg (the issue's brief;
   see :mod:`.timeline`). ASSUMPTION: the sensor tilts forward by the lumbar flexion change, i.e. it
   sits above the pelvis (L1-L3) where lumbar flexion dominates; a sensor low on the sacrum would see
