@@ -139,7 +139,10 @@ class Movesense(DeviceProfile):
     def __init__(self, rate_hz: float = 52.0, acc_range_g: float = ACC_RANGE_G, gyr_range_dps: float | None = GYRO_RANGE_DPS):
         super().__init__(rate_hz, acc_range_g, GYRO_RANGE_DPS)
         if self.rate_hz not in self.capabilities.rates_hz:
-            raise SettingsError(f"Movesense streams IMU6 at {RATES_HZ[:5]} Hz, not {rate_hz:g}")
+            raise SettingsError(
+                f"Movesense streams IMU6 at {', '.join(map(str, RATES_HZ[:5]))} Hz, not {rate_hz:g} "
+                "(to emulate one, replay a recording made at one of these rates with --from)"
+            )
         if self.acc_range_g != ACC_RANGE_G:
             raise SettingsError(f"GSP cannot set the Movesense range; it runs at its default {ACC_RANGE_G:g} g")
         self._assembler = Reassembler()
