@@ -321,5 +321,8 @@ def alignment_for(
     """The best alignment available: an explicit calibration, the recording's own, else automatic."""
     for cal in (calibration, meta.calibration):
         if cal and "rotation" in cal:
-            return Alignment.from_json(cal)
+            found = Alignment.from_json(cal)
+            if not np.any(found.acc_bias):  # a stand-only calibration cannot see the offset; the data can
+                found.acc_bias = estimate_acc_bias(block, meta.rate_hz)
+            return found
     return auto_align(block, meta.rate_hz, Mounting.from_meta(meta))

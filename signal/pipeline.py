@@ -19,7 +19,8 @@ they were decided; gait events follow the posture events of the same call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from datetime import datetime, timezone
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from .features import FeatureExtractor
 from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
 from .profile import Profile
+from .summary import _start, daily_summary
 
 try:  # the gait detector lives in signal/gait (issue 4); the pipeline runs without it if absent
     from .gait.detector import GaitDetector
@@ -51,6 +53,7 @@ class Pipeline:
         has_gyro: bool = True,
         use_gyro: bool = True,
         gait: bool = True,
+        start_time: str | None = None,
     ) -> None:
         self.profile = profile or Profile()
         self.profile.validate()
@@ -62,6 +65,10 @@ class Pipeline:
         self.posture = PostureTracker(self.profile, has_gyro=self.fused)
         self.gait = GaitDetector(self.rate_hz) if gait and GaitDetector is not None else None
         self.samples_seen = 0
+        # seconds upright in each flexion band, per UTC day (day index since 1970), for the summary
+        self._origin = _start(start_time).timestamp() if start_time else 0.0
+        self.band_seconds: dict[int, np.ndarray] = {}
+        self._last_t: float | None = None
 
     @property
     def state(self) -> LiveState:
@@ -87,10 +94,31 @@ class Pipeline:
         acc_body = block.acc @ rot.T
         gyr_body = block.gyr @ rot.T if (self.fused and block.gyr is not None) else None
         frame = self.features.run(block, acc_body, gyr_body, angles)
+        self._count_bands(frame.t, frame.flexion, frame.inclination)
         events = self.posture.update(frame)
         if self.gait is not None:
             events += self.gait.update(block)
         return events
+
+    def _count_bands(self, t: np.ndarray, flexion: np.ndarray, inclination: np.ndarray) -> None:
+        prev = self._last_t if self._last_t is not None else t[0] - 1.0 / self.rate_hz
+        dt = np.minimum(np.diff(t, prepend=prev), 2.0 / self.rate_hz)  # a gap counts as no time
+        self._last_t = float(t[-1])
+        upright = inclination < self.profile.lying_inclination_deg
+        band = np.where(flexion < self.profile.band_low_deg, 0, np.where(flexion <= self.profile.band_high_deg, 1, 2))
+        day = np.floor((t + self._origin) / 86400.0).astype(np.int64)
+        for d in np.unique(day):
+            sel = upright & (day == d)
+            acc = self.band_seconds.setdefault(int(d), np.zeros(3))
+            acc += np.bincount(band[sel], weights=dt[sel], minlength=3)
+
+    def band_summary(self) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+        """Seconds upright per flexion band: the total, and per UTC date."""
+        names = ("0_20", "20_60", "over_60")
+        total = sum(self.band_seconds.values(), np.zeros(3))
+        by_day = {datetime.fromtimestamp(d * 86400.0, timezone.utc).date().isoformat(): dict(zip(names, v.tolist()))
+                  for d, v in self.band_seconds.items()}
+        return dict(zip(names, total.tolist())), by_day
 
     def finish(self) -> list[Event]:
         """End of data: returns everything still open, closed at the last sample."""
@@ -109,6 +137,7 @@ class Analysis:
     method: str
     duration_s: float
     warnings: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def iter_slices(block: SampleBlock, seconds: float) -> Iterable[SampleBlock]:
@@ -138,7 +167,8 @@ def analyze(
     profile = profile or Profile()
     if alignment is None:
         alignment = alignment_for(block, meta, profile.calibration)
-    pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=block.has_gyro, gait=gait)
+    pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=block.has_gyro, gait=gait,
+                    start_time=meta.start_time)
     events: list[Event] = []
     source = blocks if blocks is not None else iter_slices(block, ANALYZE_SLICE_S)
     t_first = t_last = None
@@ -150,4 +180,6 @@ def analyze(
     events += pipe.finish()
     events.sort(key=lambda e: (e.start, e.end, e.type))
     duration = 0.0 if t_first is None else t_last - t_first
-    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings))
+    bands, bands_by_day = pipe.band_summary()
+    summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day)
+    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary)

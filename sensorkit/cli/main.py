@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "scan",
     "record",
     "monitor",
+    "analyze",
+    "calibrate",
 ]
 
 

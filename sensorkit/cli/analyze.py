@@ -1,0 +1,125 @@
+"""`sensorkit analyze RECORDING|FILE.csv ... [--json] [--profile FILE]`: posture, bends, slouching, sitting.
+
+Each input is a SensorKit recording or a CSV/Parquet file (imported on the fly with the same unit
+flags as `sensorkit import`). Without ``--json`` a readable summary is printed per input; with
+``--json`` one JSON document per input, one per line, in input order (schema in the README,
+"Posture and bending"); an input that fails gives ``{"recording": {"path": ...}, "error": "..."}`` on
+its line. Analysis never writes to the recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import SensorKitError
+from ..importer import read_csv
+from ..samples import RecordingMeta, SampleBlock
+from ..store import RecordingReader
+from .import_csv import add_import_options
+
+SCHEMA_VERSION = 1
+TABLE_SUFFIXES = {".csv", ".parquet", ".txt", ".gz"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="find postures, bends, slouching and sitting bouts",
+                       description=__doc__.splitlines()[0])
+    p.add_argument("inputs", nargs="+", metavar="RECORDING|FILE.csv", help="recordings or CSV/Parquet files")
+    p.add_argument("--json", action="store_true", help="print one JSON document per input, one per line")
+    p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
+    p.add_argument("--no-gait", action="store_true", help="skip step and walking-bout detection")
+    p.add_argument("--events", action="store_true", help="also list every event in the readable output")
+    add_import_options(p)
+    p.set_defaults(func=run)
+
+
+def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMeta, dict[str, Any]]:
+    p = Path(path)
+    if p.suffix.lower() in TABLE_SUFFIXES:
+        block, meta, report = read_csv(p, args.acc_unit, args.gyro_unit, args.rate, args.start)
+        return block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
+    with RecordingReader(p) as reader:
+        return reader.samples(), reader.meta, {"path": str(p), "imported": False}
+
+
+def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The JSON document for one input (see the README for the schema)."""
+    from sensorkit.signal.pipeline import analyze
+    from sensorkit.signal.profile import load_profile
+
+    profile = load_profile(args.profile)
+    block, meta, source = _load(path, args)
+    if len(block) == 0:
+        raise SensorKitError(f"{path} holds no samples to analyze")
+    result = analyze(block, meta, profile, gait=not args.no_gait)
+    return {
+        "schema": SCHEMA_VERSION,
+        "recording": {
+            **source,
+            "device": meta.device_kind,
+            "start_time": meta.start_time,
+            "rate_hz": meta.rate_hz,
+            "samples": len(block),
+            "duration_s": round(result.duration_s, 3),
+            "has_gyro": block.has_gyro,
+        },
+        "analysis": {
+            "angles_from": result.method,
+            "alignment": result.alignment.to_json(),
+            "profile": args.profile,
+            "warnings": result.warnings,
+        },
+        "events": [e.to_json() for e in result.events],
+        "summary": result.summary,
+    }
+
+
+def _print_readable(doc: dict[str, Any], with_events: bool) -> None:
+    rec, tot = doc["recording"], doc["summary"]["total"]
+    print(f"{rec['path']}: {rec['duration_s'] / 60:.1f} min at {rec['rate_hz']:g} Hz, angles from {doc['analysis']['angles_from']}")
+    for w in doc["analysis"]["warnings"]:
+        print(f"  warning: {w}")
+    ps = tot["posture_s"]
+    print("  posture   " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in ps.items()))
+    if "walking_s" in tot:
+        print(f"  walking   {tot['walking_s'] / 60:.1f} min, {tot['steps']} steps")
+    b = tot["bends"]
+    sev = b["by_severity"]
+    print(f"  bends     {b['count']} (high {sev['high']}, moderate {sev['moderate']}, low {sev['low']}); "
+          f"{b['per_hour_of_recording'] or 0:.1f} per hour")
+    print(f"  slouching {tot['slouch']['episodes']} episodes, {tot['slouch']['total_s'] / 60:.1f} min")
+    sed = tot["sedentary"]
+    print(f"  sedentary {sed['bouts']} bouts, {sed['total_s'] / 60:.1f} min, longest {sed['longest_s'] / 60:.1f} min")
+    if "flexion_band_s" in tot:
+        fb = tot["flexion_band_s"]
+        print(f"  flexion   0-20 deg {fb['0_20'] / 60:.1f} min, 20-60 deg {fb['20_60']:.0f} s, >60 deg {fb['over_60']:.0f} s")
+    if tot["alerts"]:
+        print("  alerts    " + ", ".join(f"{k} {v}" for k, v in tot["alerts"].items()))
+    if with_events:
+        for e in doc["events"]:
+            extra = {k: v for k, v in e.items() if k not in ("type", "start", "end")}
+            print(f"    {e['start']:9.1f} {e['end']:9.1f}  {e['type']:<16} {json.dumps(extra)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    status = 0
+    for path in args.inputs:
+        try:
+            doc = analyze_input(path, args)
+        except SensorKitError as exc:
+            if len(args.inputs) == 1:
+                raise
+            print(f"sensorkit: error: {path}: {exc}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"schema": SCHEMA_VERSION, "recording": {"path": path}, "error": str(exc)}))
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps(doc, separators=(",", ":")))
+        else:
+            _print_readable(doc, args.events)
+    return status
