@@ -19,9 +19,10 @@ own inclination there, ``Person.neutral_pitch_deg``, differs between people, N(0
   the posterior pelvic tilt instead (MODEL.md, limits);
 - lying: supine -90, prone +90 (+- 3 deg), left side roll -90, right side roll +90 with the trunk
   curled 10 +- 3 deg;
-- transitions: sit-to-stand and stand-to-sit pass through a forward trunk lean of 25-40 deg at 40-45 %
+- transitions: sit-to-stand and stand-to-sit pass through a forward trunk lean of 30-50 deg at 40-45 %
   of the movement while the hip rises or sinks 0.45 m (Schenkman et al. 1990, Phys. Ther. 70:638,
-  describe the flexion-momentum phase); stand-to-sit turns 30-90 deg, sit-to-lie and lie-to-sit turn
+  describe the flexion-momentum phase; the lean was raised from 25-40 deg so that peak angular rates
+  approach UCI HAPT's, ``benchmarks/simulator_transitions_vs_real.py``); stand-to-sit turns 30-90 deg, sit-to-lie and lie-to-sit turn
   90 deg (swinging the legs onto the bed).
 
 Every change of angle or hip height is a minimum-jerk move between knots (:mod:`.curves`); postural
@@ -148,7 +149,7 @@ class TrunkModel:
         self.height.add(time, height)
 
     def _add_segment(self, seg: Segment, prev: Segment | None, yaw: float, rng: np.random.Generator) -> float:
-        s, d, p = seg.start, seg.duration, seg.params
+        """Knots for one segment; returns the heading (deg) the person faces at its end."""
         if seg.kind == "bend":
             self._add_bend(seg, yaw)
             return yaw
@@ -156,10 +157,10 @@ class TrunkModel:
             return self._add_transition(seg, yaw, rng)
         flex, lateral, height = static_pose(seg, self.person)
         settle = settle_time(prev, seg)
-        self._pose_knots(s + settle, flex, lateral, height)
+        self._pose_knots(seg.start + settle, flex, lateral, height)
         self._pose_knots(seg.end, flex, lateral, height)
         if seg.kind != "walk":
-            self.yaw.add(s + settle, yaw)
+            self.yaw.add(seg.start + settle, yaw)
             self.yaw.add(seg.end, yaw)
             return yaw
         return self._add_walk(seg, yaw, rng)
@@ -203,7 +204,7 @@ class TrunkModel:
         neutral = self.person.neutral_pitch_deg
         if seg.kind in ("sit_to_stand", "stand_to_sit"):
             lean_at = 0.4 if seg.kind == "sit_to_stand" else 0.45
-            self.pitch.add(s + lean_at * d, neutral + float(rng.uniform(25.0, 40.0)))
+            self.pitch.add(s + lean_at * d, neutral + float(rng.uniform(30.0, 50.0)))
             if seg.kind == "sit_to_stand":
                 self.height.add(s + 0.3 * d, SIT_HEIGHT_M)
             else:

@@ -16,7 +16,8 @@ Parameter ranges and their sources (also in MODEL.md):
 
 - Transition durations: sit-to-stand 1.5-2.5 s and stand-to-sit 1.8-3 s in healthy adults (the range
   of timed sit-to-stand studies, e.g. Janssen, Bussmann & Stam 2002, Clin. Rehabil. 16:479 review);
-  sit<->lie 2.5-4.5 s (chosen; no strong source, slower than sit-to-stand in daily-life video data).
+  sit<->lie 2.0-3.5 s (chosen; UCI HAPT's video-labelled lying transitions last 3.4-4.5 s including
+  stillness at the ends, ``benchmarks/simulator_transitions_vs_real.py``).
 - Bends: peak trunk flexion 45-110 deg for a stoop and 20-60 deg for a squat (squatting keeps the trunk
   more upright: Burgess-Limerick 2003, Occup. Ergon. 3:143 review of squat vs stoop); mean sagittal
   flexion speed 30-60 deg/s going down, 30-55 deg/s coming up, 25-45 deg/s coming up with a load,
@@ -121,8 +122,8 @@ def _draw_params(rng: np.random.Generator, act: Activity) -> dict[str, Any]:
 
 
 def _transition_duration(rng: np.random.Generator, kind: str) -> float:
-    lo, hi = {"sit_to_stand": (1.5, 2.5), "stand_to_sit": (1.8, 3.0), "sit_to_lie": (2.5, 4.0),
-              "lie_to_sit": (2.5, 4.5), "roll_over": (2.0, 3.5)}[kind]
+    lo, hi = {"sit_to_stand": (1.5, 2.5), "stand_to_sit": (1.8, 3.0), "sit_to_lie": (2.0, 3.5),
+              "lie_to_sit": (2.0, 3.5), "roll_over": (2.0, 3.5)}[kind]
     return float(rng.uniform(lo, hi))
 
 
