@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"real recordings not found at {SHARED}", file=sys.stderr)
         return 1
     rows = {"sensorkit": score_mobgap_lab(run_ours)}
+    healthy = None
     if args.with_mobgap:
         healthy, impaired = mobgap_runner(False), mobgap_runner(True)
         if healthy is None:
@@ -177,14 +178,18 @@ def main(argv: list[str] | None = None) -> int:
             rows["mobgap MobilisedPipelineImpaired"] = score_mobgap_lab(impaired)
     print("## mobgap lab example (INDIP reference, 9 trials, 3 participants)\n")
     print(lab_table(rows))
-    v = score_voisard()
-    print(f"\n## Voisard L5 ({v['trials']} trials)\n")
-    print(f"step count: median |error| {v['step_median_abs_pct']:.1f} %, mean error {v['step_mean_pct']:+.1f} %, "
-          f"exact in {100 * v['steps_exact']:.0f} % of trials; cadence: median |error| "
-          f"{v['cadence_median_abs_spm']:.2f} steps/min, mean |error| {v['cadence_mean_abs_spm']:.2f}")
-    u = score_uci()
-    print(f"\n## UCI HAPT (walking + stairs, labelled segments)\n\nwalking time precision {u.precision:.3f}, "
-          f"recall {u.recall:.3f}")
+    runners = {"sensorkit": run_ours}
+    if args.with_mobgap and healthy is not None:
+        runners["mobgap MobilisedPipelineHealthy"] = healthy
+    print("\n## Voisard L5 (70 trials) and UCI HAPT (walking + stairs, labelled segments)\n")
+    print("| detector | step count median abs error (%) | mean error (%) | trials exact | "
+          "cadence median abs error (steps/min) | UCI walking-time precision | UCI recall |")
+    print("|---|---|---|---|---|---|---|")
+    for name, runner in runners.items():
+        v, u = score_voisard(runner), score_uci(runner)
+        print(f"| {name} | {v['step_median_abs_pct']:.1f} | {v['step_mean_pct']:+.1f} | "
+              f"{100 * v['steps_exact']:.0f} % | {v['cadence_median_abs_spm']:.2f} | {u.precision:.3f} | "
+              f"{u.recall:.3f} |")
     return 0
 
 
