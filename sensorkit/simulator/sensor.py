@@ -4,8 +4,8 @@ Mount. The nominal mount puts the sensor's x axis up, y to the right and z forwa
 convention of the Mobilise-D lower-back recordings in ``../shared/data``), so the body frame of the
 project (vertical, forward, right) is (x, z, y) of a perfectly mounted sensor. Real belts and clips
 are never perfect: the mount is rotated by a random *misalignment* about a uniformly random axis by an
-angle uniform in ``[0, misalignment_deg]`` (20 deg by default: the order of tilt a belt-worn device
-shows over a day's wear, and the tolerance auto-alignment must handle).
+angle uniform in ``[0, misalignment_deg]`` (20 deg by default: the brief's bound, which the
+signal core's auto-alignment must tolerate; chosen, not measured).
 
 Measurements, in the sensor frame (see :mod:`sensorkit.samples` for units):
 

@@ -15,24 +15,25 @@ bend...). :func:`build_timeline` turns it into contiguous :class:`Segment` objec
 Parameter ranges and their sources (also in MODEL.md):
 
 - Transition durations: sit-to-stand 1.5-2.5 s and stand-to-sit 1.8-3 s in healthy adults (the range
-  of timed sit-to-stand studies, e.g. Janssen, Bussmann & Stam 2002, Clin. Rehabil. 16:479 review);
+  of timed sit-to-stand studies, e.g. Janssen, Bussmann & Stam 2002, Phys. Ther. 82:866 review);
   sit<->lie 2.0-3.5 s (chosen; UCI HAPT's video-labelled lying transitions last 3.4-4.5 s including
   stillness at the ends, ``benchmarks/simulator_transitions_vs_real.py``).
 - Bends: peak trunk flexion 45-110 deg for a stoop and 20-60 deg for a squat (squatting keeps the trunk
-  more upright: Burgess-Limerick 2003, Occup. Ergon. 3:143 review of squat vs stoop); mean sagittal
+  more upright: Burgess-Limerick 2003, Int. J. Ind. Ergon. 31:143, on squat vs stoop); mean sagittal
   flexion speed 30-60 deg/s going down, 30-55 deg/s coming up, 25-45 deg/s coming up with a load,
   which puts minimum-jerk peak speeds at about 50-110 deg/s: faster than the instructed-slow bends of
   SisFall (peak ~ 66 deg/s median, ``benchmarks/simulator_bends_vs_real.py``), within the sagittal
   velocities Marras et al. 1993 (Spine 18:617) report for industrial lifting; hold at the bottom
-  0.3-1.5 s (picking up),
-  a squat takes at least 1.0-1.8 s down and 1.1-2.0 s up (hip speeds ~ 0.3 m/s),
-  0.8-2.5 s with a lift (grasping); squat lowers the hip 0.30-0.50 m, a stoop 0.03-0.10 m.
+  0.3-1.5 s (picking up), 0.8-2.5 s with a lift (grasping); a squat lowers the hip 0.30-0.50 m, a
+  stoop 0.03-0.10 m, and a squat takes at least 1.0-1.8 s down and 1.1-2.0 s up (hip speeds about
+  0.3 m/s).
 - Twisting lifts (40 % of lifts): axial rotation of the lower back 15-40 deg at the bottom of the lift.
 - Slouching: lumbar flexion change 10-25 deg from the person's upright sitting (the issue's brief;
-  O'Sullivan et al. 2006, Man. Ther. 11:264, measure slump vs upright sitting differences of this
-  size), reached over a 2-5 s slide, left over 1-3 s.
-- Walking cadence per bout 1.45-2.15 steps/s (normal 1.8 +- 0.15, e.g. Hollman et al. 2011 normative
-  data); step-to-step variability is added in :mod:`.gait`, keeping steps within 1.4-2.2 steps/s.
+  O'Sullivan et al. 2006, Spine 31:E707, compare slump with upright sitting postures), reached over
+  a 2-5 s slide, left over 2 s.
+- Walking cadence per bout N(1.8, 0.15) steps/s clipped to 1.45-2.15 (adults' usual cadence is
+  about 100-115 steps/min); step-to-step variability is added in :mod:`.gait`, keeping every step
+  within 1.4-2.2 steps/s.
 """
 
 from __future__ import annotations
