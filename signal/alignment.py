@@ -36,12 +36,13 @@ WALK_STEADY_DEG = 8.0  # change of mean direction between walking seconds stays 
 MIN_WALK_WINDOWS = 3  # seconds of walking-like movement needed to trust the walking vertical
 TILT_BAND_DEG = (12.0, 75.0)  # tilts that reveal the sagittal plane (bends, sitting back), not lying
 MIN_TILT_WINDOWS = 2
+STILL_NEAR_NOMINAL_DEG = 30.0  # still seconds this close to the nominal vertical count as standing
 MAX_REFINE_DEG = 45.0  # tilt-plane forward may correct the nominal forward by at most this much
 MIN_CALIBRATION_BEND_DEG = 15.0
 MAX_BIAS = 2.0  # m/s^2 (0.2 g): beyond any working accelerometer's zero-g offset
 BIAS_PRIOR_SD = 0.2  # m/s^2: typical MEMS zero-g offset (20 mg), the prior of the bias fit
 STILL_WINDOW_S = 0.5
-MIN_BIAS_SPREAD_DEG = 30.0  # still orientations must span this much for a bias fit
+MIN_BIAS_SPREAD_DEG = 15.0  # still orientations must span this much for a bias fit
 STILL_ACC_SD, STILL_GYR = 0.06, 0.05  # m/s^2 per axis, rad/s: "still" for the bias fit
 NEAR_WALK_S = 5  # still seconds this close to walking are taken as standing
 STANDING_CONE_DEG = 8.0  # ... if within this angle of the walking vertical
@@ -209,11 +210,19 @@ def _standing_up(means: np.ndarray, stds: np.ndarray, walking_up: np.ndarray) ->
     return _unit_rows(np.median(dirs[standing], axis=0))
 
 
-def _still_up(means: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
+def _still_up(means: np.ndarray, stds: np.ndarray, mounting: "Mounting | None") -> np.ndarray | None:
+    """Vertical from still seconds: those near the nominal vertical if a mounting is known, else the
+    first still second (recordings usually start with the wearer standing)."""
     still = np.flatnonzero(stds < STILL_STD)
     if len(still) == 0:
         return None
-    return _unit_rows(means[still[0]])
+    dirs = _unit_rows(means[still])
+    if mounting is not None:
+        nominal = _unit_rows(np.asarray(mounting.up, dtype=np.float64))
+        near = np.degrees(np.arccos(np.clip(dirs @ nominal, -1, 1))) < STILL_NEAR_NOMINAL_DEG
+        if near.any():
+            return _unit_rows(np.median(dirs[near], axis=0))
+    return dirs[0]
 
 
 def _forward_from_tilts(means: np.ndarray, up: np.ndarray, sign_hint: np.ndarray | None) -> np.ndarray | None:
@@ -263,7 +272,7 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
     if up is not None:
         up = _standing_up(means, stds, up)
     else:
-        up = _still_up(means, stds)
+        up = _still_up(means, stds, mounting)
     if up is None:
         up = _unit_rows(means.mean(axis=0))
         warnings.append("no walking and no still period found; vertical is the recording's mean direction")

@@ -37,9 +37,9 @@ SENSOR_ABOVE_HIP_M = 0.14  # lower-back sensor height above the hip joints (0.10
 MAX_INTEGRATION_S = 30.0  # beyond this the height integral drifts too much to classify the style
 
 
-def bend_start(history: Frame, crossing_t: float, profile: Profile) -> float:
-    """Walk back from the threshold crossing to where flexion left the neutral zone."""
-    before = history.between(crossing_t - 10.0, crossing_t)
+def bend_start(before: Frame, crossing_t: float, profile: Profile) -> float:
+    """Walk back from the threshold crossing to where flexion left the neutral zone (``before``: the
+    samples of the seconds before the crossing)."""
     calm = np.flatnonzero(before.flexion < 0.5 * profile.bend_end_deg)
     return float(before.t[calm[-1]]) if len(calm) else float(before.t[0]) if len(before) else crossing_t
 

@@ -16,7 +16,7 @@ once it ends (its peak, its height change) whatever chunks it arrived in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy.signal import lfilter
@@ -98,20 +98,30 @@ class FeatureExtractor:
 
 @dataclass
 class History:
-    """The most recent ``keep_s`` seconds of features (older samples are dropped on each extend)."""
+    """The most recent ``keep_s`` seconds of features, kept as the chunks that arrived.
+
+    Chunks are joined only when a window is asked for (at decisions, a few per minute), so feeding
+    one-second chunks live costs nothing per chunk. Whole chunks older than ``keep_s`` are dropped,
+    so a window that starts within ``keep_s`` of the newest sample is always complete.
+    """
 
     keep_s: float
-    frame: Frame | None = None
+    frames: list[Frame] = field(default_factory=list)
 
     def extend(self, new: Frame) -> None:
-        if self.frame is None or len(self.frame) == 0:
-            self.frame = new
-        else:
-            cut = int(np.searchsorted(self.frame.t, new.t[0] - self.keep_s, side="left")) if len(new) else 0
-            self.frame = Frame.concat([self.frame.slice(cut, len(self.frame)), new])
+        if len(new) == 0:
+            return
+        self.frames.append(new)
+        newest = float(new.t[-1])
+        while len(self.frames) > 1 and float(self.frames[0].t[-1]) < newest - self.keep_s:
+            self.frames.pop(0)
 
     def between(self, t0: float, t1: float) -> Frame:
-        return self.frame.between(t0, t1)
+        """Samples with ``t0 <= t <= t1``."""
+        parts = [f for f in self.frames if f.t[-1] >= t0 and f.t[0] <= t1]
+        if not parts:
+            return self.frames[0].slice(0, 0)
+        return (parts[0] if len(parts) == 1 else Frame.concat(parts)).between(t0, t1)
 
 
 def height_change(t: np.ndarray, vertical_acc: np.ndarray) -> tuple[float, float, float]:

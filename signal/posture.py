@@ -50,8 +50,10 @@ SIDE_CLEAR = 0.9  # a lying side is clear when one horizontal body axis is this 
 PRONE_FLEXION_DEG = 45.0
 LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this close to upright
 LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
-HISTORY_S = 60.0
-MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
+HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
+MAX_TRANSITION_S = 15.0
+MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
+MAX_TRANSITION_DROP_M = 0.8  # longer vertical movements (walking, fidgeting) are not one transition
 
 
 def lying_side(gravity: np.ndarray) -> np.ndarray:
@@ -330,6 +332,8 @@ class PostureTracker:
         transition = None
         if len(seg) == 0 or abs(seg.flexion[-1]) > self.profile.bend_start_deg:
             dh = 0.0  # still bent when the movement paused: part of a bend, not a change of posture
+        elif seg.flexion.max() > MAX_TRANSITION_LEAN_DEG or abs(dh) > MAX_TRANSITION_DROP_M:
+            dh = 0.0  # sitting down and standing up lean 25-45 deg and move the hips < 0.7 m
         # a cue (recline, walking) may already have switched the posture during this movement
         just_switched = self.base_since >= run.start
         if dh < -th and (self.base == "standing" or (self.base == "sitting" and just_switched)):
@@ -358,14 +362,15 @@ class PostureTracker:
         t = float(fr.t[idx])
         if on:
             if self.base == "standing" and self.bend_open is None:
-                self.bend_open = {"start": bend_start(self.history.frame, t, self.profile), "alerted": False,
+                before = self.history.between(t - 10.0, t)
+                self.bend_open = {"start": bend_start(before, t, self.profile), "alerted": False,
                                   "peak": -np.inf, "above": 0.0, "twist": 0.0, "heading": 0.0}
                 self.live.bending = True
         elif self.bend_open is not None:
             start = self.bend_open["start"]
             self._drop_bend()
-            bend = measure_bend(self.history.frame, start, t, self.profile, self.has_gyro)
-            self.pending_bends.append(bend)
+            # measured when final: the style needs the half second after the end as well
+            self.pending_bends.append(Event("bend", start, t))
             self._schedule(t + VERTICAL_MERGE_S, lambda tt=t + VERTICAL_MERGE_S: self._bend_wait_over(tt))
 
     def _bend_wait_over(self, t: float) -> None:
@@ -389,8 +394,12 @@ class PostureTracker:
             if now < b.end + VERTICAL_MERGE_S or self._undecided_vertical(b, now):
                 keep.append(b)
             else:
-                self._emit(now, b)
+                self._emit(now, self._measure(b))
         self.pending_bends = keep
+
+    def _measure(self, bend: Event) -> Event:
+        window = self.history.between(bend.start - 1.0, bend.end + 1.0)
+        return measure_bend(window, bend.start, bend.end, self.profile, self.has_gyro)
 
     def _track_open_bend(self, fr: Frame) -> None:
         b = self.bend_open
@@ -516,11 +525,10 @@ class PostureTracker:
             return []
         self._end_slouch(t)
         if self.bend_open is not None:
-            self.pending_bends.append(measure_bend(self.history.frame, self.bend_open["start"], t,
-                                                   self.profile, self.has_gyro))
+            self.pending_bends.append(Event("bend", self.bend_open["start"], t))
             self._drop_bend()
         for b in self.pending_bends:
-            self._emit(t, b)
+            self._emit(t, self._measure(b))
         self.pending_bends = []
         if self.base is not None and t > self.base_since:
             fields = {"posture": self.base}

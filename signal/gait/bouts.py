@@ -49,19 +49,25 @@ class Bout:
     t: list[float] = field(default_factory=list)
     yaw: list[float] = field(default_factory=list)
     prominence: list[float] = field(default_factory=list)
+    excursion: list[float] = field(default_factory=list)  # vertical travel since the previous contact (m)
 
     def extend(self, other: "Bout") -> None:
         self.t.extend(other.t)
         self.yaw.extend(other.yaw)
         self.prominence.extend(other.prominence)
+        self.excursion.extend(other.excursion)
 
-    def append(self, t: float, yaw: float, prominence: float) -> None:
+    def append(self, t: float, yaw: float, prominence: float, excursion: float) -> None:
         self.t.append(t)
         self.yaw.append(yaw)
         self.prominence.append(prominence)
+        self.excursion.append(excursion)
+
+    def copy(self) -> "Bout":
+        return Bout(list(self.t), list(self.yaw), list(self.prominence), list(self.excursion))
 
     def drop_first(self) -> None:
-        del self.t[0], self.yaw[0], self.prominence[0]
+        del self.t[0], self.yaw[0], self.prominence[0], self.excursion[0]
 
 
 def assign_sides(yaw: np.ndarray) -> list[str]:
@@ -114,6 +120,7 @@ class BoutAssembler:
         self._pending: Bout | None = None
         self._loose = Bout()  # short runs inside the break after the pending bout
         self._now = -np.inf
+        self._top, self._bottom = -np.inf, np.inf  # vertical position extremes since the last step
 
     @property
     def min_contacts(self) -> int:
@@ -125,18 +132,23 @@ class BoutAssembler:
         run = self._run.t
         return len(run) >= self.params.live_min_steps and self._now - run[-1] <= self.params.max_step_s
 
-    def add(self, t: float, yaw: float, prominence: float) -> list[Bout]:
-        """One contact (in time order); returns bouts that became final."""
+    def add(self, t: float, yaw: float, prominence: float, top: float = np.nan,
+            bottom: float = np.nan) -> list[Bout]:
+        """One candidate contact (in time order) with the vertical position's extremes since the
+        previous candidate; returns bouts that became final."""
+        self._top, self._bottom = max(self._top, top), min(self._bottom, bottom)
         if prominence < self.params.step_prominence and not self._fits_rhythm(t):
             return []
+        excursion = self._top - self._bottom
+        self._top, self._bottom = -np.inf, np.inf
         done: list[Bout] = []
         if self._run.t and t - self._run.t[-1] > self.params.max_step_s:
             done += self._close_run()
-        self._run.append(t, yaw, prominence)
+        self._run.append(t, yaw, prominence, excursion)
         self._now = max(self._now, t)
         if self._run_attached:
             assert self._pending is not None
-            self._pending.append(t, yaw, prominence)
+            self._pending.append(t, yaw, prominence, excursion)
         elif len(self._run.t) >= self.min_contacts:
             if self._starts_with_initiation():
                 self._run.drop_first()
@@ -182,7 +194,7 @@ class BoutAssembler:
         else:
             if pending is not None:
                 done.append(pending)
-            self._pending = Bout(list(self._run.t), list(self._run.yaw), list(self._run.prominence))
+            self._pending = self._run.copy()
         self._loose = Bout()
         self._run_attached = True
         return done

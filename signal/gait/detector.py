@@ -66,8 +66,9 @@ class GaitDetector:
     def _update_slice(self, block: SampleBlock) -> list[Event]:
         found = self.steps.update(block.t, block.acc, block.gyr)
         done: list[Bout] = []
-        for t, yaw, prom in zip(found.t.tolist(), found.yaw.tolist(), found.prominence.tolist()):
-            done += self.bouts.add(t, yaw, prom)
+        for c in zip(found.t.tolist(), found.yaw.tolist(), found.prominence.tolist(), found.top.tolist(),
+                     found.bottom.tolist()):
+            done += self.bouts.add(*c)
         done += self.bouts.advance(found.decided_until)
         return self._events(done)
 

@@ -38,6 +38,8 @@ class StepParams:
     ic_offset_s: how long the acceleration peak follows the heel strike.
     side_lead_s: the yaw rate that tells the side is read this long before the peak (about 0.1 s
         before the contact, where it separates left from right best on both references).
+    integration_cutoff_hz: the double integration of vertical acceleration into vertical position
+        (for the inverted-pendulum step length) leaks below this frequency, so drift stays bounded.
     """
 
     gravity_cutoff_hz: float = 0.25
@@ -46,17 +48,26 @@ class StepParams:
     min_prominence: float = 0.35
     ic_offset_s: float = 0.04
     side_lead_s: float = 0.14
+    integration_cutoff_hz: float = 0.3
 
 
 @dataclass(frozen=True)
 class Contacts:
-    """Initial contacts found in one chunk: times (s), yaw rate at each (rad/s, NaN without a gyroscope),
-    peak prominence (m/s^2); ``decided_until``: every contact before this time has been reported."""
+    """Candidate contacts found in one chunk: times (s), yaw rate at each (rad/s, NaN without a
+    gyroscope), peak prominence (m/s^2), and the highest and lowest vertical position (m, arbitrary
+    origin) since the previous candidate; ``decided_until``: every candidate before it is reported."""
 
     t: np.ndarray
     yaw: np.ndarray
     prominence: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
     decided_until: float
+
+    @classmethod
+    def none(cls, decided_until: float) -> "Contacts":
+        e = np.empty(0)
+        return cls(e, e, e, e, e, decided_until)
 
 
 def gaussian_kernel(rate_hz: float, sigma_s: float) -> np.ndarray:
@@ -79,24 +90,31 @@ class StepFinder:
         self._delay = (len(self._kernel) - 1) // 2
         self._w = max(1, int(round(p.min_step_s * rate_hz)))
         self._lp_zi: np.ndarray | None = None
-        self._fir_zi = np.zeros((len(self._kernel) - 1, 2))
+        # Two leaky integrators in one filter: acceleration -> vertical position.
+        leak = np.exp(-2 * np.pi * p.integration_cutoff_hz / rate_hz)
+        self._int_b, self._int_a = np.array([1.0 / rate_hz**2]), np.array([1.0, -2 * leak, leak * leak])
+        self._int_zi = np.zeros(2)
+        self._fir_zi = np.zeros((len(self._kernel) - 1, 3))
         self._seen = 0
         self._t_hist = np.empty(0)
-        # Smoothed [vertical acc, yaw rate] awaiting their look-ahead; starts with w samples of rest.
-        self._buf = np.zeros((self._w, 2))
+        # Smoothed [vertical acc, yaw rate, vertical position] awaiting their look-ahead; starts with
+        # w samples of rest.
+        self._buf = np.zeros((self._w, 3))
         self._buf_t = np.full(self._w, np.nan)
+        self._top, self._bottom = -np.inf, np.inf  # position extremes since the last candidate
         self._decided_until = -np.inf
 
     def vertical(self, acc: np.ndarray, gyr: np.ndarray | None) -> np.ndarray:
-        """Vertical acceleration without gravity and yaw rate (n, 2), carrying the low-pass state."""
+        """Vertical acceleration without gravity, yaw rate and vertical position (n, 3), carrying state."""
         if self._lp_zi is None:
             self._lp_zi = lfilter_zi(self._lp_b, self._lp_a)[:, None] * acc[0]
         g, self._lp_zi = lfilter(self._lp_b, self._lp_a, acc, axis=0, zi=self._lp_zi)
         norm = np.sqrt(np.einsum("ij,ij->i", g, g))
         norm[norm == 0] = 1.0
-        out = np.empty((len(acc), 2))
+        out = np.empty((len(acc), 3))
         out[:, 0] = np.einsum("ij,ij->i", acc, g) / norm - norm
         out[:, 1] = np.nan if gyr is None else np.einsum("ij,ij->i", gyr, g) / norm
+        out[:, 2], self._int_zi = lfilter(self._int_b, self._int_a, out[:, 0], zi=self._int_zi)
         return out
 
     def _smooth(self, t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,20 +130,20 @@ class StepFinder:
     def update(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None) -> Contacts:
         """Contacts whose look-ahead is complete after this chunk (possibly none, possibly older ones)."""
         if len(t) == 0:
-            return Contacts(np.empty(0), np.empty(0), np.empty(0), self._decided_until)
+            return Contacts.none(self._decided_until)
         ts, ys = self._smooth(t, self.vertical(acc, gyr))
         buf = np.concatenate([self._buf, ys])
         buf_t = np.concatenate([self._buf_t, ts])
         w = self._w
         if len(buf) < 2 * w + 1:
             self._buf, self._buf_t = buf, buf_t
-            return Contacts(np.empty(0), np.empty(0), np.empty(0), self._decided_until)
+            return Contacts.none(self._decided_until)
         found = self._peaks(buf, buf_t)
         self._decided_until = float(buf_t[len(buf) - w - 1])
         self._buf, self._buf_t = buf[len(buf) - 2 * w:], buf_t[len(buf) - 2 * w:]
         return Contacts(*found, self._decided_until)
 
-    def _peaks(self, buf: np.ndarray, buf_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _peaks(self, buf: np.ndarray, buf_t: np.ndarray) -> tuple[np.ndarray, ...]:
         """Local maxima of the vertical acceleration in the decidable part of the buffer."""
         w, p = self._w, self.params
         v = buf[:, 0]
@@ -142,4 +160,20 @@ class StepFinder:
         dt = buf_t[idx + 1] - buf_t[idx]
         times = buf_t[idx] + shift * dt - p.ic_offset_s
         lead = min(w, int(round(p.side_lead_s * self.rate_hz)))
-        return times, buf[idx - lead, 1], prom[idx - w]
+        top, bottom = self._excursions(buf[w:len(v) - w, 2], idx - w)
+        return times, buf[idx - lead, 1], prom[idx - w], top, bottom
+
+    def _excursions(self, z: np.ndarray, rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Highest and lowest position between consecutive candidates (vectorised, carried across chunks)."""
+        if len(rel) == 0:
+            self._top, self._bottom = max(self._top, float(z.max())), min(self._bottom, float(z.min()))
+            return np.empty(0), np.empty(0)
+        # Segment k runs from just after candidate k-1 up to and including candidate k.
+        starts = np.concatenate([[0], rel[:-1] + 1])
+        head = z[:rel[-1] + 1]
+        top, bottom = np.maximum.reduceat(head, starts), np.minimum.reduceat(head, starts)
+        top[0], bottom[0] = max(top[0], self._top), min(bottom[0], self._bottom)
+        tail = z[rel[-1] + 1:]
+        self._top = float(tail.max()) if len(tail) else -np.inf
+        self._bottom = float(tail.min()) if len(tail) else np.inf
+        return top, bottom
