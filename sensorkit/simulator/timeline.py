@@ -114,7 +114,6 @@ def _draw_params(rng: np.random.Generator, act: Activity) -> dict[str, Any]:
         p.setdefault("flexion_deg", float(rng.uniform(10.0, 25.0)))
         p.setdefault("slide_s", float(rng.uniform(2.0, 5.0)))
     elif act.kind == "lie":
-        p.setdefault("side", str(rng.choice(LYING_SIDES)))
         p.setdefault("tilt_deg", float(rng.normal(0.0, 3.0)))
     elif act.kind == "walk":
         p.setdefault("cadence", float(np.clip(rng.normal(1.8, 0.15), 1.45, 2.15)))
@@ -139,6 +138,8 @@ def _with_transitions(rng: np.random.Generator, acts: list[Activity]) -> list[Ac
     """Insert the transitions (and the brief sit between standing and lying) a body needs."""
     out: list[Activity] = []
     for act in acts:
+        if act.kind == "lie" and "side" not in act.params:  # needed now: a change of side is a roll-over
+            act = Activity(act.kind, act.duration, {**act.params, "side": str(rng.choice(LYING_SIDES))})
         if out:
             prev = next(a for a in reversed(out) if a.kind in POSTURE_OF)
             before, after = POSTURE_OF[prev.kind], POSTURE_OF[act.kind]
