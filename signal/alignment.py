@@ -211,17 +211,17 @@ def _standing_up(means: np.ndarray, stds: np.ndarray, walking_up: np.ndarray) ->
 
 
 def _still_up(means: np.ndarray, stds: np.ndarray, mounting: "Mounting | None") -> np.ndarray | None:
-    """Vertical from still seconds: those near the nominal vertical if a mounting is known, else the
-    first still second (recordings usually start with the wearer standing)."""
+    """Vertical from the first still second (recordings usually start with the wearer standing),
+    skipping still seconds far from the nominal vertical when a mounting is known."""
     still = np.flatnonzero(stds < STILL_STD)
     if len(still) == 0:
         return None
     dirs = _unit_rows(means[still])
     if mounting is not None:
         nominal = _unit_rows(np.asarray(mounting.up, dtype=np.float64))
-        near = np.degrees(np.arccos(np.clip(dirs @ nominal, -1, 1))) < STILL_NEAR_NOMINAL_DEG
-        if near.any():
-            return _unit_rows(np.median(dirs[near], axis=0))
+        near = np.flatnonzero(np.degrees(np.arccos(np.clip(dirs @ nominal, -1, 1))) < STILL_NEAR_NOMINAL_DEG)
+        if len(near):
+            return dirs[near[0]]
     return dirs[0]
 
 
