@@ -279,13 +279,18 @@ class Collector:
             if not first:
                 self.stats.reconnects += 1
             first, attempt = False, 0
-            await self._wait_until_done_or_lost()
-            if self._link_lost.is_set() and not self._stop.is_set():
-                continue  # a fresh BleakClient next time round
+            try:
+                await self._wait_until_done_or_lost()
+            finally:  # also on Ctrl-C (cancellation): leave the sensor stopped, not streaming into the void
+                if self._stop.is_set() or not self._link_lost.is_set():
+                    await self._hang_up(client)
+            # Link lost: go round again with a fresh BleakClient (reusing one breaks on some OS stacks).
+
+    async def _hang_up(self, client: BleakClient) -> None:
+        self._stop.set()  # the disconnect that follows is ours, not a link loss
+        for step in (lambda: self.profile.stop(client), client.disconnect):
             with contextlib.suppress(Exception):
-                await self.profile.stop(client)
-            with contextlib.suppress(Exception):
-                await client.disconnect()
+                await asyncio.wait_for(step(), 3.0)
 
     async def _wait_until_done_or_lost(self) -> None:
         stop = asyncio.ensure_future(self._stop.wait())

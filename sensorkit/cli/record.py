@@ -5,7 +5,7 @@
                      [--fault SPEC] [--speed X] -o RECORDING
 
 A real sensor is reached through the computer's Bluetooth adapter (same command on Linux, macOS and
-Windows); it records until ``--duration`` or Ctrl-C. ``--emulate`` streams a simulated scenario
+Windows); it records until ``--duration`` or Ctrl-C (which ends the recording normally). ``--emulate`` streams a simulated scenario
 (default ``demo``) or a stored recording from an emulated sensor over a virtual radio, through the
 same collector; SPEC is a comma list such as ``loss=0.01,dup=0.005,reorder=0.005,drop_every=20,drift_ppm=50``
 (see ``sensorkit.emulator.faults``), ``--speed`` runs faster than real time.
@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+import contextlib
+import signal
+from typing import Any, Callable
 
+from ..ble.collector import Collector
 from ..ble.sessions import Listeners, SessionResult, record_device, record_emulated
 from ..emulator.faults import Faults
 from ..emulator.registry import emulator_class, kinds
@@ -69,7 +72,8 @@ def check_session_arguments(args: argparse.Namespace) -> Faults:
 
 
 async def run_session(args: argparse.Namespace, faults: Faults, listeners: Listeners | None = None, **extra: Any) -> SessionResult:
-    """The session the arguments describe (real or emulated)."""
+    """The session the arguments describe (real or emulated). Ctrl-C ends it normally, with the summary."""
+    extra["on_collector"] = _with_ctrl_c(extra.get("on_collector"))
     if args.device is not None:
         return await record_device(
             args.device, args.output, duration_s=args.duration, rate_hz=args.rate, overwrite=args.force,
@@ -87,6 +91,16 @@ async def run_session(args: argparse.Namespace, faults: Faults, listeners: Liste
         args.emulate, source, args.output, faults=faults, speed=args.speed, seed=args.seed,
         duration_s=args.duration, overwrite=args.force, listeners=listeners, attachments=attachments, **extra,
     )
+
+
+def _with_ctrl_c(then: Callable[[Collector], None] | None) -> Callable[[Collector], None]:
+    def attach(collector: Collector) -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl-C interrupts instead
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, collector.stop)
+        if then is not None:
+            then(collector)
+
+    return attach
 
 
 def _sim_duration(duration: float | None) -> float | None:
