@@ -113,3 +113,61 @@ def test_polar_rejects_a_frame_of_another_measurement() -> None:
     profile = polar.Polar(52, 8)
     with pytest.raises(DecodeError):
         profile.decode("", polar.pack_frame(0, np.zeros((2, 3)), compressed=False, measurement=5))
+
+
+EMULATORS = ["metamotion", "polar", "movesense", "witmotion", "thingy52", "microbit"]
+
+
+@pytest.mark.parametrize("kind", EMULATORS)
+def test_emulator_write_handlers_raise_nothing_but_att_errors(kind: str) -> None:
+    """Bumble leaves the central waiting 30 s when a write handler raises anything else."""
+    from bumble import att, gatt
+
+    from sensorkit.emulator.registry import emulator_class
+    from sensorkit.samples import SampleBlock
+
+    block = SampleBlock(np.arange(6) / 50, np.zeros((6, 3)), np.zeros((6, 3)))
+    emulator = emulator_class(kind)(block, 50.0)
+    emulator.reply = lambda *_: None  # no radio here: only the parsing and state changes run
+    emulator.start_streaming = emulator.stop_streaming = lambda: None
+    writers = [
+        c.value.write
+        for service in emulator.build_services()
+        for c in service.characteristics
+        if isinstance(c.value, gatt.CharacteristicValue)
+    ]
+
+    commands = {
+        "metamotion": [b"\x03\x03", b"\x13\x03", b"\x08\x01", b"\x03\x01", b"\x11\x8c"],
+        "polar": [b"\x02\x02", b"\x01\x02", b"\x03\x02", b"\x02\x02\x00", b"\x02\x02\x05"],
+        "movesense": [b"\x01\x01", b"\x02\x01", b"\x00\x01"],
+        "witmotion": [b"\xff\xaa\x69", b"\xff\xaa\x03", b"\xff\xaa"],
+        "thingy52": [b"\x03", b"\x01", b"\xe8\x03"],
+        "microbit": [b"\x14\x00", b"\x00"],
+    }[kind]
+    data = st.one_of(
+        st.binary(max_size=30),
+        st.builds(lambda p, b: p + b, st.sampled_from(commands), st.binary(max_size=12)),
+    )
+
+    @FAST
+    @given(st.sampled_from(writers), data)
+    def check(write, data: bytes) -> None:
+        try:
+            write(None, data)
+        except att.ATT_Error:
+            pass
+
+    check()
+
+
+def test_polar_emulator_answers_a_start_with_an_empty_setting_with_a_status() -> None:
+    from sensorkit.emulator.polar import PolarH10Emulator
+    from sensorkit.samples import SampleBlock
+
+    emulator = PolarH10Emulator(SampleBlock(np.arange(3) / 100, np.zeros((3, 3))), 100.0)
+    replies: list[bytes] = []
+    emulator.reply = lambda _char, payload: replies.append(payload)
+    control_point = emulator.build_services()[0].characteristics[0]
+    control_point.value.write(None, bytes([polar.START, polar.ACC, polar.SAMPLE_RATE, 0]))  # zero values
+    assert polar.unpack_response(replies[0]).describe() == "invalid sample rate"

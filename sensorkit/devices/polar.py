@@ -287,7 +287,7 @@ class Polar(DeviceProfile):
                 f"this Polar sensor offers {list(settings.get(SAMPLE_RATE, ()))} Hz and "
                 f"{list(settings.get(RANGE, ()))} g, not {rate} Hz / {rng} g"
             )
-        resolution = int(settings.get(RESOLUTION, (16,))[0])
+        resolution = int((settings.get(RESOLUTION) or (16,))[0])
         started = await self._command(client, start_command(rate, rng, resolution))
         if started.status == ALREADY_IN_STATE:
             # Still measuring from before a link loss (an H10 keeps going until told to stop, POLAR
@@ -296,7 +296,7 @@ class Polar(DeviceProfile):
             started = await self._command(client, start_command(rate, rng, resolution))
         if not started.ok:
             raise DeviceError(f"the Polar sensor did not start the accelerometer: {started.describe()}")
-        self.factor = float(unpack_settings(started.params).get(FACTOR, (1.0,))[0]) if started.params else 1.0
+        self.factor = float((unpack_settings(started.params).get(FACTOR) or (1.0,))[0])
 
     async def stop(self, client: Any) -> None:
         """Stop explicitly: an H10 keeps measuring otherwise (POLAR documentation/KnownIssues.md)."""

@@ -76,16 +76,16 @@ class PolarH10Emulator(VendorEmulator):
             settings = pmd.unpack_settings(body)
         except DecodeError:
             return 5, b""  # invalid parameter
-        rate = settings.get(pmd.SAMPLE_RATE, (0,))[0]
+        rate, range_g, resolution = (_first(settings, kind) for kind in (pmd.SAMPLE_RATE, pmd.RANGE, pmd.RESOLUTION))
         if rate not in self.rates_hz or rate != round(self.rate_hz):
             return 8, b""  # invalid sample rate (the emulated source has one rate)
-        if settings.get(pmd.RANGE, (0,))[0] not in self.ranges_g:
+        if range_g not in self.ranges_g:
             return 9, b""
-        if settings.get(pmd.RESOLUTION, (16,))[0] != 16:
+        if resolution != 16:
             return 7, b""
         if self.streaming:
             return 6, b""  # already in state
-        self.range_g = int(settings[pmd.RANGE][0])
+        self.range_g = int(range_g)
         self.started_settings = settings
         self.factor = self.start_factor()
         self.start_streaming()
@@ -111,6 +111,12 @@ class PolarH10Emulator(VendorEmulator):
 
     def corrupt(self, payload: bytes) -> bytes:
         return payload[:-1]  # a type-1 frame one byte short is not whole samples
+
+
+def _first(settings: dict[int, tuple[float, ...]], kind: int) -> float | None:
+    """The single value of a requested setting (a start request names one value per setting)."""
+    values = settings.get(kind, ())
+    return values[0] if len(values) == 1 else None
 
 
 class PolarVeritySenseEmulator(PolarH10Emulator):
