@@ -235,7 +235,8 @@ class MetaMotion(DeviceProfile):
 
     @classmethod
     def recognises(cls, adv: Advertisement) -> bool:
-        """The MetaWear service in the advertisement, or the stock name "MetaWear" (MW docs)."""
+        """The MetaWear service UUID in the advertisement, or the default name "MetaWear" (the name is
+        common knowledge, not from the cited sources: unverified)."""
         uuids = {u.lower() for u in adv.service_uuids}
         return SERVICE in uuids or (adv.name or "").startswith("MetaWear")
 

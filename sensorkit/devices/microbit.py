@@ -115,7 +115,7 @@ class MicroBit(DeviceProfile):
 
     @classmethod
     def recognises(cls, adv: Advertisement) -> bool:
-        """Stock names "BBC micro:bit [zuvit]", or the accelerometer service UUID."""
+        """Names "BBC micro:bit [zuvit]" (unverified), or the accelerometer service UUID."""
         return (adv.name or "").startswith("BBC micro:bit") or ACC_SERVICE in {u.lower() for u in adv.service_uuids}
 
     @property

@@ -149,7 +149,7 @@ class Movesense(DeviceProfile):
 
     @classmethod
     def recognises(cls, adv: Advertisement) -> bool:
-        """Stock advertised name "Movesense <serial>", or the GSP service UUID."""
+        """Name "Movesense <serial>", or the GSP service UUID (the name as public examples show it, unverified)."""
         return (adv.name or "").startswith("Movesense") or SERVICE in {u.lower() for u in adv.service_uuids}
 
     @property

@@ -252,7 +252,8 @@ class Polar(DeviceProfile):
 
     @classmethod
     def recognises(cls, adv: Advertisement) -> bool:
-        """Advertised names "Polar H10 <id>" and "Polar Sense <id>" (Verity), or the PMD service."""
+        """Names "Polar H10 <id>" / "Polar Sense <id>" (Verity), or the PMD service UUID (names as public
+        examples show them, unverified here)."""
         name = adv.name or ""
         return name.startswith(("Polar H10", "Polar Sense")) or SERVICE in {u.lower() for u in adv.service_uuids}
 

@@ -106,7 +106,7 @@ class Thingy52(DeviceProfile):
 
     @classmethod
     def recognises(cls, adv: Advertisement) -> bool:
-        """Stock name "Thingy", or the Thingy configuration / motion service UUID."""
+        """Default name "Thingy" (unverified), or the Thingy configuration / motion service UUID."""
         uuids = {u.lower() for u in adv.service_uuids}
         return (adv.name or "").startswith("Thingy") or bool(uuids & set(cls.service_uuids))
 

@@ -148,7 +148,7 @@ class WitMotion(DeviceProfile):
 
     @classmethod
     def recognises(cls, adv: Advertisement) -> bool:
-        """Stock names start "WT" (e.g. "WT901BLE68"); or the ffe5 service with WitMotion's base."""
+        """Names starting "WT" (e.g. "WT901BLE68"; unverified), or the ffe5 service with WitMotion's base."""
         return (adv.name or "").startswith("WT") or SERVICE in {u.lower() for u in adv.service_uuids}
 
     @property
