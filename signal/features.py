@@ -77,7 +77,9 @@ class FeatureExtractor:
         # Near horizontal (lying, rolling, getting up from a bed) the sagittal angle is undefined and
         # the fused vertical unreliable; there the magnitude |acc| - g, equal to first order, is used.
         magnitude = np.sqrt(np.einsum("ij,ij->i", acc_body, acc_body))
-        vacc = np.where(ang.inclination_deg < FUSED_VERTICAL_MAX_DEG, along_up, magnitude) - STANDARD_GRAVITY
+        # Without a gyroscope the angles lag behind fast moves; the magnitude does not.
+        use_fused = (ang.inclination_deg < FUSED_VERTICAL_MAX_DEG) & ang.fused
+        vacc = np.where(use_fused, along_up, magnitude) - STANDARD_GRAVITY
         dt = 1.0 / self.rate_hz
         if self._zi is None:  # start from the first value as the bias estimate, speed zero
             k = float(np.exp(-dt / BIAS_TAU_S))

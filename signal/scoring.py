@@ -131,8 +131,9 @@ def confusion(reference: np.ndarray, detected: np.ndarray, classes: list[str]) -
     A sample detected as something outside ``classes`` (e.g. no posture yet) counts in its row's
     total as a miss, so recall is never flattered by leaving samples unlabelled.
     """
-    r = pd.Categorical(reference, categories=classes).codes
-    d = pd.Categorical(detected, categories=classes).codes
+    index = {c: i for i, c in enumerate(classes)}
+    r = pd.Series(reference, dtype=object).map(index).fillna(-1).to_numpy(dtype=np.int64)
+    d = pd.Series(detected, dtype=object).map(index).fillna(-1).to_numpy(dtype=np.int64)
     k = len(classes)
     keep = r >= 0
     m = np.zeros((k, k + 1), dtype=np.int64)
