@@ -44,6 +44,8 @@ def test_voisard_step_count_and_cadence(validation) -> None:
     assert v["step_median_abs_pct"] <= 3.0
     assert v["cadence_median_abs_spm"] <= 2.0
     assert abs(v["step_mean_pct"]) <= 2.0
+    # Inverted-pendulum stride length: the protocol's 10 m + U-turn + 10 m comes out near 20 m.
+    assert 18.5 <= v["distance_median_m"] <= 21.5
 
 
 def test_uci_hapt_walking_time(validation) -> None:

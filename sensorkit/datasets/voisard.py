@@ -56,6 +56,12 @@ def list_trials(root: Path) -> list[str]:
     return [n for *_, n in sorted(names)]
 
 
+def _height_m(info: dict) -> float | None:
+    """Height in metres; a few subjects' metadata leave it empty (NaN)."""
+    h = info.get("Height")
+    return float(h) / 100.0 if h is not None and np.isfinite(h) else None
+
+
 def load_trial(root: Path, name: str) -> VoisardTrial:
     """One trial as project-unit samples with its footstep reference."""
     d = _gait_dir(root)
@@ -89,7 +95,7 @@ def load_trial(root: Path, name: str) -> VoisardTrial:
         gyr_lsb=1e-6,
         patient_id=f"voisard_{info['Subject']}",
         source=f"voisard_gait_L5 {name}",
-        extra={"dataset": "voisard_gait_L5", "height_m": float(info["Height"]) / 100.0},
+        extra={"dataset": "voisard_gait_L5", "height_m": _height_m(info)},
     )
     uturn = tuple(x / RATE_HZ for x in info["UTurnBoundaries"])
     return VoisardTrial(name, SampleBlock(t, acc, gyr), meta, reference, uturn, info)

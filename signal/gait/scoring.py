@@ -107,22 +107,27 @@ def walking_time(detected: Intervals, reference: Intervals, valid: Intervals | N
     return Counts(both, _length(det) - both, _length(ref) - both)
 
 
-def match_bouts(detected: Intervals, reference: Intervals, min_overlap: float = 0.5) -> Counts:
-    """Bouts found: one-to-one pairs whose overlap is >= ``min_overlap`` of both bouts."""
+def pair_bouts(detected: Intervals, reference: Intervals, min_overlap: float = 0.5) -> list[tuple[int, int]]:
+    """One-to-one (detected index, reference index) pairs whose overlap is >= ``min_overlap`` of both."""
     det = [(float(a), float(b)) for a, b in detected]
-    ref = [(float(a), float(b)) for a, b in reference]
+    pairs: list[tuple[int, int]] = []
     used: set[int] = set()
-    tp = 0
-    for c, d in ref:
+    for j, (c, d) in enumerate(reference):
         for k, (a, b) in enumerate(det):
             ov = min(b, d) - max(a, c)
             if k in used or ov <= 0:
                 continue
             if ov >= min_overlap * (d - c) and ov >= min_overlap * (b - a):
                 used.add(k)
-                tp += 1
+                pairs.append((k, j))
                 break
-    return Counts(tp, len(det) - tp, len(ref) - tp)
+    return pairs
+
+
+def match_bouts(detected: Intervals, reference: Intervals, min_overlap: float = 0.5) -> Counts:
+    """Bouts found: one-to-one pairs whose overlap is >= ``min_overlap`` of both bouts."""
+    tp = len(pair_bouts(detected, reference, min_overlap))
+    return Counts(tp, len(detected) - tp, len(reference) - tp)
 
 
 def step_count_error(detected: int, reference: int) -> float:
