@@ -230,3 +230,17 @@ def test_feedback_is_off_unless_the_caller_asks(tmp_path: Path) -> None:
     thingy = Thingy52Emulator(signal(50.0, 1.2), 50.0)
     asyncio.run(_record(thingy, 50.0, dict(rate_hz=50), tmp_path / "t.skr"))
     assert thingy.led_log == [] and emulator.stats.packets_sent == 0
+
+
+def test_polar_recording_survives_link_losses_with_one_clock(tmp_path: Path) -> None:
+    """After a link loss the H10 is still measuring: the profile restarts it and device time runs on."""
+    rate = 100.0
+    sent = signal(rate, seconds=8.0, gyro=False)
+    faults = Faults(drop_every=3.0)
+    result = asyncio.run(record_emulated("polar", Source(sent, rate, "test"), tmp_path / "r.skr", speed=SPEED, faults=faults))
+    got = stored(tmp_path / "r.skr")
+    assert result.emulator.link_drops >= 2 and result.stats.reconnects == result.emulator.link_drops
+    assert result.stats.new_runs == 0  # the restarted stream's stamps continued the same clock
+    assert result.stats.gaps == result.emulator.link_drops  # one gap per outage, placed by device time
+    # The recording ends at the source's length in device time, which the outages used up in part.
+    assert 0 <= result.emulator.samples_sent - len(got) <= 0.25 * rate
