@@ -10,7 +10,8 @@ sample index fixes the *order and spacing*, and arrivals correct only the *perio
   ``r`` of each ``window_s`` of samples is the least-delayed packet of that window (delivery only
   ever adds delay), so those minima follow the device clock without the delivery jitter;
 - a straight line through the minima of the last ``history`` windows gives the period error; it is
-  used once the windows span ``min_span_s``, clamped to ``max_ppm``;
+  used once the windows span ``min_span_s``, clamped to ``max_ppm`` (2 % by default: crystals are
+  off by tens of ppm, but IMUs timed by their internal MEMS oscillator by up to a few percent);
 - when the period changes, the mapping is re-anchored at the newest sample, so times already handed
   out never move and new ones stay continuous and increasing.
 
@@ -43,7 +44,7 @@ class DriftClock:
         window_s: float = 10.0,
         history: int = 60,
         min_span_s: float = 60.0,
-        max_ppm: float = 1000.0,
+        max_ppm: float = 20_000.0,
     ):
         self.nominal_period = 1.0 / float(rate_hz)
         self.period = self.nominal_period

@@ -38,7 +38,7 @@ Decisions taken here where the core left room (the firmware spec follows them):
   a collector that reconnects after a link loss can (re)start without losing counter continuity.
   A link loss does not stop streaming for 60 s (the resume window, SPEC.md 3.4); 0x02 stop does,
   clears the sync record, and the next 0x01 restarts the counter at 0.
-- Identify takes pattern 0..3 and duration 0..10000 ms (else 0x81).
+- Identify takes pattern 0..3 and duration 0..10000 ms, time sync a non-zero time (else 0x81).
 - Configuration writes (0x03, 0x04, 0x05) while streaming are rejected with 0x82.
 """
 
@@ -230,6 +230,7 @@ def parse_command(data: bytes | bytearray) -> Command:
         OP_SET_RANGES: lambda p: p[0] < len(ACC_RANGES_G) and p[1] < len(GYR_RANGES_DPS),
         OP_SET_SAMPLES_PER_PACKET: lambda p: 1 <= p[0] <= MAX_SAMPLES_PER_PACKET,
         OP_IDENTIFY: lambda p: p[0] <= 3 and p[1] <= 10_000,
+        OP_TIME_SYNC: lambda p: p[0] != 0,  # 0 means "no sync record" in the config read-back
     }.get(opcode, lambda p: True)
     if not valid(params):
         raise _command_error(ERR_INVALID_PARAMETER, f"invalid parameters {params} for opcode 0x{opcode:02x}")
@@ -356,7 +357,14 @@ class SensorKitProfile(DeviceProfile):
         await self._control(client, OP_TIME_SYNC, time.time_ns() // 1000)
         await client.start_notify(DATA_UUID, lambda _char, data: on_notify(DATA_UUID, data))
         await self._control(client, OP_START)
-        self.device_config = DeviceConfig.unpack(await client.read_gatt_char(CONFIG_UUID))
+        self.device_config = config = DeviceConfig.unpack(await client.read_gatt_char(CONFIG_UUID))
+        # Boards on ArduinoBLE cannot answer with ATT errors and ignore a rejected write (SPEC.md 3.3).
+        if (config.rate_hz, config.acc_code, config.gyr_code) != wanted or not config.streaming:
+            raise DeviceError(
+                f"the sensor did not take the configuration (asked {self.rate_hz:g} Hz, ranges "
+                f"{self.acc_code}/{self.gyr_code}; it reports {config.rate_hz} Hz, ranges "
+                f"{config.acc_code}/{config.gyr_code}, {'streaming' if config.streaming else 'stopped'})"
+            )
 
     async def stop(self, client: Any) -> None:
         try:

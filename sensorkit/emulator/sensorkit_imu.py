@@ -94,6 +94,6 @@ class SensorKitEmulator(EmulatedSensor):
 
 
 def _to_counts(values: np.ndarray, scale: float) -> tuple[np.ndarray, bool]:
-    counts = np.round(np.asarray(values) / scale)
-    clipped = bool(np.any(counts > 32767) or np.any(counts < -32768))
-    return np.clip(counts, -32768, 32767).astype(np.int16), clipped
+    counts = np.clip(np.round(np.asarray(values) / scale), -32768, 32767)
+    clipped = bool(np.any(counts == 32767) or np.any(counts == -32768))  # at full scale (SPEC.md 2)
+    return counts.astype(np.int16), clipped
