@@ -81,3 +81,8 @@ def test_scoring_counts() -> None:
     assert match_bouts([(0, 10), (20, 21)], [(1, 11), (19, 30)]) == Counts(1, 1, 1)
     w = walking_time([(0, 10)], [(5, 15)], valid=[(0, 12)])
     assert (w.tp, w.fp, w.fn) == (5, 5, 2)
+
+
+def test_left_right_from_the_gyroscope(validation) -> None:
+    for name, (agree, n) in validation.score_sides().items():
+        assert n > 150 and agree >= 0.78, name

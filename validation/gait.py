@@ -167,6 +167,33 @@ def score_uci(runner=run_ours) -> Counts:
     return total
 
 
+def score_sides() -> dict[str, tuple[float, int]]:
+    """Our left/right labels on contacts matched (+-250 ms) to a reference contact, per dataset."""
+    out = {}
+    sets = {"mobgap lab (INDIP)": [mobgap_lab.load_trial(SHARED / "mobgap_lab_example", tr)
+                                   for tr in mobgap_lab.list_trials(SHARED / "mobgap_lab_example")],
+            "Voisard (foot sensors)": [voisard.load_trial(SHARED / "voisard_gait_L5", n)
+                                       for n in voisard.list_trials(SHARED / "voisard_gait_L5")]}
+    for name, recs in sets.items():
+        agree = total = 0
+        for rec in recs:
+            ref = rec.reference
+            if not ref.steps:
+                continue
+            det = GaitDetector(rec.meta.rate_hz, record_contacts=True)
+            det.update(rec.block)
+            det.finish()
+            for times, sides in det.contacts:
+                k = np.searchsorted(ref.initial_contacts, times).clip(1, ref.steps - 1) if ref.steps > 1 else 0
+                for t, side, j in zip(times, sides, np.atleast_1d(k)):
+                    best = min((j - 1, j), key=lambda i: abs(ref.initial_contacts[i] - t)) if ref.steps > 1 else 0
+                    if abs(ref.initial_contacts[best] - t) <= 0.25:
+                        total += 1
+                        agree += ref.ic_sides[best] == side
+        out[name] = (agree / total if total else float("nan"), total)
+    return out
+
+
 def lab_table(rows: dict[str, LabRow]) -> str:
     lines = ["| detector | IC precision | IC recall | IC F1 | IC abs error (ms) | walking-time precision | "
              "walking-time recall | bouts found (recall) | bout precision | bout F1 | stride length abs error (m) | "
@@ -215,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{v['distance_median_m']:.1f} m ({v['distance_iqr_m'][0]:.1f}-{v['distance_iqr_m'][1]:.1f}) | "
               f"{u.precision:.3f} | "
               f"{u.recall:.3f} |")
+    sides = score_sides()
+    print("\nleft/right (ours, gyroscope): " + "; ".join(
+        f"{name} {100 * acc:.0f} % of {n} matched contacts" for name, (acc, n) in sides.items()))
     return 0
 
 

@@ -77,17 +77,24 @@ class Bout:
         del self.t[0], self.yaw[0], self.prominence[0], self.excursion[0]
 
 
-def assign_sides(yaw: np.ndarray) -> list[str]:
-    """Left/right per contact: sides alternate, so one phase for the whole bout, chosen by the sign of
-    the yaw rate at the contacts (positive = turning left about the vertical = right heel strike, on
-    the INDIP reference). Without a gyroscope: "unknown"."""
+def assign_sides(t: np.ndarray, yaw: np.ndarray) -> list[str]:
+    """Left/right per contact. Sides alternate, so each stretch of regular steps gets one phase, chosen
+    by the sign of the yaw rate just before its contacts (positive = pelvis turning left about the
+    vertical = right heel strike, on the INDIP and Voisard references). A stretch ends where a step
+    takes over 1.3 or under 0.7 times the median: a missed or extra contact there would flip the
+    parity. Without a gyroscope: "unknown"."""
     n = len(yaw)
     if n == 0 or np.all(np.isnan(yaw)):
         return ["unknown"] * n
-    alternating = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
-    vote = np.nansum(np.sign(yaw) * alternating)
-    first_right = vote >= 0
-    return ["right" if (i % 2 == 0) == first_right else "left" for i in range(n)]
+    d = np.diff(t)
+    med = np.median(d) if n > 1 else 0.0
+    cuts = np.flatnonzero((d > 1.3 * med) | (d < 0.7 * med)) + 1
+    sides: list[str] = []
+    for seg in np.split(np.arange(n), cuts):
+        alternating = np.where(np.arange(len(seg)) % 2 == 0, 1.0, -1.0)
+        first_right = np.nansum(np.sign(yaw[seg]) * alternating) >= 0
+        sides += ["right" if (i % 2 == 0) == first_right else "left" for i in range(len(seg))]
+    return sides
 
 
 def step_intervals(t: np.ndarray, max_step_s: float) -> np.ndarray:
@@ -105,7 +112,7 @@ def cadence_spm(t: np.ndarray, max_step_s: float = BoutParams.max_step_s) -> flo
 def bout_fields(bout: Bout, params: BoutParams) -> dict:
     """The event fields of a finished bout."""
     t = np.asarray(bout.t)
-    sides = assign_sides(np.asarray(bout.yaw, dtype=float))
+    sides = assign_sides(np.asarray(bout.t), np.asarray(bout.yaw, dtype=float))
     fields = {
         "steps": int(len(t)),
         "cadence_spm": round(cadence_spm(t, params.max_step_s), 2),

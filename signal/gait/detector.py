@@ -77,7 +77,7 @@ class GaitDetector:
         for b in bouts:
             events.append(Event("walking_bout", b.t[0], b.t[-1], bout_fields(b, self.bouts.params)))
             if self.record_contacts:
-                self.contacts.append((np.asarray(b.t), assign_sides(np.asarray(b.yaw, dtype=float))))
+                self.contacts.append((np.asarray(b.t), assign_sides(np.asarray(b.t), np.asarray(b.yaw, dtype=float))))
         return events
 
 
