@@ -114,3 +114,41 @@ def test_bad_fault_spec_is_a_clear_error(spec):
 
     with pytest.raises(SettingsError):
         Faults.parse(spec)
+
+
+def test_sensor_restarting_its_counter_after_a_reconnect_is_placed_by_host_time(tmp_path):
+    """A power cycle during an outage: the counter restarts at 0; the recording goes on after a gap."""
+    from sensorkit.ble.collector import Collector, Transport, find
+    from sensorkit.ble.radio import VirtualRadio, use_radio
+    from sensorkit.devices.sensorkit_imu import SensorKitProfile
+    from sensorkit.emulator.sensorkit_imu import SensorKitEmulator
+
+    class PowerCycling(SensorKitEmulator):
+        def drop_link(self):
+            super().drop_link()
+            self.stop_streaming()  # the battery clip bounced: counter and stream start again at Start
+
+    source = simulated("demo", seed=1, duration_s=20.0)
+
+    async def session():
+        radio = VirtualRadio()
+        use_radio(radio)
+        sensor = PowerCycling(source.block, RATE, faults=Faults.parse("drop_every=8"), speed=4.0)
+        await sensor.start(radio)
+        found = await find(sensor.name, 2.0, Transport.virtual())
+        collector = Collector(found, tmp_path / "rec.skr", profile=SensorKitProfile(100), duration_s=19.0,
+                              transport=Transport.virtual(), speed=4.0)
+        stats = await collector.run()
+        await sensor.close()
+        return stats
+
+    stats = asyncio.run(session())
+    with RecordingReader(tmp_path / "rec.skr") as reader:
+        stored, events = reader.samples(), reader.events()
+    assert stats.new_runs == stats.reconnects >= 1
+    assert np.all(np.diff(stored.t) > 0)
+    link_gaps = [e for e in events if e.type == "data_gap" and e.fields["cause"] == "link"]
+    assert len(link_gaps) == stats.new_runs
+    # The new run is placed by host time: the outage (a reconnect, tens of ms) is the gap it leaves.
+    assert all(0 < e.end - e.start < 1.0 for e in link_gaps)
+    assert stored.t[-1] > 18.0
