@@ -106,3 +106,7 @@ def test_cli_unknown_kind_or_unreachable_device_exits_1_and_writes_nothing(tmp_p
         assert main(["record", "--device", "SensorKit-0001", "-o", str(out)]) == 1
         assert "cannot use Bluetooth on this computer" in capsys.readouterr().err
     assert not out.exists()
+    out.write_bytes(b"a patient's notes")  # an existing file is never overwritten without --force
+    assert main(["record", "--emulate", "sensorkit", "--duration", "1", "-o", str(out)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert out.read_bytes() == b"a patient's notes"

@@ -42,7 +42,7 @@ from bleak.exc import BleakError
 from ..devices.arrival import ArrivalClock
 from ..devices.base import Advertisement, DecodedSamples, DeviceProfile
 from ..devices import registry
-from ..errors import DecodeError, DeviceError
+from ..errors import DecodeError, DeviceError, RecordingError
 from ..events import Event
 from ..samples import RecordingMeta, SampleBlock
 from ..store import RecordingWriter
@@ -241,15 +241,25 @@ class Collector:
 
     async def run(self) -> CollectorStats:
         """Connect, record, reconnect after link losses; returns the statistics (also stored)."""
+        self._check_output()
         consumer = asyncio.get_running_loop().create_task(self._consume())
+        consumer.add_done_callback(lambda _task: self._stop.set())  # it only ends on error or at the end
         try:
             await self._session_loop()
         finally:
             self._queue.put_nowait(None)
-            with contextlib.suppress(asyncio.CancelledError):
-                await consumer
-            self._finish()
+            try:
+                await consumer  # re-raises what stopped it (e.g. the disk is full)
+            finally:
+                self._finish()
         return self.stats
+
+    def _check_output(self) -> None:
+        """Refuse a bad output path before connecting (the file itself is created at the first sample)."""
+        if self.output.exists() and not self.overwrite:
+            raise RecordingError(f"{self.output} already exists (choose another name or pass --force)")
+        if not self.output.parent.is_dir():
+            raise RecordingError(f"folder {self.output.parent} does not exist")
 
     # -- connection management -----------------------------------------------------------------
 
