@@ -18,7 +18,7 @@ import numpy as np
 from sensorkit.events import Event
 from sensorkit.samples import SampleBlock
 
-from .alignment import alignment_for
+from .decimate import POSTURE_RATE_HZ, BinMeans
 from .orientation import trunk_angles
 from .pipeline import analyze
 from .scoring import Confusion, MatchResult, confusion, labels_from_events, match_events, rms
@@ -87,15 +87,19 @@ def evaluate_simulation(scenario: str, seeds: Iterable[int], **sim_kwargs: Any) 
 
 
 def _angle_errors(score: SimScore, sim: Any, alignment: Any) -> None:
-    block = SampleBlock(sim.block.t, sim.block.acc - alignment.acc_bias, sim.block.gyr)
-    ang = trunk_angles(block, alignment.rotation, sim.meta.rate_hz)
+    """Flexion error of the pipeline's own angle path (bin means at the posture rate, then the filter)."""
+    binner = BinMeans(POSTURE_RATE_HZ)
+    binned = SampleBlock.concat([binner.update(sim.block), binner.flush()])
+    block = SampleBlock(binned.t, binned.acc - alignment.acc_bias, binned.gyr)
+    ang = trunk_angles(block, alignment.rotation, min(sim.meta.rate_hz, POSTURE_RATE_HZ))
     truth = sim.truth
-    err = ang.flexion_deg - truth.flexion_deg
+    t = block.t
+    err = ang.flexion_deg - np.interp(t, truth.t, truth.flexion_deg)
     moving = truth.of_type("bend") + truth.of_type("walking_bout")
     lying = [e for e in truth.of_type("posture") if e.fields.get("posture") == "lying"]
-    upright = ~_mask(truth.t, lying + truth.of_type("transition"), pad=2.0)
-    dynamic = _mask(truth.t, moving) & upright
-    static = upright & ~_mask(truth.t, moving + truth.of_type("slouch"), pad=2.0)
+    upright = ~_mask(t, lying + truth.of_type("transition"), pad=2.0)
+    dynamic = _mask(t, moving) & upright
+    static = upright & ~_mask(t, moving + truth.of_type("slouch"), pad=2.0)
     score.static_err.append(err[static])
     score.dynamic_err.append(err[dynamic])
 

@@ -138,23 +138,29 @@ class OrientationFilter:
         return self._state
 
     def update(self, block: SampleBlock) -> TrunkAngles:
-        fused = bool(self.use_gyro and block.has_gyro)
-        if len(block) == 0:
+        """Angles for the next sensor-frame samples."""
+        gyr = None if block.gyr is None else block.gyr @ self.rotation.T
+        return self.update_body(block.t, block.acc @ self.rotation.T, gyr)
+
+    def update_body(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None) -> TrunkAngles:
+        """Angles for the next samples already rotated into the body frame (saves a rotation)."""
+        fused = bool(self.use_gyro and gyr is not None)
+        if len(t) == 0:
             return _empty_angles(fused)
         st = self._filters(fused)
         # Filters restart after gaps longer than RESTART_GAP_S, also when the gap falls between chunks.
-        gap_before_chunk = self._last_t is not None and block.t[0] - self._last_t > RESTART_GAP_S
-        cuts = np.flatnonzero(np.diff(block.t) > RESTART_GAP_S) + 1
-        bounds = np.concatenate([[0], cuts, [len(block)]])
+        gap_before_chunk = self._last_t is not None and t[0] - self._last_t > RESTART_GAP_S
+        cuts = np.flatnonzero(np.diff(t) > RESTART_GAP_S) + 1
+        bounds = np.concatenate([[0], cuts, [len(t)]])
         parts = [
-            self._run(block.slice(s, e), st, fused, restart=(s > 0 or gap_before_chunk))
+            self._run(t[s:e], acc[s:e], None if gyr is None else gyr[s:e], st, fused,
+                      restart=(s > 0 or gap_before_chunk))
             for s, e in zip(bounds[:-1], bounds[1:])
         ]
         return parts[0] if len(parts) == 1 else _concat(parts, fused)
 
-    def _run(self, block: SampleBlock, st: dict, fused: bool, restart: bool) -> TrunkAngles:
-        r = self.rotation
-        acc = block.acc @ r.T
+    def _run(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None, st: dict, fused: bool,
+             restart: bool) -> TrunkAngles:
         ax, ay, az = acc[:, 0], acc[:, 1], acc[:, 2]
         sag_acc = st["unwrap_sag"].run(np.arctan2(-ax, az))
         lat_acc = np.arctan2(ay, np.hypot(ax, az))
@@ -164,24 +170,23 @@ class OrientationFilter:
         grav = grav / gnorm[:, None]
         tau = st["tau"]
         if fused:
-            gyr = block.gyr @ r.T
             sag_rate, lat_rate = _angle_rates(gyr, grav)
             sag_in, lat_in = sag_acc + tau * sag_rate, lat_acc + tau * lat_rate
             flex_rate, twist_rate = np.degrees(sag_rate), np.degrees(np.einsum("ij,ij->i", gyr, grav))
         else:
             sag_in, lat_in = sag_acc, lat_acc
-            flex_rate, twist_rate = None, np.zeros(len(block))
+            flex_rate, twist_rate = None, np.zeros(len(t))
         both = st["angles"].run(np.column_stack([sag_in, lat_in]), restart)
         norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         move = np.sqrt(st["move"].run(((norm - STANDARD_GRAVITY) ** 2)[:, None], restart)[:, 0])
         flexion = _wrap_deg(both[:, 0])
         if flex_rate is None:  # backward difference of the filtered angle, previous sample carried
             prev_f = flexion[0] if self._last_flexion is None or restart else self._last_flexion
-            prev_t = block.t[0] - 1.0 / self.rate_hz if self._last_t is None or restart else self._last_t
-            flex_rate = np.diff(flexion, prepend=prev_f) / np.maximum(np.diff(block.t, prepend=prev_t), 1e-6)
-        self._last_flexion, self._last_t = float(flexion[-1]), float(block.t[-1])
+            prev_t = t[0] - 1.0 / self.rate_hz if self._last_t is None or restart else self._last_t
+            flex_rate = np.diff(flexion, prepend=prev_f) / np.maximum(np.diff(t, prepend=prev_t), 1e-6)
+        self._last_flexion, self._last_t = float(flexion[-1]), float(t[-1])
         return TrunkAngles(
-            t=block.t,
+            t=t,
             flexion_deg=flexion,
             lateral_deg=np.degrees(both[:, 1]),
             inclination_deg=np.degrees(np.arccos(np.clip(grav[:, 2], -1.0, 1.0))),

@@ -28,6 +28,7 @@ from sensorkit.events import Event
 from sensorkit.samples import RecordingMeta, SampleBlock
 
 from .alignment import Alignment, alignment_for
+from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
 from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
@@ -60,8 +61,11 @@ class Pipeline:
         self.alignment = alignment
         self.rate_hz = float(rate_hz)
         self.fused = bool(has_gyro and use_gyro)
-        self.orientation = OrientationFilter(alignment.rotation, self.rate_hz, use_gyro=use_gyro)
-        self.features = FeatureExtractor(self.rate_hz)
+        # posture work runs on 1/25 s bin means (see .decimate); slower sensors are used as they come
+        self.binner = BinMeans(POSTURE_RATE_HZ) if self.rate_hz > POSTURE_RATE_HZ else None
+        self.posture_rate_hz = min(self.rate_hz, POSTURE_RATE_HZ)
+        self.orientation = OrientationFilter(alignment.rotation, self.posture_rate_hz, use_gyro=use_gyro)
+        self.features = FeatureExtractor(self.posture_rate_hz)
         self.posture = PostureTracker(self.profile, has_gyro=self.fused)
         self.gait = GaitDetector(self.rate_hz) if gait and GaitDetector is not None else None
         self.samples_seen = 0
@@ -87,22 +91,28 @@ class Pipeline:
         if len(block) == 0:
             return []
         self.samples_seen += len(block)
-        if np.any(self.alignment.acc_bias):
-            block = SampleBlock(block.t, block.acc - self.alignment.acc_bias, block.gyr)
-        rot = self.alignment.rotation
-        angles = self.orientation.update(block)
-        acc_body = block.acc @ rot.T
-        gyr_body = block.gyr @ rot.T if (self.fused and block.gyr is not None) else None
-        frame = self.features.run(block, acc_body, gyr_body, angles)
-        self._count_bands(frame.t, frame.flexion, frame.inclination)
-        events = self.posture.update(frame)
+        events = self._posture_path(self.binner.update(block) if self.binner else block)
         if self.gait is not None:
             events += self.gait.update(block)
         return events
 
+    def _posture_path(self, block: SampleBlock) -> list[Event]:
+        if len(block) == 0:
+            return []
+        if np.any(self.alignment.acc_bias):
+            block = SampleBlock(block.t, block.acc - self.alignment.acc_bias, block.gyr)
+        rot = self.alignment.rotation
+        acc_body = block.acc @ rot.T
+        gyr_body = block.gyr @ rot.T if (self.fused and block.gyr is not None) else None
+        angles = self.orientation.update_body(block.t, acc_body, gyr_body)
+        frame = self.features.run(block, acc_body, gyr_body, angles)
+        self._count_bands(frame.t, frame.flexion, frame.inclination)
+        return self.posture.update(frame)
+
     def _count_bands(self, t: np.ndarray, flexion: np.ndarray, inclination: np.ndarray) -> None:
-        prev = self._last_t if self._last_t is not None else t[0] - 1.0 / self.rate_hz
-        dt = np.minimum(np.diff(t, prepend=prev), 2.0 / self.rate_hz)  # a gap counts as no time
+        period = 1.0 / self.posture_rate_hz
+        prev = self._last_t if self._last_t is not None else t[0] - period
+        dt = np.minimum(np.diff(t, prepend=prev), 2.0 * period)  # a gap counts as no time
         self._last_t = float(t[-1])
         upright = inclination < self.profile.lying_inclination_deg
         band = np.where(flexion < self.profile.band_low_deg, 0, np.where(flexion <= self.profile.band_high_deg, 1, 2))
@@ -122,7 +132,8 @@ class Pipeline:
 
     def finish(self) -> list[Event]:
         """End of data: returns everything still open, closed at the last sample."""
-        events = self.posture.finish()
+        events = self._posture_path(self.binner.flush()) if self.binner else []
+        events += self.posture.finish()
         if self.gait is not None:
             events += self.gait.finish()
         return events

@@ -30,19 +30,20 @@ def test_lying_found_in_98_percent_of_lying_time(hapt):
 
 
 def test_sit_stand_balanced_accuracy(hapt):
-    # Target "as high as the signal allows": measured 0.91 (sitting 0.98, standing 0.75 incl.
+    # Target "as high as the signal allows": measured 0.94 (sitting 0.95, standing 0.88 incl.
     # walking); this floor catches regressions.
-    assert hapt.posture.balanced_accuracy >= 0.88
+    assert hapt.posture.balanced_accuracy >= 0.92
     assert hapt.posture.per_class_recall["sitting"] >= 0.9
 
 
 def test_stoop_trials_yield_a_bend_measured_floor(sisfall):
-    # Measured 122 of 125 (validation/posture.md); the misses peak below 15 deg at the waist.
+    # Measured 121 of 125 (validation/posture.md); the misses peak below 15 deg at the waist
+    # or are taken for sitting down.
     assert sisfall.trials["D16"] == 125
-    assert sisfall.with_bend["D16"] >= 122
+    assert sisfall.with_bend["D16"] >= 121
 
 
-@pytest.mark.xfail(strict=True, reason="target not met: 122 of 125 stoop trials yield a bend")
+@pytest.mark.xfail(strict=True, reason="target not met: 121 of 125 stoop trials yield a bend")
 def test_every_stoop_trial_yields_a_bend(sisfall):
     assert sisfall.with_bend["D16"] == sisfall.trials["D16"]
 
