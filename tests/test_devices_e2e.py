@@ -242,5 +242,20 @@ def test_polar_recording_survives_link_losses_with_one_clock(tmp_path: Path) -> 
     assert result.emulator.link_drops >= 2 and result.stats.reconnects == result.emulator.link_drops
     assert result.stats.new_runs == 0  # the restarted stream's stamps continued the same clock
     assert result.stats.gaps == result.emulator.link_drops  # one gap per outage, placed by device time
-    # The recording ends at the source's length in device time, which the outages used up in part.
-    assert 0 <= result.emulator.samples_sent - len(got) <= 0.25 * rate
+    # Nothing invented, order kept: the stored samples are a subsequence of those sent. (How many are
+    # stored depends on how long the restarts took: the recording ends at the source's length in
+    # device time, which the outages used up in part.)
+    assert len(got) <= result.emulator.samples_sent
+    assert in_order_within(got.acc, sent.acc, tol=0.0099)
+
+
+def in_order_within(got: np.ndarray, sent: np.ndarray, tol: float) -> bool:
+    """Every row of ``got`` matches a row of ``sent`` to within ``tol``, at increasing positions."""
+    j = 0
+    for row in got:
+        while j < len(sent) and np.max(np.abs(sent[j] - row)) > tol:
+            j += 1
+        if j == len(sent):
+            return False
+        j += 1
+    return True
