@@ -48,6 +48,7 @@ LYING_EXIT_MARGIN_DEG = 10.0
 SIDE_HOLD_S = 3.0
 SIDE_CLEAR = 0.9  # a lying side is clear when one horizontal body axis is this close to vertical
 PRONE_FLEXION_DEG = 45.0
+SIDE_LYING_LATERAL_DEG = 45.0
 LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this close to upright
 LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
@@ -294,7 +295,8 @@ class PostureTracker:
             if self.base == "lying":
                 return
             side = SIDES[int(lying_side(fr.gravity[idx:idx + 1])[0])]
-            if side == "prone" and fr.flexion[idx] > PRONE_FLEXION_DEG:
+            # bent forward rather than on a side: a stoop until held long enough to be prone lying
+            if fr.flexion[idx] > PRONE_FLEXION_DEG and abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG:
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
                 return
             self._drop_bend()
