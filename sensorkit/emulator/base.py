@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar
@@ -42,6 +43,7 @@ from ..ble.radio import VirtualRadio
 from ..samples import SampleBlock
 from .faults import Faults
 
+log = logging.getLogger(__name__)
 ADVERTISING_INTERVAL_MS = 50  # connect latency is bounded by this (Bumble's default is 1 s)
 LOW_BATTERY_LEVEL = 8
 RESUME_WINDOW_S = 60.0  # a sensor keeps sampling this long without a link, then stops (SPEC.md 3.4)
@@ -249,11 +251,26 @@ class EmulatedSensor(ABC):
             self._task = None
 
     async def _stream(self) -> None:
+        try:
+            await self._stream_source()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug in an emulator: say so, and do not leave anyone waiting for the end
+            log.exception("emulated sensor %s stopped streaming", self.name)
+            self.finished.set()
+            return
+        if self.counter > self._last_counter():  # the source is exhausted (not merely stopped)
+            self.finished.set()
+
+    def _last_counter(self) -> int:
+        return int(self._source_counter[-1]) - self._source_base if len(self._source_counter) else -1
+
+    async def _stream_source(self) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         samples_per_s = self.rate_hz * (1.0 + self.faults.drift_ppm * 1e-6) * self.speed
         next_drop = self.faults.drop_every * self.rate_hz if self.faults.drop_every else None
-        last = int(self._source_counter[-1]) - self._source_base if len(self._source_counter) else -1
+        last = self._last_counter()
         unlinked_since: int | None = None
         while self.streaming and self.counter <= last:
             if self.connections:
@@ -276,7 +293,6 @@ class EmulatedSensor(ABC):
         if self._held is not None and self.listening:  # a packet held back for reordering
             await self._notify(self._held)
         self._held = None
-        self.finished.set()
 
     def _source_runs(self, first: int, n: int):
         """The source samples with device counters first..first+n-1, as contiguous runs."""
@@ -324,7 +340,10 @@ class EmulatedSensor(ABC):
     async def _notify(self, payload: bytes) -> None:
         assert self.device is not None and self.data_characteristic is not None
         self.stats.packets_sent += 1
-        await self.device.notify_subscribers(self.data_characteristic, payload)
+        try:
+            await self.device.notify_subscribers(self.data_characteristic, payload)
+        except Exception:  # noqa: BLE001 - the link went away mid-send: on the air, that is a lost packet
+            self.stats.packets_sent -= 1
 
     def _battery_check(self, counter: int) -> None:
         at = self.faults.low_battery
