@@ -64,3 +64,16 @@ def test_live_state_follows_the_data(recording):
         activities.add(pipe.state.activity)
     assert {"standing", "walking", "bending", "upright_sitting", "lying"} <= activities
     assert pipe.state.flexion_deg is not None
+
+
+def test_alerts_arrive_within_a_second_of_the_rule_being_met(recording):
+    block, alignment = recording
+    pipe = Pipeline(100.0, alignment, gait=False)
+    delays = []
+    for start in range(0, len(block), 100):  # live: one-second chunks
+        part = block.slice(start, start + 100)
+        for e in pipe.update(part):
+            if e.type == "alert":
+                delays.append(float(part.t[-1]) - e.start)
+    assert len(delays) >= 2
+    assert max(delays) < 1.0
