@@ -12,7 +12,8 @@ What tells the postures apart at the lower back, and how it is used here:
   ends (:func:`~sensorkit.signal.features.height_change`): a drop beyond ``transition_height_m`` is a
   stand-to-sit, a rise a sit-to-stand, a drop-and-return a squat. Two further cues: walking-like
   movement held 3 s means upright (standing); a still backward tilt beyond ``sit_recline_deg`` held
-  3 s means sitting (real waist sensors recline when sitting: 8-43 deg in UCI HAPT).
+  3 s means sitting (real waist sensors recline when sitting: 8-43 deg in UCI HAPT), and coming
+  back to the standing neutral, still, from such a reclined sitting means standing.
 - **Slouching**: while sitting (relative to the sitting neutral, learnt over the first
   ``sitting_neutral_window_s`` of each sitting period unless the profile fixes it) or standing
   (relative to the standing neutral), flexion beyond ``slouch_tolerance_deg`` for ``slouch_delay_s``.
@@ -44,8 +45,10 @@ VERTICAL_ON, VERTICAL_OFF = 0.15, 0.06  # m/s: vertical speed of a sit-to-stand 
 VERTICAL_MERGE_S = 2.5  # pauses shorter than this join one vertical movement (a squat's hold)
 MOVING_ON, MOVING_OFF = 1.0, 0.6  # m/s^2 RMS: walking at the lower back is 1.5-3
 HOLD_S = 3.0  # walking-like movement or a still recline held this long changes the posture
+UPRIGHT_BAND_DEG = 5.0  # "back at the standing neutral": flexion within this of it
 LYING_EXIT_MARGIN_DEG = 10.0
 SIDE_HOLD_S = 3.0
+BRIEF_LYING_S = 3.0  # "lying" shorter than this (putting the sensor on, dropping it) is undone
 SIDE_CLEAR = 0.9  # a lying side is clear when one horizontal body axis is this close to vertical
 PRONE_FLEXION_DEG = 45.0
 SIDE_LYING_LATERAL_DEG = 45.0
@@ -127,8 +130,10 @@ class PostureTracker:
         self.vertical_runs = RunTracker(VERTICAL_MERGE_S)
         self.moving_runs = RunTracker(1.0)
         self.recline_runs = RunTracker(0.5)
-        self._held: dict[str, float | None] = {"moving": None, "recline": None}  # run start already acted on
+        self.upright_runs = RunTracker(0.5)
+        self._held: dict[str, float | None] = {"moving": None, "recline": None, "upright": None}  # acted on
         self.base: str | None = None
+        self._before_lying = "standing"
         self.base_since: float = 0.0
         self.side: str | None = None
         self._side_candidate: tuple[int, float] | None = None
@@ -216,9 +221,13 @@ class PostureTracker:
         moving = self.moving_h.run(fr.movement)
         for start in self._holds("moving", self.moving_runs, fr.t, moving & ~lying):
             add(start + HOLD_S, (lambda s=start: self._moving_held(s)))
-        recline = self.recline_h.run(-fr.flexion) & (fr.movement < MOVING_OFF) & ~lying
+        still = (fr.movement < MOVING_OFF) & ~lying
+        recline = self.recline_h.run(-fr.flexion) & still
         for start in self._holds("recline", self.recline_runs, fr.t, recline):
             add(start + HOLD_S, (lambda s=start: self._recline_held(s)))
+        upright = (np.abs(fr.flexion) < UPRIGHT_BAND_DEG) & still
+        for start in self._holds("upright", self.upright_runs, fr.t, upright):
+            add(start + HOLD_S, (lambda s=start: self._upright_held(s)))
         out.sort()
         return out
 
@@ -257,6 +266,8 @@ class PostureTracker:
         for e in self.sedentary.posture(posture, t):
             self._emit(t, e)
         self._end_slouch(t)
+        if posture == "lying" and self.base != "lying":
+            self._before_lying = self.base or "standing"
         self.base, self.base_since, self.side = posture, t, side
         self._side_candidate = None
         self.sit_neutral = None
@@ -304,7 +315,9 @@ class PostureTracker:
             self._transition(f"{_short(self.base)}_to_lie", start, t, "lying", side)
         else:
             self._lying_on_t = None
-            if self.base == "lying":
+            if self.base == "lying" and t - self.base_since < BRIEF_LYING_S:
+                self._set_base(self._before_lying, t)  # the sensor was handled, nobody lay down
+            elif self.base == "lying":
                 start = self._last_time(lambda f: f.inclination > LYING_SETTLED_DEG, t)
                 self._transition("lie_to_sit", start, t, "sitting")
 
@@ -352,6 +365,12 @@ class PostureTracker:
 
     def _moving_held(self, start: float) -> None:
         if self.base == "sitting":
+            self._set_base("standing", start)
+
+    def _upright_held(self, start: float) -> None:
+        """Back at the standing neutral after a clearly reclined sitting: the stand-up was missed."""
+        if (self.base == "sitting" and self.sit_neutral is not None
+                and self.sit_neutral < -self.profile.sit_recline_deg):
             self._set_base("standing", start)
 
     def _recline_held(self, start: float) -> None:
