@@ -24,6 +24,7 @@ Measured per bend (event fields):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,17 +47,22 @@ def bend_start(before: Frame, crossing_t: float, profile: Profile) -> float:
 
 @dataclass
 class BendSeverity:
-    """Severity rules, usable both on a finished bend and live on a bend in progress."""
+    """Severity rules, usable on a finished bend and, element-wise on running values, live."""
 
     profile: Profile
 
-    def classify(self, peak: float, twist: float | None, above_low_s: float) -> str:
+    def is_high(self, peak: Any, twist: Any, above_low_s: Any) -> Any:
+        """High risk: scalars or arrays of the running peak, twist (None: no gyroscope) and time above."""
         p = self.profile
-        if peak > p.band_high_deg or (peak > p.band_low_deg and (twist or 0.0) > p.twist_severe_deg):
+        high = (peak > p.band_high_deg) | ((peak > p.band_low_deg) & (above_low_s > p.held_bend_s))
+        if twist is not None:
+            high = high | ((peak > p.band_low_deg) & (twist > p.twist_severe_deg))
+        return high
+
+    def classify(self, peak: float, twist: float | None, above_low_s: float) -> str:
+        if self.is_high(peak, twist, above_low_s):
             return "high"
-        if peak > p.band_low_deg and above_low_s > p.held_bend_s:
-            return "high"
-        return "moderate" if peak > p.band_low_deg else "low"
+        return "moderate" if peak > self.profile.band_low_deg else "low"
 
 
 def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> Event:

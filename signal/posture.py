@@ -46,18 +46,18 @@ VERTICAL_MERGE_S = 2.5  # pauses shorter than this join one vertical movement (a
 MOVING_ON, MOVING_OFF = 1.0, 0.6  # m/s^2 RMS: walking at the lower back is 1.5-3
 HOLD_S = 3.0  # walking-like movement or a still recline held this long changes the posture
 UPRIGHT_BAND_DEG = 5.0  # "back at the standing neutral": flexion within this of it
-LYING_EXIT_MARGIN_DEG = 10.0
-SIDE_HOLD_S = 3.0
+LYING_EXIT_MARGIN_DEG = 10.0  # hysteresis: lying ends 10 deg below the inclination that starts it
+SIDE_HOLD_S = 3.0  # a new lying side must hold this long (rolling over passes through others)
 BRIEF_LYING_S = 3.0  # "lying" shorter than this (putting the sensor on, dropping it) is undone
 SIDE_CLEAR = 0.9  # a lying side is clear when one horizontal body axis is this close to vertical
-PRONE_FLEXION_DEG = 45.0
-SIDE_LYING_LATERAL_DEG = 45.0
+PRONE_FLEXION_DEG = 45.0  # forward inclination that may be a stoop rather than prone lying
+SIDE_LYING_LATERAL_DEG = 45.0  # ... unless the trunk is mostly on its side
 LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this close to upright
 LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
-MAX_TRANSITION_S = 15.0
+MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
-MAX_TRANSITION_DROP_M = 0.8  # longer vertical movements (walking, fidgeting) are not one transition
+MAX_TRANSITION_DROP_M = 0.8  # a larger integrated hip rise or drop is integration error, not a chair
 
 
 def lying_side(gravity: np.ndarray) -> np.ndarray:
@@ -432,8 +432,7 @@ class PostureTracker:
         peak = np.maximum.accumulate(np.maximum(fr.flexion, b["peak"]))
         twist_max = np.maximum.accumulate(np.maximum(twist, b["twist"]))
         if not b["alerted"]:
-            sev = self._severity_series(peak, twist_max if self.has_gyro else None, above_s)
-            hit = np.flatnonzero(sev)
+            hit = np.flatnonzero(self.severity.is_high(peak, twist_max if self.has_gyro else None, above_s))
             if len(hit):
                 b["alerted"] = True
                 k = int(hit[0])
@@ -441,13 +440,6 @@ class PostureTracker:
                     "severe_bend", float(fr.t[k]), flexion_deg=round(float(fr.flexion[k]), 1)))
         b["peak"], b["above"] = float(peak[-1]), float(above_s[-1])
         b["heading"], b["twist"] = float(heading[-1]), float(twist_max[-1])
-
-    def _severity_series(self, peak: np.ndarray, twist: np.ndarray | None, above_s: np.ndarray) -> np.ndarray:
-        p = self.profile
-        high = (peak > p.band_high_deg) | ((peak > p.band_low_deg) & (above_s > p.held_bend_s))
-        if twist is not None:
-            high |= (peak > p.band_low_deg) & (twist > p.twist_severe_deg)
-        return high
 
     # -- slouching ------------------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ of event (bends, slouches, transitions, lying sides, walking, alerts, sedentary 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
