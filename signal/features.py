@@ -137,6 +137,9 @@ def height_change(t: np.ndarray, vertical_acc: np.ndarray) -> tuple[float, float
     if len(t) < 3:
         return 0.0, 0.0, 0.0
     dt = np.diff(t, prepend=t[0])
+    # Samples lost in a gap cannot be integrated; bridging the gap with the last acceleration would
+    # invent velocity, so a gap contributes one typical step only (the hip movement it hid is lost).
+    dt = np.minimum(dt, 2.0 * np.median(dt))
     v = np.cumsum(vertical_acc * dt)
     v -= v[0] + (v[-1] - v[0]) * (t - t[0]) / max(t[-1] - t[0], 1e-9)
     h = np.cumsum(v * dt)

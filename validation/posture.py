@@ -31,6 +31,10 @@ def simulated(seeds: range) -> list[str]:
     demo, bends, slouch = (evaluate_simulation(s, seeds) for s in ("demo", "bends", "slouch"))
     walk = evaluate_simulation("walk", seeds)
     acc_only = evaluate_simulation("bends", seeds, has_gyro=False)
+    lossy = evaluate_simulation("demo", seeds, loss=0.05)
+    days = [evaluate_simulation(s, seeds[:2], duration_s=3600.0) for s in ("office", "warehouse")]
+    day_bends = days[0].bends + days[1].bends
+    day_peaks = np.concatenate([d.peak_errors for d in days])
     pooled_bends = demo.bends + bends.bends
     peaks = np.concatenate([demo.peak_errors, bends.peak_errors])
     static = np.concatenate(demo.static_err + slouch.static_err + walk.static_err)
@@ -48,6 +52,11 @@ def simulated(seeds: range) -> list[str]:
         row("transitions F1 (sit/stand/lie/roll)", f"simulated demo, {n} seeds", f"{demo.transitions.f1:.3f}", "-"),
         row("sit / stand / lie per-sample balanced accuracy", f"simulated demo, {n} seeds",
             f"{demo.posture.balanced_accuracy:.3f}", "-"),
+        row("bend F1; peak error; slouch F1 (1 h workdays)",
+            f"simulated office + warehouse, 1 h each, 2 seeds ({len(day_bends.pairs) + len(day_bends.missed)} bends)",
+            f"{day_bends.f1:.3f}; {rms(day_peaks):.2f} deg RMS; {days[0].slouches.f1:.3f}", ">= 0.95; <= 5; >= 0.9"),
+        row("with 5 % bursty packet loss: bend F1; peak error; slouch F1", f"simulated demo, {n} seeds",
+            f"{lossy.bends.f1:.3f}; {rms(lossy.peak_errors):.2f} deg RMS; {lossy.slouches.f1:.3f}", "-"),
         row("accelerometer only: bend F1, peak error", f"simulated bends, {n} seeds, no gyroscope",
             f"{acc_only.bends.f1:.3f}, {rms(acc_only.peak_errors):.2f} deg RMS; flexion while bending "
             f"{acc_only.dynamic_rms:.1f} deg RMS", "fallback, reported"),
