@@ -21,6 +21,12 @@ def recording():
     return sim.block, alignment_for(sim.block, sim.meta)
 
 
+@pytest.fixture(scope="module")
+def lossy_recording():
+    sim = simulate("demo", seed=6, duration_s=300, loss=0.05)  # bursty packet loss: gaps everywhere
+    return sim.block, alignment_for(sim.block, sim.meta)
+
+
 def run(block, alignment, cuts, gait=False):
     pipe = Pipeline(100.0, alignment, gait=gait)
     events = []
@@ -45,6 +51,14 @@ def test_the_recording_exercises_every_detector(whole):
 @given(st.lists(st.integers(min_value=1, max_value=41999), max_size=400))
 def test_random_chunkings_give_identical_events(recording, whole, cuts):
     assert run(*recording, cuts) == whole
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(min_value=1, max_value=28000), max_size=200))
+def test_random_chunkings_with_gaps_give_identical_events(lossy_recording, cuts):
+    block, alignment = lossy_recording
+    cuts = [c for c in cuts if c < len(block)]
+    assert run(block, alignment, cuts) == run(block, alignment, [])
 
 
 @pytest.mark.parametrize("size", [13, 100, 4096])

@@ -65,3 +65,9 @@ def test_accelerometer_only_still_finds_bends():
     score = evaluate_simulation("bends", range(1), has_gyro=False)
     assert score.bends.recall >= 0.9
     assert rms(score.peak_errors) <= 8.0
+
+
+def test_bends_survive_packet_loss():
+    score = evaluate_simulation("demo", range(2), loss=0.05)
+    assert score.bends.f1 >= 0.9
+    assert rms(score.peak_errors) <= 5.0
