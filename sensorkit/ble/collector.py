@@ -3,9 +3,9 @@
 The path of one notification::
 
     bleak callback --(host time, bytes)--> asyncio.Queue --> consumer task:
-        profile.decode -> sample indices (unwrapped counter | device time | arrival inference)
-        -> reorder buffer (drops duplicates, waits briefly for late packets, else declares a gap)
-        -> DriftClock (index -> seconds) -> RecordingWriter.append + flush (committed)
+        profile.decode (corrupt packets counted and skipped)
+        -> Reassembler (.reassembly): sample indices, reorder buffer, duplicates, gaps, DriftClock times
+        -> RecordingWriter.append + flush (committed)
         -> live consumers (the signal pipeline, the screen)
 
 Why a queue: bleak calls the callback from the OS (or, on the virtual radio, from inside Bumble's
@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
-from collections import deque
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -39,20 +37,14 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
-from ..devices.arrival import ArrivalClock
 from ..devices.base import Advertisement, DecodedSamples, DeviceProfile
 from ..devices import registry
 from ..errors import DecodeError, DeviceError, RecordingError
 from ..events import Event
 from ..samples import RecordingMeta, SampleBlock
 from ..store import RecordingWriter
-from .timebase import DriftClock, unwrap
+from .reassembly import CollectorStats, Reassembler
 
-log = logging.getLogger(__name__)
-
-REORDER_PACKETS = 4  # a hole is declared a gap once this many later packets wait behind it ...
-REORDER_WAIT_S = 0.25  # ... or once the oldest waiting packet has waited this long (host seconds)
-NEW_RUN_TOLERANCE_S = 2.0  # after a reconnect, a counter this far from the host's expectation is a new run
 BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnect attempts (last repeats)
 _LINK_LOST = object()
 
@@ -82,33 +74,6 @@ class Found:
     @property
     def kind(self) -> str | None:
         return self.profile.kind if self.profile else None
-
-
-@dataclass
-class CollectorStats:
-    """What happened during a recording; stored in the recording as ``extra['collector']``."""
-
-    packets: int = 0
-    samples_stored: int = 0
-    gaps: int = 0
-    samples_lost: int = 0
-    duplicates_dropped: int = 0  # samples
-    late_dropped: int = 0  # samples that arrived after their slot was declared a gap
-    corrupt_packets: int = 0
-    corrupt_examples: list[str] = field(default_factory=list)
-    reconnects: int = 0
-    link_losses: int = 0
-    reconnect_s: list[float] = field(default_factory=list)  # link loss -> first new sample, host s
-    new_runs: int = 0
-    queue_max: int = 0
-    battery_low: bool = False
-    clipped_packets: int = 0
-    clock_ppm: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        doc = asdict(self)
-        doc["reconnect_s"] = [round(x, 4) for x in self.reconnect_s]
-        return doc
 
 
 def to_advertisement(device: BLEDevice, adv: AdvertisementData) -> Advertisement:
@@ -208,25 +173,13 @@ class Collector:
         self.finishers = list(finishers or [])  # called at the end; the events they return are stored
         # Diagnostics for latency: time.monotonic() of the oldest notification in the block being published.
         self.published_arrival: float | None = None
-        self._batch_arrival: float | None = None
         self.stats = CollectorStats()
         self.writer: RecordingWriter | None = None
         self.rate = self.profile.rate_hz
-        self.clock = DriftClock(self.rate)
+        self.stream = Reassembler(self.rate, self.stats, speed=self.speed, on_start=self._open_writer)
         self._queue: asyncio.Queue = asyncio.Queue()
         self._stop = asyncio.Event()
         self._link_lost = asyncio.Event()
-        self._next_k: int | None = None  # next expected sample index
-        self._last_t = 0.0
-        self._last_host: float | None = None  # host time (scaled) of the last released sample
-        self._pending: dict[int, tuple[float, DecodedSamples]] = {}
-        self._unwrap_ref: int | None = None
-        self._run_offset = 0  # added to unwrapped device indices after a new run
-        self._check_run = False
-        self._lost_at: float | None = None
-        self._gap_cause = "loss"
-        self._arrival: ArrivalClock | None = None
-        self._lost_ranges: deque[tuple[int, int]] = deque(maxlen=64)  # recent gaps, to tell late from dup
         self._host0 = time.monotonic()
 
     # -- public --------------------------------------------------------------------------------
@@ -236,8 +189,8 @@ class Collector:
 
     @property
     def elapsed_s(self) -> float:
-        """Seconds of recording so far (device time of the last stored sample)."""
-        return self._last_t
+        """Seconds of recording so far (device time of the last sample received)."""
+        return self.stream.last_t
 
     async def run(self) -> CollectorStats:
         """Connect, record, reconnect after link losses; returns the statistics (also stored)."""
@@ -276,7 +229,6 @@ class Collector:
             try:
                 self._link_lost.clear()
                 await client.connect()
-                self._check_run = not first
                 await self.profile.start(client, self._on_notify)
             except (BleakError, TimeoutError, asyncio.TimeoutError, OSError, DecodeError) as exc:
                 with contextlib.suppress(Exception):
@@ -329,34 +281,27 @@ class Collector:
     # -- the consumer --------------------------------------------------------------------------
 
     async def _consume(self) -> None:
+        """Drain the queue in batches: decode, reassemble, commit, publish."""
         while True:
-            item = await self._queue.get()
-            batch = [item]
+            batch = [await self._queue.get()]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             self.stats.queue_max = max(self.stats.queue_max, len(batch))
-            released: list[SampleBlock] = []
-            events: list[Event] = []
             for entry in batch:
                 if entry is None:
-                    self._release_all(released, events)
-                    self._commit(released, events)
+                    self.stream.release_all()
+                    self._commit()
                     return
                 host, char, payload = entry
                 if char is _LINK_LOST:
-                    self._on_link_lost(host, released, events)
+                    self.stats.link_losses += 1
+                    self.stream.link_lost(host)
                 else:
-                    self._handle(host, char, payload, released, events)
-            self._release_due(self._host_now(), released, events)
-            self._commit(released, events)
+                    self._handle(host, char, payload)
+            self.stream.release_due(self._host_now())
+            self._commit()
 
-    def _on_link_lost(self, host: float, released: list, events: list) -> None:
-        self.stats.link_losses += 1
-        self._release_all(released, events)
-        self._lost_at = host
-        self._gap_cause = "link"
-
-    def _handle(self, host: float, char: str, payload: bytes, released: list, events: list) -> None:
+    def _handle(self, host: float, char: str, payload: bytes) -> None:
         self.stats.packets += 1
         try:
             decoded = self.profile.decode(char, payload)
@@ -366,122 +311,7 @@ class Collector:
                 self.stats.corrupt_examples.append(f"{exc} ({payload[:12].hex()})")
             return
         for samples in decoded:
-            if len(samples) == 0:
-                continue
-            self._note_flags(samples, events)
-            k0 = self._index_of(samples, host)
-            self._place(k0, host, samples, released, events)
-
-    def _note_flags(self, samples: DecodedSamples, events: list) -> None:
-        if "clipped" in samples.flags:
-            self.stats.clipped_packets += 1
-        if "battery_low" in samples.flags and not self.stats.battery_low:
-            self.stats.battery_low = True
-            events.append(Event("battery_low", self._last_t, self._last_t, {}))
-
-    def _index_of(self, samples: DecodedSamples, host: float) -> int:
-        """The sample index (recording-wide, unwrapped) of the packet's first sample."""
-        if samples.counter is not None:
-            raw, modulus = samples.counter, samples.counter_modulus or 2**32
-            ref = self._unwrap_ref if self._unwrap_ref is not None else raw
-            k = unwrap(raw, ref, modulus)
-            self._unwrap_ref = max(k, ref)
-            k_dev = int(round(k / samples.counter_step))
-        elif samples.device_time_s is not None:
-            t = float(samples.device_time_s[0])
-            k_dev = int(round(t * self.rate))
-        else:
-            if self._arrival is None:
-                self._arrival = ArrivalClock(self.rate)
-            k_dev = self._arrival.place(host, len(samples))[0]
-        k = k_dev + self._run_offset
-        if self._check_run and self._next_k is not None:
-            self._check_run = False
-            k = self._continuity(k, host)
-        elif self._next_k is not None and k + len(samples) <= self._next_k - NEW_RUN_TOLERANCE_S * self.rate:
-            k = self._continuity(k, host)  # far behind: the device restarted its counter
-        return k
-
-    def _continuity(self, k: int, host: float) -> int:
-        """After a reconnect: keep the device's index if it agrees with host time, else start a new run."""
-        assert self._next_k is not None
-        if self._last_host is None:
-            return k
-        expected = self._next_k + (host - self._last_host) * self.rate
-        if abs(k - expected) <= NEW_RUN_TOLERANCE_S * self.rate + 0.05 * (host - self._last_host) * self.rate:
-            return k
-        self.stats.new_runs += 1
-        placed = max(self._next_k, int(round(expected)))
-        self._run_offset += placed - k
-        self.clock.rebase(placed, self._last_t + (placed - self._next_k + 1) * self.clock.period)
-        return placed
-
-    def _place(self, k0: int, host: float, samples: DecodedSamples, released: list, events: list) -> None:
-        n = len(samples)
-        if self._next_k is None:
-            self._next_k = k0
-            self.clock.start(k0)
-            self._open_writer(samples)
-        if k0 + n <= self._next_k:
-            self._count_stale(k0, n)
-            return
-        if k0 < self._next_k:  # partly stale: keep the new tail only
-            cut = self._next_k - k0
-            self.stats.duplicates_dropped += cut
-            samples = _tail(samples, cut)
-            k0 = self._next_k
-        if k0 in self._pending:
-            self.stats.duplicates_dropped += n
-            return
-        self._pending[k0] = (host, samples)
-        self._release_due(host, released, events)
-
-    def _count_stale(self, k0: int, n: int) -> None:
-        """A packet wholly before the next expected index: a late copy of a declared gap, or a duplicate."""
-        if any(start <= k0 < end for start, end in self._lost_ranges):
-            self.stats.late_dropped += n
-        else:
-            self.stats.duplicates_dropped += n
-
-    def _release_due(self, host: float, released: list, events: list) -> None:
-        while self._pending:
-            k0 = min(self._pending)
-            waited_host, _ = self._pending[k0]
-            if k0 != self._next_k:
-                oldest = min(h for h, _ in self._pending.values())
-                if len(self._pending) <= REORDER_PACKETS and (host - oldest) / self.speed < REORDER_WAIT_S:
-                    return
-            _, samples = self._pending.pop(k0)
-            self._release(k0, waited_host, samples, released, events)
-
-    def _release_all(self, released: list, events: list) -> None:
-        while self._pending:
-            k0 = min(self._pending)
-            host, samples = self._pending.pop(k0)
-            self._release(k0, host, samples, released, events)
-
-    def _release(self, k0: int, host: float, samples: DecodedSamples, released: list, events: list) -> None:
-        assert self._next_k is not None
-        n = len(samples)
-        k = np.arange(k0, k0 + n)
-        t = self.clock.times(k)
-        if k0 > self._next_k:
-            missing = k0 - self._next_k
-            self.stats.gaps += 1
-            self.stats.samples_lost += missing
-            self._lost_ranges.append((self._next_k, k0))
-            events.append(Event("data_gap", self._last_t, float(t[0]), {"samples": int(missing), "cause": self._gap_cause}))
-        if self._lost_at is not None:
-            self.stats.reconnect_s.append((host - self._lost_at) / self.speed)
-            self._lost_at = None
-        self._gap_cause = "loss"
-        released.append(SampleBlock(t, samples.acc, samples.gyr))
-        arrival = host / self.speed + self._host0
-        self._batch_arrival = arrival if self._batch_arrival is None else min(self._batch_arrival, arrival)
-        self._next_k = k0 + n
-        self._last_t = float(t[-1])
-        self._last_host = host
-        self.clock.observe(int(k[-1]), host)
+            self.stream.packet(host, samples)
 
     # -- storing -------------------------------------------------------------------------------
 
@@ -505,15 +335,15 @@ class Collector:
         for name, data in self.attachments.items():
             self.writer.put_attachment(name, data)
 
-    def _commit(self, released: list[SampleBlock], events: list[Event]) -> None:
+    def _commit(self) -> None:
         """Store first (committed), then show the live consumers."""
-        if not released and not events:
+        block, events, oldest_host = self.stream.take()
+        if block is None and not events:
             return
         assert self.writer is not None
-        block = SampleBlock.concat(released) if released else None
         if block is not None and self.duration_s is not None:
             block = block.slice(0, int(np.searchsorted(block.t, self.duration_s, side="left")))
-            if self._last_t >= self.duration_s - 0.5 / self.rate:
+            if self.stream.last_t >= self.duration_s - 0.5 / self.rate:
                 self._stop.set()
         if block is not None and len(block):
             self.writer.append(block)
@@ -521,12 +351,10 @@ class Collector:
         if events:
             self.writer.add_events(events)
         self.writer.flush()
-        released.clear()
-        self.published_arrival, self._batch_arrival = self._batch_arrival, None
+        self.published_arrival = None if oldest_host is None else oldest_host / self.speed + self._host0
         for event in events:  # a gap is announced before the samples after it
             for consumer in self.event_consumers:
                 consumer(event)
-        events.clear()
         if block is not None and len(block):
             for consumer in self.consumers:
                 consumer(block)
@@ -534,16 +362,9 @@ class Collector:
     def _finish(self) -> None:
         if self.writer is None:
             return
-        self.stats.clock_ppm = round(self.clock.ppm, 2)
+        self.stats.clock_ppm = round(self.stream.clock.ppm, 2)
         for finisher in self.finishers:
             self.writer.add_events(finisher())
         self.writer.set_extra("collector", self.stats.to_json())
         self.writer.close()
 
-
-def _tail(samples: DecodedSamples, cut: int) -> DecodedSamples:
-    return replace(
-        samples, acc=samples.acc[cut:], gyr=None if samples.gyr is None else samples.gyr[cut:],
-        counter=None if samples.counter is None else samples.counter + cut * samples.counter_step,
-        device_time_s=None if samples.device_time_s is None else samples.device_time_s[cut:],
-    )
