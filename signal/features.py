@@ -27,7 +27,9 @@ from .orientation import TrunkAngles
 
 VERTICAL_TAU_S = 1.5
 BIAS_TAU_S = 10.0
-FUSED_VERTICAL_MAX_DEG = 50.0  # longer than any sit-down or squat, short enough to follow a drifting bias
+FUSED_VERTICAL_MAX_DEG = 50.0
+WALKING_MOVEMENT = 1.0  # m/s^2 RMS of |acc| - g, sustained: walking, where the trunk's direction is steady
+SUSTAINED_TAU_S = 4.0
 
 
 @dataclass
@@ -68,6 +70,15 @@ class FeatureExtractor:
 
     rate_hz: float
     _zi: tuple[np.ndarray, np.ndarray] | None = None
+    _zi_move: np.ndarray | None = None
+
+    def _sustained_movement(self, movement: np.ndarray) -> np.ndarray:
+        """Movement averaged over SUSTAINED_TAU_S: high for walking, low for a few seconds of bending."""
+        k = float(np.exp(-1.0 / (self.rate_hz * SUSTAINED_TAU_S)))
+        if self._zi_move is None:
+            self._zi_move = np.array([k * movement[0]])
+        out, self._zi_move = lfilter([1.0 - k], [1.0, -k], movement, zi=self._zi_move)
+        return out
 
     def run(self, block: SampleBlock, acc_body: np.ndarray, gyr_body: np.ndarray | None, ang: TrunkAngles) -> Frame:
         th, ph = np.radians(ang.flexion_deg), np.radians(ang.lateral_deg)
@@ -77,9 +88,13 @@ class FeatureExtractor:
         # Near horizontal (lying, rolling, getting up from a bed) the sagittal angle is undefined and
         # the fused vertical unreliable; there the magnitude |acc| - g, equal to first order, is used.
         magnitude = np.sqrt(np.einsum("ij,ij->i", acc_body, acc_body))
-        # Without a gyroscope the angles lag behind fast moves; the magnitude does not.
+        # Without a gyroscope the angles lag behind fast moves; the magnitude does not, but while
+        # walking it picks up |a_horizontal|^2 / 2g, so there the low-passed vertical is used.
         use_fused = (ang.inclination_deg < FUSED_VERTICAL_MAX_DEG) & ang.fused
-        vacc = np.where(use_fused, along_up, magnitude) - STANDARD_GRAVITY
+        along_lp = np.einsum("ij,ij->i", acc_body, ang.gravity)
+        sustained = self._sustained_movement(ang.movement)
+        steady_moving = ~ang.fused & (sustained > WALKING_MOVEMENT)
+        vacc = np.where(use_fused, along_up, np.where(steady_moving, along_lp, magnitude)) - STANDARD_GRAVITY
         dt = 1.0 / self.rate_hz
         if self._zi is None:  # start from the first value as the bias estimate, speed zero
             k = float(np.exp(-dt / BIAS_TAU_S))
