@@ -39,7 +39,9 @@ class StepParams:
     side_lead_s: the yaw rate that tells the side is read this long before the peak (about 0.1 s
         before the contact, where it separates left from right best on both references).
     integration_cutoff_hz: the double integration of vertical acceleration into vertical position
-        (for the inverted-pendulum step length) leaks below this frequency, so drift stays bounded.
+        (for the inverted-pendulum step length) leaks below this frequency, so drift and the slow
+        trunk movements around walking (sitting down, bending) stay out of the step's excursion;
+        it also damps the step itself, which ``BoutParams.pendulum_gain`` absorbs.
     """
 
     gravity_cutoff_hz: float = 0.25
@@ -48,7 +50,7 @@ class StepParams:
     min_prominence: float = 0.35
     ic_offset_s: float = 0.04
     side_lead_s: float = 0.14
-    integration_cutoff_hz: float = 0.3
+    integration_cutoff_hz: float = 1.0
 
 
 @dataclass(frozen=True)
