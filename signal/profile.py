@@ -24,7 +24,7 @@ pipeline read the same file. The table of thresholds, defaults and sources is :d
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -206,8 +206,3 @@ def dumps_profile(profile: Profile) -> str:
 
 def save_profile(profile: Profile, path: str | Path) -> None:
     Path(path).write_text(dumps_profile(profile), encoding="utf-8")
-
-
-def threshold_table() -> list[dict[str, Any]]:
-    """Rows for documentation: name, default, unit, allowed range, meaning, source."""
-    return [{f.name: getattr(th, f.name) for f in fields(Threshold)} for th in THRESHOLDS]

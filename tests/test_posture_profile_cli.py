@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,6 +31,12 @@ def test_every_threshold_has_a_default_in_range_and_a_source():
         assert th.low <= th.default <= th.high, th.name
         assert len(th.source) > 20, th.name
     Profile().validate()
+
+
+def test_readme_documents_every_threshold_with_its_default():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for th in THRESHOLDS:
+        assert f"| `{th.name}` | {th.default:g} {th.unit} |" in readme, th.name
 
 
 def test_profile_round_trip(tmp_path):
