@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sensorkit.errors import SettingsError
 from sensorkit.samples import SampleBlock
-from sensorkit.signal.gait import GaitDetector, detect_walking_bouts
+from sensorkit.signal.gait import BoutParams, GaitDetector, detect_walking_bouts
 from sensorkit.signal.gait.scoring import match_bouts, match_contacts
 from sensorkit.simulator import simulate
 
@@ -40,18 +40,34 @@ def truth_steps(s) -> int:
     return sum(e.fields["steps"] for e in s.truth.of_type("walking_bout"))
 
 
-@given(cuts=st.lists(st.integers(min_value=1, max_value=29_999), max_size=12, unique=True))
+@given(cuts=st.lists(st.integers(min_value=1, max_value=14_999), max_size=12, unique=True))
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_chunking_gives_the_same_events(cuts: list[int]) -> None:
-    block = sim("walk", 4).block.slice(0, 30_000)  # two bouts, two pauses: 150 s at 100 Hz
-    whole = detect_walking_bouts(block, 100.0)
-    det = GaitDetector(100.0)
+    s = sim("walk", 4)  # two bouts, two pauses: 150 s at 100 Hz
+    block = s.block
+    whole = detect_walking_bouts(block, 100.0, bout_params=BoutParams(height_m=1.7))
+    det = GaitDetector(100.0, bout_params=BoutParams(height_m=1.7))
     events = []
     edges = [0, *sorted(cuts), len(block)]
     for a, b in zip(edges[:-1], edges[1:]):
         events += det.update(block.slice(a, b))
     events += det.finish()
-    assert len(whole) == 2
+    assert len(whole) == 2 and "stride_length_m" in whole[0].fields
+    assert same_events(events, whole)
+
+
+@given(cuts=st.lists(st.integers(min_value=1, max_value=2_999), max_size=8, unique=True))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_chunking_at_20_hz_without_gyroscope(cuts: list[int]) -> None:
+    block = sim("walk", 8, rate_hz=20.0, has_gyro=False).block
+    whole = detect_walking_bouts(block, 20.0)
+    det = GaitDetector(20.0)
+    events = []
+    edges = [0, *sorted(cuts), len(block)]
+    for a, b in zip(edges[:-1], edges[1:]):
+        events += det.update(block.slice(a, b))
+    events += det.finish()
+    assert len(whole) == 2 and "left_steps" not in whole[0].fields
     assert same_events(events, whole)
 
 

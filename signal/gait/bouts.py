@@ -166,8 +166,7 @@ class BoutAssembler:
         run = self._run.t
         return len(run) >= self.params.live_min_steps and self._now - run[-1] <= self.params.max_step_s
 
-    def add(self, t: float, yaw: float, prominence: float, top: float = np.nan,
-            bottom: float = np.nan) -> list[Bout]:
+    def add(self, t: float, yaw: float, prominence: float, top: float, bottom: float) -> list[Bout]:
         """One candidate contact (in time order) with the vertical position's extremes since the
         previous candidate; returns bouts that became final."""
         self._top, self._bottom = max(self._top, top), min(self._bottom, bottom)
