@@ -110,3 +110,10 @@ def test_cli_unknown_kind_or_unreachable_device_exits_1_and_writes_nothing(tmp_p
     assert main(["record", "--emulate", "sensorkit", "--duration", "1", "-o", str(out)]) == 1
     assert "already exists" in capsys.readouterr().err
     assert out.read_bytes() == b"a patient's notes"
+
+
+def test_scan_lists_an_emulated_sensor_with_name_address_rssi_and_kind(capsys):
+    assert main(["scan", "--emulate", "sensorkit", "--timeout", "0.5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["name", "address", "rssi", "kind"]
+    assert lines[1].split() == ["SensorKit-0001", "D0:5E:45:00:00:01", "-50", "sensorkit"]
