@@ -6,7 +6,12 @@ about 2.5 s of the first steps, false about 2 s after the last). A bout is final
 (``max_break_s`` after the last step with nothing that could merge), so it is never revised afterwards.
 
 Events: ``Event("walking_bout", start, end, {"steps", "cadence_spm", "duration_s", "left_steps",
-"right_steps"})`` with ``start``/``end`` the first and last initial contact, on the samples' clock.
+"right_steps", "stride_length_m", "speed_mps"})`` with ``start``/``end`` the first and last initial
+contact, on the samples' clock; the sides need a gyroscope, stride length and speed the wearer's
+height (``BoutParams.height_m``).
+
+Gaps in the samples are not bridged or reset: the filters run across them and contact times come
+from the samples' own clock, so a gap longer than the 3 s break limit ends a bout by itself.
 """
 
 from __future__ import annotations
