@@ -45,9 +45,8 @@ class Printer:
         self.line(t, "state", activity.replace("_", " "))
 
     def event(self, event: Event) -> None:
-        if event.type == "alert":
-            detail = ", ".join(f"{k} {v}" for k, v in event.fields.items())
-            self.line(event.start, "ALERT", detail)
+        if event.type == "alert":  # fields: alert (kind), message (for the patient), details
+            self.line(event.start, "ALERT", str(event.fields.get("message") or event.fields.get("alert")))
         elif event.type == "data_gap":
             self.line(event.start, "gap", f"{event.fields['samples']} samples lost ({event.fields['cause']})")
         elif event.type == "battery_low":
