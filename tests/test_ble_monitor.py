@@ -1,0 +1,23 @@
+"""`sensorkit monitor`: the live pipeline runs on committed samples and prints state changes."""
+
+from __future__ import annotations
+
+from sensorkit.cli.main import main
+from sensorkit.store import RecordingReader
+
+LIVE_STATES = {"walking", "bending", "lying", "slouched", "upright", "standing", "unknown"}
+
+
+def test_monitor_prints_live_states_and_stores_the_live_events(tmp_path, capsys):
+    out = tmp_path / "live.skr"
+    argv = ["monitor", "--emulate", "sensorkit", "--scenario", "slouch", "--duration", "90",
+            "--speed", "30", "--fault", "drop_every=40", "-o", str(out)]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    states = [line for line in lines if "  state  " in line]
+    assert states and all(line.split()[2] in LIVE_STATES for line in states)
+    assert any("  gap  " in line and "(link)" in line for line in lines)  # the drop at 40 s is shown
+    assert lines[-3].startswith(f"recorded {out}: ")
+    with RecordingReader(out) as reader:
+        kinds = {e.type for e in reader.events()}
+    assert {"posture", "data_gap"} <= kinds
