@@ -14,7 +14,9 @@ Three ways to get it, best first:
 3. The nominal :class:`Mounting` alone (the device profile's drawing), when there is nothing better.
 
 The result also says what it could not know: :attr:`Alignment.warnings` names a sensor that appears
-upside down or rotated against its nominal mounting, or a forward direction that is only a guess.
+upside down or rotated against its nominal mounting, or a forward direction that is unknown. In that
+last case (``forward_known`` False) flexion is reported as the trunk's tilt from vertical, without a
+sign: bends and slouches are still found, a backward recline cannot be told from a forward lean.
 
 Body frame: x forward, y left, z up (right-handed). ``rotation`` rows are those three axes written in
 sensor coordinates, so ``acc_body = acc_sensor @ rotation.T``.
@@ -39,6 +41,7 @@ MIN_TILT_WINDOWS = 2
 STILL_NEAR_NOMINAL_DEG = 30.0  # still seconds this close to the nominal vertical count as standing
 MAX_REFINE_DEG = 45.0  # tilt-plane forward may correct the nominal forward by at most this much
 MIN_CALIBRATION_BEND_DEG = 15.0
+FORWARD_UNKNOWN = "forward direction unknown: flexion is the trunk's tilt from vertical, unsigned"
 MAX_BIAS = 2.0  # m/s^2 (0.2 g): beyond any working accelerometer's zero-g offset
 BIAS_PRIOR_SD = 0.2  # m/s^2: typical MEMS zero-g offset (20 mg), the prior of the bias fit
 STILL_WINDOW_S = 0.5
@@ -85,11 +88,13 @@ class Alignment:
     source: str  # "calibration", "auto", "mounting" or "identity"
     warnings: list[str] = field(default_factory=list)
     acc_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    forward_known: bool = True  # False: forward was guessed; flexion is then reported unsigned
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rotation": np.round(self.rotation, 6).tolist(),
             "acc_bias": np.round(self.acc_bias, 5).tolist(),
+            "forward_known": self.forward_known,
             "source": self.source,
             "warnings": list(self.warnings),
         }
@@ -108,7 +113,8 @@ class Alignment:
             raise SettingsError(f"calibration acc_bias is not three numbers: {exc}") from exc
         if np.any(np.abs(bias) > MAX_BIAS):
             raise SettingsError(f"calibration acc_bias {bias.tolist()} is beyond {MAX_BIAS} m/s^2")
-        return cls(rot, str(data.get("source", "calibration")), list(data.get("warnings", [])), bias)
+        return cls(rot, str(data.get("source", "calibration")), list(data.get("warnings", [])), bias,
+                   bool(data.get("forward_known", True)))
 
     @property
     def up(self) -> np.ndarray:
@@ -165,9 +171,10 @@ def calibrate(upright: SampleBlock, bend: SampleBlock | None = None, mounting: M
         forward = np.asarray(mounting.forward, dtype=np.float64)
     else:
         forward = _least_vertical_axis(up)
-        warnings.append("forward direction guessed (no bend in the calibration, no nominal mounting)")
+        warnings.append(FORWARD_UNKNOWN + " (no bend in the calibration, no nominal mounting)")
     warnings += _mounting_warnings(up, forward, mounting)
-    return Alignment(rotation_from(up, forward), "calibration", warnings)
+    known = bend is not None or mounting is not None
+    return Alignment(rotation_from(up, forward), "calibration", warnings, forward_known=known)
 
 
 def _window_stats(block: SampleBlock, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -278,14 +285,15 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
         warnings.append("no walking and no still period found; vertical is the recording's mean direction")
     hint = None if mounting is None else np.asarray(mounting.forward, dtype=np.float64)
     forward = _forward_from_tilts(means, up, hint)
+    known = forward is not None or hint is not None
     if forward is None:
         if hint is not None:
             forward = hint
         else:
             forward = _least_vertical_axis(up)
-            warnings.append("forward direction guessed (no bends and no nominal mounting)")
+            warnings.append(FORWARD_UNKNOWN + " (no bends and no nominal mounting)")
     warnings = _mounting_warnings(up, forward, mounting) + warnings
-    return Alignment(rotation_from(up, forward), "auto", warnings, bias)
+    return Alignment(rotation_from(up, forward), "auto", warnings, bias, forward_known=known)
 
 
 def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
@@ -293,20 +301,32 @@ def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
 
     At rest the measured vector is gravity plus the offset, so ``|m - b| = g`` for every still
     window mean ``m``: the classic multi-position calibration, here from whatever postures the
-    recording holds. Solved by re-linearised least squares with a zero-mean prior of BIAS_PRIOR_SD,
-    so directions the recording never visits stay near zero instead of being invented. A scale
-    error of the accelerometer shows up as an offset along the usual vertical, which near upright is
-    the same correction.
+    recording holds (:func:`fit_acc_bias`).
     """
     w = max(2, int(round(rate_hz * STILL_WINDOW_S)))
     k = len(block) // w
     if k < 2:
         return np.zeros(3)
     acc = block.acc[: k * w].reshape(k, w, 3)
-    still = np.all(acc.std(axis=1) < STILL_ACC_SD, axis=1)
-    if block.gyr is not None:
-        still &= np.linalg.norm(block.gyr[: k * w].reshape(k, w, 3).mean(axis=1), axis=1) < STILL_GYR
-    m = acc.mean(axis=1)[still]
+    gyr = None if block.gyr is None else block.gyr[: k * w].reshape(k, w, 3).mean(axis=1)
+    return fit_acc_bias(still_means(acc.mean(axis=1), acc.std(axis=1), gyr))
+
+
+def still_means(mean: np.ndarray, sd: np.ndarray, gyr_mean: np.ndarray | None) -> np.ndarray:
+    """The window means (k, 3) of windows that were still (per-axis SD and mean rotation rate small)."""
+    still = np.all(sd < STILL_ACC_SD, axis=1)
+    if gyr_mean is not None:
+        still &= np.linalg.norm(gyr_mean, axis=1) < STILL_GYR
+    return mean[still]
+
+
+def fit_acc_bias(m: np.ndarray) -> np.ndarray:
+    """Offset from still window means ``m`` (k, 3); zero unless they span MIN_BIAS_SPREAD_DEG.
+
+    Re-linearised least squares with a zero-mean prior of BIAS_PRIOR_SD, so directions the recording
+    never visits stay near zero instead of being invented. A scale error of the accelerometer shows
+    up as an offset along the usual vertical, which near upright is the same correction.
+    """
     if len(m) < 2:
         return np.zeros(3)
     dirs = _unit_rows(m)
@@ -322,6 +342,62 @@ def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
         bias, *_ = np.linalg.lstsq(np.vstack([2 * m * weight, prior]),
                                    np.concatenate([rhs * weight, np.zeros(3)]), rcond=None)
     return bias if np.all(np.abs(bias) <= MAX_BIAS) else np.zeros(3)
+
+
+@dataclass
+class OnlineBias:
+    """Live refinement of the accelerometer offset when no recording-wide estimate exists.
+
+    Still half-second windows (on fixed time boundaries, so chunking does not matter) are collected
+    as they arrive; at every whole ``update_s`` of data the offset is refitted from all of them and
+    applies to the samples that follow. Offline analysis fits the whole recording at once instead.
+    """
+
+    update_s: float = 60.0
+    max_windows: int = 20000
+    bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    _means: list[np.ndarray] = field(default_factory=list)
+    _left: SampleBlock | None = None
+    _next_update: float | None = None
+
+    def apply(self, block: SampleBlock) -> SampleBlock:
+        """``block`` with the offset removed; the offset may change at update boundaries inside it."""
+        if len(block) == 0:
+            return block
+        if self._next_update is None:
+            self._next_update = (np.floor(block.t[0] / self.update_s) + 1) * self.update_s
+        out = []
+        start = 0
+        while start < len(block):
+            stop = int(np.searchsorted(block.t, self._next_update, side="left"))
+            part = block.slice(start, max(stop, start))
+            if len(part):
+                out.append(SampleBlock(part.t, part.acc - self.bias, part.gyr))
+                self._collect(part)
+            if stop >= len(block):
+                break
+            self._refit()
+            self._next_update += self.update_s
+            start = stop
+        return out[0] if len(out) == 1 else SampleBlock.concat(out)
+
+    def _collect(self, block: SampleBlock) -> None:
+        if self._left is not None and len(self._left):
+            block = SampleBlock.concat([self._left, block])
+        idx = np.floor(block.t / STILL_WINDOW_S).astype(np.int64)
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(idx)) + 1])
+        self._left = block.slice(int(starts[-1]), len(block))
+        for a, b in zip(starts[:-1], starts[1:]):
+            if b - a >= 3:
+                win = block.slice(int(a), int(b))
+                gyr = None if win.gyr is None else win.gyr.mean(axis=0, keepdims=True)
+                self._means += list(still_means(win.acc.mean(axis=0, keepdims=True),
+                                                win.acc.std(axis=0, keepdims=True), gyr))
+        del self._means[: max(0, len(self._means) - self.max_windows)]
+
+    def _refit(self) -> None:
+        if self._means:
+            self.bias = fit_acc_bias(np.asarray(self._means))
 
 
 def alignment_for(

@@ -111,13 +111,15 @@ class OrientationFilter:
 
     ``rotation`` maps sensor to body frame (rows: forward, left, up in sensor coordinates), from
     :func:`sensorkit.signal.alignment.calibrate` or :func:`~sensorkit.signal.alignment.auto_align`.
-    ``use_gyro=False`` forces the accelerometer-only path even when a gyroscope is present.
+    ``use_gyro=False`` forces the accelerometer-only path even when a gyroscope is present;
+    ``signed=False`` reports flexion as the unsigned tilt from vertical (forward direction unknown).
     """
 
     rotation: np.ndarray
     rate_hz: float
     use_gyro: bool = True
     tau_s: float | None = None
+    signed: bool = True  # False when the forward direction is unknown: flexion = tilt from vertical
     _state: dict = field(default_factory=dict, init=False, repr=False)
     _last_t: float | None = field(default=None, init=False, repr=False)
     _last_flexion: float | None = field(default=None, init=False, repr=False)
@@ -180,6 +182,9 @@ class OrientationFilter:
         norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         move = np.sqrt(st["move"].run(((norm - STANDARD_GRAVITY) ** 2)[:, None], restart)[:, 0])
         flexion = _wrap_deg(both[:, 0])
+        if not self.signed:  # tilt of the trunk from vertical: cos(tilt) = cos(flexion) cos(lateral)
+            flexion = np.degrees(np.arccos(np.clip(np.cos(both[:, 0]) * np.cos(both[:, 1]), -1.0, 1.0)))
+            flex_rate = None
         if flex_rate is None:  # backward difference of the filtered angle, previous sample carried
             prev_f = flexion[0] if self._last_flexion is None or restart else self._last_flexion
             prev_t = t[0] - 1.0 / self.rate_hz if self._last_t is None or restart else self._last_t

@@ -27,7 +27,7 @@ import numpy as np
 from sensorkit.events import Event
 from sensorkit.samples import RecordingMeta, SampleBlock
 
-from .alignment import Alignment, alignment_for
+from .alignment import Alignment, OnlineBias, alignment_for
 from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
 from .orientation import OrientationFilter
@@ -64,9 +64,12 @@ class Pipeline:
         # posture work runs on 1/25 s bin means (see .decimate); slower sensors are used as they come
         self.binner = BinMeans(POSTURE_RATE_HZ) if self.rate_hz > POSTURE_RATE_HZ else None
         self.posture_rate_hz = min(self.rate_hz, POSTURE_RATE_HZ)
-        self.orientation = OrientationFilter(alignment.rotation, self.posture_rate_hz, use_gyro=use_gyro)
+        # live, with no recording-wide offset estimate, the accelerometer offset is learnt as we go
+        self.online_bias = None if np.any(alignment.acc_bias) else OnlineBias()
+        self.orientation = OrientationFilter(alignment.rotation, self.posture_rate_hz, use_gyro=use_gyro,
+                                             signed=alignment.forward_known)
         self.features = FeatureExtractor(self.posture_rate_hz)
-        self.posture = PostureTracker(self.profile, has_gyro=self.fused)
+        self.posture = PostureTracker(self.profile, has_gyro=self.fused, signed=alignment.forward_known)
         self.gait = GaitDetector(self.rate_hz) if gait and GaitDetector is not None else None
         self.samples_seen = 0
         # seconds upright in each flexion band, per UTC day (day index since 1970), for the summary
@@ -99,7 +102,9 @@ class Pipeline:
     def _posture_path(self, block: SampleBlock) -> list[Event]:
         if len(block) == 0:
             return []
-        if np.any(self.alignment.acc_bias):
+        if self.online_bias is not None:
+            block = self.online_bias.apply(block)
+        else:
             block = SampleBlock(block.t, block.acc - self.alignment.acc_bias, block.gyr)
         rot = self.alignment.rotation
         acc_body = block.acc @ rot.T

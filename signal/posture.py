@@ -114,6 +114,7 @@ class PostureTracker:
 
     profile: Profile
     has_gyro: bool = True
+    signed: bool = True  # False: flexion is the unsigned tilt (forward direction unknown)
     live: LiveState = field(default_factory=LiveState)
 
     def __post_init__(self) -> None:
@@ -307,7 +308,9 @@ class PostureTracker:
                 return
             side = SIDES[int(lying_side(fr.gravity[idx:idx + 1])[0])]
             # bent forward rather than on a side: a stoop until held long enough to be prone lying
-            if fr.flexion[idx] > PRONE_FLEXION_DEG and abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG:
+            # (without a known forward direction a deep bend and lying on a side look the same)
+            bent = fr.flexion[idx] > PRONE_FLEXION_DEG
+            if bent and (not self.signed or abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG):
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
                 return
             self._drop_bend()

@@ -71,3 +71,24 @@ def test_bends_survive_packet_loss():
     score = evaluate_simulation("demo", range(2), loss=0.05)
     assert score.bends.f1 >= 0.9
     assert rms(score.peak_errors) <= 5.0
+
+
+def test_live_start_without_forward_direction_still_finds_bends():
+    """Live, the first 20 s (standing, a few steps) give no forward direction: flexion is then the
+    unsigned tilt, the accelerometer offset is learnt on the way, and bends are still found."""
+    from sensorkit.signal.alignment import auto_align
+    from sensorkit.signal.pipeline import Pipeline
+    from sensorkit.signal.scoring import match_events
+    from sensorkit.simulator import simulate
+
+    sim = simulate("demo", seed=1)
+    alignment = auto_align(sim.block.between(0, 20), 100.0)
+    assert not alignment.forward_known and any("forward direction unknown" in w for w in alignment.warnings)
+    pipe = Pipeline(100.0, alignment, gait=False)
+    events = []
+    for start in range(0, len(sim.block), 100):
+        events += pipe.update(sim.block.slice(start, start + 100))
+    events += pipe.finish()
+    bends = match_events(sim.truth.of_type("bend"), [e for e in events if e.type == "bend"])
+    assert bends.recall == 1.0
+    assert np.allclose(pipe.online_bias.bias, sim.truth.info["acc_bias"], atol=0.02)
