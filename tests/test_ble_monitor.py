@@ -21,3 +21,16 @@ def test_monitor_prints_live_states_and_stores_the_live_events(tmp_path, capsys)
     with RecordingReader(out) as reader:
         kinds = {e.type for e in reader.events()}
     assert {"posture", "data_gap"} <= kinds
+
+
+def test_demo_streams_the_demo_scenario_through_the_whole_path_and_summarises(tmp_path, capsys):
+    from sensorkit.simulator import load_ground_truth
+
+    out = tmp_path / "demo.skr"
+    assert main(["demo", "-o", str(out), "--speed", "100", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert f"recorded {out}: 60000 samples" in text and "day summary" in text and "truth" in text
+    with RecordingReader(out) as reader:
+        assert reader.meta.source.startswith("emulated sensorkit")
+        assert len(load_ground_truth(reader).of_type("bend")) == 5
+        assert any(e.type == "walking_bout" for e in reader.events())
