@@ -218,3 +218,25 @@ def test_kill_9_of_the_writer_loses_at_most_the_last_second(tmp_path: Path) -> N
         stored = reader.samples()
     assert appended - 100 <= len(stored) <= appended + 10  # at most one second (100 samples) lost
     np.testing.assert_allclose(stored.t, np.arange(len(stored)) / 100.0, atol=1e-9)
+
+
+def test_reopen_appends_and_keeps_what_was_there(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    write(path, device_block(1000))
+    with RecordingWriter.reopen(path) as writer:
+        with pytest.raises(RecordingError, match="increase"):
+            writer.append(device_block(10, t0=5.0))  # overlaps what is stored
+        writer.append(device_block(500, t0=12.0, seed=3))
+        writer.replace_events([Event("bend", 1.0, 2.0, {})])
+    with RecordingReader(path) as reader:
+        assert reader.sample_count() == 1500
+        assert [e.type for e in reader.events()] == ["bend"]
+        assert len(find_gaps(reader.samples().t, 100.0)) == 1
+
+
+def test_reopen_refuses_a_foreign_file_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("my notes")
+    with pytest.raises(RecordingError, match="not a SensorKit recording"):
+        RecordingWriter.reopen(path)
+    assert path.read_text() == "my notes"

@@ -77,33 +77,56 @@ def _check_header(path: Path) -> None:
         raise RecordingError(f"{path} is truncated (shorter than its own header says)")
 
 
+def _connect_for_writing(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 class RecordingWriter:
-    """Appends samples, events and summaries to a new recording, committing every second."""
+    """Appends samples, events and summaries to a recording, committing every second."""
 
     def __init__(self, path: str | os.PathLike[str], meta: RecordingMeta, *, overwrite: bool = False):
+        """Create a new recording at ``path`` (an existing one is replaced only with ``overwrite``)."""
         self.path = Path(path)
         self.meta = meta
         if self.path.exists():
             if not overwrite:
                 raise RecordingError(f"{self.path} already exists (choose another name or pass --force)")
-            _check_header(self.path)  # never clobber a file that is not ours
+            RecordingReader(self.path).close()  # never clobber a file that is not a recording
             for suffix in ("", "-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
         if not self.path.parent.exists():
             raise RecordingError(f"folder {self.path.parent} does not exist")
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = _connect_for_writing(self.path)
         self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         with self._transaction():
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 self._db.execute(statement)
             self._put_meta("recording", meta.to_json())
+        self._start_buffers(last_t=-np.inf)
+
+    @classmethod
+    def reopen(cls, path: str | os.PathLike[str]) -> "RecordingWriter":
+        """Open an existing recording to add to it (saved analyses, a resumed session).
+
+        The file is checked like a read first, so a foreign or damaged file is refused untouched; a
+        recording left in WAL mode by a crashed recorder is recovered by SQLite on this open.
+        """
+        with RecordingReader(path) as reader:
+            meta, span = reader.meta, reader.time_span()
+        writer = cls.__new__(cls)
+        writer.path, writer.meta = Path(path), meta
+        writer._db = _connect_for_writing(writer.path)
+        writer._start_buffers(last_t=span[1] if span else -np.inf)
+        return writer
+
+    def _start_buffers(self, last_t: float) -> None:
         self._pending: list[SampleBlock] = []
         self._pending_n = 0
-        self._last_t = -np.inf
-        self._samples = 0
+        self._last_t = last_t
         self._closed = False
 
     # -- samples ---------------------------------------------------------------------------
@@ -130,7 +153,6 @@ class RecordingWriter:
         self._pending, self._pending_n = [], 0
         with self._transaction():
             self._insert_block(block, merged=False)
-        self._samples += len(block)
         self._merge_if_due()
 
     def _insert_block(self, block: SampleBlock, merged: bool) -> None:
