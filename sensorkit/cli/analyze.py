@@ -4,7 +4,8 @@ Each input is a SensorKit recording or a CSV/Parquet file (imported on the fly w
 flags as `sensorkit import`). Without ``--json`` a readable summary is printed per input; with
 ``--json`` one JSON document per input, one per line, in input order (schema in the README,
 "Posture and bending"); an input that fails gives ``{"recording": {"path": ...}, "error": "..."}`` on
-its line. Analysis never writes to the recording.
+its line. Analysis writes to a recording only when asked (``--save``): its events and summary then
+replace the ones stored before, so `sensorkit info`, `export --events` and the terminal app see them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import SensorKitError
+from ..errors import SensorKitError, SettingsError
+from ..events import Event
 from ..importer import read_csv
 from ..samples import RecordingMeta, SampleBlock
-from ..store import RecordingReader
+from ..store import RecordingReader, RecordingWriter
 from .import_csv import add_import_options
 
 SCHEMA_VERSION = 1
@@ -33,13 +35,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
     p.add_argument("--no-gait", action="store_true", help="skip step and walking-bout detection")
     p.add_argument("--events", action="store_true", help="also list every event in the readable output")
+    p.add_argument("--save", action="store_true",
+                   help="store the events and summary in each recording (replacing earlier ones)")
     add_import_options(p)
     p.set_defaults(func=run)
 
 
+def _is_table(path: str) -> bool:
+    return Path(path).suffix.lower() in TABLE_SUFFIXES
+
+
+def save_analysis(path: str, doc: dict[str, Any]) -> None:
+    """Replace the recording's stored events and analysis summary with this analysis."""
+    with RecordingWriter.reopen(path) as writer:
+        writer.replace_events(Event.from_json(e) for e in doc["events"])
+        writer.set_summary("analysis", doc["summary"])
+
+
 def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMeta, dict[str, Any]]:
     p = Path(path)
-    if p.suffix.lower() in TABLE_SUFFIXES:
+    if _is_table(path):
         block, meta, report = read_csv(p, args.acc_unit, args.gyro_unit, args.rate, args.start)
         return block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
     with RecordingReader(p) as reader:
@@ -106,10 +121,14 @@ def _print_readable(doc: dict[str, Any], with_events: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.save and any(_is_table(path) for path in args.inputs):
+        raise SettingsError("--save stores results in recordings; import CSV files first (sensorkit import)")
     status = 0
     for path in args.inputs:
         try:
             doc = analyze_input(path, args)
+            if args.save:
+                save_analysis(path, doc)
         except SensorKitError as exc:
             if len(args.inputs) == 1:
                 raise
