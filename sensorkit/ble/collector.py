@@ -115,7 +115,7 @@ async def find(target: str, timeout_s: float = 5.0, transport: Transport = Trans
     except asyncio.TimeoutError:
         raise DeviceError(f"no Bluetooth device named or addressed {target!r} answered within {timeout_s:g} s") from None
     except (BleakError, OSError) as exc:
-        raise DeviceError(_no_bluetooth(exc)) from exc
+        raise DeviceError(_no_bluetooth(exc) + "; nothing was recorded") from exc
     if found.profile is None:
         raise DeviceError(
             f"{found.advertisement.name or found.device.address} is not a supported sensor "
@@ -127,7 +127,7 @@ async def find(target: str, timeout_s: float = 5.0, transport: Transport = Trans
 def _no_bluetooth(exc: BaseException) -> str:
     return (
         "cannot use Bluetooth on this computer (no adapter, or the Bluetooth service is off: "
-        f"{exc or type(exc).__name__}); nothing was recorded"
+        f"{exc or type(exc).__name__})"
     )
 
 
