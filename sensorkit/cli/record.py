@@ -8,7 +8,8 @@ A real sensor is reached through the computer's Bluetooth adapter (same command 
 Windows); it records until ``--duration`` or Ctrl-C (which ends the recording normally). ``--emulate`` streams a simulated scenario
 (default ``demo``) or a stored recording from an emulated sensor over a virtual radio, through the
 same collector; SPEC is a comma list such as ``loss=0.01,dup=0.005,reorder=0.005,drop_every=20,drift_ppm=50``
-(see ``sensorkit.emulator.faults``), ``--speed`` runs faster than real time.
+(see ``sensorkit.emulator.faults``), ``--speed`` runs faster than real time. A simulated scenario is
+made at the emulated kind's supported rate nearest to ``--rate`` (a Movesense streams 104 Hz, not 100).
 The summary: samples stored, gaps (samples lost), duplicates dropped, corrupt packets, reconnects.
 """
 
@@ -24,7 +25,7 @@ from ..ble.collector import Collector
 from ..ble.sessions import Listeners, SessionResult, record_device, record_emulated
 from ..emulator.faults import Faults
 from ..emulator.registry import emulator_class, kinds
-from ..emulator.sources import recorded, simulated
+from ..emulator.sources import recorded, simulated, simulation_rate
 from ..errors import SettingsError
 
 DEFAULT_SCENARIO = "demo"
@@ -48,7 +49,7 @@ def add_session_arguments(p: argparse.ArgumentParser, *, output_required: bool =
     p.add_argument("--duration", type=float, metavar="S", help="seconds of data to record")
     p.add_argument("--fault", metavar="SPEC", help="faults to inject, e.g. loss=0.01,drop_every=20")
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="emulation speed (default 1 = real time)")
-    p.add_argument("--rate", type=float, default=100.0, metavar="HZ", help="sampling rate for a real sensor (default 100)")
+    p.add_argument("--rate", type=float, default=100.0, metavar="HZ", help="sampling rate (default 100); an emulated sensor simulates its supported rate nearest to it")
     p.add_argument("--force", action="store_true", help="overwrite an existing recording")
     p.add_argument("-o", "--output", required=output_required, metavar="RECORDING", help="the recording to write")
 
@@ -83,7 +84,8 @@ async def run_session(args: argparse.Namespace, faults: Faults, listeners: Liste
     if args.from_recording:
         source = recorded(args.from_recording, args.duration)
     else:
-        source = simulated(args.scenario or DEFAULT_SCENARIO, args.seed, _sim_duration(args.duration))
+        source = simulated(args.scenario or DEFAULT_SCENARIO, args.seed, _sim_duration(args.duration),
+                           simulation_rate(args.emulate, args.rate))
         from ..simulator.truth import ATTACHMENT
 
         attachments[ATTACHMENT] = source.simulation.truth.to_npz(source.rate_hz)
