@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "monitor",
     "analyze",
     "calibrate",
+    "view",
 ]
 
 

@@ -1,0 +1,25 @@
+"""How times and durations read on screen, the same everywhere in the app."""
+
+from __future__ import annotations
+
+
+def duration(seconds: float | None) -> str:
+    """``1 h 05 min``, ``12 min 30 s``, ``45 s``; a dash when unknown."""
+    if seconds is None:
+        return "-"
+    s = int(round(max(0.0, seconds)))
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
+def clock(t: float) -> str:
+    """Recording time as ``h:mm:ss`` (as `sensorkit monitor` prints it, without tenths)."""
+    t = max(0.0, t)
+    return f"{int(t // 3600)}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
+
+
+def percent(part: float, whole: float) -> str:
+    return f"{100.0 * part / whole:.0f} %" if whole > 0 else "-"

@@ -1,0 +1,146 @@
+"""What the day screen shows, gathered from a recording and the signal core's analysis.
+
+The numbers are the signal core's own: :func:`sensorkit.signal.pipeline.analyze` (the code behind
+``sensorkit analyze``) and its daily summary. This module only arranges them for the screen; the one
+thing it adds is the hour-by-hour split of posture and walking time, which is the summary's events
+clipped to clock hours (no new classification).
+
+Loading and analysing a day takes about a second per hour of 100 Hz data, so the screen calls
+:func:`load_day` from a worker thread; everything here is plain data, testable without a terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sensorkit.errors import RecordingError
+from sensorkit.events import Event
+from sensorkit.samples import RecordingMeta, find_gaps
+from sensorkit.store import RecordingReader
+
+# The states of the hour strip, in the order they are drawn. "standing" excludes walking time.
+HOUR_STATES = ("sitting", "standing", "walking", "lying")
+
+
+@dataclass
+class Hour:
+    """One clock hour (UTC) of the recording: seconds per state, bends started in it."""
+
+    start: datetime
+    seconds: dict[str, float]
+    bends: int
+
+    @property
+    def dominant(self) -> str | None:
+        """The state with the most time in this hour; None when nothing was classified."""
+        state, secs = max(self.seconds.items(), key=lambda kv: kv[1], default=(None, 0.0))
+        return state if secs > 0 else None
+
+
+@dataclass
+class DayReport:
+    """One recording, analysed: header facts, the summary over the whole recording, hours, events."""
+
+    path: Path
+    meta: RecordingMeta
+    samples: int
+    duration_s: float
+    gaps: int
+    missing_samples: int
+    reconnects: int | None  # None: not recorded over Bluetooth (simulated or imported)
+    method: str
+    total: dict[str, Any]  # the signal core's summary["total"]
+    days: list[dict[str, Any]]  # the signal core's summary["days"]
+    events: list[Event]
+    hours: list[Hour] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> datetime:
+        return parse_start(self.meta.start_time)
+
+    @property
+    def walking_bouts(self) -> list[Event]:
+        return [e for e in self.events if e.type == "walking_bout"]
+
+    @property
+    def cadence_spm(self) -> float | None:
+        """Steps per minute of walking, over all bouts."""
+        walking_s = self.total.get("walking_s") or 0.0
+        return 60.0 * self.total.get("steps", 0) / walking_s if walking_s > 0 else None
+
+
+def parse_start(start_time: str) -> datetime:
+    """The recording's ISO start time as an aware UTC datetime (the epoch when unreadable)."""
+    try:
+        dt = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def load_day(path: str | Path, profile: Any = None) -> DayReport:
+    """Read ``path`` and analyse it as ``sensorkit analyze`` does; RecordingError for bad files."""
+    from sensorkit.signal.pipeline import analyze  # the signal core is heavy; imported when needed
+
+    path = Path(path)
+    with RecordingReader(path) as reader:
+        meta = reader.meta
+        block = reader.samples()
+    if len(block) == 0:
+        raise RecordingError(f"{path} holds no samples to show")
+    result = analyze(block, meta, profile)
+    gaps = find_gaps(block.t, meta.rate_hz)
+    collector = meta.extra.get("collector") or {}
+    report = DayReport(
+        path=path,
+        meta=meta,
+        samples=len(block),
+        duration_s=float(block.t[-1] - block.t[0]) + 1.0 / meta.rate_hz,
+        gaps=len(gaps),
+        missing_samples=sum(g.samples for g in gaps),
+        reconnects=collector.get("reconnects") if isinstance(collector, dict) else None,
+        method=result.method,
+        total=result.summary["total"],
+        days=result.summary["days"],
+        events=result.events,
+        warnings=list(result.warnings),
+    )
+    report.hours = split_hours(result.events, report.start, float(block.t[0]), float(block.t[-1]),
+                               report.total["bends"]["bends_per_hour"])
+    return report
+
+
+def split_hours(events: list[Event], origin: datetime, t0: float, t1: float,
+                bends_per_hour: dict[str, int]) -> list[Hour]:
+    """Clock hours from ``t0`` to ``t1`` (s from ``origin``) with posture/walking seconds clipped to each.
+
+    ``bends_per_hour`` is the summary's own count, keyed ``YYYY-MM-DDTHH:00Z``.
+    """
+    first = (origin + timedelta(seconds=t0)).replace(minute=0, second=0, microsecond=0)
+    hours: list[Hour] = []
+    h = first
+    while h <= origin + timedelta(seconds=t1):
+        hours.append(Hour(h, dict.fromkeys(HOUR_STATES, 0.0), int(bends_per_hour.get(h.strftime("%Y-%m-%dT%H:00Z"), 0))))
+        h += timedelta(hours=1)
+    base = (first - origin).total_seconds()  # hour i covers [base + 3600 i, base + 3600 (i + 1)) in t
+    for e in events:
+        if e.type == "posture" and e.fields.get("posture") in HOUR_STATES:
+            _spread(hours, base, e.start, e.end, str(e.fields["posture"]), +1.0)
+        elif e.type == "walking_bout":  # walking is standing: move the bout's time from one to the other
+            _spread(hours, base, e.start, e.end, "walking", +1.0)
+            _spread(hours, base, e.start, e.end, "standing", -1.0)
+    for hour in hours:
+        hour.seconds["standing"] = max(0.0, hour.seconds["standing"])
+    return hours
+
+
+def _spread(hours: list[Hour], base: float, start: float, end: float, state: str, sign: float) -> None:
+    for i, hour in enumerate(hours):
+        lo, hi = base + 3600.0 * i, base + 3600.0 * (i + 1)
+        overlap = min(end, hi) - max(start, lo)
+        if overlap > 0:
+            hour.seconds[state] += sign * overlap

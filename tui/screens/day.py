@@ -1,0 +1,193 @@
+"""The day screen: one recording at a glance, for the patient at the end of the day and the therapist.
+
+The analysis (:func:`sensorkit.tui.report.load_day`, i.e. the signal core's ``analyze``) runs in a
+worker thread, so the screen draws at once and stays responsive while a long day is read; it fills
+in when the worker is done, or shows the one-sentence reason a file cannot be shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from sensorkit.errors import SensorKitError
+
+from ..format import duration, percent
+from ..report import DayReport, load_day
+from ..widgets.bars import Bar, Bars
+from ..widgets.hours import HourStrip
+
+SEVERITIES = ("high", "moderate", "low")
+
+
+class DayScreen(Screen):
+    """Header, time per state, flexion bands, bends, walking, sitting, and the hour strip."""
+
+    CSS_PATH = "day.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("e", "export", "Export events (CSV)"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, path: str | Path, profile: Any = None) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.profile = profile
+        self.report: DayReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"{self.path.name}: analysing...", id="day-title")
+        with VerticalScroll(id="day-body"):
+            with Horizontal(id="day-columns"):
+                with Vertical(id="day-time"):
+                    yield Static("Where the time went", classes="section")
+                    yield Bars(id="posture")
+                    yield Static("Trunk flexion while upright (ISO 11226 bands)", classes="section")
+                    yield Bars(id="bands")
+                with Vertical(id="day-back"):
+                    yield Static("Bends by severity", classes="section")
+                    yield Bars(id="severity")
+                    yield Static(id="bend-facts")
+                    yield Static("Walking", classes="section")
+                    yield Static(id="walking")
+                    yield Static("Slouching and sitting", classes="section")
+                    yield Static(id="sitting")
+            yield Static("Hour by hour (UTC)", classes="section")
+            yield HourStrip(id="hours")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "SensorKit: day"
+        self.sub_title = str(self.path)
+        self.query_one("#day-body").loading = True
+        self.analyse()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def analyse(self) -> DayReport:
+        return load_day(self.path, self.profile)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.SUCCESS:
+            self.show(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            reason = str(error) if isinstance(error, SensorKitError) else f"internal error ({type(error).__name__}: {error})"
+            self.query_one("#day-body").loading = False
+            self.query_one("#day-title", Static).update(f"{self.path.name} cannot be shown: {reason}")
+            self.query_one("#day-title").add_class("error")
+
+    def show(self, report: DayReport) -> None:
+        """Fill every panel from an analysed recording."""
+        self.report = report
+        self.query_one("#day-body").loading = False
+        self.query_one("#day-title", Static).update(header_text(report))
+        self.query_one("#posture", Bars).bars = posture_bars(report)
+        self.query_one("#bands", Bars).bars = band_bars(report)
+        self.query_one("#severity", Bars).bars = severity_bars(report)
+        self.query_one("#bend-facts", Static).update(bend_text(report))
+        self.query_one("#walking", Static).update(walking_text(report))
+        self.query_one("#sitting", Static).update(sitting_text(report))
+        self.query_one("#hours", HourStrip).hours = tuple(report.hours)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:  # something to go back to (the first is Textual's default screen)
+            self.app.pop_screen()
+
+    def action_export(self) -> None:
+        if self.report is None:
+            self.notify("the analysis is still running", severity="warning")
+            return
+        from sensorkit.importer import events_frame, write_frame
+
+        out = self.path.with_name(f"{self.path.stem}-events.csv")
+        try:
+            write_frame(events_frame(self.report.events), out)
+        except (OSError, SensorKitError) as exc:
+            self.notify(f"could not write {out}: {exc}", severity="error")
+            return
+        self.notify(f"wrote {len(self.report.events)} events to {out}")
+
+
+def header_text(r: DayReport) -> str:
+    meta = r.meta
+    device = " ".join(p for p in (meta.device_kind, meta.device_name) if p) or "unknown device"
+    days = f" ({len(r.days)} days)" if len(r.days) > 1 else ""
+    quality = "no gaps" if r.gaps == 0 else f"{r.gaps} gaps ({duration(r.missing_samples / meta.rate_hz)} lost)"
+    quality += ", reconnects: not a Bluetooth recording" if r.reconnects is None else f", {r.reconnects} reconnects"
+    lines = [
+        f"patient {meta.patient_id or '(not set)'}   device {device}   "
+        f"{r.start:%Y-%m-%d %H:%M} UTC{days}   {duration(r.duration_s)}",
+        f"data {quality}; {meta.rate_hz:g} Hz, angles from {r.method}",
+    ]
+    lines += [f"warning: {w}" for w in r.warnings]
+    return "\n".join(lines)
+
+
+def posture_bars(r: DayReport) -> tuple[Bar, ...]:
+    posture = r.total["posture_s"]
+    walking = r.total.get("walking_s", 0.0)
+    rows = [
+        ("sitting", posture["sitting"]),
+        ("standing", max(0.0, posture["standing"] - walking)),
+        ("walking", walking),
+        ("lying", posture["lying"]),
+    ]
+    rows.append(("unknown", max(0.0, r.duration_s - sum(s for _, s in rows))))
+    return tuple(
+        Bar("not classified" if kind == "unknown" else kind, s / r.duration_s, f"{duration(s)}  {percent(s, r.duration_s):>5}", kind)
+        for kind, s in rows
+    )
+
+
+def band_bars(r: DayReport) -> tuple[Bar, ...]:
+    bands = r.total.get("flexion_band_s") or {}
+    upright = sum(bands.values())
+    names = (("0_20", "0-20 deg", "band-low"), ("20_60", "20-60 deg", "band-mid"), ("over_60", "over 60 deg", "band-high"))
+    return tuple(
+        Bar(label, bands.get(key, 0.0) / upright if upright else 0.0,
+            f"{duration(bands.get(key, 0.0))}  {percent(bands.get(key, 0.0), upright):>5}", kind)
+        for key, label, kind in names
+    )
+
+
+def severity_bars(r: DayReport) -> tuple[Bar, ...]:
+    by = r.total["bends"]["by_severity"]
+    most = max(by.values(), default=0) or 1
+    hours = r.duration_s / 3600.0
+    return tuple(Bar(sev, by[sev] / most, f"{by[sev]}  ({by[sev] / hours:.1f} per hour)", f"sev-{sev}") for sev in SEVERITIES)
+
+
+def bend_text(r: DayReport) -> str:
+    bends = r.total["bends"]
+    styles = ", ".join(f"{n} {style}" for style, n in sorted(bends["by_style"].items()) if style != "None")
+    rate = bends["per_hour_of_recording"]
+    return f"{bends['count']} bends, {rate or 0:.1f} per hour" + (f"; {styles}" if styles else "")
+
+
+def walking_text(r: DayReport) -> str:
+    if "walking_s" not in r.total:
+        return "no walking found"
+    cadence = r.cadence_spm
+    return (f"{len(r.walking_bouts)} bouts, {r.total['steps']} steps in {duration(r.total['walking_s'])}"
+            + (f", {cadence:.0f} steps/min" if cadence else ""))
+
+
+def sitting_text(r: DayReport) -> str:
+    slouch, sed, alerts = r.total["slouch"], r.total["sedentary"], r.total["alerts"]
+    lines = [
+        f"slouching {slouch['episodes']} episodes, {duration(slouch['total_s'])}",
+        f"sedentary {sed['bouts']} bouts, {duration(sed['total_s'])} (longest {duration(sed['longest_s'])})",
+        f"breaks    {sed['breaks']}",
+        "alerts    " + (", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(alerts.items())) or "none"),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Widgets of the terminal app: bar charts, the hour strip, the live state panel."""

@@ -1,0 +1,55 @@
+"""Horizontal bars with a label, a value and a share: time per posture, per flexion band, bends by severity.
+
+Colours are not set here: each bar's ``kind`` names a component class (``bars--sitting``, ...), so
+the palette lives in ``app.tcss`` with the rest of the styling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+# Every kind a bar (or a segment of the hour strip) can have; one component class each.
+KINDS = (
+    "sitting", "standing", "walking", "lying", "unknown",
+    "band-low", "band-mid", "band-high",
+    "sev-low", "sev-moderate", "sev-high",
+)
+LABEL_WIDTH = 16
+VALUE_WIDTH = 22
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row: ``share`` (0-1) sets the bar's length; ``value`` is the text beside it."""
+
+    label: str
+    share: float
+    value: str
+    kind: str
+
+
+class Bars(Widget):
+    """A block of labelled horizontal bars; set :attr:`bars` to redraw."""
+
+    COMPONENT_CLASSES = {f"bars--{kind}" for kind in KINDS}
+    bars: reactive[tuple[Bar, ...]] = reactive((), layout=True)
+
+    def render(self) -> Text:
+        width = max(4, self.size.width - LABEL_WIDTH - VALUE_WIDTH - 2)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, bar in enumerate(self.bars):
+            if i:
+                text.append("\n")
+            filled = round(max(0.0, min(1.0, bar.share)) * width)
+            text.append(f"{bar.label:<{LABEL_WIDTH}.{LABEL_WIDTH}}")
+            text.append("█" * filled, style=self.get_component_rich_style(f"bars--{bar.kind}", partial=True))
+            text.append("░" * (width - filled), style="dim")
+            text.append(f"  {bar.value:>{VALUE_WIDTH}}")
+        return text
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001 - Textual's signature
+        return max(1, len(self.bars))
