@@ -1,0 +1,74 @@
+"""The days screen lists a folder (one sub-folder deep), names foreign files, opens a day and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from sensorkit.tui.app import SensorKitApp
+from sensorkit.tui.catalog import scan
+from sensorkit.tui.screens.day import DayScreen
+from sensorkit.tui.screens.days import DaysScreen
+
+DEMO = Path(__file__).resolve().parents[1] / "sample-data" / "demo.skr"
+
+
+def _folder(tmp_path: Path) -> Path:
+    """A therapist's folder: one patient sub-folder with a recording, a foreign file, WAL side files."""
+    (tmp_path / "P007").mkdir()
+    shutil.copy(DEMO, tmp_path / "P007" / "monday.skr")
+    (tmp_path / "P007" / "monday.skr-wal").write_bytes(b"")  # side file: part of the recording, not listed
+    (tmp_path / "notes.txt").write_text("bring the sensor on Monday\n")
+    (tmp_path / "P007" / "deep").mkdir()
+    shutil.copy(DEMO, tmp_path / "P007" / "deep" / "too-deep.skr")  # two levels down: not listed
+    return tmp_path
+
+
+def test_catalog_lists_recordings_and_foreign_files(tmp_path):
+    entries = scan(_folder(tmp_path))
+    assert [e.name for e in entries] == ["P007/monday.skr", "notes.txt"]
+    good, foreign = entries
+    assert good.readable and good.patient == "P007" and good.duration_s == 600.0
+    assert good.start is not None and good.start.isoformat() == "2025-03-03T08:00:00+00:00"
+    assert good.device == "simulator simulated demo"
+    assert not foreign.readable and foreign.error == "notes.txt is not a SensorKit recording (unknown file format)"
+
+
+async def _walk(folder: Path) -> list[tuple[str, object]]:
+    app = SensorKitApp(lambda: DaysScreen(folder))
+    seen: list[tuple[str, object]] = []
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        seen.append(("rows", [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]))
+        await pilot.press("down")  # the foreign file: its reason shows under the table
+        seen.append(("reason", str(app.screen.query_one("#days-reason").render())))
+        await pilot.press("enter")  # does not open anything
+        await pilot.pause()
+        seen.append(("after enter on foreign", type(app.screen).__name__))
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        seen.append(("after enter", type(app.screen).__name__))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        seen.append(("day title", str(app.screen.query_one("#day-title").render())))
+        await pilot.press("escape")
+        await pilot.pause()
+        seen.append(("after escape", type(app.screen).__name__))
+    return seen
+
+
+def test_days_screen_opens_a_day_and_comes_back(tmp_path):
+    seen = dict(asyncio.run(_walk(_folder(tmp_path))))
+    assert seen["rows"] == [
+        ["P007", "2025-03-03 08:00", "10 min 00 s", "simulator simulated demo", "P007/monday.skr"],
+        ["-", "-", "-", "not a readable recording", "notes.txt"],
+    ]
+    assert seen["reason"] == "notes.txt is not a SensorKit recording (unknown file format)"
+    assert seen["after enter on foreign"] == DaysScreen.__name__
+    assert seen["after enter"] == DayScreen.__name__
+    assert "10 min 00 s" in seen["day title"]
+    assert seen["after escape"] == DaysScreen.__name__

@@ -1,0 +1,86 @@
+"""The recordings in a folder, for the days screen: one entry per file, readable or not.
+
+A therapist's folder typically holds one sub-folder per patient, so files directly in the folder and
+one level below are listed. Only the header and metadata of each file are read (no samples), so a
+folder of many day-long recordings lists in well under a second. A file that is not a readable
+SensorKit recording is still listed, with the store's one-sentence reason, so nothing silently
+disappears from a patient's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sensorkit.errors import SensorKitError
+from sensorkit.store import RecordingReader
+
+from .report import parse_start
+
+# SQLite's side files of a recording being written (or left by a crash): part of the recording beside them.
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+@dataclass
+class Entry:
+    """One file: its metadata when readable, else ``error`` (a sentence saying why not)."""
+
+    path: Path
+    name: str  # relative to the listed folder
+    patient: str = ""
+    start: datetime | None = None
+    duration_s: float | None = None
+    device: str = ""
+    error: str | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.error is None
+
+
+def candidate_files(folder: Path) -> list[Path]:
+    """Files in ``folder`` and its sub-folders (one level), without hidden files and SQLite side files."""
+    found: list[Path] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            found += [f for f in sorted(child.iterdir()) if f.is_file() and _wanted(f)]
+        elif child.is_file() and _wanted(child):
+            found.append(child)
+    return found
+
+
+def _wanted(path: Path) -> bool:
+    return not path.name.startswith(".") and not path.name.endswith(SIDE_FILE_SUFFIXES)
+
+
+def describe(path: Path, folder: Path) -> Entry:
+    """The entry for one file; never raises for a bad file."""
+    name = str(path.relative_to(folder))
+    try:
+        with RecordingReader(path) as reader:
+            meta = reader.meta
+            span = reader.time_span()
+    except SensorKitError as exc:
+        return Entry(path, name, error=_relative(str(exc), path, name))
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # unreadable file or malformed metadata
+        return Entry(path, name, error=f"cannot be read ({type(exc).__name__}: {exc})")
+    # the patient: as stored, else the sub-folder the file sits in (one folder per patient)
+    patient = meta.patient_id or (path.parent.name if path.parent != folder else "")
+    device = " ".join(part for part in (meta.device_kind, meta.device_name) if part)
+    duration = None if span is None else span[1] - span[0] + 1.0 / meta.rate_hz
+    return Entry(path, name, patient, parse_start(meta.start_time), duration, device)
+
+
+def _relative(message: str, path: Path, name: str) -> str:
+    """The store's sentence names the full path; the list already shows the file, so shorten it."""
+    return message.replace(str(path), name)
+
+
+def scan(folder: str | Path) -> list[Entry]:
+    """Every candidate file in ``folder``: readable recordings by patient and start, then the others."""
+    folder = Path(folder)
+    entries = [describe(f, folder) for f in candidate_files(folder)]
+    return sorted(entries, key=lambda e: (not e.readable, e.patient, e.start.isoformat() if e.start else "", e.name))

@@ -1,0 +1,96 @@
+"""The days screen: every recording in a folder (and one level of sub-folders, e.g. one per patient).
+
+Enter opens the highlighted recording's day screen; Escape there comes back here. A file that is not
+a readable recording stays in the list with the reason, and Enter on it only repeats the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ..catalog import Entry, scan
+from ..format import duration
+from .day import DayScreen
+
+COLUMNS = ("patient", "start (UTC)", "duration", "device", "file")
+
+
+class DaysScreen(Screen):
+    """A table of the folder's recordings, by patient and start time."""
+
+    CSS_PATH = "days.tcss"
+    BINDINGS = [
+        Binding("enter", "open", "Open day", priority=True),
+        Binding("r", "rescan", "Rescan"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, folder: str | Path, profile: Any = None) -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self.profile = profile
+        self.entries: list[Entry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="days-title")
+        yield DataTable(id="days-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="days-reason")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "SensorKit: days"
+        self.sub_title = str(self.folder)
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        self.action_rescan()
+
+    def action_rescan(self) -> None:
+        self.entries = scan(self.folder)
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, e in enumerate(self.entries):
+            if e.readable:
+                row = (e.patient or "-", f"{e.start:%Y-%m-%d %H:%M}" if e.start else "-",
+                       duration(e.duration_s), e.device or "-", e.name)
+            else:
+                row = ("-", "-", "-", "not a readable recording", e.name)
+            table.add_row(*row, key=str(i))
+        readable = sum(e.readable for e in self.entries)
+        others = len(self.entries) - readable
+        self.query_one("#days-title", Static).update(
+            f"{readable} recording{'s' if readable != 1 else ''} in {self.folder}"
+            + (f", {others} other file{'s' if others != 1 else ''}" if others else "")
+            + ("" if self.entries else " (no files here or one folder below)")
+        )
+        self.show_reason()
+
+    @property
+    def highlighted(self) -> Entry | None:
+        table = self.query_one(DataTable)
+        if not self.entries or table.cursor_row is None or not 0 <= table.cursor_row < len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_reason()
+
+    def show_reason(self) -> None:
+        entry = self.highlighted
+        reason = self.query_one("#days-reason", Static)
+        reason.update("" if entry is None or entry.readable else entry.error or "")
+
+    def action_open(self) -> None:
+        entry = self.highlighted
+        if entry is None:
+            return
+        if not entry.readable:
+            self.notify(entry.error or "not a readable recording", severity="warning")
+            return
+        self.app.push_screen(DayScreen(entry.path, self.profile))
