@@ -21,7 +21,7 @@ from sensorkit.samples import SampleBlock
 from .decimate import POSTURE_RATE_HZ, BinMeans
 from .orientation import trunk_angles
 from .pipeline import analyze
-from .scoring import Confusion, MatchResult, confusion, labels_from_events, match_events, rms
+from .scoring import Confusion, MatchResult, confusion, labels_from_events, match_events, outside, rms
 
 POSTURES = ["sitting", "standing", "lying"]
 
@@ -75,6 +75,8 @@ def evaluate_simulation(scenario: str, seeds: Iterable[int], **sim_kwargs: Any) 
         det = defaultdict(list)
         for e in result.events:
             det[e.type].append(e)
+        for kind in ("bend", "slouch", "transition"):  # the calibration routine's bend is not scored
+            det[kind] = outside(det[kind], truth.of_type("calibration"))
         score.bends += match_events(truth.of_type("bend"), det["bend"])
         score.slouches += match_events(truth.of_type("slouch"), det["slouch"])
         score.transitions += match_events(truth.of_type("transition"), det["transition"])
@@ -95,7 +97,7 @@ def _angle_errors(score: SimScore, sim: Any, alignment: Any) -> None:
     truth = sim.truth
     t = block.t
     err = ang.flexion_deg - np.interp(t, truth.t, truth.flexion_deg)
-    moving = truth.of_type("bend") + truth.of_type("walking_bout")
+    moving = truth.of_type("bend") + truth.of_type("walking_bout") + truth.of_type("calibration")
     lying = [e for e in truth.of_type("posture") if e.fields.get("posture") == "lying"]
     upright = ~_mask(t, lying + truth.of_type("transition"), pad=2.0)
     dynamic = _mask(t, moving) & upright

@@ -46,6 +46,8 @@ VERTICAL_MERGE_S = 2.5  # pauses shorter than this join one vertical movement (a
 MOVING_ON, MOVING_OFF = 1.0, 0.6  # m/s^2 RMS: walking at the lower back is 1.5-3
 HOLD_S = 3.0  # walking-like movement or a still recline held this long changes the posture
 UPRIGHT_BAND_DEG = 5.0  # "back at the standing neutral": flexion within this of it
+STAND_UP_LEAN_DEG = 10.0  # ... reached by standing up: a forward lean past this first (sit-to-stand: 25-45)
+STAND_UP_LOOKBACK_S = 10.0  # ... within this long before
 LYING_EXIT_MARGIN_DEG = 10.0  # hysteresis: lying ends 10 deg below the inclination that starts it
 SIDE_HOLD_S = 3.0  # a new lying side must hold this long (rolling over passes through others)
 BRIEF_LYING_S = 3.0  # "lying" shorter than this (putting the sensor on, dropping it) is undone
@@ -371,10 +373,15 @@ class PostureTracker:
             self._set_base("standing", start)
 
     def _upright_held(self, start: float) -> None:
-        """Back at the standing neutral after a clearly reclined sitting: the stand-up was missed."""
+        """Back at the standing neutral after a clearly reclined sitting: the stand-up was missed.
+
+        Standing up leans the trunk forward past the standing neutral first (the flexion-momentum
+        phase); a slouch from a reclined sitting only comes forward to it, so it needs that lean."""
         if (self.base == "sitting" and self.sit_neutral is not None
                 and self.sit_neutral < -self.profile.sit_recline_deg):
-            self._set_base("standing", start)
+            before = self.history.between(start - STAND_UP_LOOKBACK_S, start)
+            if len(before) and float(before.flexion.max()) > STAND_UP_LEAN_DEG:
+                self._set_base("standing", start)
 
     def _recline_held(self, start: float) -> None:
         if self.base == "standing" and self.bend_open is None:

@@ -4,7 +4,9 @@ The same functions serve the tests, ``validation/posture.py`` and anyone compari
 so a figure in the README means one thing. Matching rule: a detected event matches a reference
 event of the same type when their intervals overlap by at least ``min_overlap`` of the shorter one
 (each event matched at most once, best overlap first). Per-sample scores count only samples where the
-reference has a label of interest.
+reference has a label of interest. Detections inside the reference's ``calibration`` events (the
+guided calibration routine, whose slow bend is not part of the monitored day) are not scored
+(:func:`outside`).
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ def match_events(reference: list[Event], detected: list[Event], min_overlap: flo
     result.missed = [r for i, r in enumerate(reference) if i not in used_r]
     result.extra = [d for j, d in enumerate(detected) if j not in used_d]
     return result
+
+
+def outside(detected: list[Event], spans: list[Event]) -> list[Event]:
+    """``detected`` without the events that overlap any of ``spans`` (stretches left unscored)."""
+    return [d for d in detected if not any(d.start < s.end and s.start < d.end for s in spans)]
 
 
 def labels_from_events(t: np.ndarray, events: list[Event], key: str = "posture", default: str = "") -> np.ndarray:

@@ -31,9 +31,13 @@ class Scenario:
     scripted: bool  # True: stretch/compress to the duration; False: generate then cut
 
 
+CALIBRATION = [A("stand", 8, {"calibration": True}), A("bend", params={"calibration": True})]
+
+
 def _demo(rng: np.random.Generator, duration: float) -> list[Activity]:
-    return [
-        A("stand", 15), A("walk", 45), A("stand", 8),
+    # starts as a patient's day does: the guided calibration after pairing (see `sensorkit calibrate`)
+    return CALIBRATION + [
+        A("stand", 10), A("walk", 45), A("stand", 8),
         A("bend", params={"style": "stoop", "lift": False}), A("stand", 5),
         A("bend", params={"style": "squat", "lift": False}), A("stand", 5),
         A("bend", params={"style": "stoop", "lift": True}), A("stand", 6),
@@ -114,8 +118,9 @@ def _warehouse(rng: np.random.Generator, duration: float) -> list[Activity]:
 
 
 _SCENARIOS: dict[str, Scenario] = {
-    "demo": Scenario("10 minutes of a bit of everything: upright and slouched sitting, standing, "
-                     "stoops, squats and lifts, walking bouts, lying on back, side and front", 600.0, _demo, True),
+    "demo": Scenario("10 minutes of a bit of everything, after the guided calibration (a still stand, one "
+                     "slow forward bend): upright and slouched sitting, standing, stoops, squats and lifts, "
+                     "walking bouts, lying on back, side and front", 600.0, _demo, True),
     "office": Scenario("an 8-hour office workday: long sitting bouts with slouches, short walks, "
                        "a few bends", 8 * 3600.0, _office, False),
     "warehouse": Scenario("an 8-hour warehouse shift: frequent walking, hundreds of bends and lifts, "

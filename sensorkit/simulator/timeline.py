@@ -27,6 +27,8 @@ Parameter ranges and their sources (also in MODEL.md):
   0.3-1.5 s (picking up), 0.8-2.5 s with a lift (grasping); a squat lowers the hip 0.30-0.50 m, a
   stoop 0.03-0.10 m, and a squat takes at least 1.0-1.8 s down and 1.1-2.0 s up (hip speeds about
   0.3 m/s).
+- The calibration routine (``stand`` and ``bend`` with ``{"calibration": True}``): still standing, then
+  one slow stoop of 40-70 deg at 15-25 deg/s (:func:`draw_calibration_bend`).
 - Twisting lifts (40 % of lifts): axial rotation of the lower back 15-40 deg at the bottom of the lift.
 - Slouching: lumbar flexion change 10-25 deg from the person's upright sitting (the issue's brief;
   O'Sullivan et al. 2006, Spine 31:E707, compare slump with upright sitting postures), reached over
@@ -104,9 +106,24 @@ def draw_bend(rng: np.random.Generator, style: str | None = None, lift: bool | N
     }
 
 
+def draw_calibration_bend(rng: np.random.Generator) -> dict[str, Any]:
+    """The slow forward bend of the guided calibration (``sensorkit calibrate``): a stoop as far as is
+    comfortable, 40-70 deg, at 15-25 deg/s down and up (the prompt says "slowly"; about half the
+    everyday pace of :func:`draw_bend`), no load, no twist."""
+    peak = rng.uniform(40.0, 70.0)
+    return {
+        "style": "stoop", "lift": False, "peak_deg": float(peak), "down_s": float(peak / rng.uniform(15.0, 25.0)),
+        "hold_s": float(rng.uniform(0.5, 1.5)), "up_s": float(peak / rng.uniform(15.0, 25.0)),
+        "twist_deg": 0.0, "lateral_deg": float(rng.normal(0.0, 2.0)),
+        "hip_drop_m": float(rng.uniform(0.03, 0.08)), "calibration": True,
+    }
+
+
 def _draw_params(rng: np.random.Generator, act: Activity) -> dict[str, Any]:
     p = dict(act.params)
     if act.kind == "bend":
+        if p.get("calibration"):
+            return draw_calibration_bend(rng)
         return draw_bend(rng, p.get("style"), p.get("lift"), p.get("twist"))
     if act.kind == "sit":
         p.setdefault("offset_deg", float(rng.normal(0.0, 2.0)))

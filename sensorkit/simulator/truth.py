@@ -12,6 +12,9 @@ Events (:class:`sensorkit.events.Event`; times in seconds on the recording's clo
   (axial rotation of the lower back at the bottom, absolute).
 - ``walking_bout``: from the first to the last initial contact; ``steps`` (the number of initial
   contacts) and ``cadence_spm`` (60 x (steps - 1) / duration).
+- ``calibration``: the guided calibration routine (a still stand, then one slow forward bend), from
+  the start of the stand to the end of the bend; ``stand_s``, ``bend_start``, ``peak_flexion_deg``.
+  Its bend is not a ``bend`` event: scoring leaves detections inside it unscored.
 - ``transition``: ``kind`` one of ``sit_to_stand``, ``stand_to_sit``, ``sit_to_lie``,
   ``lie_to_sit``, ``roll_over``.
 
@@ -122,6 +125,8 @@ def truth_events(model: TrunkModel) -> list[Event]:
             events.append(Event("transition", seg.start, seg.end, {"kind": seg.kind}))
         elif seg.kind == "slouch":
             events.append(_slouch_event(segs, i))
+        elif seg.kind == "bend" and seg.params.get("calibration"):
+            events.append(_calibration_event(model, segs, i))
         elif seg.kind == "bend":
             dense = np.arange(seg.start, seg.end, 0.005)
             p = seg.params
@@ -156,6 +161,19 @@ def _posture_events(segs: list[Segment]) -> list[Event]:
                 out.append(Event("posture", run_start, seg.start, fields))
             run_start, key = seg.start, new
     return out
+
+
+def _calibration_event(model: TrunkModel, segs: list[Segment], i: int) -> Event:
+    """The guided calibration: its still stand (when scripted just before) and its slow bend, as one
+    event. Not a ``bend``: the routine is not part of the monitored day (a live session starts
+    monitoring when it ends)."""
+    seg = segs[i]
+    stand = segs[i - 1] if i and segs[i - 1].params.get("calibration") else seg
+    dense = np.arange(seg.start, seg.end, 0.005)
+    return Event("calibration", stand.start, seg.end, {
+        "stand_s": round(seg.start - stand.start, 2), "bend_start": round(seg.start, 3),
+        "peak_flexion_deg": round(float(model.flexion_deg(dense).max()), 1),
+    })
 
 
 def _slouch_event(segs: list[Segment], i: int) -> Event:
