@@ -142,3 +142,21 @@ def test_rest_and_too_low_rate() -> None:
     assert detect_walking_bouts(rest, 100.0) == []
     with pytest.raises(SettingsError):
         GaitDetector(5.0)
+
+
+@pytest.mark.parametrize("rate_hz", [20.0, 100.0, 200.0])
+def test_inverted_pendulum_stride_length_from_a_known_bounce(rate_hz: float) -> None:
+    """A lower back rising and falling 4 cm per step at 1.8 steps/s: the Zijlstra & Hof excursion comes
+    out as 4 cm (the 1 Hz high-passes keep 99 % at 1.8 Hz; smoothing the position would lose a quarter),
+    so with l = 0.53 x 1.75 m the stride is 2 x 1.147 x 2 sqrt(2 l h - h^2) = 1.236 m."""
+    f, h, height = 1.8, 0.04, 1.75
+    t = np.arange(int(30 * rate_hz)) / rate_hz
+    acc = np.zeros((len(t), 3))
+    acc[:, 2] = 9.81 - (2 * np.pi * f) ** 2 * (h / 2) * np.cos(2 * np.pi * f * t)  # z up
+    events = detect_walking_bouts(SampleBlock(t, acc), rate_hz, bout_params=BoutParams(height_m=height))
+    assert len(events) == 1
+    leg = 0.53 * height
+    stride = 2 * 4.587 / 4 * 2 * np.sqrt(2 * leg * h - h * h)
+    assert events[0].fields["stride_length_m"] == pytest.approx(stride, rel=0.02)
+    assert events[0].fields["speed_mps"] == pytest.approx(stride * f / 2, rel=0.02)
+    assert events[0].fields["cadence_spm"] == pytest.approx(60 * f, rel=0.01)

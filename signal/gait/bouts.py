@@ -32,11 +32,14 @@ class BoutParams:
     strike, when its prominence is below this fraction of the median of the next five (on Voisard's
     foot-sensor reference: median 0.23 for such peaks, 0.52 for real first contacts).
     Step length (Zijlstra & Hof 2003, inverted pendulum): ``pendulum_gain * 2 * sqrt(2 l h - h^2)``
-    with ``h`` the vertical travel of the lower back during the step and ``l`` the leg length, taken
-    as ``leg_length_fraction`` of the height (greater trochanter, Winter's anthropometry). The gain is
-    fitted on the four straight-walk trials of the INDIP lab example; it is above Zijlstra & Hof's
-    1.25 because our causal leaky integration (``StepParams.integration_cutoff_hz``) damps the
-    excursion. On Voisard's 10 m + U-turn + 10 m walks it gives a median 21.0 m per trial."""
+    with ``h`` the vertical travel of the lower back during the step (``StepParams`` says how it is
+    filtered) and ``l`` the sensor's height above the ground, taken as ``leg_length_fraction`` of the
+    body height (Winter's anthropometry, as in the Mobilise-D MS Project). The gain is the published
+    Mobilise-D correction factor, 4.587 / 4 = 1.147, optimised on the MS Project's people with
+    multiple sclerosis and mobgap's default for ``SlZijlstra`` (4.739 / 4 = 1.185 on all its
+    participants); nothing here is fitted on our validation data. Stride length is twice the bout's
+    median step; speed is that step over the mean step time (stride length x cadence / 120, as
+    Mobilise-D's walking speed is)."""
 
     min_strides: int = 4
     max_step_s: float = 1.5
@@ -47,7 +50,7 @@ class BoutParams:
     initiation_ratio: float = 0.4
     height_m: float | None = None
     leg_length_fraction: float = 0.53
-    pendulum_gain: float = 1.54
+    pendulum_gain: float = 4.587 / 4
 
 
 @dataclass
@@ -125,10 +128,11 @@ def bout_fields(bout: Bout, params: BoutParams) -> dict:
     if params.height_m:
         lengths, times = step_lengths(bout, params)
         if len(lengths):
-            # Medians: one odd step (a kerb, a stumble, stairs) must not set the bout's figure.
+            # The median step: one odd step (a kerb, a stumble, stairs) must not set the bout's figure.
+            # Speed uses the mean step time, the cadence's: slow steps do slow the walk down.
             step = float(np.median(lengths))
             fields["stride_length_m"] = round(2 * step, 3)
-            fields["speed_mps"] = round(step / float(np.median(times)), 3)
+            fields["speed_mps"] = round(step / float(np.mean(times)), 3)
     return fields
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
-from scipy.signal import butter, lfilter, lfilter_zi
+from scipy.signal import butter, lfilter, lfilter_zi, sosfilt
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,14 @@ class StepParams:
     ic_offset_s: how long the acceleration peak follows the heel strike.
     side_lead_s: the yaw rate that tells the side is read this long before the peak (about 0.1 s
         before the contact, where it separates left from right best on both references).
-    integration_cutoff_hz: the double integration of vertical acceleration into vertical position
-        (for the inverted-pendulum step length) leaks below this frequency, so drift and the slow
-        trunk movements around walking (sitting down, bending) stay out of the step's excursion;
-        it also damps the step itself, which ``BoutParams.pendulum_gain`` absorbs.
+    acc_highpass_hz, speed_highpass_hz, highpass_order: the vertical position behind the
+        inverted-pendulum step length (``BoutParams``) follows Zijlstra & Hof (2003) as the
+        Mobilise-D stride-length algorithm implements it (mobgap's ``SlZijlstra``): vertical
+        acceleration high-passed at 0.1 Hz, integrated to speed, high-passed at 1 Hz (drift, and the
+        slow trunk movements around walking), integrated to position; Butterworth filters of order 4.
+        Mobilise-D runs them forward and backward; here each runs twice forward (causal, so it
+        streams), which has the same magnitude response; the phase shift does not change a step's
+        peak-to-peak travel.
     """
 
     gravity_cutoff_hz: float = 0.25
@@ -50,7 +54,9 @@ class StepParams:
     min_prominence: float = 0.35
     ic_offset_s: float = 0.04
     side_lead_s: float = 0.14
-    integration_cutoff_hz: float = 1.0
+    acc_highpass_hz: float = 0.1
+    speed_highpass_hz: float = 1.0
+    highpass_order: int = 4
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,18 @@ def gaussian_kernel(rate_hz: float, sigma_s: float) -> np.ndarray:
     return k / k.sum()
 
 
+def position_filter(rate_hz: float, params: StepParams) -> np.ndarray:
+    """Second-order sections taking vertical acceleration (m/s^2) to vertical position (m): high-pass,
+    integrate, high-pass, integrate (see ``StepParams``). The integrators' poles at DC are cancelled by
+    the high-passes' zeros before them, so the position stays bounded over days of data."""
+    def highpass(cutoff_hz: float) -> np.ndarray:
+        return butter(params.highpass_order, cutoff_hz, "highpass", fs=rate_hz, output="sos")
+
+    integrate = np.array([[1.0 / rate_hz, 0.0, 0.0, 1.0, -1.0, 0.0]])
+    acc_hp, speed_hp = highpass(params.acc_highpass_hz), highpass(params.speed_highpass_hz)
+    return np.vstack([acc_hp, acc_hp, integrate, speed_hp, speed_hp, integrate])
+
+
 class StepFinder:
     """Streaming initial-contact detector; feed it consecutive chunks with :meth:`update`."""
 
@@ -92,11 +110,10 @@ class StepFinder:
         self._delay = (len(self._kernel) - 1) // 2
         self._w = max(1, int(round(p.min_step_s * rate_hz)))
         self._lp_zi: np.ndarray | None = None
-        # Two leaky integrators in one filter: acceleration -> vertical position.
-        leak = np.exp(-2 * np.pi * p.integration_cutoff_hz / rate_hz)
-        self._int_b, self._int_a = np.array([1.0 / rate_hz**2]), np.array([1.0, -2 * leak, leak * leak])
-        self._int_zi = np.zeros(2)
-        self._fir_zi = np.zeros((len(self._kernel) - 1, 3))
+        self._pos_sos = position_filter(rate_hz, p)
+        self._pos_zi = np.zeros((len(self._pos_sos), 2))
+        self._fir_zi = np.zeros((len(self._kernel) - 1, 2))
+        self._pos_hist = np.zeros(self._delay)  # position is only delayed, not smoothed
         self._seen = 0
         self._t_hist = np.empty(0)
         # Smoothed [vertical acc, yaw rate, vertical position] awaiting their look-ahead; starts with
@@ -116,12 +133,19 @@ class StepFinder:
         out = np.empty((len(acc), 3))
         out[:, 0] = np.einsum("ij,ij->i", acc, g) / norm - norm
         out[:, 1] = np.nan if gyr is None else np.einsum("ij,ij->i", gyr, g) / norm
-        out[:, 2], self._int_zi = lfilter(self._int_b, self._int_a, out[:, 0], zi=self._int_zi)
+        out[:, 2], self._pos_zi = sosfilt(self._pos_sos, out[:, 0], zi=self._pos_zi)
         return out
 
     def _smooth(self, t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Gaussian smoothing as a causal FIR, re-aligned: returns (times, values) of samples it completed."""
-        y, self._fir_zi = lfilter(self._kernel, [1.0], x, axis=0, zi=self._fir_zi)
+        """Gaussian smoothing as a causal FIR, re-aligned: returns (times, values) of samples it completed.
+
+        The vertical position is only delayed by the same amount: smoothing it would shrink the step's
+        excursion (by a quarter at two steps a second) and bias the step length."""
+        y = np.empty_like(x)
+        y[:, :2], self._fir_zi = lfilter(self._kernel, [1.0], x[:, :2], axis=0, zi=self._fir_zi)
+        z = np.concatenate([self._pos_hist, x[:, 2]])
+        y[:, 2] = z[:len(x)]
+        self._pos_hist = z[len(x):]
         t_all = np.concatenate([self._t_hist, t])
         skip = max(0, self._delay - self._seen)
         self._seen += len(t)
