@@ -11,7 +11,7 @@ and the shared palette in ``app.tcss``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from textual.app import App
 from textual.binding import Binding
@@ -19,7 +19,7 @@ from textual.screen import Screen
 
 
 class SensorKitApp(App):
-    """Opens ``first()`` on start; what the app returns (``exit(result)``) goes back to the command."""
+    """Opens the screen ``first()`` makes; ``q`` (or Ctrl-Q) quits, after a running recording is saved."""
 
     CSS_PATH = "app.tcss"
     TITLE = "SensorKit"
@@ -31,3 +31,25 @@ class SensorKitApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(self._first())
+
+    async def action_quit(self) -> None:
+        """Quit; a screen still recording is asked to stop and save first (it quits when done)."""
+        for screen in self.screen_stack:
+            if getattr(screen, "stop_before_quit", lambda: False)():
+                return
+        self.exit()
+
+
+def run_live(session: Callable[[Callable[[Any], None]], Awaitable[Any]], what: str) -> Any:
+    """The live screen over ``session`` until the user quits; returns the SessionResult (None if stopped
+    before a sensor was connected) and raises the session's error, if any, once the terminal is back."""
+    from .screens.live import LiveScreen
+
+    screen = LiveScreen(session, what)
+    SensorKitApp(lambda: screen).run()
+    ended = screen.ended
+    if ended is None:  # quit before a sensor was connected
+        return None
+    if ended.error is not None:
+        raise ended.error
+    return ended.result

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..ble.live import LiveAnalysis
 from ..ble.sessions import SessionResult, record_emulated
 from ..emulator.faults import Faults
-from ..emulator.sources import simulated
+from ..emulator.sources import Source, simulated
 from ..errors import RecordingError, SettingsError
 from ..events import Event
 from ..simulator.truth import ATTACHMENT
@@ -45,6 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"times faster than real time (default {DEFAULT_SPEED:g})")
     p.add_argument("--fault", metavar="SPEC", help="faults to inject, e.g. loss=0.01,drop_every=120")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--tui", action="store_true", help="show the terminal app's live screen while it streams")
     p.set_defaults(func=run)
 
 
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise RecordingError(f"cannot create {path.parent} ({exc.strerror})") from exc
     source = simulated("demo", DEMO_SEED)
+    if args.tui:
+        return _run_tui(args, source, path, faults)
     printer = None if args.quiet else Printer()
     lives: list[LiveAnalysis] = []
     print(f"demo: an emulated sensor streams {source.description} at {args.speed:g}x over a virtual radio")
@@ -97,4 +100,20 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(day_summary(lives[0], result)))
     print(f"  truth     {truth_summary(source.simulation.truth)}")
     print(f"next: sensorkit info {path}")
+    return 0
+
+
+def _run_tui(args: argparse.Namespace, source: Source, path: Path, faults: Faults) -> int:
+    """The same session on the terminal app's live screen (its own live analysis); the summary after."""
+    from sensorkit.tui.app import run_live
+
+    result = run_live(lambda attach: record_emulated(
+        "sensorkit", source, path, faults=faults, speed=args.speed, seed=DEMO_SEED, overwrite=True,
+        attachments={ATTACHMENT: source.simulation.truth.to_npz(source.rate_hz)}, on_collector=attach,
+    ), f"demo {args.speed:g}x -> {path.name}")
+    if result is None:
+        print("demo: stopped before the emulated sensor was connected")
+        return 0
+    print("\n".join(summary_lines(result)))
+    print(f"next: sensorkit view {path}")
     return 0

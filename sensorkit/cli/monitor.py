@@ -27,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("monitor", help="record and show live posture state and alerts",
                        description=__doc__.splitlines()[0])
     add_session_arguments(p)
+    p.add_argument("--tui", action="store_true", help="show the terminal app's live screen instead of lines")
     p.set_defaults(func=run)
 
 
@@ -38,8 +39,8 @@ def clock(t: float) -> str:
 class Printer:
     """Turns live callbacks into lines; the TUI replaces this with a screen."""
 
-    def __init__(self, out: TextIO = sys.stdout):
-        self.out = out
+    def __init__(self, out: TextIO | None = None):
+        self.out = out if out is not None else sys.stdout  # looked up now, not at import (tests swap stdout)
 
     def state(self, t: float, activity: str) -> None:
         self.line(t, "state", activity.replace("_", " "))
@@ -72,7 +73,15 @@ def attach_live(collector: Collector, printer: Printer | None) -> LiveAnalysis:
 
 def run(args: argparse.Namespace) -> int:
     faults = check_session_arguments(args)
-    printer = Printer()
-    result = asyncio.run(run_session(args, faults, on_collector=lambda c: attach_live(c, printer)))
+    if args.tui:  # the live screen attaches its own live analysis (sensorkit.tui.live_feed)
+        from sensorkit.tui.app import run_live
+
+        result = run_live(lambda attach: run_session(args, faults, on_collector=attach), f"monitor {args.output}")
+        if result is None:
+            print("stopped before the sensor was connected; nothing was recorded")
+            return 0
+    else:
+        printer = Printer()
+        result = asyncio.run(run_session(args, faults, on_collector=lambda c: attach_live(c, printer)))
     print("\n".join(summary_lines(result)))
     return 0

@@ -19,7 +19,6 @@ KINDS = (
     "sev-low", "sev-moderate", "sev-high",
 )
 LABEL_WIDTH = 16
-VALUE_WIDTH = 22
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,8 @@ class Bars(Widget):
     bars: reactive[tuple[Bar, ...]] = reactive((), layout=True)
 
     def render(self) -> Text:
-        width = max(4, self.size.width - LABEL_WIDTH - VALUE_WIDTH - 2)
+        value_width = max((len(bar.value) for bar in self.bars), default=0)
+        width = max(4, self.size.width - LABEL_WIDTH - value_width - 2)
         text = Text(no_wrap=True, overflow="ellipsis")
         for i, bar in enumerate(self.bars):
             if i:
@@ -48,7 +48,7 @@ class Bars(Widget):
             text.append(f"{bar.label:<{LABEL_WIDTH}.{LABEL_WIDTH}}")
             text.append("█" * filled, style=self.get_component_rich_style(f"bars--{bar.kind}", partial=True))
             text.append("░" * (width - filled), style="dim")
-            text.append(f"  {bar.value:>{VALUE_WIDTH}}")
+            text.append(f"  {bar.value:>{value_width}}")
         return text
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001 - Textual's signature

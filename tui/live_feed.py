@@ -1,0 +1,121 @@
+"""From a recording session to the live screen: snapshots of the live state and the events worth showing.
+
+The collector already has the hooks this needs (see :class:`sensorkit.ble.collector.Collector`):
+``consumers`` get every committed block, ``event_consumers`` every gap and battery event,
+``finishers`` run at the end. :meth:`LiveFeed.attach` puts a
+:class:`~sensorkit.ble.live.LiveAnalysis` (the signal pipeline, as `sensorkit monitor` runs it) on
+those hooks, then reads its state after each block. The session runs in its own thread, so
+``post_snapshot`` and ``post_event`` must be safe to call from another thread (Textual's
+``post_message`` is). Snapshots are throttled (a 40x demo commits hundreds of blocks a second);
+a change of activity and the end of the session are always posted at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sensorkit.ble.live import LiveAnalysis
+from sensorkit.events import Event
+
+# Events the patient sees in the alert list as they happen.
+NOTICE_TYPES = ("alert", "data_gap", "battery_low")
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """The live state as of the last committed sample, with the session's running counts."""
+
+    t: float  # recording time of the last sample, s
+    activity: str  # LiveState.activity, or "aligning" during the first seconds (see LiveAnalysis.align_s)
+    flexion_deg: float | None
+    walking: bool
+    counts: dict[str, int] = field(default_factory=dict)  # bends, high_bends, slouches, alerts, walking_bouts, steps, sedentary_bouts, gaps, samples_lost
+    band_limits: tuple[float, float] = (20.0, 60.0)  # the profile's flexion bands, for the gauge's colour
+    final: bool = False  # the session has ended
+
+
+class LiveFeed:
+    """Attaches the live analysis to a collector and reports what the screen shows."""
+
+    def __init__(
+        self,
+        post_snapshot: Callable[[LiveSnapshot], Any],
+        post_event: Callable[[Event], Any],
+        *,
+        min_interval_s: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.post_snapshot = post_snapshot
+        self.post_event = post_event
+        self.min_interval_s = min_interval_s
+        self.clock = clock
+        self.counts: Counter[str] = Counter()
+        self.live: LiveAnalysis | None = None
+        self._last_post = -float("inf")
+        self._last_activity: str | None = None
+        self._last_t = 0.0
+
+    def attach(self, collector: Any) -> LiveAnalysis:
+        """Hook into ``collector`` (consumers, event_consumers, finishers); returns the live analysis."""
+        self.live = LiveAnalysis(lambda: collector.writer.meta, on_event=self.event)
+        collector.consumers += [self.live.feed, self.after_block]
+        collector.event_consumers.append(self.event)
+        collector.finishers.append(self.finish)
+        return self.live
+
+    def event(self, event: Event) -> None:
+        """Count an event (from the pipeline or the collector); pass on the ones the patient sees."""
+        kind = event.type
+        if kind == "bend":
+            self.counts["bends"] += 1
+            self.counts["high_bends"] += event.fields.get("severity") == "high"
+        elif kind == "slouch":
+            self.counts["slouches"] += 1
+        elif kind == "alert":
+            self.counts["alerts"] += 1
+        elif kind == "walking_bout":
+            self.counts["walking_bouts"] += 1
+            self.counts["steps"] += int(event.fields.get("steps", 0))
+        elif kind == "sedentary_bout":
+            self.counts["sedentary_bouts"] += 1
+        elif kind == "data_gap":
+            self.counts["gaps"] += 1
+            self.counts["samples_lost"] += int(event.fields.get("samples", 0))
+        if kind in NOTICE_TYPES:
+            self.post_event(event)
+
+    def after_block(self, block: Any) -> None:
+        """After the live analysis has seen ``block``: post a snapshot if due."""
+        self._last_t = float(block.t[-1])
+        snapshot = self.snapshot()
+        now = self.clock()
+        if snapshot.activity != self._last_activity or now - self._last_post >= self.min_interval_s:
+            self._post(snapshot, now)
+
+    def finish(self) -> list[Event]:
+        """The collector's finisher: close the live analysis, post the final snapshot."""
+        events = self.live.finish() if self.live is not None else []
+        self._post(self.snapshot(final=True), self.clock())
+        return events
+
+    def snapshot(self, final: bool = False) -> LiveSnapshot:
+        state = self.live.state if self.live is not None else None
+        if state is None:  # still buffering the first seconds for the alignment
+            return LiveSnapshot(self._last_t, "aligning", None, False, dict(self.counts), final=final)
+        profile = self.live.pipeline.profile
+        return LiveSnapshot(
+            t=state.t if state.t is not None else self._last_t,
+            activity=state.activity,
+            flexion_deg=state.flexion_deg,
+            walking=state.walking,
+            counts=dict(self.counts),
+            band_limits=(profile.band_low_deg, profile.band_high_deg),
+            final=final,
+        )
+
+    def _post(self, snapshot: LiveSnapshot, now: float) -> None:
+        self._last_post, self._last_activity = now, snapshot.activity
+        self.post_snapshot(snapshot)

@@ -1,0 +1,219 @@
+"""The live screen: what the sensor says right now, today's running counts, and the last alerts.
+
+The recording session (real or emulated sensor -> collector -> store -> live analysis) runs in a
+worker thread with its own event loop, so the screen never slows the collector and the collector
+never freezes the screen; :class:`~sensorkit.tui.live_feed.LiveFeed` posts snapshots and alerts
+back as Textual messages. ``q`` stops the recording cleanly (the store is closed as after Ctrl-C in
+`sensorkit monitor`) and leaves; once the session has ended, ``d`` opens the recording's day screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from sensorkit.errors import SensorKitError
+from sensorkit.events import Event
+
+from ..format import clock
+from ..live_feed import LiveFeed, LiveSnapshot
+from ..widgets.bars import Bar, Bars
+from .day import DayScreen
+
+# A session: given the hook that attaches to the collector, records until done; returns a SessionResult.
+Session = Callable[[Callable[[Any], None]], Awaitable[Any]]
+ACTIVITY_WORDS = {
+    "aligning": "getting to know the sensor...",
+    "upright_sitting": "sitting upright",
+    "slouched_sitting": "sitting, slouched",
+    "unknown": "not sure yet",
+}
+ALERTS_SHOWN = 6
+GAUGE_DEG = 90.0  # the flexion gauge's full length
+
+
+@dataclass
+class Ended:
+    """How the session ended: its result (a SessionResult), or the error that ended it."""
+
+    result: Any = None
+    error: Exception | None = None
+
+    @property
+    def reason(self) -> str:
+        """The error as one sentence for the screen (a bug is named as one)."""
+        if self.error is None or isinstance(self.error, SensorKitError):
+            return str(self.error or "")
+        return f"internal error ({type(self.error).__name__}: {self.error})"
+
+
+class LiveScreen(Screen):
+    """State, flexion gauge, walking flag, running counts, last alerts; fed by :class:`LiveFeed`."""
+
+    CSS_PATH = "live.tcss"
+    BINDINGS = [
+        Binding("q", "stop", "Stop and quit"),
+        Binding("d", "day", "Day view (when done)"),
+    ]
+
+    class Update(Message):
+        def __init__(self, snapshot: LiveSnapshot) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+
+    class Notice(Message):
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
+
+    class Finished(Message):
+        def __init__(self, ended: Ended) -> None:
+            super().__init__()
+            self.ended = ended
+
+    def __init__(self, session: Session | None, what: str = "") -> None:
+        super().__init__()
+        self.session = session
+        self.what = what
+        self.ended: Ended | None = None
+        self.stopping = False
+        self.alerts: deque[str] = deque(maxlen=ALERTS_SHOWN)
+        self._collector: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self.what or "live", id="live-status")
+        with Horizontal(id="live-panels"):
+            with Vertical(id="live-now"):
+                yield Static("Now", classes="section")
+                yield Static("waiting for the sensor...", id="live-activity")
+                yield Bars(id="live-flexion")
+                yield Static("", id="live-walking")
+            with Vertical(id="live-today"):
+                yield Static("So far", classes="section")
+                yield Static(counts_text({}), id="live-counts")
+        yield Static("Last alerts", classes="section")
+        yield Static("none yet", id="live-alerts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "SensorKit: live"
+        if self.session is not None:
+            self.record()
+
+    # -- the session, in its own thread ------------------------------------------------------------
+
+    @work(thread=True, exclusive=True)
+    def record(self) -> None:
+        feed = LiveFeed(lambda s: self.post_message(self.Update(s)), lambda e: self.post_message(self.Notice(e)))
+
+        def attach(collector: Any) -> None:
+            self._collector, self._loop = collector, asyncio.get_running_loop()
+            feed.attach(collector)
+
+        try:
+            ended = Ended(result=asyncio.run(self.session(attach)))
+        except Exception as exc:  # shown on screen, raised again by the command once the screen is closed
+            ended = Ended(error=exc)
+        self.post_message(self.Finished(ended))
+
+    # -- messages ----------------------------------------------------------------------------------
+
+    def on_live_screen_update(self, message: Update) -> None:
+        self.show(message.snapshot)
+
+    def on_live_screen_notice(self, message: Notice) -> None:
+        self.notice(message.event)
+
+    def on_live_screen_finished(self, message: Finished) -> None:
+        self.ended = message.ended
+        status = self.query_one("#live-status", Static)
+        if message.ended.error is not None:
+            status.update(f"stopped: {message.ended.reason}   (q to quit)")
+            status.add_class("error")
+        else:
+            status.update(f"{self.what}: done. {ended_text(message.ended.result)}   d day view, q quit")
+        if self.stopping:
+            self.app.exit()
+
+    def show(self, s: LiveSnapshot) -> None:
+        """Draw one snapshot."""
+        activity = self.query_one("#live-activity", Static)
+        activity.update(ACTIVITY_WORDS.get(s.activity, s.activity.replace("_", " ")).upper())
+        activity.set_classes(f"activity-{s.activity}")
+        flexion = self.query_one("#live-flexion", Bars)
+        if s.flexion_deg is None or s.activity == "lying":  # lying: flexion is no posture advice
+            flexion.bars = (Bar("trunk flexion", 0.0, "-", "unknown"),)
+        else:
+            low, high = s.band_limits
+            kind = "band-low" if s.flexion_deg < low else "band-mid" if s.flexion_deg <= high else "band-high"
+            flexion.bars = (Bar("trunk flexion", abs(s.flexion_deg) / GAUGE_DEG, f"{s.flexion_deg:.0f} deg", kind),)
+        self.query_one("#live-walking", Static).update(f"walking: {'yes' if s.walking else 'no'}   at {clock(s.t)}")
+        self.query_one("#live-counts", Static).update(counts_text(s.counts))
+
+    def notice(self, event: Event) -> None:
+        """Put an alert, a data gap or a low battery on top of the alert list."""
+        if event.type == "alert":
+            text = str(event.fields.get("message") or event.fields.get("alert", "alert"))
+        elif event.type == "data_gap":
+            text = f"link: {event.fields.get('samples', '?')} samples lost ({event.fields.get('cause', 'loss')})"
+        else:
+            text = "the sensor's battery is low"
+        self.alerts.appendleft(f"{clock(event.start)}  {text}")
+        self.query_one("#live-alerts", Static).update("\n".join(self.alerts))
+        if event.type == "alert":
+            self.app.bell()
+
+    # -- keys ----------------------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        if not self.stop_before_quit():
+            self.app.exit()
+
+    def stop_before_quit(self) -> bool:
+        """Ask a running recording to stop (the app quits once it is saved); False when nothing runs."""
+        if self.ended is not None or self._collector is None or self._loop is None:
+            return False  # done, or not connected yet (nothing to save)
+        if not self.stopping:
+            self.stopping = True
+            self.query_one("#live-status", Static).update(f"{self.what}: stopping, saving the recording...")
+            self._loop.call_soon_threadsafe(self._collector.stop)
+        return True
+
+    def action_day(self) -> None:
+        result = self.ended.result if self.ended else None
+        if result is None:
+            self.notify("the day view opens when the recording has ended", severity="warning")
+            return
+        self.app.push_screen(DayScreen(result.output))
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    c = {k: counts.get(k, 0) for k in ("bends", "high_bends", "slouches", "alerts", "walking_bouts", "steps",
+                                       "sedentary_bouts", "gaps", "samples_lost")}
+    return "\n".join([
+        f"bends      {c['bends']} ({c['high_bends']} high)",
+        f"slouches   {c['slouches']}",
+        f"walking    {c['walking_bouts']} bouts, {c['steps']} steps",
+        f"sedentary  {c['sedentary_bouts']} bouts",
+        f"alerts     {c['alerts']}",
+        f"data gaps  {c['gaps']} ({c['samples_lost']} samples lost)",
+    ])
+
+
+def ended_text(result: Any) -> str:
+    """One line from a SessionResult: what was stored and how the link behaved."""
+    s = result.stats
+    return (f"{s.samples_stored} samples in {result.output.name}, {s.gaps} gaps ({s.samples_lost} samples lost), "
+            f"{s.reconnects} reconnects")
