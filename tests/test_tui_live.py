@@ -47,6 +47,7 @@ def test_live_feed_follows_the_live_analysis_through_the_demo_day():
         if part.t[0] == 300.0:  # the collector announces a link gap half-way
             for consume in collector.event_consumers:
                 consume(Event("data_gap", 300.0, 300.5, {"samples": 50, "cause": "link"}))
+                consume(Event("data_gap", 310.0, 310.2, {"samples": 19, "cause": "loss"}))  # counted, not listed
     events = collector.finishers[0]()
 
     # before the alignment (first 20 s) the state is "aligning", then the pipeline's own activities
@@ -64,8 +65,9 @@ def test_live_feed_follows_the_live_analysis_through_the_demo_day():
     assert final["walking_bouts"] == len(of("walking_bout")) > 0
     assert final["steps"] == sum(e.fields["steps"] for e in of("walking_bout"))
     assert final["slouches"] == len(of("slouch")) and final["alerts"] == len(of("alert")) > 0
-    assert final["gaps"] == 1 and final["samples_lost"] == 50
+    assert final["gaps"] == 2 and final["samples_lost"] == 69
     assert {e.type for e in notices} == {"alert", "data_gap"} <= set(NOTICE_TYPES)
+    assert [e.fields["cause"] for e in notices if e.type == "data_gap"] == ["link"]
 
 
 def test_live_feed_throttles_snapshots_but_never_drops_a_change():
@@ -127,7 +129,7 @@ def test_live_screen_shows_a_fed_sequence_of_states():
     assert seen[3]["activity"] == "SITTING, SLOUCHED" and seen[3]["walking"].startswith("walking: no")
     assert "bends      1 (1 high)" in seen[3]["counts"] and "walking    1 bouts, 80 steps" in seen[3]["counts"]
     assert seen[4]["alerts"] == "0:01:05  You have been slouching for a while."
-    assert seen[5]["alerts"].splitlines() == ["0:01:10  link: 100 samples lost (link)",
+    assert seen[5]["alerts"].splitlines() == ["0:01:10  connection lost and back: 100 samples missing",
                                               "0:01:05  You have been slouching for a while."]
     assert seen[-1] == {"running": False}
 

@@ -20,7 +20,8 @@ from typing import Any, Callable
 from sensorkit.ble.live import LiveAnalysis
 from sensorkit.events import Event
 
-# Events the patient sees in the alert list as they happen.
+# Events the patient sees in the alert list as they happen. Of the data gaps only lost connections are
+# shown: a lost packet here and there is counted, but listing each would bury the posture alerts.
 NOTICE_TYPES = ("alert", "data_gap", "battery_low")
 
 
@@ -84,7 +85,7 @@ class LiveFeed:
         elif kind == "data_gap":
             self.counts["gaps"] += 1
             self.counts["samples_lost"] += int(event.fields.get("samples", 0))
-        if kind in NOTICE_TYPES:
+        if kind in NOTICE_TYPES and not (kind == "data_gap" and event.fields.get("cause") != "link"):
             self.post_event(event)
 
     def after_block(self, block: Any) -> None:

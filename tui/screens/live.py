@@ -167,7 +167,7 @@ class LiveScreen(Screen):
         if event.type == "alert":
             text = str(event.fields.get("message") or event.fields.get("alert", "alert"))
         elif event.type == "data_gap":
-            text = f"link: {event.fields.get('samples', '?')} samples lost ({event.fields.get('cause', 'loss')})"
+            text = f"connection lost and back: {event.fields.get('samples', '?')} samples missing"
         else:
             text = "the sensor's battery is low"
         self.alerts.appendleft(f"{clock(event.start)}  {text}")
