@@ -9,7 +9,8 @@ What tells the postures apart at the lower back, and how it is used here:
 - **Sitting vs standing**: the lower back is upright in both, so orientation alone cannot tell them
   apart. The hips can: sitting down lowers them by about 0.45 m. Every vertical movement (runs of
   vertical speed, merged across short pauses) is integrated to its height change with zero-velocity
-  ends (:func:`~sensorkit.signal.features.height_change`): a drop beyond ``transition_height_m`` is a
+  ends (:func:`~sensorkit.signal.features.height_change`), and zero velocity wherever a bend inside
+  it was held still (:func:`hip_height_change`): a drop beyond ``transition_height_m`` is a
   stand-to-sit, a rise a sit-to-stand, a drop-and-return a squat. Two further cues: walking-like
   movement held 3 s means upright (standing); a still backward tilt beyond ``sit_recline_deg`` held
   3 s means sitting (real waist sensors recline when sitting: 8-43 deg in UCI HAPT), and coming
@@ -60,6 +61,10 @@ HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; l
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
 MAX_TRANSITION_DROP_M = 0.8  # a larger integrated hip rise or drop is integration error, not a chair
+HELD_BEND_MIN_S = 1.0  # a forward bend held still this long splits a vertical movement (zero velocity)
+HELD_STILL_DPS = 3.0  # ... still: trunk rotation below this (0.5 s mean); bending moves at 20-100 deg/s
+HELD_STEADY_MS2 = 0.3  # ... and vertical acceleration within this of its median (hips not moving)
+HELD_TRIM_S = 0.25  # ... only its middle counts, so the cut falls where the hips are surely still
 
 
 def lying_side(gravity: np.ndarray) -> np.ndarray:
@@ -70,6 +75,49 @@ def lying_side(gravity: np.ndarray) -> np.ndarray:
 
 
 SIDES = ("supine", "prone", "left", "right")
+
+
+def held_bends(seg: Frame, bend_start_deg: float) -> list[tuple[int, int]]:
+    """Index ranges ``[i0, i1)`` of ``seg`` where the trunk was held still, bent beyond ``bend_start_deg``.
+
+    Held still means: trunk rotation under HELD_STILL_DPS (0.5 s mean) for at least HELD_BEND_MIN_S,
+    and the vertical acceleration steady within HELD_STEADY_MS2 over the middle of it (a squat can
+    rise at a constant trunk angle; its acceleration is not steady). The ranges exclude HELD_TRIM_S at
+    each end.
+    """
+    if len(seg) < 3:
+        return []
+    k = max(1, int(round(0.5 / float(np.median(np.diff(seg.t))))))
+    rate = np.convolve(np.abs(seg.flexion_rate), np.ones(k) / k, mode="same")
+    held = (rate < HELD_STILL_DPS) & (seg.flexion > bend_start_deg)
+    edges = np.diff(np.concatenate([[0], held.astype(np.int8), [0]]))
+    out = []
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        if seg.t[b - 1] - seg.t[a] < HELD_BEND_MIN_S:
+            continue
+        i0 = int(np.searchsorted(seg.t, seg.t[a] + HELD_TRIM_S))
+        i1 = int(np.searchsorted(seg.t, seg.t[b - 1] - HELD_TRIM_S, side="right"))
+        acc = seg.vertical_acc[i0:i1]
+        if i1 - i0 >= 3 and np.max(np.abs(acc - np.median(acc))) <= HELD_STEADY_MS2:
+            out.append((i0, i1))
+    return out
+
+
+def hip_height_change(seg: Frame, bend_start_deg: float) -> float:
+    """Net hip height change (m) over ``seg``, one vertical movement with still ends.
+
+    The hips do not move while a bend is held still, so velocity is also zero there: each part
+    between such holds is integrated on its own (:func:`~sensorkit.signal.features.height_change`,
+    a zero-velocity update at every hold) and the holds add nothing. Why: a real accelerometer's
+    vertical offset depends on its orientation (axis gains differ by a few %), so a held stoop can
+    read 0.2 m/s^2 lower than upright standing; integrated across the whole bend, that offset step
+    makes a phantom hip drop of 0.3-0.4 m, which read as sitting down (SisFall D16, one subject).
+    Only held bends cut: a still upright moment inside one movement is often the sitting between
+    sitting down and standing up (merged runs), and cutting there loses the drop (tried: SisFall D07
+    sit-downs found 29 -> 26).
+    """
+    cuts = [0] + [i for hold in held_bends(seg, bend_start_deg) for i in hold] + [len(seg)]
+    return sum(height_change(seg.t[a:b], seg.vertical_acc[a:b])[0] for a, b in zip(cuts[0::2], cuts[1::2]))
 
 
 @dataclass
@@ -347,7 +395,7 @@ class PostureTracker:
             self._finalize_bends(run.decided, None)
             return
         seg = self.history.between(run.start - 0.5, run.end + 0.5)
-        dh, _, _ = height_change(seg.t, seg.vertical_acc)
+        dh = hip_height_change(seg, self.profile.bend_start_deg)
         th = self.profile.transition_height_m
         transition = None
         if len(seg) == 0 or abs(seg.flexion[-1]) > self.profile.bend_start_deg:

@@ -37,13 +37,13 @@ def test_sit_stand_balanced_accuracy(hapt):
 
 
 def test_stoop_trials_yield_a_bend_measured_floor(sisfall):
-    # Measured 121 of 125 (validation/posture.md); the misses peak below 15 deg at the waist
-    # or are taken for sitting down.
+    # Measured 124 of 125 (validation/posture.md); the miss (SE08 R05) peaks at 12.6 deg at the
+    # waist, below the 15 deg bend start. Held stoops are no longer taken for sitting down.
     assert sisfall.trials["D16"] == 125
-    assert sisfall.with_bend["D16"] >= 121
+    assert sisfall.with_bend["D16"] >= 124
 
 
-@pytest.mark.xfail(strict=True, reason="target not met: 121 of 125 stoop trials yield a bend")
+@pytest.mark.xfail(strict=True, reason="target not met: 124 of 125 stoop trials yield a bend")
 def test_every_stoop_trial_yields_a_bend(sisfall):
     assert sisfall.with_bend["D16"] == sisfall.trials["D16"]
 
