@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # mobgap 1.2.0 MobilisedPipelineHealthy on the same 9 lab trials, same scoring (validation/gait.md).
 MOBGAP_HEALTHY_IC_F1 = 0.643
 MOBGAP_HEALTHY_IC_ERROR_S = 0.078
+# Mean absolute per-bout errors against INDIP: stride length (Healthy 0.137 m, Impaired 0.139 m) and
+# walking speed (Healthy 0.101 m/s, Impaired 0.129 m/s).
+MOBGAP_HEALTHY_STRIDE_ERROR_M = 0.137
+MOBGAP_IMPAIRED_SPEED_ERROR_MPS = 0.129
 
 
 def _validation():
@@ -61,6 +65,11 @@ def test_mobgap_lab_example_at_least_mobgap_healthy(validation) -> None:
     # Below mobgap's 0.73 on bouts (validation/gait.md says so); pinned so it cannot silently get worse.
     assert row.bouts.f1 >= 0.65
     assert row.time.recall >= 0.8
+    # Published Zijlstra & Hof model and Mobilise-D factor, nothing fitted on these trials.
+    assert len(row.stride_errors) >= 15
+    assert np.mean(row.stride_errors) <= MOBGAP_HEALTHY_STRIDE_ERROR_M
+    # Between mobgap's two pipelines on speed (validation/gait.md): not yet at Healthy's 0.101 m/s.
+    assert np.mean(row.speed_errors) <= MOBGAP_IMPAIRED_SPEED_ERROR_MPS
 
 
 def test_loaders_put_reference_on_the_sample_clock(shared_data: Path) -> None:

@@ -204,7 +204,7 @@ def lab_table(rows: dict[str, LabRow]) -> str:
             f"| {name} | {r.contacts.precision:.3f} | {r.contacts.recall:.3f} | {r.contacts.f1:.3f} | "
             f"{1000 * np.mean(r.errors):.0f} | {r.time.precision:.3f} | {r.time.recall:.3f} | "
             f"{r.bouts.recall:.2f} | {r.bouts.precision:.2f} | {r.bouts.f1:.2f} | "
-            f"{np.mean(r.stride_errors):.2f} (n={len(r.stride_errors)}) | {np.mean(r.speed_errors):.2f} | "
+            f"{np.mean(r.stride_errors):.3f} (n={len(r.stride_errors)}) | {np.mean(r.speed_errors):.3f} | "
             f"{r.seconds:.2f} |")
     return "\n".join(lines)
 
