@@ -82,7 +82,7 @@ def test_day_screen_shows_the_signal_summary(expected, tmp_path):
     # bends by severity, per hour, styles
     sev = total["bends"]["by_severity"]
     for name in ("high", "moderate", "low"):
-        assert f"{name:<16}" in seen["severity"]
+        assert f"{name:<18}" in seen["severity"]
         assert f"{sev[name]}  ({sev[name] * 6:.1f} per hour)" in seen["severity"]
     assert seen["bends"].startswith(f"{total['bends']['count']} bends, {total['bends']['per_hour_of_recording']:.1f} per hour")
     # walking, slouching, sedentary

@@ -6,8 +6,11 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import numpy as np
 from textual.widgets import DataTable
 
+from sensorkit.samples import RecordingMeta, SampleBlock
+from sensorkit.store import RecordingWriter
 from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.catalog import scan
 from sensorkit.tui.screens.day import DayScreen
@@ -27,6 +30,16 @@ def _folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _bluetooth_recording(path: Path) -> None:
+    """A short recording as the collector leaves it: patient set, collector statistics in the metadata."""
+    meta = RecordingMeta(rate_hz=50.0, start_time="2025-03-04T07:30:00Z", device_kind="polar",
+                         device_name="Polar H10 1234", patient_id="P009", has_gyro=False)
+    t = np.arange(500) / 50.0
+    with RecordingWriter(path, meta) as writer:
+        writer.append(SampleBlock(t, np.tile([0.0, 0.0, 9.81], (500, 1))))
+        writer.set_extra("collector", {"gaps": 3, "samples_lost": 40, "reconnects": 1})
+
+
 def test_catalog_lists_recordings_and_foreign_files(tmp_path):
     entries = scan(_folder(tmp_path))
     assert [e.name for e in entries] == ["P007/monday.skr", "notes.txt"]
@@ -35,6 +48,13 @@ def test_catalog_lists_recordings_and_foreign_files(tmp_path):
     assert good.start is not None and good.start.isoformat() == "2025-03-03T08:00:00+00:00"
     assert good.device == "simulator simulated demo"
     assert not foreign.readable and foreign.error == "notes.txt is not a SensorKit recording (unknown file format)"
+    assert good.link == ""  # simulated: no collector account
+
+    _bluetooth_recording(tmp_path / "P007" / "tuesday.skr")  # its stored patient id wins over the folder's name
+    entries = scan(tmp_path)
+    assert [(e.name, e.patient) for e in entries[:2]] == [("P007/monday.skr", "P007"), ("P007/tuesday.skr", "P009")]
+    assert entries[1].link == "3 gaps, 1 reconnect" and entries[1].duration_s == 10.0
+    assert entries[1].device == "polar Polar H10 1234"
 
 
 async def _walk(folder: Path) -> list[tuple[str, object]]:
@@ -64,8 +84,8 @@ async def _walk(folder: Path) -> list[tuple[str, object]]:
 def test_days_screen_opens_a_day_and_comes_back(tmp_path):
     seen = dict(asyncio.run(_walk(_folder(tmp_path))))
     assert seen["rows"] == [
-        ["P007", "2025-03-03 08:00", "10 min 00 s", "simulator simulated demo", "P007/monday.skr"],
-        ["-", "-", "-", "not a readable recording", "notes.txt"],
+        ["P007", "2025-03-03 08:00", "10 min 00 s", "simulator simulated demo", "-", "P007/monday.skr"],
+        ["-", "-", "-", "not a readable recording", "-", "notes.txt"],
     ]
     assert seen["reason"] == "notes.txt is not a SensorKit recording (unknown file format)"
     assert seen["after enter on foreign"] == DaysScreen.__name__

@@ -68,6 +68,12 @@ def test_live_feed_follows_the_live_analysis_through_the_demo_day():
     assert final["gaps"] == 2 and final["samples_lost"] == 69
     assert {e.type for e in notices} == {"alert", "data_gap"} <= set(NOTICE_TYPES)
     assert [e.fields["cause"] for e in notices if e.type == "data_gap"] == ["link"]
+    # time per activity: the whole recording, and per activity what LiveAnalysis itself accumulates
+    seconds = snapshots[-1].seconds
+    assert abs(sum(seconds.values()) - (block.t[-1] - block.t[0])) < 1e-6
+    assert 19.0 <= seconds["aligning"] <= 21.0
+    for activity, secs in live.activity_s.items():
+        assert abs(seconds[activity] - secs) <= 5.0, activity
 
 
 def test_live_feed_throttles_snapshots_but_never_drops_a_change():
@@ -84,8 +90,8 @@ def test_live_feed_throttles_snapshots_but_never_drops_a_change():
     assert len(snapshots) < 20 and all(a != b for a, b in zip(changes, changes[1:]))
 
 
-def _snap(t, activity, flexion, walking=False, **counts):
-    return LiveSnapshot(t, activity, flexion, walking, counts)
+def _snap(t, activity, flexion, walking=False, seconds=None, **counts):
+    return LiveSnapshot(t, activity, flexion, walking, counts, seconds or {})
 
 
 async def _feed_screen(sequence) -> list[dict]:
@@ -105,6 +111,7 @@ async def _feed_screen(sequence) -> list[dict]:
                 "walking": str(screen.query_one("#live-walking").render()),
                 "counts": str(screen.query_one("#live-counts").render()),
                 "alerts": str(screen.query_one("#live-alerts").render()),
+                "time": {bar.label: bar.share for bar in screen.query_one("#live-time", Bars).bars},
             })
         await pilot.press("q")  # no session: q quits at once
         await pilot.pause()
@@ -118,7 +125,8 @@ def test_live_screen_shows_a_fed_sequence_of_states():
         _snap(5.0, "aligning", None),
         _snap(30.0, "walking", 4.2, walking=True, walking_bouts=0),
         _snap(50.0, "bending", 72.5, bends=0),
-        _snap(64.0, "slouched_sitting", 14.0, bends=1, high_bends=1, walking_bouts=1, steps=80),
+        _snap(64.0, "slouched_sitting", 14.0, bends=1, high_bends=1, walking_bouts=1, steps=80,
+              seconds={"aligning": 20.0, "walking": 30.0, "bending": 4.0, "slouched_sitting": 10.0}),
         alert,
         Event("data_gap", 70.0, 71.0, {"samples": 100, "cause": "link"}),
     ]))
@@ -128,6 +136,9 @@ def test_live_screen_shows_a_fed_sequence_of_states():
     assert seen[2]["activity"] == "BENDING" and seen[2]["flexion"] == "72 deg"
     assert seen[3]["activity"] == "SITTING, SLOUCHED" and seen[3]["walking"].startswith("walking: no")
     assert "bends      1 (1 high)" in seen[3]["counts"] and "walking    1 bouts, 80 steps" in seen[3]["counts"]
+    assert seen[2]["time"] == {}
+    assert seen[3]["time"]["walking"] == 30.0 / 44.0 and seen[3]["time"]["sitting slouched"] == 10.0 / 44.0
+    assert seen[3]["time"]["lying"] == 0.0
     assert seen[4]["alerts"] == "0:01:05  You have been slouching for a while."
     assert seen[5]["alerts"].splitlines() == ["0:01:10  connection lost and back: 100 samples missing",
                                               "0:01:05  You have been slouching for a while."]

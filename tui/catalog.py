@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sensorkit.errors import SensorKitError
+from sensorkit.errors import RecordingError, SensorKitError
 from sensorkit.store import RecordingReader
 
 from .report import parse_start
@@ -32,6 +32,7 @@ class Entry:
     start: datetime | None = None
     duration_s: float | None = None
     device: str = ""
+    link: str = ""  # the collector's account (gaps, reconnects) for a Bluetooth recording, else ""
     error: str | None = None
 
     @property
@@ -40,16 +41,29 @@ class Entry:
 
 
 def candidate_files(folder: Path) -> list[Path]:
-    """Files in ``folder`` and its sub-folders (one level), without hidden files and SQLite side files."""
+    """Files in ``folder`` and its sub-folders (one level), without hidden files and SQLite side files.
+
+    A sub-folder that cannot be listed is returned itself, so it shows up with the reason.
+    """
     found: list[Path] = []
-    for child in sorted(folder.iterdir()):
+    for child in _listing(folder):
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            found += [f for f in sorted(child.iterdir()) if f.is_file() and _wanted(f)]
+            try:
+                found += [f for f in _listing(child) if f.is_file() and _wanted(f)]
+            except RecordingError:
+                found.append(child)
         elif child.is_file() and _wanted(child):
             found.append(child)
     return found
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        raise RecordingError(f"cannot list {folder} ({exc.strerror or exc})") from exc
 
 
 def _wanted(path: Path) -> bool:
@@ -59,6 +73,12 @@ def _wanted(path: Path) -> bool:
 def describe(path: Path, folder: Path) -> Entry:
     """The entry for one file; never raises for a bad file."""
     name = str(path.relative_to(folder))
+    if path.is_dir():  # a sub-folder that could not be listed: say why
+        try:
+            _listing(path)
+        except RecordingError as exc:
+            return Entry(path, name, error=_relative(str(exc), path, name))
+        return Entry(path, name, error=f"{name} could not be listed")
     try:
         with RecordingReader(path) as reader:
             meta = reader.meta
@@ -71,7 +91,15 @@ def describe(path: Path, folder: Path) -> Entry:
     patient = meta.patient_id or (path.parent.name if path.parent != folder else "")
     device = " ".join(part for part in (meta.device_kind, meta.device_name) if part)
     duration = None if span is None else span[1] - span[0] + 1.0 / meta.rate_hz
-    return Entry(path, name, patient, parse_start(meta.start_time), duration, device)
+    return Entry(path, name, patient, parse_start(meta.start_time), duration, device, _link(meta.extra.get("collector")))
+
+
+def _link(stats: object) -> str:
+    """``3 gaps, 1 reconnect`` from the collector statistics stored at the end of a recording session."""
+    if not isinstance(stats, dict) or "gaps" not in stats:
+        return ""
+    gaps, reconnects = int(stats.get("gaps", 0)), int(stats.get("reconnects", 0))
+    return f"{gaps} gap{'' if gaps == 1 else 's'}, {reconnects} reconnect{'' if reconnects == 1 else 's'}"
 
 
 def _relative(message: str, path: Path, name: str) -> str:

@@ -34,6 +34,7 @@ class LiveSnapshot:
     flexion_deg: float | None
     walking: bool
     counts: dict[str, int] = field(default_factory=dict)  # bends, high_bends, slouches, alerts, walking_bouts, steps, sedentary_bouts, gaps, samples_lost
+    seconds: dict[str, float] = field(default_factory=dict)  # recording seconds spent in each activity so far
     band_limits: tuple[float, float] = (20.0, 60.0)  # the profile's flexion bands, for the gauge's colour
     final: bool = False  # the session has ended
 
@@ -57,7 +58,8 @@ class LiveFeed:
         self.live: LiveAnalysis | None = None
         self._last_post = -float("inf")
         self._last_activity: str | None = None
-        self._last_t = 0.0
+        self._last_t: float | None = None
+        self.seconds: Counter[str] = Counter()
 
     def attach(self, collector: Any) -> LiveAnalysis:
         """Hook into ``collector`` (consumers, event_consumers, finishers); returns the live analysis."""
@@ -89,8 +91,13 @@ class LiveFeed:
             self.post_event(event)
 
     def after_block(self, block: Any) -> None:
-        """After the live analysis has seen ``block``: post a snapshot if due."""
-        self._last_t = float(block.t[-1])
+        """After the live analysis has seen ``block``: count its time, post a snapshot if due."""
+        t_end = float(block.t[-1])
+        state = self.live.state if self.live is not None else None
+        # the block's time goes to the state it ended in (blocks are short; LiveAnalysis counts the same way)
+        start = self._last_t if self._last_t is not None else float(block.t[0])
+        self.seconds[state.activity if state is not None else "aligning"] += max(0.0, t_end - start)
+        self._last_t = t_end
         snapshot = self.snapshot()
         now = self.clock()
         if snapshot.activity != self._last_activity or now - self._last_post >= self.min_interval_s:
@@ -104,15 +111,17 @@ class LiveFeed:
 
     def snapshot(self, final: bool = False) -> LiveSnapshot:
         state = self.live.state if self.live is not None else None
+        last_t = self._last_t or 0.0
         if state is None:  # still buffering the first seconds for the alignment
-            return LiveSnapshot(self._last_t, "aligning", None, False, dict(self.counts), final=final)
+            return LiveSnapshot(last_t, "aligning", None, False, dict(self.counts), dict(self.seconds), final=final)
         profile = self.live.pipeline.profile
         return LiveSnapshot(
-            t=state.t if state.t is not None else self._last_t,
+            t=state.t if state.t is not None else last_t,
             activity=state.activity,
             flexion_deg=state.flexion_deg,
             walking=state.walking,
             counts=dict(self.counts),
+            seconds=dict(self.seconds),
             band_limits=(profile.band_low_deg, profile.band_high_deg),
             final=final,
         )

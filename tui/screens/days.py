@@ -14,11 +14,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from sensorkit.errors import SensorKitError
+
 from ..catalog import Entry, scan
 from ..format import duration
 from .day import DayScreen
 
-COLUMNS = ("patient", "start (UTC)", "duration", "device", "file")
+COLUMNS = ("patient", "start (UTC)", "duration", "device", "link", "file")
 
 
 class DaysScreen(Screen):
@@ -52,15 +54,22 @@ class DaysScreen(Screen):
         self.action_rescan()
 
     def action_rescan(self) -> None:
-        self.entries = scan(self.folder)
+        try:
+            self.entries = scan(self.folder)
+        except SensorKitError as exc:  # the folder itself cannot be listed
+            self.entries = []
+            self.query_one(DataTable).clear()
+            self.query_one("#days-title", Static).update(str(exc))
+            self.query_one("#days-title").add_class("error")
+            return
         table = self.query_one(DataTable)
         table.clear()
         for i, e in enumerate(self.entries):
             if e.readable:
                 row = (e.patient or "-", f"{e.start:%Y-%m-%d %H:%M}" if e.start else "-",
-                       duration(e.duration_s), e.device or "-", e.name)
+                       duration(e.duration_s), e.device or "-", e.link or "-", e.name)
             else:
-                row = ("-", "-", "-", "not a readable recording", e.name)
+                row = ("-", "-", "-", "not a readable recording", "-", e.name)
             table.add_row(*row, key=str(i))
         readable = sum(e.readable for e in self.entries)
         others = len(self.entries) - readable

@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header, Static
 from sensorkit.errors import SensorKitError
 from sensorkit.events import Event
 
-from ..format import clock
+from ..format import clock, duration, percent
 from ..live_feed import LiveFeed, LiveSnapshot
 from ..widgets.bars import Bar, Bars
 from .day import DayScreen
@@ -38,7 +38,8 @@ ACTIVITY_WORDS = {
     "slouched_sitting": "sitting, slouched",
     "unknown": "not sure yet",
 }
-ALERTS_SHOWN = 6
+ALERTS_SHOWN = 4
+SNAPSHOT_INTERVAL_S = 0.1  # host seconds between live redraws (a change of state is drawn at once)
 GAUGE_DEG = 90.0  # the flexion gauge's full length
 
 
@@ -103,8 +104,11 @@ class LiveScreen(Screen):
             with Vertical(id="live-today"):
                 yield Static("So far", classes="section")
                 yield Static(counts_text({}), id="live-counts")
-        yield Static("Last alerts", classes="section")
-        yield Static("none yet", id="live-alerts")
+        with Vertical(id="live-lower"):
+            yield Static("Last alerts", classes="section")
+            yield Static("none yet", id="live-alerts")
+            yield Static("Time so far", classes="section")
+            yield Bars(id="live-time")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -116,7 +120,8 @@ class LiveScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def record(self) -> None:
-        feed = LiveFeed(lambda s: self.post_message(self.Update(s)), lambda e: self.post_message(self.Notice(e)))
+        feed = LiveFeed(lambda s: self.post_message(self.Update(s)), lambda e: self.post_message(self.Notice(e)),
+                        min_interval_s=SNAPSHOT_INTERVAL_S)
 
         def attach(collector: Any) -> None:
             self._collector, self._loop = collector, asyncio.get_running_loop()
@@ -161,6 +166,7 @@ class LiveScreen(Screen):
             flexion.bars = (Bar("trunk flexion", abs(s.flexion_deg) / GAUGE_DEG, f"{s.flexion_deg:.0f} deg", kind),)
         self.query_one("#live-walking", Static).update(f"walking: {'yes' if s.walking else 'no'}   at {clock(s.t)}")
         self.query_one("#live-counts", Static).update(counts_text(s.counts))
+        self.query_one("#live-time", Bars).bars = time_bars(s.seconds)
 
     def notice(self, event: Event) -> None:
         """Put an alert, a data gap or a low battery on top of the alert list."""
@@ -197,6 +203,26 @@ class LiveScreen(Screen):
             self.notify("the day view opens when the recording has ended", severity="warning")
             return
         self.app.push_screen(DayScreen(result.output))
+
+
+# activity -> (label, bar colour) for the time-so-far bars, in the order shown
+TIME_ROWS = {
+    "upright_sitting": ("sitting upright", "sitting"),
+    "slouched_sitting": ("sitting slouched", "slouched"),
+    "standing": ("standing", "standing"),
+    "walking": ("walking", "walking"),
+    "bending": ("bending", "bending"),
+    "lying": ("lying", "lying"),
+}
+
+
+def time_bars(seconds: dict[str, float]) -> tuple[Bar, ...]:
+    """Recording time per live activity so far (the first seconds while aligning are left out)."""
+    total = sum(seconds.get(a, 0.0) for a in TIME_ROWS) + seconds.get("unknown", 0.0)
+    if total <= 0:
+        return ()
+    return tuple(Bar(label, seconds.get(a, 0.0) / total, f"{duration(seconds.get(a, 0.0))}  {percent(seconds.get(a, 0.0), total):>5}", kind)
+                 for a, (label, kind) in TIME_ROWS.items())
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -14,11 +14,11 @@ from textual.widget import Widget
 
 # Every kind a bar (or a segment of the hour strip) can have; one component class each.
 KINDS = (
-    "sitting", "standing", "walking", "lying", "unknown",
+    "sitting", "standing", "walking", "lying", "unknown", "slouched", "bending",
     "band-low", "band-mid", "band-high",
     "sev-low", "sev-moderate", "sev-high",
 )
-LABEL_WIDTH = 16
+LABEL_WIDTH = 18
 
 
 @dataclass(frozen=True)
