@@ -351,9 +351,11 @@ class OnlineBias:
     Still half-second windows (on fixed time boundaries, so chunking does not matter) are collected
     as they arrive; at every whole ``update_s`` of data the offset is refitted from all of them and
     applies to the samples that follow. Offline analysis fits the whole recording at once instead.
+    :meth:`prime` starts it from samples the pipeline does not see (the guided calibration's stand
+    and bend: two orientations, enough for the components in the sagittal plane).
     """
 
-    update_s: float = 60.0
+    update_s: float = 20.0  # a new orientation (lying on a side) should count before the next sit-down
     max_windows: int = 20000
     bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
     _means: list[np.ndarray] = field(default_factory=list)
@@ -381,6 +383,12 @@ class OnlineBias:
             start = stop
         return out[0] if len(out) == 1 else SampleBlock.concat(out)
 
+    def prime(self, block: SampleBlock) -> None:
+        """Learn from ``block`` (samples before the first :meth:`apply`) and refit now."""
+        if len(block):
+            self._collect(block)
+            self._refit()
+
     def _collect(self, block: SampleBlock) -> None:
         if self._left is not None and len(self._left):
             block = SampleBlock.concat([self._left, block])
@@ -400,6 +408,18 @@ class OnlineBias:
             self.bias = fit_acc_bias(np.asarray(self._means))
 
 
+def _forward_from_data(alignment: Alignment, block: SampleBlock, rate_hz: float) -> None:
+    """A stand-only calibration knows the vertical but not forward: take forward from the plane the
+    trunk tilts in within ``block`` (as :func:`auto_align` does), keeping the calibrated vertical."""
+    means, _ = _window_stats(SampleBlock(block.t, block.acc - alignment.acc_bias, block.gyr), rate_hz)
+    forward = _forward_from_tilts(means, alignment.up, None)
+    if forward is None:
+        return
+    alignment.rotation = rotation_from(alignment.up, forward)
+    alignment.forward_known = True
+    alignment.warnings = [w for w in alignment.warnings if not w.startswith(FORWARD_UNKNOWN)]
+
+
 def alignment_for(
     block: SampleBlock, meta: RecordingMeta, calibration: dict[str, Any] | None = None
 ) -> Alignment:
@@ -409,5 +429,7 @@ def alignment_for(
             found = Alignment.from_json(cal)
             if not np.any(found.acc_bias):  # a stand-only calibration cannot see the offset; the data can
                 found.acc_bias = estimate_acc_bias(block, meta.rate_hz)
+            if not found.forward_known:
+                _forward_from_data(found, block, meta.rate_hz)
             return found
     return auto_align(block, meta.rate_hz, Mounting.from_meta(meta))

@@ -36,6 +36,7 @@ from .profile import Profile
 from .summary import _start, daily_summary
 
 try:  # the gait detector lives in signal/gait (issue 4); the pipeline runs without it if absent
+    from .gait.bouts import BoutParams
     from .gait.detector import GaitDetector
 except ImportError:  # pragma: no cover - only on a checkout without the gait package
     GaitDetector = None  # type: ignore[assignment,misc]
@@ -70,7 +71,9 @@ class Pipeline:
                                              signed=alignment.forward_known)
         self.features = FeatureExtractor(self.posture_rate_hz)
         self.posture = PostureTracker(self.profile, has_gyro=self.fused, signed=alignment.forward_known)
-        self.gait = GaitDetector(self.rate_hz) if gait and GaitDetector is not None else None
+        self.gait = None
+        if gait and GaitDetector is not None:  # the wearer's height turns step timing into stride length
+            self.gait = GaitDetector(self.rate_hz, bout_params=BoutParams(height_m=self.profile.height_m))
         self.samples_seen = 0
         # seconds upright in each flexion band, per UTC day (day index since 1970), for the summary
         self._origin = _start(start_time).timestamp() if start_time else 0.0
@@ -166,6 +169,17 @@ def iter_slices(block: SampleBlock, seconds: float) -> Iterable[SampleBlock]:
             yield block.slice(int(a), int(b))
 
 
+def monitored_from(meta: RecordingMeta) -> float | None:
+    """Where the monitored day of a recording starts: after the guided calibration streamed into it.
+
+    A live session that calibrates first (``sensorkit demo``, a patient after pairing) stores the
+    routine's seconds as ``calibration["span_s"]``; its slow bend is an instruction followed, not a
+    bend of the day, and live monitoring only starts after it, so offline analysis does the same.
+    """
+    span = (meta.calibration or {}).get("span_s")
+    return float(span[1]) if span else None
+
+
 def analyze(
     block: SampleBlock,
     meta: RecordingMeta,
@@ -177,8 +191,9 @@ def analyze(
     """Offline analysis of a whole recording.
 
     Alignment, best first: ``alignment`` given, the profile's calibration, the recording's own
-    calibration, automatic alignment from ``block``. ``blocks`` (optional) streams the samples instead
-    of slicing ``block`` (``block`` is then only used for alignment and may be a sample of the data).
+    calibration, automatic alignment from ``block``. A guided calibration recorded at the start of
+    the recording is left out of the analysis (:func:`monitored_from`), as it is live. ``blocks``
+    (optional) streams the samples instead of slicing ``block`` (``block`` is then only used for alignment and may be a sample of the data).
     """
     profile = profile or Profile()
     if alignment is None:
@@ -187,6 +202,9 @@ def analyze(
                     start_time=meta.start_time)
     events: list[Event] = []
     source = blocks if blocks is not None else iter_slices(block, ANALYZE_SLICE_S)
+    start = monitored_from(meta)
+    if start is not None:
+        source = (part.between(start, np.inf) for part in source)
     t_first = t_last = None
     for part in source:
         if len(part):

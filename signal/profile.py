@@ -5,6 +5,7 @@ One TOML file per patient, edited by a therapist or written by ``sensorkit calib
     # SensorKit patient profile
     [patient]
     id = "P007"
+    height_m = 1.72         # optional: stride length and walking speed need it (see HEIGHT_RANGE_M)
 
     [thresholds]            # any subset; missing keys take the defaults below
     slouch_tolerance_deg = 8
@@ -107,6 +108,12 @@ THRESHOLDS: tuple[Threshold, ...] = (
 )
 _BY_NAME = {th.name: th for th in THRESHOLDS}
 
+# The wearer's standing height, ``[patient] height_m``: the gait detector takes the leg length as 0.53
+# of it (Winter's anthropometry) for the inverted-pendulum step length, so stride length and walking
+# speed are reported only when it is known. 1.0-2.3 m spans adults (and older children) with room to
+# spare; anything outside is a typo (centimetres, feet) rather than a person.
+HEIGHT_RANGE_M = (1.0, 2.3)
+
 
 @dataclass
 class Profile:
@@ -117,6 +124,12 @@ class Profile:
     calibration: dict[str, Any] | None = None
     patient: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+
+    @property
+    def height_m(self) -> float | None:
+        """The wearer's height from ``[patient] height_m`` (metres), or None when not given."""
+        value = self.patient.get("height_m")
+        return None if value is None else float(value)
 
     def __getattr__(self, name: str) -> float:
         values = self.__dict__.get("values", {})
@@ -145,6 +158,11 @@ class Profile:
             raise SettingsError("band_high_deg must be above band_low_deg")
         if self.sitting_neutral_deg is not None and not -60 <= self.sitting_neutral_deg <= 60:
             raise SettingsError("sitting_neutral_deg must be between -60 and 60 deg")
+        height = self.patient.get("height_m")
+        low, high = HEIGHT_RANGE_M
+        if height is not None and (isinstance(height, bool) or not isinstance(height, (int, float))
+                                   or not low <= height <= high):
+            raise SettingsError(f"height_m = {height!r} is impossible; the wearer's height in metres, {low:g}-{high:g}")
 
 
 def load_profile(path: str | Path | None) -> Profile:

@@ -30,7 +30,12 @@ def test_demo_streams_the_demo_scenario_through_the_whole_path_and_summarises(tm
     assert main(["demo", "-o", str(out), "--speed", "100", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert f"recorded {out}: 60000 samples" in text and "day summary" in text and "truth" in text
+    assert "aligned   by the guided calibration" in text  # the session began with it, as a patient's does
     with RecordingReader(out) as reader:
         assert reader.meta.source.startswith("emulated sensorkit")
-        assert len(load_ground_truth(reader).of_type("bend")) == 5
+        truth = load_ground_truth(reader)
+        assert len(truth.of_type("bend")) == 5
         assert any(e.type == "walking_bout" for e in reader.events())
+        span = reader.meta.calibration["span_s"]  # the routine, found live in the stream
+        assert abs(span[1] - truth.of_type("calibration")[0].end) < 1.0
+        assert min(e.start for e in reader.events("bend")) > span[1]  # its bend is not a bend of the day

@@ -155,6 +155,7 @@ class Collector:
         connect_timeout_s: float = 10.0,
         attachments: dict[str, bytes] | None = None,
         finishers: list[Callable[[], list[Event]]] | None = None,
+        calibration: dict[str, Any] | None = None,
     ):
         if found.profile is None:
             raise DeviceError(f"{found.device.address} is not a supported sensor")
@@ -171,6 +172,7 @@ class Collector:
         self.connect_timeout_s = connect_timeout_s
         self.attachments = dict(attachments or {})  # stored once the recording exists (e.g. ground truth)
         self.finishers = list(finishers or [])  # called at the end; the events they return are stored
+        self.calibration = calibration  # the wearer's sensor-to-body calibration (patient profile), if known
         # Diagnostics for latency: time.monotonic() of the oldest notification in the block being published.
         self.published_arrival: float | None = None
         self.stats = CollectorStats()
@@ -330,6 +332,7 @@ class Collector:
             acc_lsb=self.profile.acc_lsb,
             gyr_lsb=self.profile.gyr_lsb if has_gyro and self.profile.gyr_lsb > 0 else 1.0,
             source=self.source,
+            calibration=self.calibration,
         )
         self.writer = RecordingWriter(self.output, meta, overwrite=self.overwrite)
         for name, data in self.attachments.items():

@@ -2,8 +2,15 @@
 
 The pipeline needs the sensor-to-body alignment before its first sample. Live, there is no recording
 yet to align from, so the first ``align_s`` seconds are buffered, aligned (a calibration in the
-recording's metadata or profile wins, as offline), and then fed; from there every committed block
+profile or the recording's metadata wins, as offline), and then fed; from there every committed block
 goes straight through, so the live state lags the sensor only by the collector's own latency.
+
+With a :class:`~sensorkit.signal.calibration.GuidedCalibration` (``calibration=``), the session starts
+as a patient's does after pairing: the wearer is prompted (``on_prompt``) to stand still and bend
+forward once, the routine is detected in the stream, its result handed to ``on_calibrated`` (to be
+stored in the recording) and the pipeline starts right after it, aligned by it. Without a gyroscope
+or a declared mounting, a live start has no other way to know which way is forward (flexion would
+be the unsigned tilt); a failed routine says why and falls back to the automatic alignment.
 
 Alongside the events, time spent in each live activity is accumulated for the end-of-session summary.
 """
@@ -11,10 +18,14 @@ Alongside the events, time spent in each live activity is accumulated for the en
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable
+from typing import Any, Callable
+
+import numpy as np
 
 from ..events import Event
 from ..samples import RecordingMeta, SampleBlock
+
+Prompt = Callable[[float, str], None]
 
 
 class LiveAnalysis:
@@ -25,14 +36,24 @@ class LiveAnalysis:
         meta: RecordingMeta | Callable[[], RecordingMeta],
         *,
         align_s: float = 20.0,
+        profile: Any = None,
+        calibration: Any = None,
+        on_prompt: Prompt | None = None,
+        on_calibrated: Callable[[dict[str, Any]], None] | None = None,
         on_state: Callable[[float, str], None] | None = None,
         on_event: Callable[[Event], None] | None = None,
     ):
+        """``profile``: a :class:`~sensorkit.signal.profile.Profile` (thresholds, calibration, height);
+        ``calibration``: a :class:`~sensorkit.signal.calibration.GuidedCalibration` to run first."""
         from ..signal.pipeline import Pipeline  # imported here: the signal core is heavier than the collector
-        from ..signal.alignment import alignment_for
+        from ..signal.alignment import Mounting, alignment_for
 
-        self._pipeline_cls, self._alignment_for = Pipeline, alignment_for
+        self._pipeline_cls, self._alignment_for, self._mounting = Pipeline, alignment_for, Mounting.from_meta
         self._meta = meta  # or a callable: the collector creates the recording at the first packet
+        self.profile = profile
+        self.calibration = calibration
+        self.on_prompt = on_prompt
+        self.on_calibrated = on_calibrated
         self.align_s = align_s
         self.on_state = on_state
         self.on_event = on_event
@@ -51,20 +72,64 @@ class LiveAnalysis:
     def state(self):
         return None if self.pipeline is None else self.pipeline.state
 
+    @property
+    def calibrating(self) -> bool:
+        """True while the guided calibration is still waiting for the stand or the bend."""
+        return self.calibration is not None and not self.calibration.finished
+
     def feed(self, block: SampleBlock) -> None:
+        if len(block) == 0:
+            return
+        if self.calibrating:
+            block = self._calibrate(block)
+            if len(block) == 0:
+                return
         if self.pipeline is None:
             self._buffer.append(block)
             if block.t[-1] - self._buffer[0].t[0] < self.align_s:
                 return
             block = SampleBlock.concat(self._buffer)
             self._buffer = []
-            alignment = self._alignment_for(block, self.meta)
-            self.pipeline = self._pipeline_cls(self.meta.rate_hz, alignment, has_gyro=block.has_gyro)
+            cal = self.profile.calibration if self.profile is not None else None
+            self._start(self._alignment_for(block, self.meta, cal), block.has_gyro)
         self._emit(self.pipeline.update(block))
         self._track(float(block.t[-1]))
 
+    def _start(self, alignment: Any, has_gyro: bool) -> None:
+        self.pipeline = self._pipeline_cls(self.meta.rate_hz, alignment, self.profile, has_gyro=has_gyro,
+                                           start_time=self.meta.start_time)
+
+    def _calibrate(self, block: SampleBlock) -> SampleBlock:
+        """Run the guided calibration on ``block``; returns the samples left for the pipeline."""
+        guide = self.calibration
+        if not guide.started:  # first samples: the sensor streams, the wearer can start
+            guide.mounting = guide.mounting or self._mounting(self.meta)
+            self._prompt(float(block.t[0]), guide.first_prompt())
+        self._buffer.append(block)
+        for text in guide.update(block):
+            self._prompt(float(block.t[-1]), text)
+        if not guide.finished:
+            return SampleBlock.empty()
+        held, self._buffer = SampleBlock.concat(self._buffer), []
+        if guide.phase == "failed":
+            self._prompt(float(block.t[-1]), guide.error or "calibration failed")
+            return held  # aligned automatically, like a session without calibration
+        if self.on_calibrated:
+            self.on_calibrated(guide.document("live guided calibration", in_recording=True))
+        self._start(guide.alignment, held.has_gyro)
+        if self.pipeline.online_bias is not None:  # the routine's stand and bend show the offset too
+            self.pipeline.online_bias.prime(held.between(-np.inf, guide.span[1]))
+        return held.between(guide.span[1], np.inf)
+
+    def _prompt(self, t: float, text: str) -> None:
+        if self.on_prompt:
+            self.on_prompt(t, text)
+
     def finish(self) -> list[Event]:
         """Close open episodes; returns every event of the session in start order."""
+        if self.calibrating:  # the stream ended in the middle of the routine
+            self.calibration.fail("calibration failed: the session ended before the routine was complete")
+            self._prompt(float(self._buffer[-1].t[-1]) if self._buffer else 0.0, self.calibration.error)
         if self.pipeline is None and self._buffer:  # shorter than align_s: align on what there is
             buffered, self._buffer = SampleBlock.concat(self._buffer), []
             self.align_s = 0.0

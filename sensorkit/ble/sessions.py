@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..emulator.base import EmulatedSensor, EmulatorStats
 from ..emulator.faults import Faults
@@ -58,14 +58,16 @@ def _profile_for(found: Found, rate_hz: float):
 async def record_device(
     target: str, output: str | Path, *, duration_s: float | None = None, rate_hz: float = 100.0,
     overwrite: bool = False, listeners: Listeners | None = None, scan_timeout_s: float = 10.0,
-    on_collector: Callable[[Collector], None] | None = None,
+    on_collector: Callable[[Collector], None] | None = None, calibration: dict[str, Any] | None = None,
 ) -> SessionResult:
-    """Record a real sensor (by name or address) through the platform's Bluetooth stack."""
+    """Record a real sensor (by name or address) through the platform's Bluetooth stack.
+
+    ``calibration``: the wearer's calibration (from the patient profile), stored in the recording."""
     listeners = listeners or Listeners.none()
     found = await find(target, scan_timeout_s)
     collector = Collector(
         found, output, profile=_profile_for(found, rate_hz), duration_s=duration_s, overwrite=overwrite,
-        consumers=listeners.samples, event_consumers=listeners.events,
+        consumers=listeners.samples, event_consumers=listeners.events, calibration=calibration,
     )
     if on_collector:
         on_collector(collector)
@@ -77,7 +79,7 @@ async def record_emulated(
     kind: str, source: Source, output: str | Path, *, faults: Faults | None = None, speed: float = 1.0,
     seed: int = 0, duration_s: float | None = None, overwrite: bool = False,
     listeners: Listeners | None = None, attachments: dict[str, bytes] | None = None,
-    on_collector: Callable[[Collector], None] | None = None,
+    on_collector: Callable[[Collector], None] | None = None, calibration: dict[str, Any] | None = None,
 ) -> SessionResult:
     """Record an emulated ``kind`` sensor streaming ``source`` over the virtual radio."""
     listeners = listeners or Listeners.none()
@@ -96,6 +98,7 @@ async def record_emulated(
             duration_s=min(duration_s, length) if duration_s else length, transport=transport,
             speed=speed, source=f"emulated {kind}: {source.description}", overwrite=overwrite,
             consumers=listeners.samples, event_consumers=listeners.events, attachments=attachments,
+            calibration=calibration,
         )
         if on_collector:
             on_collector(collector)

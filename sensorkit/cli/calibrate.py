@@ -1,4 +1,16 @@
-"""`sensorkit calibrate RECORDING --upright START:END [--bend START:END] [--profile FILE]`.
+"""`sensorkit calibrate`: the sensor-to-body calibration, live with the wearer or from a recording.
+
+    sensorkit calibrate --device NAME|ADDRESS --profile FILE [--no-bend] [-o RECORDING]
+    sensorkit calibrate --emulate KIND [--scenario NAME] [--speed X] --profile FILE [--no-bend]
+    sensorkit calibrate RECORDING --upright START:END [--bend START:END] [--profile FILE]
+
+Live (``--device``, or ``--emulate`` for an emulated sensor streaming a scenario that begins with
+the routine, such as ``demo``), as a patient does after pairing: the command connects, prompts
+"Stand upright and still...", finds the still stand in the stream, prompts "Now bend forward slowly
+and come back up", finds the bend, and stores the result in the profile (see
+:mod:`sensorkit.signal.calibration`). If the wearer moved during the stand, or no bend came within
+30 s, it says so and writes nothing (exit 1). The stream goes to a temporary recording unless ``-o``
+keeps it (with the calibration in its metadata).
 
 Offline calibration of the sensor-to-body alignment from a stretch of a recording (or CSV file) where
 the wearer stood still and upright for a few seconds, and optionally one slow forward bend (which
@@ -12,20 +24,27 @@ never modified.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..errors import SettingsError
 from .analyze import _load
 from .import_csv import add_import_options
+from .record import add_session_arguments, check_session_arguments, run_session
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("calibrate", help="calibrate sensor-to-body alignment from an upright stand",
+    p = sub.add_parser("calibrate", help="calibrate sensor-to-body alignment (live, guided; or from a recording)",
                        description=__doc__.splitlines()[0])
-    p.add_argument("input", metavar="RECORDING|FILE.csv", help="recording or CSV/Parquet file")
-    p.add_argument("--upright", required=True, metavar="START:END", help="seconds standing still and upright")
-    p.add_argument("--bend", metavar="START:END", help="seconds of one slow forward bend (optional)")
+    p.add_argument("input", nargs="?", metavar="RECORDING|FILE.csv", help="recording or CSV/Parquet file (offline)")
+    p.add_argument("--upright", metavar="START:END", help="offline: seconds standing still and upright")
+    p.add_argument("--bend", metavar="START:END", help="offline: seconds of one slow forward bend (optional)")
+    p.add_argument("--no-bend", action="store_true", help="live: the stand only (forward then comes from the "
+                   "device's declared mounting, or is unknown)")
+    add_session_arguments(p, output_required=False, device_required=False, profile=False, rate=False)
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML) to store the calibration in")
     p.add_argument("--json", action="store_true", help="print the calibration as JSON")
     add_import_options(p)
@@ -43,8 +62,61 @@ def parse_span(text: str, what: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    live = args.device is not None or args.emulate is not None
+    if live and (args.input or args.upright or args.bend):
+        raise SettingsError("give either a RECORDING with --upright (offline) or --device/--emulate (live), not both")
+    if live:
+        return run_live(args)
+    if not args.input or not args.upright:
+        raise SettingsError("give a RECORDING and --upright START:END, or calibrate live with --device NAME")
+    return run_offline(args)
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """The guided routine on a streaming sensor; the profile is written only if it succeeded."""
+    from sensorkit.signal.calibration import GuidedCalibration
+
+    faults = check_session_arguments(args)
+    args.rate = args.rate or 100.0  # --rate (shared with the CSV options) is the sensor's rate here
+    guide = GuidedCalibration(with_bend=not args.no_bend)
+    keep = args.output is not None
+    source = f"sensorkit calibrate --{'device' if args.device else 'emulate'} {args.device or args.emulate} (live, guided)"
+    with tempfile.TemporaryDirectory(prefix="sensorkit-calibrate-") as tmp:
+        if not keep:
+            args.output, args.force = str(Path(tmp) / "calibration.skr"), True
+        # calibration=None: --profile here is where the result goes, not a calibration to record with
+        asyncio.run(run_session(args, faults, calibration=None,
+                                on_collector=lambda c: _guide(c, guide, source if keep else None)))
+    if not guide.finished:
+        guide.fail("calibration failed: the sensor stopped streaming before the routine was complete")
+    if guide.phase == "failed":
+        raise SettingsError(guide.error or "calibration failed")
+    _store(args, guide.alignment, guide.document(source))
+    return 0
+
+
+def _guide(collector: Any, guide: Any, record_as: str | None) -> None:
+    """Feed the collector's samples to the routine, print its prompts, stop when it is over."""
+    from sensorkit.signal.alignment import Mounting
+
+    def feed(block: Any) -> None:
+        if guide.finished:
+            return
+        if not guide.started:
+            guide.mounting = Mounting.from_meta(collector.writer.meta)
+            print(guide.first_prompt(), flush=True)
+        for text in guide.update(block):
+            print(text, flush=True)
+        if guide.phase == "done" and record_as:
+            collector.writer.set_calibration(guide.document(record_as, in_recording=True))
+        if guide.finished:
+            collector.stop()
+
+    collector.consumers.append(feed)
+
+
+def run_offline(args: argparse.Namespace) -> int:
     from sensorkit.signal.alignment import Mounting, calibrate
-    from sensorkit.signal.profile import Profile, load_profile, save_profile
 
     block, meta, _ = _load(args.input, args)
     up0, up1 = parse_span(args.upright, "upright")
@@ -59,6 +131,14 @@ def run(args: argparse.Namespace) -> int:
     doc = alignment.to_json()
     doc["source"] = f"sensorkit calibrate {Path(args.input).name} --upright {args.upright}" + (
         f" --bend {args.bend}" if args.bend else "")
+    _store(args, alignment, doc)
+    return 0
+
+
+def _store(args: argparse.Namespace, alignment: Any, doc: dict[str, Any]) -> None:
+    """Into the profile (created if missing, its other settings kept) and/or printed."""
+    from sensorkit.signal.profile import Profile, load_profile, save_profile
+
     if args.profile:
         path = Path(args.profile)
         profile = load_profile(path) if path.exists() else Profile()
@@ -72,5 +152,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"vertical (sensor axes): {[round(float(v), 3) for v in alignment.rotation[2]]}")
         print(f"forward  (sensor axes): {[round(float(v), 3) for v in alignment.rotation[0]]}")
         if args.profile:
-            print(f"stored in {args.profile}; use: sensorkit analyze RECORDING --profile {args.profile}")
-    return 0
+            print(f"stored in {args.profile}; use: sensorkit monitor ... --profile {args.profile}, "
+                  f"or sensorkit analyze RECORDING --profile {args.profile}")

@@ -1,10 +1,12 @@
 """`sensorkit demo [-o RECORDING] [--speed X] [--quiet]`: the whole product on an emulated sensor.
 
 Needs no hardware. An emulated SensorKit sensor streams the 10-minute demo scenario over a virtual
-Bluetooth radio; the same collector that reads a real sensor records it through bleak into the store
-while the live analysis prints state changes; at the end comes the day's summary, beside the
-simulation's ground truth. ``--speed`` (default 40) runs faster than real time, so the default demo
-ends by itself in well under a minute. The recording goes to the user's data folder
+Bluetooth radio; the same collector that reads a real sensor records it through bleak into the store.
+As a patient does after pairing, the session starts with the guided calibration (the simulated
+wearer stands still, then bends forward slowly once; the live analysis prompts for both, finds them
+in the stream and stores the result in the recording), then the live analysis prints state changes;
+at the end comes the day's summary, beside the simulation's ground truth. ``--speed`` (default 40)
+runs faster than real time, so the default demo ends by itself in well under a minute. The recording goes to the user's data folder
 (``$XDG_DATA_HOME/sensorkit`` or ``~/.local/share/sensorkit``) unless ``-o`` says otherwise; each run
 replaces the previous demo.
 """
@@ -23,6 +25,7 @@ from ..emulator.faults import Faults
 from ..emulator.sources import Source, simulated
 from ..errors import RecordingError, SettingsError
 from ..events import Event
+from ..signal.calibration import GuidedCalibration
 from ..simulator.truth import ATTACHMENT
 from .monitor import Printer, attach_live, clock
 from .record import summary_lines
@@ -68,7 +71,17 @@ def day_summary(live: LiveAnalysis, result: SessionResult) -> list[str]:
         f"  sedentary {count['sedentary_bout']} bouts, {clock(sedentary)} in total",
         f"  data      {stats.samples_stored} samples, {stats.gaps} gaps ({stats.samples_lost} samples lost), "
         f"{stats.reconnects} reconnects",
+        f"  aligned   {_alignment_line(live)}",
     ]
+
+
+def _alignment_line(live: LiveAnalysis) -> str:
+    guide = live.calibration
+    if guide is not None and guide.phase == "done":
+        return f"by the guided calibration ({guide.span[1] - guide.span[0]:.0f} s, not counted in the day)"
+    if guide is not None and guide.error:
+        return f"automatically ({guide.error})"
+    return "automatically"
 
 
 def _of(events: list[Event], kind: str) -> list[Event]:
@@ -94,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     result = asyncio.run(record_emulated(
         "sensorkit", source, path, faults=faults, speed=args.speed, seed=DEMO_SEED, overwrite=True,
         attachments={ATTACHMENT: source.simulation.truth.to_npz(source.rate_hz)},
-        on_collector=lambda c: lives.append(attach_live(c, printer)),
+        on_collector=lambda c: lives.append(attach_live(c, printer, calibration=GuidedCalibration())),
     ))
     print("\n".join(summary_lines(result)))
     print("\n".join(day_summary(lives[0], result)))

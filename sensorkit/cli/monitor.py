@@ -1,11 +1,13 @@
 """`sensorkit monitor`: record a sensor and run the live analysis, printing state changes and alerts.
 
-    sensorkit monitor --device NAME|ADDRESS -o RECORDING [--duration S]
+    sensorkit monitor --device NAME|ADDRESS -o RECORDING [--duration S] [--profile FILE]
     sensorkit monitor --emulate KIND [--scenario NAME | --from RECORDING] [--fault SPEC] [--speed X] -o RECORDING
 
 Same device options as `sensorkit record`. One line per change: ``time  kind  text``, where time is
 the recording time (h:mm:ss), kind is ``state`` (sitting upright, slouched, standing, walking,
-bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause) or ``battery``. The events go into
+bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause), ``battery`` or ``guide`` (the
+prompts of a guided calibration, see ``sensorkit demo``). ``--profile`` gives the patient's
+thresholds, height and calibration (stored in the recording as well). The events go into
 the recording as well, beside the samples. Stops at ``--duration``, at the end of an emulated
 source, or on Ctrl-C.
 """
@@ -20,6 +22,8 @@ from typing import TextIO
 from ..ble.collector import Collector
 from ..ble.live import LiveAnalysis
 from ..events import Event
+from ..signal.calibration import GuidedCalibration
+from ..signal.profile import Profile, load_profile
 from .record import add_session_arguments, check_session_arguments, run_session, summary_lines
 
 
@@ -53,14 +57,24 @@ class Printer:
         elif event.type == "battery_low":
             self.line(event.start, "battery", "the sensor's battery is low")
 
+    def guide(self, t: float, text: str) -> None:
+        self.line(t, "guide", text)
+
     def line(self, t: float, kind: str, text: str) -> None:
         print(f"{clock(t)}  {kind:<7}  {text}", file=self.out, flush=True)
 
 
-def attach_live(collector: Collector, printer: Printer | None) -> LiveAnalysis:
-    """Feed the collector's committed samples to a live analysis (printing through ``printer``)."""
+def attach_live(collector: Collector, printer: Printer | None, profile: Profile | None = None,
+                calibration: GuidedCalibration | None = None) -> LiveAnalysis:
+    """Feed the collector's committed samples to a live analysis (printing through ``printer``).
+
+    ``calibration``: run this guided calibration first; its result goes into the recording."""
     live = LiveAnalysis(
         lambda: collector.writer.meta,  # type: ignore[union-attr]
+        profile=profile,
+        calibration=calibration,
+        on_prompt=printer.guide if printer else None,
+        on_calibrated=lambda doc: collector.writer.set_calibration(doc),  # type: ignore[union-attr]
         on_state=printer.state if printer else None,
         on_event=printer.event if printer else None,
     )
@@ -73,6 +87,7 @@ def attach_live(collector: Collector, printer: Printer | None) -> LiveAnalysis:
 
 def run(args: argparse.Namespace) -> int:
     faults = check_session_arguments(args)
+    profile = load_profile(args.profile)
     if args.tui:  # the live screen attaches its own live analysis (sensorkit.tui.live_feed)
         from sensorkit.tui.app import run_live
 
@@ -82,6 +97,6 @@ def run(args: argparse.Namespace) -> int:
             return 0
     else:
         printer = Printer()
-        result = asyncio.run(run_session(args, faults, on_collector=lambda c: attach_live(c, printer)))
+        result = asyncio.run(run_session(args, faults, on_collector=lambda c: attach_live(c, printer, profile)))
     print("\n".join(summary_lines(result)))
     return 0

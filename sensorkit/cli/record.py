@@ -1,8 +1,8 @@
 """`sensorkit record`: record a sensor (real or emulated) into a recording, then print what happened.
 
-    sensorkit record --device NAME|ADDRESS -o RECORDING [--duration S] [--rate HZ]
+    sensorkit record --device NAME|ADDRESS -o RECORDING [--duration S] [--rate HZ] [--profile FILE]
     sensorkit record --emulate KIND [--scenario NAME | --from RECORDING] [--seed N] [--duration S]
-                     [--fault SPEC] [--speed X] -o RECORDING
+                     [--fault SPEC] [--speed X] [--profile FILE] -o RECORDING
 
 A real sensor is reached through the computer's Bluetooth adapter (same command on Linux, macOS and
 Windows); it records until ``--duration`` or Ctrl-C (which ends the recording normally). ``--emulate`` streams a simulated scenario
@@ -10,7 +10,9 @@ Windows); it records until ``--duration`` or Ctrl-C (which ends the recording no
 same collector; SPEC is a comma list such as ``loss=0.01,dup=0.005,reorder=0.005,drop_every=20,drift_ppm=50``
 (see ``sensorkit.emulator.faults``), ``--speed`` runs faster than real time. A simulated scenario is
 made at the emulated kind's supported rate nearest to ``--rate`` (a Movesense streams 104 Hz, not 100).
-The summary: samples stored, gaps (samples lost), duplicates dropped, corrupt packets, reconnects.
+With ``--profile`` the patient's calibration (``sensorkit calibrate``) goes into the recording's
+metadata, where analysis finds it. The summary: samples stored, gaps (samples lost), duplicates
+dropped, corrupt packets, reconnects.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def add_session_arguments(p: argparse.ArgumentParser, *, output_required: bool = True) -> None:
-    """The device options `record` and `monitor` share."""
-    which = p.add_mutually_exclusive_group(required=True)
+def add_session_arguments(p: argparse.ArgumentParser, *, output_required: bool = True,
+                          device_required: bool = True, profile: bool = True, rate: bool = True) -> None:
+    """The device options `record`, `monitor` and (live) `calibrate` share (``rate``/``profile`` False:
+    the command defines its own ``--rate``/``--profile``)."""
+    which = p.add_mutually_exclusive_group(required=device_required)
     which.add_argument("--device", metavar="NAME|ADDRESS", help="a real sensor, by advertised name or address")
     which.add_argument("--emulate", metavar="KIND", help=f"an emulated sensor ({', '.join(kinds())})")
     src = p.add_mutually_exclusive_group()
@@ -49,9 +53,14 @@ def add_session_arguments(p: argparse.ArgumentParser, *, output_required: bool =
     p.add_argument("--duration", type=float, metavar="S", help="seconds of data to record")
     p.add_argument("--fault", metavar="SPEC", help="faults to inject, e.g. loss=0.01,drop_every=20")
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="emulation speed (default 1 = real time)")
-    p.add_argument("--rate", type=float, default=100.0, metavar="HZ", help="sampling rate (default 100); an emulated sensor simulates its supported rate nearest to it")
+    if rate:
+        p.add_argument("--rate", type=float, default=100.0, metavar="HZ",
+                       help="sampling rate (default 100); an emulated sensor simulates its supported rate nearest to it")
     p.add_argument("--force", action="store_true", help="overwrite an existing recording")
     p.add_argument("-o", "--output", required=output_required, metavar="RECORDING", help="the recording to write")
+    if profile:
+        p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): its calibration is stored "
+                       "in the recording (and `monitor` uses its thresholds and height)")
 
 
 def check_session_arguments(args: argparse.Namespace) -> Faults:
@@ -75,6 +84,8 @@ def check_session_arguments(args: argparse.Namespace) -> Faults:
 async def run_session(args: argparse.Namespace, faults: Faults, listeners: Listeners | None = None, **extra: Any) -> SessionResult:
     """The session the arguments describe (real or emulated). Ctrl-C ends it normally, with the summary."""
     extra["on_collector"] = _with_ctrl_c(extra.get("on_collector"))
+    if "calibration" not in extra:
+        extra["calibration"] = profile_calibration(getattr(args, "profile", None))
     if args.device is not None:
         return await record_device(
             args.device, args.output, duration_s=args.duration, rate_hz=args.rate, overwrite=args.force,
@@ -93,6 +104,19 @@ async def run_session(args: argparse.Namespace, faults: Faults, listeners: Liste
         args.emulate, source, args.output, faults=faults, speed=args.speed, seed=args.seed,
         duration_s=args.duration, overwrite=args.force, listeners=listeners, attachments=attachments, **extra,
     )
+
+
+def profile_calibration(path: str | None) -> dict[str, Any] | None:
+    """The calibration in the patient profile at ``path``, as the recording's metadata stores it.
+
+    ``span_s`` (where a guided calibration sat in the recording it was streamed into) belongs to that
+    recording, not to this one, so it is dropped."""
+    if not path:
+        return None
+    from ..signal.profile import load_profile
+
+    calibration = load_profile(path).calibration
+    return None if not calibration else {k: v for k, v in calibration.items() if k != "span_s"}
 
 
 def _with_ctrl_c(then: Callable[[Collector], None] | None) -> Callable[[Collector], None]:
