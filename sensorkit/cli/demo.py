@@ -6,9 +6,9 @@ As a patient does after pairing, the session starts with the guided calibration 
 wearer stands still, then bends forward slowly once; the live analysis prompts for both, finds them
 in the stream and stores the result in the recording), then the live analysis prints state changes;
 at the end comes the day's summary, beside the simulation's ground truth. ``--speed`` (default 40)
-runs faster than real time, so the default demo ends by itself in well under a minute. The recording goes to the user's data folder
-(``$XDG_DATA_HOME/sensorkit`` or ``~/.local/share/sensorkit``) unless ``-o`` says otherwise; each run
-replaces the previous demo.
+runs faster than real time, so the default demo ends by itself in well under a minute. The
+recording goes to the user's data folder (``$XDG_DATA_HOME/sensorkit`` or ``~/.local/share/sensorkit``)
+unless ``-o`` says otherwise; each run replaces the previous demo.
 """
 
 from __future__ import annotations
