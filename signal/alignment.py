@@ -41,6 +41,7 @@ MIN_TILT_WINDOWS = 2
 STILL_NEAR_NOMINAL_DEG = 30.0  # still seconds this close to the nominal vertical count as standing
 MAX_REFINE_DEG = 45.0  # tilt-plane forward may correct the nominal forward by at most this much
 MIN_CALIBRATION_BEND_DEG = 15.0
+RECALIBRATE_DEG = 25.0  # walking vertical this far from a calibration's: worn differently (walking leans < 10)
 FORWARD_UNKNOWN = "forward direction unknown: flexion is the trunk's tilt from vertical, unsigned"
 MAX_BIAS = 2.0  # m/s^2 (0.2 g): beyond any working accelerometer's zero-g offset
 BIAS_PRIOR_SD = 0.2  # m/s^2: typical MEMS zero-g offset (20 mg), the prior of the bias fit
@@ -420,6 +421,20 @@ def _forward_from_data(alignment: Alignment, block: SampleBlock, rate_hz: float)
     alignment.warnings = [w for w in alignment.warnings if not w.startswith(FORWARD_UNKNOWN)]
 
 
+def _worn_differently(alignment: Alignment, block: SampleBlock, rate_hz: float) -> list[str]:
+    """A calibration holds only while the sensor is worn as it was then. People walk upright, so a
+    walking vertical far from the calibrated one means the sensor was put on differently since."""
+    means, stds = _window_stats(SampleBlock(block.t, block.acc - alignment.acc_bias, block.gyr), rate_hz)
+    walking = _walking_up(means, stds)
+    if walking is None:
+        return []
+    off = float(np.degrees(np.arccos(np.clip(walking @ alignment.up, -1, 1))))
+    if off <= RECALIBRATE_DEG:
+        return []
+    return [f"the sensor seems worn differently from its calibration (walking is {off:.0f} deg from the "
+            "calibrated vertical); angles may be wrong: calibrate again (sensorkit calibrate)"]
+
+
 def alignment_for(
     block: SampleBlock, meta: RecordingMeta, calibration: dict[str, Any] | None = None
 ) -> Alignment:
@@ -431,5 +446,6 @@ def alignment_for(
                 found.acc_bias = estimate_acc_bias(block, meta.rate_hz)
             if not found.forward_known:
                 _forward_from_data(found, block, meta.rate_hz)
+            found.warnings += _worn_differently(found, block, meta.rate_hz)
             return found
     return auto_align(block, meta.rate_hz, Mounting.from_meta(meta))

@@ -137,3 +137,17 @@ def test_stand_only_calibration_takes_forward_from_the_data(demo):
     result = analyze(demo.block, dataclasses.replace(meta, calibration=guide.document("stand only")), gait=False)
     assert result.alignment.forward_known
     assert _scores(result.events, demo.truth)["slouch"].f1 == 1.0
+
+
+def test_a_calibration_for_another_way_of_wearing_is_flagged(demo):
+    """Commodity sensors can be worn any way round, so the calibration (not a nominal mounting) sets
+    the body frame; if the sensor is later put on differently, walking shows it and analysis warns."""
+    guide = GuidedCalibration()
+    _feed(guide, demo.block.between(0, 40), 100)
+    doc = guide.document("test")
+    same = analyze(demo.block, dataclasses.replace(demo.meta, calibration=doc), gait=False)
+    assert not any("worn differently" in w for w in same.warnings)
+    turned = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # 90 deg about the sensor's y
+    block = SampleBlock(demo.block.t, demo.block.acc @ turned.T, demo.block.gyr @ turned.T)
+    other = analyze(block, dataclasses.replace(demo.meta, calibration=doc), gait=False)
+    assert any("worn differently from its calibration (walking is 9" in w for w in other.warnings)
