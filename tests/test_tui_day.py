@@ -11,8 +11,9 @@ import pytest
 
 from sensorkit.cli.main import main
 from sensorkit.signal.pipeline import analyze
-from sensorkit.store import RecordingReader
+from sensorkit.store import RecordingReader, RecordingWriter
 from sensorkit.tui.app import SensorKitApp
+from sensorkit.tui.format import count
 from sensorkit.tui.screens.day import DayScreen
 from sensorkit.tui.widgets.bars import Bars
 from sensorkit.tui.widgets.hours import HourStrip
@@ -43,6 +44,7 @@ async def _open_day(path: Path, keys: tuple[str, ...] = ()) -> dict:
         screen = app.screen
         seen = {
             "title": text(screen, "#day-title"),
+            "span": text(screen, "#day-span"),
             "posture": screen.query_one("#posture", Bars).bars,
             "posture_text": text(screen, "#posture"),
             "bands": screen.query_one("#bands", Bars).bars,
@@ -64,9 +66,10 @@ def test_day_screen_shows_the_signal_summary(expected, tmp_path):
     total, bouts, n_events = expected
     copy = tmp_path / "demo.skr"
     shutil.copy(DEMO, copy)
-    seen = asyncio.run(_open_day(copy, keys=("escape", "e")))
+    seen = asyncio.run(_open_day(copy, keys=("escape", "right", "e")))
 
     assert "10 min 00 s" in seen["title"] and "no gaps" in seen["title"]
+    assert seen["span"] == ""  # one day: no day stepping
     assert "2025-03-03 08:00 UTC" in seen["title"]
     # time per state: the summary's seconds as shares of the 600 s day; standing excludes walking
     duration = 600.0
@@ -84,19 +87,64 @@ def test_day_screen_shows_the_signal_summary(expected, tmp_path):
     for name in ("high", "moderate", "low"):
         assert f"{name:<18}" in seen["severity"]
         assert f"{sev[name]}  ({sev[name] * 6:.1f} per hour)" in seen["severity"]
-    assert seen["bends"].startswith(f"{total['bends']['count']} bends, {total['bends']['per_hour_of_recording']:.1f} per hour")
+    assert seen["bends"].startswith(f"{count(total['bends']['count'], 'bend')}, {total['bends']['per_hour_of_recording']:.1f} per hour")
     # walking, slouching, sedentary
-    assert f"{len(bouts)} bouts, {total['steps']} steps" in seen["walking"]
-    assert f"slouching {total['slouch']['episodes']} episodes" in seen["sitting"]
-    assert f"sedentary {total['sedentary']['bouts']} bouts" in seen["sitting"]
+    assert f"{count(len(bouts), 'bout')}, {count(total['steps'], 'step')} in" in seen["walking"]
+    assert f"slouching {count(total['slouch']['episodes'], 'episode')}" in seen["sitting"]
+    assert f"sedentary {count(total['sedentary']['bouts'], 'bout')}" in seen["sitting"]
     # the hour strip: one clock hour holding every bend of the day
     assert len(seen["hours"]) == 1 and seen["hours"][0].bends == total["bends"]["count"] > 0
     assert seen["hours_text"].startswith("08:00")
-    # Escape on the first screen stays; e exports the analysed events beside the recording
+    # Escape on the first screen stays, right (next day) does nothing; e exports the analysed events
     assert seen["screen_after_keys"] == "DayScreen"
     exported = pd.read_csv(tmp_path / "demo-events.csv")
     assert len(exported) == n_events
     assert (exported["type"] == "bend").sum() == total["bends"]["count"]
+
+
+async def _step_days(path: Path) -> list[dict]:
+    """Open ``path``, then press right three times; the span line, bends and hours after each press."""
+    app = SensorKitApp(lambda: DayScreen(path))
+    seen = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for press in (None, "right", "right", "right", "left"):
+            if press:
+                await pilot.press(press)
+                await pilot.pause()
+            screen = app.screen
+            seen.append({"span": text(screen, "#day-span"), "bends": text(screen, "#bend-facts"),
+                         "walking": text(screen, "#walking"),
+                         "posture": {b.label: b.share for b in screen.query_one("#posture", Bars).bars},
+                         "hours": [h.start.strftime("%d %H") for h in screen.query_one("#hours", HourStrip).hours]})
+    return seen
+
+
+def test_a_recording_over_midnight_steps_through_its_days(tmp_path):
+    with RecordingReader(DEMO) as reader:
+        block, meta = reader.samples(), reader.meta
+    meta = meta.with_changes(start_time="2025-03-03T23:55:00+00:00")  # the 10 min demo, over midnight
+    night = tmp_path / "night.skr"
+    with RecordingWriter(night, meta) as writer:
+        writer.append(block)
+    days = analyze(block, meta).summary["days"]
+    assert [d["date"] for d in days] == ["2025-03-03", "2025-03-04"]
+
+    seen = asyncio.run(_step_days(night))
+    whole, first, second, back_to_whole, back = seen
+    assert whole["span"].startswith("showing whole recording") and whole["hours"] == ["03 23", "04 00"]
+    assert first["span"].startswith("showing 2025-03-03, day 1 of 2") and first["hours"] == ["03 23"]
+    assert second["span"].startswith("showing 2025-03-04, day 2 of 2") and second["hours"] == ["04 00"]
+    assert back_to_whole["span"] == whole["span"] and back["span"] == second["span"]
+    # each day's bars add up to that day (the summary puts a posture period into the day it starts)
+    for shown in (whole, first, second):
+        assert sum(shown["posture"].values()) == pytest.approx(1.0, abs=0.01)
+    assert first["posture"]["not classified"] < 0.01 and second["posture"]["not classified"] < 0.01
+    for shown, day in ((first, days[0]), (second, days[1])):
+        assert shown["bends"].startswith(f"{count(day['bends']['count'], 'bend')},")
+        assert f"{count(day.get('steps', 0), 'step')} in" in shown["walking"] or "walking_s" not in day
 
 
 def test_day_screen_names_a_file_it_cannot_show(tmp_path):

@@ -135,7 +135,7 @@ def test_live_screen_shows_a_fed_sequence_of_states():
     assert seen[1]["walking"] == "walking: yes   at 0:00:30"
     assert seen[2]["activity"] == "BENDING" and seen[2]["flexion"] == "72 deg"
     assert seen[3]["activity"] == "SITTING, SLOUCHED" and seen[3]["walking"].startswith("walking: no")
-    assert "bends      1 (1 high)" in seen[3]["counts"] and "walking    1 bouts, 80 steps" in seen[3]["counts"]
+    assert "bends      1 (1 high)" in seen[3]["counts"] and "walking    1 bout, 80 steps" in seen[3]["counts"]
     assert seen[2]["time"] == {}
     assert seen[3]["time"]["walking"] == 30.0 / 44.0 and seen[3]["time"]["sitting slouched"] == 10.0 / 44.0
     assert seen[3]["time"]["lying"] == 0.0

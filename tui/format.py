@@ -23,3 +23,8 @@ def clock(t: float) -> str:
 
 def percent(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.0f} %" if whole > 0 else "-"
+
+
+def count(n: int, word: str) -> str:
+    """``1 bend``, ``2 bends``, ``0 bends``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

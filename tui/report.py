@@ -41,6 +41,23 @@ class Hour:
 
 
 @dataclass
+class Span:
+    """What the panels show: the whole recording, or one calendar day (UTC) of a longer one."""
+
+    label: str  # "whole recording" or "YYYY-MM-DD"
+    summary: dict[str, Any]  # the signal core's summary["total"] or one of its summary["days"]
+    duration_s: float
+    walking_bouts: list[Event]
+    hours: list[Hour]
+
+    @property
+    def cadence_spm(self) -> float | None:
+        """Steps per minute of walking, over all bouts."""
+        walking_s = self.summary.get("walking_s") or 0.0
+        return 60.0 * self.summary.get("steps", 0) / walking_s if walking_s > 0 else None
+
+
+@dataclass
 class DayReport:
     """One recording, analysed: header facts, the summary over the whole recording, hours, events."""
 
@@ -62,15 +79,31 @@ class DayReport:
     def start(self) -> datetime:
         return parse_start(self.meta.start_time)
 
-    @property
-    def walking_bouts(self) -> list[Event]:
-        return [e for e in self.events if e.type == "walking_bout"]
+    def spans(self) -> list[Span]:
+        """The whole recording first, then each calendar day when it covers more than one."""
+        bouts = [e for e in self.events if e.type == "walking_bout"]
+        whole = Span("whole recording", self.total, self.duration_s, bouts, self.hours)
+        if len(self.days) < 2:
+            return [whole]
+        origin = self.start
+        day_of = lambda t: (origin + timedelta(seconds=t)).date().isoformat()  # noqa: E731 - as the summary does
+        spans = [whole]
+        for day in self.days:
+            hours = [h for h in self.hours if h.start.date().isoformat() == day["date"]]
+            spans.append(Span(day["date"], _clipped_posture(day, hours), day["duration_s"],
+                              [e for e in bouts if day_of(e.start) == day["date"]], hours))
+        return spans
 
-    @property
-    def cadence_spm(self) -> float | None:
-        """Steps per minute of walking, over all bouts."""
-        walking_s = self.total.get("walking_s") or 0.0
-        return 60.0 * self.total.get("steps", 0) / walking_s if walking_s > 0 else None
+
+def _clipped_posture(day: dict[str, Any], hours: list[Hour]) -> dict[str, Any]:
+    """The day's summary with ``posture_s`` counted inside the day.
+
+    The summary puts a whole posture period into the day it starts, so a period over midnight makes a
+    day's posture time exceed its length; for the bars, the hours' clipped seconds are used instead.
+    """
+    posture = {state: sum(h.seconds[state] for h in hours) for state in ("sitting", "lying")}
+    posture["standing"] = sum(h.seconds["standing"] + h.seconds["walking"] for h in hours)
+    return {**day, "posture_s": posture}
 
 
 def parse_start(start_time: str) -> datetime:

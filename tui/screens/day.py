@@ -20,8 +20,8 @@ from textual.worker import Worker, WorkerState
 
 from sensorkit.errors import SensorKitError
 
-from ..format import duration, percent
-from ..report import DayReport, load_day
+from ..format import count, duration, percent
+from ..report import DayReport, Span, load_day
 from ..widgets.bars import Bar, Bars
 from ..widgets.hours import HourStrip
 
@@ -34,6 +34,10 @@ class DayScreen(Screen):
     CSS_PATH = "day.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("p", "day(-1)", "Previous day"),
+        Binding("n", "day(1)", "Next day"),
+        Binding("left", "day(-1)", show=False),
+        Binding("right", "day(1)", show=False),
         Binding("e", "export", "Export events (CSV)"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -43,10 +47,12 @@ class DayScreen(Screen):
         self.path = Path(path)
         self.profile = profile
         self.report: DayReport | None = None
+        self.span_index = 0  # into report.spans(): 0 is the whole recording
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.path.name}: analysing...", id="day-title")
+        yield Static(id="day-span")
         with VerticalScroll(id="day-body"):
             with Horizontal(id="day-columns"):
                 with Vertical(id="day-time"):
@@ -91,13 +97,35 @@ class DayScreen(Screen):
         self.report = report
         self.query_one("#day-body").loading = False
         self.query_one("#day-title", Static).update(header_text(report))
-        self.query_one("#posture", Bars).bars = posture_bars(report)
-        self.query_one("#bands", Bars).bars = band_bars(report)
-        self.query_one("#severity", Bars).bars = severity_bars(report)
-        self.query_one("#bend-facts", Static).update(bend_text(report))
-        self.query_one("#walking", Static).update(walking_text(report))
-        self.query_one("#sitting", Static).update(sitting_text(report))
-        self.query_one("#hours", HourStrip).hours = tuple(report.hours)
+        self.show_span()
+        self.refresh_bindings()  # the day keys exist only for a recording over several days
+
+    def show_span(self) -> None:
+        assert self.report is not None
+        spans = self.report.spans()
+        span = spans[self.span_index]
+        self.query_one("#day-span", Static).update(
+            "" if len(spans) == 1 else
+            f"showing {span.label}" + (f", day {self.span_index} of {len(spans) - 1}" if self.span_index else "")
+            + "   (n / p or right / left: the recording's days)"
+        )
+        self.query_one("#posture", Bars).bars = posture_bars(span)
+        self.query_one("#bands", Bars).bars = band_bars(span)
+        self.query_one("#severity", Bars).bars = severity_bars(span)
+        self.query_one("#bend-facts", Static).update(bend_text(span))
+        self.query_one("#walking", Static).update(walking_text(span))
+        self.query_one("#sitting", Static).update(sitting_text(span))
+        self.query_one("#hours", HourStrip).hours = tuple(span.hours)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "day":
+            return self.report is not None and len(self.report.days) > 1
+        return True
+
+    def action_day(self, step: int) -> None:
+        if self.report is not None:
+            self.span_index = (self.span_index + step) % len(self.report.spans())
+            self.show_span()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:  # something to go back to (the first is Textual's default screen)
@@ -133,9 +161,9 @@ def header_text(r: DayReport) -> str:
     return "\n".join(lines)
 
 
-def posture_bars(r: DayReport) -> tuple[Bar, ...]:
-    posture = r.total["posture_s"]
-    walking = r.total.get("walking_s", 0.0)
+def posture_bars(r: Span) -> tuple[Bar, ...]:
+    posture = r.summary["posture_s"]
+    walking = r.summary.get("walking_s", 0.0)
     rows = [
         ("sitting", posture["sitting"]),
         ("standing", max(0.0, posture["standing"] - walking)),
@@ -149,8 +177,8 @@ def posture_bars(r: DayReport) -> tuple[Bar, ...]:
     )
 
 
-def band_bars(r: DayReport) -> tuple[Bar, ...]:
-    bands = r.total.get("flexion_band_s") or {}
+def band_bars(r: Span) -> tuple[Bar, ...]:
+    bands = r.summary.get("flexion_band_s") or {}
     upright = sum(bands.values())
     names = (("0_20", "0-20 deg", "band-low"), ("20_60", "20-60 deg", "band-mid"), ("over_60", "over 60 deg", "band-high"))
     return tuple(
@@ -160,33 +188,33 @@ def band_bars(r: DayReport) -> tuple[Bar, ...]:
     )
 
 
-def severity_bars(r: DayReport) -> tuple[Bar, ...]:
-    by = r.total["bends"]["by_severity"]
+def severity_bars(r: Span) -> tuple[Bar, ...]:
+    by = r.summary["bends"]["by_severity"]
     most = max(by.values(), default=0) or 1
     hours = r.duration_s / 3600.0
     return tuple(Bar(sev, by[sev] / most, f"{by[sev]}  ({by[sev] / hours:.1f} per hour)", f"sev-{sev}") for sev in SEVERITIES)
 
 
-def bend_text(r: DayReport) -> str:
-    bends = r.total["bends"]
+def bend_text(r: Span) -> str:
+    bends = r.summary["bends"]
     styles = ", ".join(f"{n} {style}" for style, n in sorted(bends["by_style"].items()) if style != "None")
     rate = bends["per_hour_of_recording"]
-    return f"{bends['count']} bends, {rate or 0:.1f} per hour" + (f"; {styles}" if styles else "")
+    return f"{count(bends['count'], 'bend')}, {rate or 0:.1f} per hour" + (f"; {styles}" if styles else "")
 
 
-def walking_text(r: DayReport) -> str:
-    if "walking_s" not in r.total:
+def walking_text(r: Span) -> str:
+    if "walking_s" not in r.summary:
         return "no walking found"
     cadence = r.cadence_spm
-    return (f"{len(r.walking_bouts)} bouts, {r.total['steps']} steps in {duration(r.total['walking_s'])}"
+    return (f"{count(len(r.walking_bouts), 'bout')}, {count(r.summary['steps'], 'step')} in {duration(r.summary['walking_s'])}"
             + (f", {cadence:.0f} steps/min" if cadence else ""))
 
 
-def sitting_text(r: DayReport) -> str:
-    slouch, sed, alerts = r.total["slouch"], r.total["sedentary"], r.total["alerts"]
+def sitting_text(r: Span) -> str:
+    slouch, sed, alerts = r.summary["slouch"], r.summary["sedentary"], r.summary["alerts"]
     lines = [
-        f"slouching {slouch['episodes']} episodes, {duration(slouch['total_s'])}",
-        f"sedentary {sed['bouts']} bouts, {duration(sed['total_s'])} (longest {duration(sed['longest_s'])})",
+        f"slouching {count(slouch['episodes'], 'episode')}, {duration(slouch['total_s'])}",
+        f"sedentary {count(sed['bouts'], 'bout')}, {duration(sed['total_s'])} (longest {duration(sed['longest_s'])})",
         f"breaks    {sed['breaks']}",
         "alerts    " + (", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(alerts.items())) or "none"),
     ]

@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header, Static
 from sensorkit.errors import SensorKitError
 from sensorkit.events import Event
 
-from ..format import clock, duration, percent
+from ..format import clock, count, duration, percent
 from ..live_feed import LiveFeed, LiveSnapshot
 from ..widgets.bars import Bar, Bars
 from .day import DayScreen
@@ -231,8 +231,8 @@ def counts_text(counts: dict[str, int]) -> str:
     return "\n".join([
         f"bends      {c['bends']} ({c['high_bends']} high)",
         f"slouches   {c['slouches']}",
-        f"walking    {c['walking_bouts']} bouts, {c['steps']} steps",
-        f"sedentary  {c['sedentary_bouts']} bouts",
+        f"walking    {count(c['walking_bouts'], 'bout')}, {count(c['steps'], 'step')}",
+        f"sedentary  {count(c['sedentary_bouts'], 'bout')}",
         f"alerts     {c['alerts']}",
         f"data gaps  {c['gaps']} ({c['samples_lost']} samples lost)",
     ])
