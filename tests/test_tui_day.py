@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from textual.widgets import DataTable
 
 from sensorkit.cli.main import main
 from sensorkit.signal.pipeline import analyze
@@ -145,6 +146,41 @@ def test_a_recording_over_midnight_steps_through_its_days(tmp_path):
     for shown, day in ((first, days[0]), (second, days[1])):
         assert shown["bends"].startswith(f"{count(day['bends']['count'], 'bend')},")
         assert f"{count(day.get('steps', 0), 'step')} in" in shown["walking"] or "walking_s" not in day
+
+
+async def _list_episodes(path: Path) -> dict:
+    app = SensorKitApp(lambda: DayScreen(path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        seen = {"screen": type(app.screen).__name__,
+                "rows": [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]}
+        await pilot.press("escape")
+        await pilot.pause()
+        seen["after escape"] = type(app.screen).__name__
+    return seen
+
+
+def test_episodes_list_the_days_bends_slouches_bouts_and_alerts_in_time_order(expected):
+    total, bouts, _ = expected
+    seen = asyncio.run(_list_episodes(DEMO))
+    assert seen["screen"] == "EpisodesScreen" and seen["after escape"] == "DayScreen"
+    rows = seen["rows"]
+    what = [r[1] for r in rows]
+    assert what.count("bend") == total["bends"]["count"]
+    assert what.count("slouch") == total["slouch"]["episodes"]
+    assert what.count("sedentary bout") == total["sedentary"]["bouts"]
+    assert what.count("walking bout") == len(bouts)
+    assert what.count("alert") == sum(total["alerts"].values())
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows) and rows[0][0].startswith("08:")
+    walks = [r for r in rows if r[1] == "walking bout"]
+    assert walks[0][3] == f"{bouts[0].fields['steps']} steps, {bouts[0].fields['cadence_spm']:.0f} steps/min"
+    high = sum(r[1] == "bend" and r[3].startswith("high") for r in rows)
+    assert high == total["bends"]["by_severity"]["high"]
 
 
 def test_day_screen_names_a_file_it_cannot_show(tmp_path):

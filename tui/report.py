@@ -47,8 +47,12 @@ class Span:
     label: str  # "whole recording" or "YYYY-MM-DD"
     summary: dict[str, Any]  # the signal core's summary["total"] or one of its summary["days"]
     duration_s: float
-    walking_bouts: list[Event]
+    events: list[Event]  # those that start in the span (the summary's rule)
     hours: list[Hour]
+
+    @property
+    def walking_bouts(self) -> list[Event]:
+        return [e for e in self.events if e.type == "walking_bout"]
 
     @property
     def cadence_spm(self) -> float | None:
@@ -81,8 +85,7 @@ class DayReport:
 
     def spans(self) -> list[Span]:
         """The whole recording first, then each calendar day when it covers more than one."""
-        bouts = [e for e in self.events if e.type == "walking_bout"]
-        whole = Span("whole recording", self.total, self.duration_s, bouts, self.hours)
+        whole = Span("whole recording", self.total, self.duration_s, self.events, self.hours)
         if len(self.days) < 2:
             return [whole]
         origin = self.start
@@ -91,7 +94,7 @@ class DayReport:
         for day in self.days:
             hours = [h for h in self.hours if h.start.date().isoformat() == day["date"]]
             spans.append(Span(day["date"], _clipped_posture(day, hours), day["duration_s"],
-                              [e for e in bouts if day_of(e.start) == day["date"]], hours))
+                              [e for e in self.events if day_of(e.start) == day["date"]], hours))
         return spans
 
 

@@ -24,6 +24,7 @@ from ..format import count, duration, percent
 from ..report import DayReport, Span, load_day
 from ..widgets.bars import Bar, Bars
 from ..widgets.hours import HourStrip
+from .episodes import EpisodesScreen
 
 SEVERITIES = ("high", "moderate", "low")
 
@@ -38,6 +39,7 @@ class DayScreen(Screen):
         Binding("n", "day(1)", "Next day"),
         Binding("left", "day(-1)", show=False),
         Binding("right", "day(1)", show=False),
+        Binding("l", "episodes", "List episodes"),
         Binding("e", "export", "Export events (CSV)"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -130,6 +132,14 @@ class DayScreen(Screen):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:  # something to go back to (the first is Textual's default screen)
             self.app.pop_screen()
+
+    def action_episodes(self) -> None:
+        if self.report is None:
+            self.notify("the analysis is still running", severity="warning")
+            return
+        span = self.report.spans()[self.span_index]
+        what = f"{self.path.name}, {span.label}"
+        self.app.push_screen(EpisodesScreen(span.events, self.report.start, what))
 
     def action_export(self) -> None:
         if self.report is None:
