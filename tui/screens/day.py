@@ -49,7 +49,8 @@ class DayScreen(Screen):
         self.path = Path(path)
         self.profile = profile
         self.report: DayReport | None = None
-        self.span_index = 0  # into report.spans(): 0 is the whole recording
+        self.spans: list[Span] = []  # the whole recording, then each calendar day if more than one
+        self.span_index = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,19 +97,17 @@ class DayScreen(Screen):
 
     def show(self, report: DayReport) -> None:
         """Fill every panel from an analysed recording."""
-        self.report = report
+        self.report, self.spans = report, report.spans()
         self.query_one("#day-body").loading = False
         self.query_one("#day-title", Static).update(header_text(report))
         self.show_span()
         self.refresh_bindings()  # the day keys exist only for a recording over several days
 
     def show_span(self) -> None:
-        assert self.report is not None
-        spans = self.report.spans()
-        span = spans[self.span_index]
+        span = self.spans[self.span_index]
         self.query_one("#day-span", Static).update(
-            "" if len(spans) == 1 else
-            f"showing {span.label}" + (f", day {self.span_index} of {len(spans) - 1}" if self.span_index else "")
+            "" if len(self.spans) == 1 else
+            f"showing {span.label}" + (f", day {self.span_index} of {len(self.spans) - 1}" if self.span_index else "")
             + "   (n / p or right / left: the recording's days)"
         )
         self.query_one("#posture", Bars).bars = posture_bars(span)
@@ -121,12 +120,12 @@ class DayScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "day":
-            return self.report is not None and len(self.report.days) > 1
+            return len(self.spans) > 1
         return True
 
     def action_day(self, step: int) -> None:
-        if self.report is not None:
-            self.span_index = (self.span_index + step) % len(self.report.spans())
+        if self.spans:
+            self.span_index = (self.span_index + step) % len(self.spans)
             self.show_span()
 
     def action_back(self) -> None:
@@ -137,7 +136,7 @@ class DayScreen(Screen):
         if self.report is None:
             self.notify("the analysis is still running", severity="warning")
             return
-        span = self.report.spans()[self.span_index]
+        span = self.spans[self.span_index]
         what = f"{self.path.name}, {span.label}"
         self.app.push_screen(EpisodesScreen(span.events, self.report.start, what))
 
