@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -178,3 +179,34 @@ def test_live_screen_runs_an_emulated_session_to_the_end(tmp_path):
     assert seen["after d"] == "DayScreen"
     with RecordingReader(out) as reader:  # the live events were stored beside the samples
         assert any(e.type == "posture" for e in reader.events())
+
+
+async def _stop_mid_session(out: Path) -> dict:
+    args = argparse.Namespace(device=None, emulate="sensorkit", scenario="demo", from_recording=None, seed=0,
+                              duration=120.0, fault=None, speed=20.0, rate=100.0, force=False, output=str(out))
+    screen = LiveScreen(lambda attach: run_session(args, check_session_arguments(args), on_collector=attach), "stop")
+    app = SensorKitApp(lambda: screen)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):  # wait until 15 s of samples have been shown
+            await pilot.pause(0.05)
+            shown = re.search(r"at (\d+):(\d\d):(\d\d)", str(screen.query_one("#live-walking").render()))
+            if shown and int(shown[2]) * 60 + int(shown[3]) >= 15:
+                break
+        await pilot.press("q")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not app.is_running:
+                break
+        return {"running": app.is_running, "ended": screen.ended}
+
+
+def test_q_stops_a_running_session_saves_the_recording_and_quits(tmp_path):
+    out = tmp_path / "stopped.skr"
+    seen = asyncio.run(_stop_mid_session(out))
+    assert seen["running"] is False
+    ended = seen["ended"]
+    assert ended is not None and ended.error is None
+    stored = ended.result.stats.samples_stored
+    assert 1000 <= stored < 12000  # stopped well before the 120 s the session would have recorded
+    with RecordingReader(out) as reader:  # closed cleanly: readable, all committed samples there
+        assert reader.sample_count() == stored

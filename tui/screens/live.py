@@ -194,7 +194,10 @@ class LiveScreen(Screen):
         if not self.stopping:
             self.stopping = True
             self.query_one("#live-status", Static).update(f"{self.what}: stopping, saving the recording...")
-            self._loop.call_soon_threadsafe(self._collector.stop)
+            try:
+                self._loop.call_soon_threadsafe(self._collector.stop)
+            except RuntimeError:  # the session's loop has just closed: it ended, its Finished message is on the way
+                pass
         return True
 
     def action_day(self) -> None:
