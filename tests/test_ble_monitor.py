@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sensorkit.cli.main import main
+from sensorkit.signal.scoring import match_events
 from sensorkit.store import RecordingReader
 
 LIVE_STATES = {"walking", "bending", "lying", "slouched", "upright", "standing", "unknown"}
@@ -27,7 +28,9 @@ def test_demo_streams_the_demo_scenario_through_the_whole_path_and_summarises(tm
     from sensorkit.simulator import load_ground_truth
 
     out = tmp_path / "demo.skr"
-    assert main(["demo", "-o", str(out), "--speed", "100", "--quiet"]) == 0
+    # 40x (the default): at 100x on a loaded 2-core machine the emulator falls behind its own schedule,
+    # which the drift-corrected clock then reads as a slow sensor clock (times stretched up to 2 %)
+    assert main(["demo", "-o", str(out), "--speed", "40", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert f"recorded {out}: 60000 samples" in text and "day summary" in text and "truth" in text
     assert "aligned   by the guided calibration" in text  # the session began with it, as a patient's does
@@ -39,3 +42,7 @@ def test_demo_streams_the_demo_scenario_through_the_whole_path_and_summarises(tm
         span = reader.meta.calibration["span_s"]  # the routine, found live in the stream
         assert abs(span[1] - truth.of_type("calibration")[0].end) < 1.0
         assert min(e.start for e in reader.events("bend")) > span[1]  # its bend is not a bend of the day
+        live = {kind: list(reader.events(kind)) for kind in ("bend", "slouch")}
+    # the live path through bleak, collector and store, calibrated first: the truth, one to one
+    for kind, found in live.items():
+        assert match_events(truth.of_type(kind), found).f1 == 1.0, kind

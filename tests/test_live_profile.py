@@ -66,9 +66,23 @@ def test_monitor_uses_the_profile_and_stores_its_calibration(tmp_path, capsys):
     out = tmp_path / "m.skr"
     assert main(["monitor", "--emulate", "sensorkit", "--scenario", "walk", "--duration", "60", "--speed", "30",
                  "--profile", str(profile), "-o", str(out)]) == 0
-    capsys.readouterr()
+    assert "warning" not in capsys.readouterr().out  # calibrated: forward is known
     with RecordingReader(out) as reader:
         assert reader.meta.calibration["rotation"] == calibration["rotation"]
         assert "span_s" not in reader.meta.calibration
         bouts = list(reader.events("walking_bout"))
     assert bouts and all(b.fields["stride_length_m"] > 0.8 for b in bouts)
+
+
+def test_live_start_without_calibration_warns_the_wearer():
+    from sensorkit.ble.live import LiveAnalysis
+    from sensorkit.simulator import simulate
+
+    sim = simulate("walk", seed=0)
+    meta = sim.meta.with_changes(device_kind="sensorkit")  # no declared mounting
+    warnings = []
+    live = LiveAnalysis(meta, on_warning=lambda t, text: warnings.append((t, text)))
+    for start in range(0, 3000, 100):
+        live.feed(sim.block.slice(start, start + 100))
+    assert len(warnings) == 1 and warnings[0][0] == pytest.approx(20.0, abs=1.0)
+    assert "forward direction unknown" in warnings[0][1] and "sensorkit calibrate" in warnings[0][1]

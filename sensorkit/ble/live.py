@@ -8,9 +8,11 @@ goes straight through, so the live state lags the sensor only by the collector's
 With a :class:`~sensorkit.signal.calibration.GuidedCalibration` (``calibration=``), the session starts
 as a patient's does after pairing: the wearer is prompted (``on_prompt``) to stand still and bend
 forward once, the routine is detected in the stream, its result handed to ``on_calibrated`` (to be
-stored in the recording) and the pipeline starts right after it, aligned by it. Without a gyroscope
+stored in the recording) and the pipeline starts right after it, aligned by it. Without a calibration
 or a declared mounting, a live start has no other way to know which way is forward (flexion would
 be the unsigned tilt); a failed routine says why and falls back to the automatic alignment.
+What the alignment could not know (forward unknown, a sensor worn differently from its calibration)
+goes to ``on_warning`` when the pipeline starts, so the wearer hears it while it can still be fixed.
 
 Alongside the events, time spent in each live activity is accumulated for the end-of-session summary.
 """
@@ -40,20 +42,23 @@ class LiveAnalysis:
         calibration: Any = None,
         on_prompt: Prompt | None = None,
         on_calibrated: Callable[[dict[str, Any]], None] | None = None,
+        on_warning: Prompt | None = None,
         on_state: Callable[[float, str], None] | None = None,
         on_event: Callable[[Event], None] | None = None,
     ):
         """``profile``: a :class:`~sensorkit.signal.profile.Profile` (thresholds, calibration, height);
         ``calibration``: a :class:`~sensorkit.signal.calibration.GuidedCalibration` to run first."""
         from ..signal.pipeline import Pipeline  # imported here: the signal core is heavier than the collector
-        from ..signal.alignment import Mounting, alignment_for
+        from ..signal.alignment import FORWARD_UNKNOWN, Mounting, alignment_for
 
         self._pipeline_cls, self._alignment_for, self._mounting = Pipeline, alignment_for, Mounting.from_meta
+        self._forward_unknown = FORWARD_UNKNOWN
         self._meta = meta  # or a callable: the collector creates the recording at the first packet
         self.profile = profile
         self.calibration = calibration
         self.on_prompt = on_prompt
         self.on_calibrated = on_calibrated
+        self.on_warning = on_warning
         self.align_s = align_s
         self.on_state = on_state
         self.on_event = on_event
@@ -91,13 +96,18 @@ class LiveAnalysis:
             block = SampleBlock.concat(self._buffer)
             self._buffer = []
             cal = self.profile.calibration if self.profile is not None else None
-            self._start(self._alignment_for(block, self.meta, cal), block.has_gyro)
+            self._start(self._alignment_for(block, self.meta, cal), block.has_gyro, float(block.t[-1]))
         self._emit(self.pipeline.update(block))
         self._track(float(block.t[-1]))
 
-    def _start(self, alignment: Any, has_gyro: bool) -> None:
+    def _start(self, alignment: Any, has_gyro: bool, t: float) -> None:
         self.pipeline = self._pipeline_cls(self.meta.rate_hz, alignment, self.profile, has_gyro=has_gyro,
                                            start_time=self.meta.start_time)
+        for warning in alignment.warnings:
+            if not alignment.forward_known and warning.startswith(self._forward_unknown):
+                warning += "; calibrate (sensorkit calibrate) so that bends and reclining can be told apart"
+            if self.on_warning:
+                self.on_warning(t, warning)
 
     def _calibrate(self, block: SampleBlock) -> SampleBlock:
         """Run the guided calibration on ``block``; returns the samples left for the pipeline."""
@@ -116,7 +126,7 @@ class LiveAnalysis:
             return held  # aligned automatically, like a session without calibration
         if self.on_calibrated:
             self.on_calibrated(guide.document("live guided calibration", in_recording=True))
-        self._start(guide.alignment, held.has_gyro)
+        self._start(guide.alignment, held.has_gyro, float(block.t[-1]))
         if self.pipeline.online_bias is not None:  # the routine's stand and bend show the offset too
             self.pipeline.online_bias.prime(held.between(-np.inf, guide.span[1]))
         return held.between(guide.span[1], np.inf)

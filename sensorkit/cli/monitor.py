@@ -5,8 +5,9 @@
 
 Same device options as `sensorkit record`. One line per change: ``time  kind  text``, where time is
 the recording time (h:mm:ss), kind is ``state`` (sitting upright, slouched, standing, walking,
-bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause), ``battery`` or ``guide`` (the
-prompts of a guided calibration, see ``sensorkit demo``). ``--profile`` gives the patient's
+bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause), ``battery``, ``guide`` (the
+prompts of a guided calibration, see ``sensorkit demo``) or ``warning`` (what the alignment could not
+know, e.g. which way is forward without a calibration). ``--profile`` gives the patient's
 thresholds, height and calibration (stored in the recording as well). The events go into
 the recording as well, beside the samples. Stops at ``--duration``, at the end of an emulated
 source, or on Ctrl-C.
@@ -60,6 +61,9 @@ class Printer:
     def guide(self, t: float, text: str) -> None:
         self.line(t, "guide", text)
 
+    def warning(self, t: float, text: str) -> None:
+        self.line(t, "warning", text)
+
     def line(self, t: float, kind: str, text: str) -> None:
         print(f"{clock(t)}  {kind:<7}  {text}", file=self.out, flush=True)
 
@@ -75,6 +79,7 @@ def attach_live(collector: Collector, printer: Printer | None, profile: Profile 
         calibration=calibration,
         on_prompt=printer.guide if printer else None,
         on_calibrated=lambda doc: collector.writer.set_calibration(doc),  # type: ignore[union-attr]
+        on_warning=printer.warning if printer else None,
         on_state=printer.state if printer else None,
         on_event=printer.event if printer else None,
     )
