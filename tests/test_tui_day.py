@@ -198,3 +198,25 @@ def test_view_refuses_bad_paths_in_one_sentence(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith("sensorkit: error: no recording or folder at")
     assert "is not a SensorKit recording" in err[1]
+
+
+async def _layout(width: int) -> dict:
+    app = SensorKitApp(lambda: DayScreen(DEMO))
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        time_panel, back_panel = screen.query_one("#day-time").region, screen.query_one("#day-back").region
+        posture = screen.query_one("#posture", Bars)
+        return {"narrow": screen.has_class("-narrow"), "stacked": back_panel.y > time_panel.y,
+                "rows": len(posture.bars), "height": posture.region.height,
+                "widest": max(len(line) for line in text(screen, "#posture").splitlines())}
+
+
+def test_narrow_terminals_stack_the_panels_and_bars_never_wrap():
+    narrow, wide = asyncio.run(_layout(80)), asyncio.run(_layout(120))
+    assert narrow["narrow"] and narrow["stacked"] and not wide["narrow"] and not wide["stacked"]
+    for seen, width in ((narrow, 80), (wide, 120)):
+        assert seen["height"] == seen["rows"] == 5  # one line per bar
+        assert seen["widest"] <= width

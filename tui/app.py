@@ -24,6 +24,8 @@ class SensorKitApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "SensorKit"
     BINDINGS = [Binding("q", "quit", "Quit")]
+    # the screens' .tcss stack side-by-side panels below this width (class -narrow on the screen)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(self, first: Callable[[], Screen], **kwargs: Any) -> None:
         super().__init__(**kwargs)

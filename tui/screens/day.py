@@ -105,6 +105,7 @@ class DayScreen(Screen):
 
     def show_span(self) -> None:
         span = self.spans[self.span_index]
+        self.query_one("#day-span").display = len(self.spans) > 1
         self.query_one("#day-span", Static).update(
             "" if len(self.spans) == 1 else
             f"showing {span.label}" + (f", day {self.span_index} of {len(self.spans) - 1}" if self.span_index else "")

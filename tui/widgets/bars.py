@@ -40,16 +40,22 @@ class Bars(Widget):
     def render(self) -> Text:
         value_width = max((len(bar.value) for bar in self.bars), default=0)
         width = max(4, self.size.width - LABEL_WIDTH - value_width - 2)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for i, bar in enumerate(self.bars):
-            if i:
-                text.append("\n")
+        lines = []
+        for bar in self.bars:
             filled = round(max(0.0, min(1.0, bar.share)) * width)
-            text.append(f"{bar.label:<{LABEL_WIDTH}.{LABEL_WIDTH}}")
-            text.append("█" * filled, style=self.get_component_rich_style(f"bars--{bar.kind}", partial=True))
-            text.append("░" * (width - filled), style="dim")
-            text.append(f"  {bar.value:>{value_width}}")
-        return text
+            line = Text(f"{bar.label:<{LABEL_WIDTH}.{LABEL_WIDTH}}")
+            line.append("█" * filled, style=self.get_component_rich_style(f"bars--{bar.kind}", partial=True))
+            line.append("░" * (width - filled), style="dim")
+            line.append(f"  {bar.value:>{value_width}}")
+            lines.append(fit(line, self.size.width))
+        return Text("\n").join(lines)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001 - Textual's signature
         return max(1, len(self.bars))
+
+
+def fit(line: Text, width: int) -> Text:
+    """One row, cut to the widget's width: a wrapped bar would read as two bars."""
+    if width > 0 and line.cell_len > width:
+        line.truncate(width, overflow="ellipsis")
+    return line

@@ -12,7 +12,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ..report import HOUR_STATES, Hour
-from .bars import KINDS
+from .bars import KINDS, fit
 
 SLOT_S = 150.0  # one character per 2.5 minutes: 24 characters an hour
 
@@ -24,15 +24,13 @@ class HourStrip(Widget):
     hours: reactive[tuple[Hour, ...]] = reactive((), layout=True)
 
     def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
         if not self.hours:
-            return text
+            return Text()
         multi_day = self.hours[0].start.date() != self.hours[-1].start.date()
         slots = int(3600 / SLOT_S)
-        for i, hour in enumerate(self.hours):
-            if i:
-                text.append("\n")
-            text.append(hour.start.strftime("%a %H:%M  " if multi_day else "%H:%M  "))
+        lines = []
+        for hour in self.hours:
+            text = Text(hour.start.strftime("%a %H:%M  " if multi_day else "%H:%M  "))
             used = 0
             for state in HOUR_STATES:
                 n = min(slots - used, round(hour.seconds[state] / SLOT_S))
@@ -47,7 +45,8 @@ class HourStrip(Widget):
                 share = 100.0 * hour.seconds[dominant] / covered
                 text.append(f"  {dominant:<9}{share:4.0f} %    ")
             text.append(f"{hour.bends:3d} bend{'' if hour.bends == 1 else 's'}")
-        return text
+            lines.append(fit(text, self.size.width))
+        return Text("\n").join(lines)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001 - Textual's signature
         return max(1, len(self.hours))
