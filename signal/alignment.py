@@ -358,8 +358,10 @@ class OnlineBias:
 
     update_s: float = 20.0  # a new orientation (lying on a side) should count before the next sit-down
     max_windows: int = 20000
+    fit_windows: int = 2000
     bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
-    _means: list[np.ndarray] = field(default_factory=list)
+    _means: np.ndarray | None = None  # ring buffer of still window means (the newest max_windows)
+    _stored: int = 0  # still windows seen so far (the ring holds the newest max_windows of them)
     _left: SampleBlock | None = None
     _next_update: float | None = None
 
@@ -396,17 +398,32 @@ class OnlineBias:
         idx = np.floor(block.t / STILL_WINDOW_S).astype(np.int64)
         starts = np.concatenate([[0], np.flatnonzero(np.diff(idx)) + 1])
         self._left = block.slice(int(starts[-1]), len(block))
-        for a, b in zip(starts[:-1], starts[1:]):
-            if b - a >= 3:
-                win = block.slice(int(a), int(b))
-                gyr = None if win.gyr is None else win.gyr.mean(axis=0, keepdims=True)
-                self._means += list(still_means(win.acc.mean(axis=0, keepdims=True),
-                                                win.acc.std(axis=0, keepdims=True), gyr))
-        del self._means[: max(0, len(self._means) - self.max_windows)]
+        if len(starts) < 2:
+            return
+        # every complete window at once (sums per window): this runs on every live block
+        done, bounds = block.slice(0, int(starts[-1])), starts[:-1]
+        n = np.diff(starts)[:, None].astype(np.float64)
+        mean = np.add.reduceat(done.acc, bounds, axis=0) / n
+        sd = np.sqrt(np.maximum(np.add.reduceat(done.acc**2, bounds, axis=0) / n - mean**2, 0.0))
+        gyr = None if done.gyr is None else np.add.reduceat(done.gyr, bounds, axis=0) / n
+        full = n[:, 0] >= 3
+        self._store(still_means(mean[full], sd[full], None if gyr is None else gyr[full]))
+
+    def _store(self, means: np.ndarray) -> None:
+        if self._means is None:
+            self._means = np.empty((self.max_windows, 3))
+        for row in means[-self.max_windows:]:  # a few per block
+            self._means[self._stored % self.max_windows] = row
+            self._stored += 1
 
     def _refit(self) -> None:
-        if self._means:
-            self.bias = fit_acc_bias(np.asarray(self._means))
+        """Refit from the collected windows; past ``fit_windows`` an even subset of them, so a refit
+        costs the same in the tenth hour as in the first (a day of sitting repeats one orientation)."""
+        if self._stored:
+            means = self._means[: min(self._stored, self.max_windows)]  # order does not matter to the fit
+            if len(means) > self.fit_windows:
+                means = means[np.linspace(0, len(means) - 1, self.fit_windows).astype(np.int64)]
+            self.bias = fit_acc_bias(means)
 
 
 def _forward_from_data(alignment: Alignment, block: SampleBlock, rate_hz: float) -> None:
