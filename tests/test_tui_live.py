@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from sensorkit.cli.record import check_session_arguments, run_session
 from sensorkit.events import Event
 from sensorkit.samples import SampleBlock
@@ -77,6 +79,31 @@ def test_live_feed_follows_the_live_analysis_through_the_demo_day():
         assert abs(seconds[activity] - secs) <= 5.0, activity
 
 
+def test_live_feed_runs_the_guided_calibration_first_and_keeps_its_result():
+    from sensorkit.signal.calibration import GuidedCalibration
+
+    with RecordingReader(DEMO) as reader:  # the demo day starts with the routine (still stand, slow bend)
+        meta, block = reader.meta, reader.samples(0, 120)
+    snapshots: list[LiveSnapshot] = []
+    said: list[tuple[float, str, str]] = []
+    stored: list[dict] = []
+    feed = LiveFeed(snapshots.append, lambda e: None, lambda t, kind, text: said.append((t, kind, text)),
+                    calibration=GuidedCalibration(), min_interval_s=0.0)
+    collector = _fake_collector(meta)
+    collector.writer.set_calibration = stored.append
+    feed.attach(collector)
+    for part in _one_second_blocks(block):
+        for consume in collector.consumers:
+            consume(part)
+    assert snapshots[0].activity == "calibrating"
+    guides = [text for _, kind, text in said if kind == "guide"]
+    assert len(guides) >= 2 and [t for t, _, _ in said] == sorted(t for t, _, _ in said)
+    assert len(stored) == 1  # the routine succeeded: its calibration goes into the recording
+    ended = max(s.t for s in snapshots if s.activity == "calibrating")
+    assert all(s.activity not in ("calibrating", "aligning") for s in snapshots if s.t > ended)
+    assert snapshots[-1].seconds["calibrating"] == pytest.approx(ended - block.t[0], abs=1.0)
+
+
 def test_live_feed_throttles_snapshots_but_never_drops_a_change():
     with RecordingReader(DEMO) as reader:
         meta, block = reader.meta, reader.samples(0, 120)
@@ -102,7 +129,10 @@ async def _feed_screen(sequence) -> list[dict]:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         for item in sequence:
-            screen.post_message(LiveScreen.Notice(item) if isinstance(item, Event) else LiveScreen.Update(item))
+            if isinstance(item, tuple):
+                screen.post_message(LiveScreen.Said(*item[1:]))
+            else:
+                screen.post_message(LiveScreen.Notice(item) if isinstance(item, Event) else LiveScreen.Update(item))
             await pilot.pause()
             flexion = screen.query_one("#live-flexion", Bars).bars
             seen.append({
@@ -113,6 +143,7 @@ async def _feed_screen(sequence) -> list[dict]:
                 "counts": str(screen.query_one("#live-counts").render()),
                 "alerts": str(screen.query_one("#live-alerts").render()),
                 "time": {bar.label: bar.share for bar in screen.query_one("#live-time", Bars).bars},
+                "guide": str(screen.query_one("#live-guide").render()) if screen.query_one("#live-guide").display else None,
             })
         await pilot.press("q")  # no session: q quits at once
         await pilot.pause()
@@ -130,6 +161,11 @@ def test_live_screen_shows_a_fed_sequence_of_states():
               seconds={"aligning": 20.0, "walking": 30.0, "bending": 4.0, "slouched_sitting": 10.0}),
         alert,
         Event("data_gap", 70.0, 71.0, {"samples": 100, "cause": "link"}),
+        ("said", 75.0, "warning", "the sensor is worn differently from the calibration"),
+        ("said", 80.0, "guide", "Stand still and upright."),
+        _snap(85.0, "calibrating", None),
+        _snap(88.0, "standing", -0.3),  # monitoring again, but the last words stay up 10 s
+        _snap(90.5, "standing", 2.0),
     ]))
     assert seen[0]["activity"] == "GETTING TO KNOW THE SENSOR..." and seen[0]["flexion"] == "-"
     assert seen[1]["activity"] == "WALKING" and "activity-walking" in seen[1]["classes"]
@@ -143,6 +179,10 @@ def test_live_screen_shows_a_fed_sequence_of_states():
     assert seen[4]["alerts"] == "0:01:05  You have been slouching for a while."
     assert seen[5]["alerts"].splitlines() == ["0:01:10  connection lost and back: 100 samples missing",
                                               "0:01:05  You have been slouching for a while."]
+    assert seen[5]["guide"] is None
+    assert seen[6]["alerts"].splitlines()[0] == "0:01:15  note: the sensor is worn differently from the calibration"
+    assert seen[7]["guide"] == seen[8]["guide"] == seen[9]["guide"] == "0:01:20  Stand still and upright."
+    assert seen[9]["flexion"] == "0 deg" and seen[10]["guide"] is None
     assert seen[-1] == {"running": False}
 
 

@@ -42,12 +42,14 @@ class SensorKitApp(App):
         self.exit()
 
 
-def run_live(session: Callable[[Callable[[Any], None]], Awaitable[Any]], what: str) -> Any:
+def run_live(session: Callable[[Callable[[Any], None]], Awaitable[Any]], what: str, *,
+             profile: Any = None, calibration: Any = None) -> Any:
     """The live screen over ``session`` until the user quits; returns the SessionResult (None if stopped
-    before a sensor was connected) and raises the session's error, if any, once the terminal is back."""
+    before a sensor was connected) and raises the session's error, if any, once the terminal is back.
+    ``profile`` and ``calibration`` (a GuidedCalibration to run first) go to the live analysis."""
     from .screens.live import LiveScreen
 
-    screen = LiveScreen(session, what)
+    screen = LiveScreen(session, what, profile=profile, calibration=calibration)
     SensorKitApp(lambda: screen).run()
     ended = screen.ended
     if ended is None:  # quit before a sensor was connected

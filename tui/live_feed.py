@@ -30,7 +30,7 @@ class LiveSnapshot:
     """The live state as of the last committed sample, with the session's running counts."""
 
     t: float  # recording time of the last sample, s
-    activity: str  # LiveState.activity, or "aligning" during the first seconds (see LiveAnalysis.align_s)
+    activity: str  # LiveState.activity; before it "calibrating" (guided calibration), then "aligning" (first seconds)
     flexion_deg: float | None
     walking: bool
     counts: dict[str, int] = field(default_factory=dict)  # bends, high_bends, slouches, alerts, walking_bouts, steps, sedentary_bouts, gaps, samples_lost
@@ -46,12 +46,21 @@ class LiveFeed:
         self,
         post_snapshot: Callable[[LiveSnapshot], Any],
         post_event: Callable[[Event], Any],
+        post_text: Callable[[float, str, str], Any] | None = None,
         *,
+        profile: Any = None,
+        calibration: Any = None,
         min_interval_s: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``post_text(t, kind, text)``: a guided-calibration prompt (kind ``guide``) or an alignment
+        ``warning`` for the wearer. ``profile`` and ``calibration`` (a GuidedCalibration to run first)
+        go to the live analysis as in `sensorkit monitor` / `sensorkit demo`."""
         self.post_snapshot = post_snapshot
         self.post_event = post_event
+        self.post_text = post_text or (lambda t, kind, text: None)
+        self.profile = profile
+        self.calibration = calibration
         self.min_interval_s = min_interval_s
         self.clock = clock
         self.counts: Counter[str] = Counter()
@@ -63,7 +72,15 @@ class LiveFeed:
 
     def attach(self, collector: Any) -> LiveAnalysis:
         """Hook into ``collector`` (consumers, event_consumers, finishers); returns the live analysis."""
-        self.live = LiveAnalysis(lambda: collector.writer.meta, on_event=self.event)
+        self.live = LiveAnalysis(
+            lambda: collector.writer.meta,
+            profile=self.profile,
+            calibration=self.calibration,
+            on_prompt=lambda t, text: self.post_text(t, "guide", text),
+            on_calibrated=lambda doc: collector.writer.set_calibration(doc),  # kept in the recording, as monitor does
+            on_warning=lambda t, text: self.post_text(t, "warning", text),
+            on_event=self.event,
+        )
         collector.consumers += [self.live.feed, self.after_block]
         collector.event_consumers.append(self.event)
         collector.finishers.append(self.finish)
@@ -93,10 +110,9 @@ class LiveFeed:
     def after_block(self, block: Any) -> None:
         """After the live analysis has seen ``block``: count its time, post a snapshot if due."""
         t_end = float(block.t[-1])
-        state = self.live.state if self.live is not None else None
         # the block's time goes to the state it ended in (blocks are short; LiveAnalysis counts the same way)
         start = self._last_t if self._last_t is not None else float(block.t[0])
-        self.seconds[state.activity if state is not None else "aligning"] += max(0.0, t_end - start)
+        self.seconds[self._activity()] += max(0.0, t_end - start)
         self._last_t = t_end
         snapshot = self.snapshot()
         now = self.clock()
@@ -109,11 +125,19 @@ class LiveFeed:
         self._post(self.snapshot(final=True), self.clock())
         return events
 
+    def _activity(self) -> str:
+        """The live activity, or what comes before it: the guided calibration, then the alignment."""
+        if self.live is None or self.live.calibrating:
+            return "calibrating" if self.live is not None else "aligning"
+        state = self.live.state
+        return "aligning" if state is None else state.activity
+
     def snapshot(self, final: bool = False) -> LiveSnapshot:
         state = self.live.state if self.live is not None else None
         last_t = self._last_t or 0.0
-        if state is None:  # still buffering the first seconds for the alignment
-            return LiveSnapshot(last_t, "aligning", None, False, dict(self.counts), dict(self.seconds), final=final)
+        if state is None:  # calibrating, or buffering the first seconds for the alignment
+            return LiveSnapshot(last_t, self._activity(), None, False, dict(self.counts), dict(self.seconds),
+                                final=final)
         profile = self.live.pipeline.profile
         return LiveSnapshot(
             t=state.t if state.t is not None else last_t,

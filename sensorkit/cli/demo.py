@@ -117,13 +117,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace, source: Source, path: Path, faults: Faults) -> int:
-    """The same session on the terminal app's live screen (its own live analysis); the summary after."""
+    """The same session (guided calibration first) on the terminal app's live screen; the summary after."""
     from sensorkit.tui.app import run_live
 
     result = run_live(lambda attach: record_emulated(
         "sensorkit", source, path, faults=faults, speed=args.speed, seed=DEMO_SEED, overwrite=True,
         attachments={ATTACHMENT: source.simulation.truth.to_npz(source.rate_hz)}, on_collector=attach,
-    ), f"demo {args.speed:g}x -> {path.name}")
+    ), f"demo {args.speed:g}x -> {path.name}", calibration=GuidedCalibration())
     if result is None:
         print("demo: stopped before the emulated sensor was connected")
         return 0

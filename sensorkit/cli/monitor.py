@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     if args.tui:  # the live screen attaches its own live analysis (sensorkit.tui.live_feed)
         from sensorkit.tui.app import run_live
 
-        result = run_live(lambda attach: run_session(args, faults, on_collector=attach), f"monitor {args.output}")
+        result = run_live(lambda attach: run_session(args, faults, on_collector=attach), f"monitor {args.output}",
+                          profile=profile)
         if result is None:
             print("stopped before the sensor was connected; nothing was recorded")
             return 0

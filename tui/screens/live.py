@@ -33,6 +33,7 @@ from .day import DayScreen
 # A session: given the hook that attaches to the collector, records until done; returns a SessionResult.
 Session = Callable[[Callable[[Any], None]], Awaitable[Any]]
 ACTIVITY_WORDS = {
+    "calibrating": "calibrating: follow the guide",
     "aligning": "getting to know the sensor...",
     "upright_sitting": "sitting upright",
     "slouched_sitting": "sitting, slouched",
@@ -41,6 +42,7 @@ ACTIVITY_WORDS = {
 ALERTS_SHOWN = 4
 SNAPSHOT_INTERVAL_S = 0.1  # host seconds between live redraws (a change of state is drawn at once)
 GAUGE_DEG = 90.0  # the flexion gauge's full length
+GUIDE_KEEP_S = 10.0  # recording seconds the calibration's last words stay up once monitoring runs
 
 
 @dataclass
@@ -77,24 +79,37 @@ class LiveScreen(Screen):
             super().__init__()
             self.event = event
 
+    class Said(Message):
+        """A guided-calibration prompt (``guide``) or an alignment ``warning`` for the wearer."""
+
+        def __init__(self, t: float, kind: str, text: str) -> None:
+            super().__init__()
+            self.t, self.kind, self.text = t, kind, text
+
     class Finished(Message):
         def __init__(self, ended: Ended) -> None:
             super().__init__()
             self.ended = ended
 
-    def __init__(self, session: Session | None, what: str = "") -> None:
+    def __init__(self, session: Session | None, what: str = "", *, profile: Any = None, calibration: Any = None) -> None:
+        """``profile`` (thresholds, calibration, height) and ``calibration`` (a GuidedCalibration to run
+        first) go to the live analysis; see :class:`~sensorkit.tui.live_feed.LiveFeed`."""
         super().__init__()
         self.session = session
         self.what = what
+        self.profile = profile
+        self.calibration = calibration
         self.ended: Ended | None = None
         self.stopping = False
         self.alerts: deque[str] = deque(maxlen=ALERTS_SHOWN)
+        self._guide_t: float | None = None
         self._collector: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(self.what or "live", id="live-status")
+        yield Static(id="live-guide")
         with Horizontal(id="live-panels"):
             with Vertical(id="live-now"):
                 yield Static("Now", classes="section")
@@ -120,8 +135,12 @@ class LiveScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def record(self) -> None:
-        feed = LiveFeed(lambda s: self.post_message(self.Update(s)), lambda e: self.post_message(self.Notice(e)),
-                        min_interval_s=SNAPSHOT_INTERVAL_S)
+        feed = LiveFeed(
+            lambda s: self.post_message(self.Update(s)),
+            lambda e: self.post_message(self.Notice(e)),
+            lambda t, kind, text: self.post_message(self.Said(t, kind, text)),
+            profile=self.profile, calibration=self.calibration, min_interval_s=SNAPSHOT_INTERVAL_S,
+        )
 
         def attach(collector: Any) -> None:
             self._collector, self._loop = collector, asyncio.get_running_loop()
@@ -140,6 +159,14 @@ class LiveScreen(Screen):
 
     def on_live_screen_notice(self, message: Notice) -> None:
         self.notice(message.event)
+
+    def on_live_screen_said(self, message: Said) -> None:
+        if message.kind == "guide":  # the routine's current instruction stays in view until the next one
+            guide = self.query_one("#live-guide", Static)
+            guide.update(f"{clock(message.t)}  {message.text}")
+            guide.display, self._guide_t = True, message.t
+        else:
+            self.add_line(message.t, f"note: {message.text}")
 
     def on_live_screen_finished(self, message: Finished) -> None:
         self.ended = message.ended
@@ -163,10 +190,12 @@ class LiveScreen(Screen):
         else:
             low, high = s.band_limits
             kind = "band-low" if s.flexion_deg < low else "band-mid" if s.flexion_deg <= high else "band-high"
-            flexion.bars = (Bar("trunk flexion", abs(s.flexion_deg) / GAUGE_DEG, f"{s.flexion_deg:.0f} deg", kind),)
+            flexion.bars = (Bar("trunk flexion", abs(s.flexion_deg) / GAUGE_DEG, f"{round(s.flexion_deg):d} deg", kind),)
         self.query_one("#live-walking", Static).update(f"walking: {'yes' if s.walking else 'no'}   at {clock(s.t)}")
         self.query_one("#live-counts", Static).update(counts_text(s.counts))
         self.query_one("#live-time", Bars).bars = time_bars(s.seconds)
+        if self._guide_t is not None and s.activity != "calibrating" and s.t - self._guide_t > GUIDE_KEEP_S:
+            self.query_one("#live-guide").display, self._guide_t = False, None
 
     def notice(self, event: Event) -> None:
         """Put an alert, a data gap or a low battery on top of the alert list."""
@@ -176,10 +205,13 @@ class LiveScreen(Screen):
             text = f"connection lost and back: {event.fields.get('samples', '?')} samples missing"
         else:
             text = "the sensor's battery is low"
-        self.alerts.appendleft(f"{clock(event.start)}  {text}")
-        self.query_one("#live-alerts", Static).update("\n".join(self.alerts))
+        self.add_line(event.start, text)
         if event.type == "alert":
             self.app.bell()
+
+    def add_line(self, t: float, text: str) -> None:
+        self.alerts.appendleft(f"{clock(t)}  {text}")
+        self.query_one("#live-alerts", Static).update("\n".join(self.alerts))
 
     # -- keys ----------------------------------------------------------------------------------------
 
