@@ -30,16 +30,12 @@ from sensorkit.samples import RecordingMeta, SampleBlock
 from .alignment import Alignment, OnlineBias, alignment_for
 from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
+from .gait.bouts import BoutParams
+from .gait.detector import GaitDetector
 from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
 from .profile import Profile
 from .summary import _start, daily_summary
-
-try:  # the gait detector lives in signal/gait (issue 4); the pipeline runs without it if absent
-    from .gait.bouts import BoutParams
-    from .gait.detector import GaitDetector
-except ImportError:  # pragma: no cover - only on a checkout without the gait package
-    GaitDetector = None  # type: ignore[assignment,misc]
 
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
 
@@ -72,7 +68,7 @@ class Pipeline:
         self.features = FeatureExtractor(self.posture_rate_hz)
         self.posture = PostureTracker(self.profile, has_gyro=self.fused, signed=alignment.forward_known)
         self.gait = None
-        if gait and GaitDetector is not None:  # the wearer's height turns step timing into stride length
+        if gait:  # the wearer's height turns step timing into stride length
             self.gait = GaitDetector(self.rate_hz, bout_params=BoutParams(height_m=self.profile.height_m))
         self.samples_seen = 0
         # seconds upright in each flexion band, per UTC day (day index since 1970), for the summary
