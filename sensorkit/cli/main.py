@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "analyze",
     "calibrate",
     "view",
+    "trends",
 ]
 
 

@@ -1,0 +1,130 @@
+"""`sensorkit trends FOLDER [--patient ID] [--weeks N] [--json] [-o OUT.csv|OUT.parquet]`: weeks of days.
+
+FOLDER holds recordings, directly or one sub-folder down (one folder per patient, as `sensorkit view`
+lists it). Each recording's days come from the analysis saved by `sensorkit analyze --save` when it
+was made with the same profile and release, else from analysing it again. Prints, per patient, one
+row per ISO week (means per recorded day) and the trend of the main metrics; ``--json`` prints the
+whole result as one document (schema in the README, "Trends over weeks"); ``-o`` writes the per-day
+table. Files that are not recordings are listed with the reason and skipped. Exit 1 when no
+recording in FOLDER could be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import RecordingError, SettingsError
+from ..trends import FolderTrends, PatientTrends, Week, days_frame, folder_trends
+
+# the weekly table's columns: heading, metric, how to show a daily mean
+HOURS = lambda s: f"{s / 3600:.1f}"  # noqa: E731
+MINUTES = lambda s: f"{s / 60:.0f}"  # noqa: E731
+WHOLE = lambda n: f"{n:.0f}"  # noqa: E731
+TENTH = lambda n: f"{n:.1f}"  # noqa: E731
+COLUMNS = (
+    ("worn h", "recording_s", HOURS), ("sit h", "sitting_s", HOURS), ("stand h", "standing_s", HOURS),
+    ("walk min", "walking_s", MINUTES), ("lie h", "lying_s", HOURS),
+    ("0-20 h", "upright_0_20_s", HOURS), ("20-60 min", "upright_20_60_s", MINUTES),
+    (">60 min", "upright_over_60_s", MINUTES),
+    ("bends", "bends", TENTH), ("high", "bends_high", TENTH), ("mod", "bends_moderate", TENTH),
+    ("low", "bends_low", TENTH), ("slouch min", "slouch_s", MINUTES),
+    ("sed bouts", "sedentary_bouts", TENTH), ("longest min", "longest_sedentary_s", MINUTES),
+    ("steps", "steps", WHOLE), ("alerts", "alerts", TENTH),
+)
+# the trends printed under the table (all are in --json)
+TREND_LINES = (
+    ("sitting", "sitting_s", 60.0, "min/day"), ("walking", "walking_s", 60.0, "min/day"),
+    ("upright 20-60 deg", "upright_20_60_s", 60.0, "min/day"), ("upright > 60 deg", "upright_over_60_s", 60.0, "min/day"),
+    ("bends", "bends", 1.0, "/day"), ("high bends", "bends_high", 1.0, "/day"),
+    ("slouching", "slouch_s", 60.0, "min/day"), ("longest sedentary", "longest_sedentary_s", 60.0, "min"),
+    ("steps", "steps", 1.0, "/day"), ("alerts", "alerts", 1.0, "/day"),
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("trends", help="per-patient days, weeks and trends from a folder of recordings",
+                       description=__doc__.splitlines()[0])
+    p.add_argument("folder", metavar="FOLDER", help="recordings, directly or one sub-folder (patient) down")
+    p.add_argument("--patient", metavar="ID", help="only this patient (stored id, else the sub-folder's name)")
+    p.add_argument("--weeks", type=_positive, metavar="N", help="only the last N calendar weeks")
+    p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
+    p.add_argument("--json", action="store_true", help="print the whole result as one JSON document")
+    p.add_argument("-o", "--output", metavar="OUT.csv|OUT.parquet", help="write the per-day table")
+    p.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of weeks (1 or more)")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from sensorkit.importer import write_frame
+    from sensorkit.signal.profile import load_profile
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise RecordingError(f"no folder at {folder}")
+    if args.output and Path(args.output).suffix.lower() not in (".csv", ".parquet"):
+        raise SettingsError(f"cannot tell the format of {Path(args.output).name}: use a .csv or .parquet name")
+    profile = load_profile(args.profile)
+    quiet = args.json or not sys.stderr.isatty()
+    result = folder_trends(folder, profile, args.patient, args.weeks,
+                           progress=None if quiet else lambda name: print(f"reading {name}...", file=sys.stderr))
+    if args.output:
+        write_frame(days_frame(result), args.output)
+    if args.json:
+        print(json.dumps(result.to_json(), separators=(",", ":")))
+    else:
+        print_readable(result)
+    if not result.patients:
+        who = f" for patient {args.patient}" if args.patient else ""
+        print(f"sensorkit: error: no usable recording in {folder}{who}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_readable(result: FolderTrends) -> None:
+    for p in result.patients:
+        print_patient(p)
+        print()
+    skipped = [f for f in result.files if f.source == "skipped"]
+    used = len(result.files) - len(skipped)
+    stored = sum(f.source == "stored" for f in result.files)
+    print(f"{used} recording{'' if used == 1 else 's'} used ({stored} from a saved analysis, "
+          f"{used - stored} analysed now)" + (f", {len(skipped)} skipped:" if skipped else ""))
+    for f in skipped:
+        print(f"  {f.name}: {f.reason}")
+
+
+def print_patient(p: PatientTrends) -> None:
+    first, last = p.days[0].date, p.days[-1].date
+    print(f"patient {p.patient}: {len(p.days)} day{'' if len(p.days) == 1 else 's'} in {len(p.weeks)} "
+          f"week{'' if len(p.weeks) == 1 else 's'}, {first} to {last} (UTC); means per recorded day")
+    heads = ["week", "days"] + [h for h, _, _ in COLUMNS]
+    rows = [week_cells(w) for w in p.weeks]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    print("  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths)))
+    for r in rows:
+        print("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
+    print("  trend (least-squares slope over the days; change of the daily mean from the previous week with data):")
+    for label, key, scale, unit in TREND_LINES:
+        t = p.trends[key]
+        if t.slope_per_week is None:
+            print(f"    {label:<18} {t.note}")
+            break  # the same days stand behind every metric: one note says it
+        change = "" if t.week_on_week is None else f", last week {t.week_on_week / scale:+.1f} {unit}"
+        print(f"    {label:<18} {t.slope_per_week / scale:+.1f} {unit} per week over {t.days} days{change}")
+
+
+def week_cells(w: Week) -> list[str]:
+    mean = w.per_day
+    return [w.week, str(w.days)] + [fmt(mean[key]) for _, key, fmt in COLUMNS]

@@ -1,0 +1,328 @@
+"""Trends over weeks for the therapist: per patient, per calendar day, per ISO week, and the direction.
+
+A therapist's folder holds one sub-folder per patient (as the days screen lists it); every readable
+recording is turned into its per-day summaries, the signal core's own (``summary["days"]`` of
+:func:`sensorkit.signal.pipeline.analyze`, what ``sensorkit analyze`` prints). When a recording holds
+a summary saved by ``sensorkit analyze --save`` whose provenance (schema, release, profile settings,
+gait on) matches this run's, that summary is used and the samples are not read; otherwise the
+recording is analysed again. Nothing here classifies anything: it only adds days up.
+
+Three tables come out:
+
+- **days**: one row per patient and calendar day (UTC), the metrics in :data:`METRICS`, summed over
+  that day's recordings (``longest_sedentary_s`` is the longest);
+- **weeks**: per ISO week the days with data, the totals and the mean per recorded day (a week
+  worn on 2 days is compared with a week worn on 5 by its daily mean, not its total);
+- **trends**: per metric, the change of the daily mean from the previous week with data to the
+  last, and the least-squares slope of the daily values against time (per week), with the number
+  of days behind it. With fewer than :data:`MIN_DAYS` days or data in fewer than two weeks there
+  is no slope, and the trend says so.
+
+Files that are not readable recordings, or that cannot be analysed, are listed with the reason
+and skipped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from sensorkit.errors import RecordingError, SensorKitError
+from sensorkit.store import RecordingReader
+
+SCHEMA_VERSION = 1
+MIN_DAYS = 3  # a slope through fewer days says more about the days than about a trend
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One column of the per-day table: key, unit (``s`` seconds or ``count``) and meaning."""
+
+    key: str
+    unit: str
+    meaning: str
+    combine: str = "sum"  # how a day's recordings (and a week's days) add up: "sum" or "max"
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("recording_s", "s", "time covered by recordings (the summary's duration_s)"),
+    Metric("sitting_s", "s", "time sitting"),
+    Metric("standing_s", "s", "time standing, not walking"),
+    Metric("walking_s", "s", "time in walking bouts"),
+    Metric("lying_s", "s", "time lying"),
+    Metric("upright_0_20_s", "s", "upright time with trunk flexion 0-20 deg (ISO 11226 band)"),
+    Metric("upright_20_60_s", "s", "upright time with trunk flexion 20-60 deg"),
+    Metric("upright_over_60_s", "s", "upright time with trunk flexion over 60 deg"),
+    Metric("bends", "count", "bends"),
+    Metric("bends_low", "count", "bends of low severity"),
+    Metric("bends_moderate", "count", "bends of moderate severity"),
+    Metric("bends_high", "count", "bends of high severity"),
+    Metric("slouch_episodes", "count", "slouch episodes"),
+    Metric("slouch_s", "s", "time slouching"),
+    Metric("sedentary_bouts", "count", "sedentary bouts (sitting or lying for at least a minute)"),
+    Metric("sedentary_s", "s", "time in sedentary bouts"),
+    Metric("longest_sedentary_s", "s", "the longest sedentary bout", combine="max"),
+    Metric("steps", "count", "steps in walking bouts"),
+    Metric("alerts", "count", "alerts of every kind"),
+    Metric("alerts_slouch", "count", "slouch alerts"),
+    Metric("alerts_severe_bend", "count", "severe-bend alerts"),
+    Metric("alerts_long_sedentary", "count", "long-sitting alerts"),
+)
+METRIC_KEYS = tuple(m.key for m in METRICS)
+_COMBINE = {m.key: m.combine for m in METRICS}
+_ZERO = {m.key: 0.0 if m.unit == "s" else 0 for m in METRICS}  # seconds stay floats, counts ints
+
+
+def day_metrics(day: dict[str, Any]) -> dict[str, float]:
+    """The metrics of one ``summary["days"]`` entry of the signal core's summary."""
+    posture, walking = day["posture_s"], float(day.get("walking_s", 0.0))
+    bands = day.get("flexion_band_s") or {}
+    bends, sed, alerts = day["bends"], day["sedentary"], day["alerts"]
+    severity = bends["by_severity"]
+    return {
+        "recording_s": float(day["duration_s"]),
+        "sitting_s": float(posture["sitting"]),
+        "standing_s": round(max(0.0, float(posture["standing"]) - walking), 1),
+        "walking_s": walking,
+        "lying_s": float(posture["lying"]),
+        "upright_0_20_s": float(bands.get("0_20", 0.0)),
+        "upright_20_60_s": float(bands.get("20_60", 0.0)),
+        "upright_over_60_s": float(bands.get("over_60", 0.0)),
+        "bends": int(bends["count"]),
+        "bends_low": int(severity["low"]),
+        "bends_moderate": int(severity["moderate"]),
+        "bends_high": int(severity["high"]),
+        "slouch_episodes": int(day["slouch"]["episodes"]),
+        "slouch_s": float(day["slouch"]["total_s"]),
+        "sedentary_bouts": int(sed["bouts"]),
+        "sedentary_s": float(sed["total_s"]),
+        "longest_sedentary_s": float(sed["longest_s"]),
+        "steps": int(day.get("steps", 0)),
+        "alerts": int(sum(alerts.values())),
+        "alerts_slouch": int(alerts.get("slouch", 0)),
+        "alerts_severe_bend": int(alerts.get("severe_bend", 0)),
+        "alerts_long_sedentary": int(alerts.get("long_sedentary", 0)),
+    }
+
+
+def _combine(rows: Iterable[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = dict(_ZERO)
+    for row in rows:
+        for k in METRIC_KEYS:
+            out[k] = max(out[k], row[k]) if _COMBINE[k] == "max" else out[k] + row[k]
+    return out
+
+
+@dataclass
+class FileResult:
+    """One file of the folder: where its days came from, or why it was skipped."""
+
+    path: Path
+    name: str  # relative to the folder
+    patient: str
+    source: str  # "stored" (a matching saved analysis), "analysed", or "skipped"
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.name, "patient": self.patient, "source": self.source, "reason": self.reason or None}
+
+
+@dataclass
+class Day:
+    """One patient's calendar day (UTC): the metrics summed over the day's recordings."""
+
+    date: date
+    recordings: int
+    metrics: dict[str, float]
+
+    @property
+    def week(self) -> str:
+        year, week, _ = self.date.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "week": self.week, "recordings": self.recordings,
+                **{k: round(v, 3) for k, v in self.metrics.items()}}
+
+
+@dataclass
+class Week:
+    """One ISO week with data: days recorded, totals and means per recorded day."""
+
+    week: str  # "2026-W48"
+    monday: date
+    days: int
+    totals: dict[str, float]
+
+    @property
+    def per_day(self) -> dict[str, float]:
+        """Daily means, except the longest sedentary bout, which stays the week's longest."""
+        return {k: v if _COMBINE[k] == "max" else v / self.days for k, v in self.totals.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"week": self.week, "monday": self.monday.isoformat(), "days": self.days,
+                "totals": {k: round(v, 3) for k, v in self.totals.items()}, "per_day": {k: round(v, 3) for k, v in self.per_day.items()}}
+
+
+@dataclass
+class Trend:
+    """The direction of one metric: week-on-week change of the daily mean, and the slope per week."""
+
+    metric: str
+    days: int  # days with data behind the slope
+    weeks: int  # weeks with data
+    week_on_week: float | None  # last week's daily mean minus the previous week with data's
+    slope_per_week: float | None  # least squares over the daily values, metric units per week
+    note: str = ""  # why a figure is missing, in words
+
+    def to_json(self) -> dict[str, Any]:
+        rnd = lambda v: None if v is None else round(v, 3)  # noqa: E731
+        return {"days": self.days, "weeks": self.weeks, "week_on_week": rnd(self.week_on_week),
+                "slope_per_week": rnd(self.slope_per_week), "note": self.note or None}
+
+
+@dataclass
+class PatientTrends:
+    """Everything for one patient: the days, the weeks and one trend per metric."""
+
+    patient: str
+    days: list[Day]
+    weeks: list[Week] = field(default_factory=list)
+    trends: dict[str, Trend] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"patient": self.patient, "days": [d.to_json() for d in self.days],
+                "weeks": [w.to_json() for w in self.weeks],
+                "trends": {k: t.to_json() for k, t in self.trends.items()}}
+
+
+@dataclass
+class FolderTrends:
+    """The result for a folder: patients in name order, and every file with its source or reason."""
+
+    folder: Path
+    patients: list[PatientTrends]
+    files: list[FileResult]
+
+    def patient(self, patient_id: str) -> PatientTrends | None:
+        return next((p for p in self.patients if p.patient == patient_id), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA_VERSION, "folder": str(self.folder),
+                "metrics": {m.key: {"unit": m.unit, "meaning": m.meaning} for m in METRICS},
+                "patients": [p.to_json() for p in self.patients],
+                "files": [f.to_json() for f in self.files]}
+
+
+def recording_days(path: Path, profile: Any = None) -> tuple[list[dict[str, Any]], str]:
+    """The per-day summaries of one recording and where they came from ("stored" or "analysed").
+
+    Raises a SensorKitError subclass for a file that is not a readable recording or holds no samples.
+    """
+    from sensorkit.cli.analyze import PROVENANCE_SUMMARY, analysis_provenance
+    from sensorkit.signal.pipeline import analyze
+    from sensorkit.signal.profile import Profile
+
+    profile = profile or Profile()
+    with RecordingReader(path) as reader:
+        meta = reader.meta
+        saved = reader.summaries()
+        if saved.get(PROVENANCE_SUMMARY) == analysis_provenance(profile, gait=True) and "analysis" in saved:
+            return saved["analysis"]["days"], "stored"
+        block = reader.samples()
+    if len(block) == 0:
+        raise RecordingError(f"{path.name} holds no samples")
+    return analyze(block, meta, profile).summary["days"], "analysed"
+
+
+def folder_trends(folder: str | Path, profile: Any = None, patient: str | None = None,
+                  weeks: int | None = None, progress: Callable[[str], None] | None = None) -> FolderTrends:
+    """Days, weeks and trends for every patient in ``folder`` (files there and one sub-folder down).
+
+    ``patient`` keeps one patient's files; ``weeks`` keeps the last N calendar weeks up to the
+    patient's latest day; ``progress`` is told each file's name before it is read (analysis takes
+    about a second per hour of 100 Hz data). The folder listing is the days screen's own
+    (:func:`sensorkit.tui.catalog.scan`: patient from the recording, else its sub-folder).
+    """
+    from sensorkit.tui.catalog import scan
+
+    folder = Path(folder)
+    files: list[FileResult] = []
+    by_patient: dict[str, dict[date, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    for entry in scan(folder):
+        if not entry.patient and entry.path.parent != folder:  # unreadable: the sub-folder still names the patient
+            entry.patient = entry.path.parent.name
+        if patient is not None and entry.patient != patient:
+            continue
+        if not entry.readable:
+            files.append(FileResult(entry.path, entry.name, entry.patient, "skipped", entry.error or "not readable"))
+            continue
+        if progress is not None:
+            progress(entry.name)
+        try:
+            days, source = recording_days(entry.path, profile)
+            rows = [(date.fromisoformat(d["date"]), day_metrics(d)) for d in days]
+        except SensorKitError as exc:
+            files.append(FileResult(entry.path, entry.name, entry.patient, "skipped", str(exc)))
+            continue
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # a malformed stored summary or file
+            files.append(FileResult(entry.path, entry.name, entry.patient, "skipped",
+                                    f"cannot be read ({type(exc).__name__}: {exc})"))
+            continue
+        files.append(FileResult(entry.path, entry.name, entry.patient, source))
+        for day, metrics in rows:
+            by_patient[entry.patient or "-"][day].append(metrics)
+    patients = [patient_trends(pid, {d: (len(rows), _combine(rows)) for d, rows in days.items()}, weeks)
+                for pid, days in sorted(by_patient.items())]
+    return FolderTrends(folder, patients, files)
+
+
+def patient_trends(patient: str, days: dict[date, tuple[int, dict[str, float]]],
+                   last_weeks: int | None = None) -> PatientTrends:
+    """Weeks and trends from one patient's days (date -> (recordings, metrics))."""
+    rows = sorted((Day(d, n, m) for d, (n, m) in days.items()), key=lambda d: d.date)
+    if last_weeks is not None and rows:
+        newest_monday = rows[-1].date - timedelta(days=rows[-1].date.weekday())
+        first = newest_monday - timedelta(weeks=last_weeks - 1)
+        rows = [d for d in rows if d.date >= first]
+    result = PatientTrends(patient, rows, weekly(rows))
+    result.trends = {k: trend(k, rows, result.weeks) for k in METRIC_KEYS}
+    return result
+
+
+def weekly(days: list[Day]) -> list[Week]:
+    """ISO weeks with data, oldest first."""
+    grouped: dict[str, list[Day]] = defaultdict(list)
+    for d in days:
+        grouped[d.week].append(d)
+    weeks = [Week(w, ds[0].date - timedelta(days=ds[0].date.weekday()), len(ds), _combine(d.metrics for d in ds))
+             for w, ds in grouped.items()]
+    return sorted(weeks, key=lambda w: w.monday)
+
+
+def trend(metric: str, days: list[Day], weeks: list[Week]) -> Trend:
+    """Week-on-week change of the daily mean and the least-squares slope per week over the days."""
+    n_days, n_weeks = len(days), len(weeks)
+    change = (weeks[-1].per_day[metric] - weeks[-2].per_day[metric]) if n_weeks >= 2 else None
+    if n_days < MIN_DAYS or n_weeks < 2:
+        note = (f"too few days for a trend: {n_days} day{'' if n_days == 1 else 's'} in "
+                f"{n_weeks} week{'' if n_weeks == 1 else 's'} (needs {MIN_DAYS} days over at least 2 weeks)")
+        return Trend(metric, n_days, n_weeks, change, None, note)
+    x = np.array([(d.date - days[0].date).days / 7.0 for d in days])
+    y = np.array([d.metrics[metric] for d in days], dtype=float)
+    slope = float(np.polyfit(x, y, 1)[0])
+    return Trend(metric, n_days, n_weeks, change, slope)
+
+
+def days_frame(result: FolderTrends) -> "Any":
+    """The per-day table (one row per patient and day) as a pandas DataFrame, for ``-o`` and scripts."""
+    import pandas as pd
+
+    columns = ["patient", "date", "week", "recordings", *METRIC_KEYS]
+    rows = [{"patient": p.patient, **d.to_json()} for p in result.patients for d in p.days]
+    return pd.DataFrame(rows, columns=columns)
