@@ -211,5 +211,6 @@ def analyze(
     events.sort(key=lambda e: (e.start, e.end, e.type))
     duration = 0.0 if t_first is None else t_last - t_first
     bands, bands_by_day = pipe.band_summary()
-    summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day)
+    summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day,
+                            t0=t_first or 0.0)
     return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary)

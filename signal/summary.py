@@ -10,6 +10,11 @@ Per calendar day (UTC, from the recording's start time) and for the whole record
   count), and the rate per hour of recording;
 - ``slouch``: episodes and total seconds; ``sedentary``: bouts, total, longest, and breaks;
 - ``alerts``: count per kind.
+
+Seconds (posture, walking, slouch, sedentary total and longest) are clipped to the day: a period
+over midnight counts in both days, so a day's figures never exceed the time it covers. Counts
+(bends, episodes, bouts, breaks, alerts, steps) go to the day the event starts, so the days' counts
+add up to the total.
 """
 
 from __future__ import annotations
@@ -31,18 +36,32 @@ def _start(meta_start: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-def _summarize(events: list[Event], duration_s: float, band_s: dict[str, float] | None,
-               origin: datetime) -> dict[str, Any]:
+def _seconds(e: Event, window: tuple[float, float] | None) -> float:
+    """The part of ``e`` inside ``window`` (seconds from the recording start; None: all of it)."""
+    if window is None:
+        return e.duration
+    return max(min(e.end, window[1]) - max(e.start, window[0]), 0.0)
+
+
+def _summarize(events: list[Event], counted: list[Event], duration_s: float, band_s: dict[str, float] | None,
+               origin: datetime, window: tuple[float, float] | None = None) -> dict[str, Any]:
+    """Figures over ``window``: seconds from ``events`` clipped to it, counts from ``counted``."""
     by_type: dict[str, list[Event]] = defaultdict(list)
     for e in events:
         by_type[e.type].append(e)
+    started: dict[str, list[Event]] = defaultdict(list)
+    for e in counted:
+        started[e.type].append(e)
+
+    def secs(kind: str) -> list[float]:
+        return [_seconds(e, window) for e in by_type[kind]]
+
     posture = Counter()
     for e in by_type["posture"]:
-        posture[e.fields.get("posture", "unknown")] += e.duration
-    bends = by_type["bend"]
+        posture[e.fields.get("posture", "unknown")] += _seconds(e, window)
+    bends = started["bend"]
     per_hour = Counter((origin + timedelta(seconds=e.start)).strftime("%Y-%m-%dT%H:00Z") for e in bends)
-    sedentary = by_type["sedentary_bout"]
-    walking = by_type["walking_bout"]
+    walking = started["walking_bout"]
     hours = duration_s / 3600.0
     out: dict[str, Any] = {
         "duration_s": round(duration_s, 1),
@@ -54,18 +73,17 @@ def _summarize(events: list[Event], duration_s: float, band_s: dict[str, float] 
             "by_style": dict(Counter(str(e.fields.get("style")) for e in bends)),
             "bends_per_hour": dict(sorted(per_hour.items())),
         },
-        "slouch": {"episodes": len(by_type["slouch"]),
-                   "total_s": round(sum(e.duration for e in by_type["slouch"]), 1)},
+        "slouch": {"episodes": len(started["slouch"]), "total_s": round(sum(secs("slouch")), 1)},
         "sedentary": {
-            "bouts": len(sedentary),
-            "total_s": round(sum(e.duration for e in sedentary), 1),
-            "longest_s": round(max((e.duration for e in sedentary), default=0.0), 1),
-            "breaks": len(by_type["sedentary_break"]),
+            "bouts": len(started["sedentary_bout"]),
+            "total_s": round(sum(secs("sedentary_bout")), 1),
+            "longest_s": round(max(secs("sedentary_bout"), default=0.0), 1),
+            "breaks": len(started["sedentary_break"]),
         },
-        "alerts": dict(Counter(e.fields.get("alert") for e in by_type["alert"])),
+        "alerts": dict(Counter(e.fields.get("alert") for e in started["alert"])),
     }
-    if walking:
-        out["walking_s"] = round(sum(e.duration for e in walking), 1)
+    if by_type["walking_bout"]:
+        out["walking_s"] = round(sum(secs("walking_bout")), 1)
         out["steps"] = int(sum(e.fields.get("steps", 0) for e in walking))
     if band_s is not None:
         out["flexion_band_s"] = {k: round(band_s.get(k, 0.0), 1) for k in BANDS}
@@ -78,23 +96,24 @@ def daily_summary(
     duration_s: float,
     band_s: dict[str, float] | None = None,
     band_s_by_day: dict[str, dict[str, float]] | None = None,
+    t0: float = 0.0,
 ) -> dict[str, Any]:
-    """``{"total": {...}, "days": [{"date": "YYYY-MM-DD", ...}]}``; an event belongs to the day it starts."""
+    """``{"total": {...}, "days": [{"date": "YYYY-MM-DD", ...}]}`` for data from ``t0`` to ``t0 + duration_s``
+    (seconds from the recording start); see the module docstring for how days split events."""
     events = list(events)
     origin = _start(start_time)
-    days: dict[str, list[Event]] = defaultdict(list)
+    starts: dict[str, list[Event]] = defaultdict(list)
     for e in events:
-        days[(origin + timedelta(seconds=e.start)).date().isoformat()].append(e)
-    first = origin.date()
-    last = (origin + timedelta(seconds=max(duration_s, 0.0))).date()
+        starts[(origin + timedelta(seconds=e.start)).date().isoformat()].append(e)
+    t1 = t0 + max(duration_s, 0.0)
     out_days = []
-    d = first
-    while d <= last:
-        day_start = max(origin, datetime(d.year, d.month, d.day, tzinfo=timezone.utc))
-        day_end = min(origin + timedelta(seconds=duration_s),
-                      datetime(d.year, d.month, d.day, tzinfo=timezone.utc) + timedelta(days=1))
-        span = max((day_end - day_start).total_seconds(), 0.0)
+    d = (origin + timedelta(seconds=t0)).date()
+    while d <= (origin + timedelta(seconds=t1)).date():
+        midnight = (datetime(d.year, d.month, d.day, tzinfo=timezone.utc) - origin).total_seconds()
+        window = (max(t0, midnight), min(t1, midnight + 86400.0))
+        inside = [e for e in events if e.end >= window[0] and e.start < window[1]]
         bands = (band_s_by_day or {}).get(d.isoformat())
-        out_days.append({"date": d.isoformat(), **_summarize(days.get(d.isoformat(), []), span, bands, origin)})
+        out_days.append({"date": d.isoformat(), **_summarize(
+            inside, starts.get(d.isoformat(), []), max(window[1] - window[0], 0.0), bands, origin, window)})
         d += timedelta(days=1)
-    return {"total": _summarize(events, duration_s, band_s, origin), "days": out_days}
+    return {"total": _summarize(events, events, duration_s, band_s, origin), "days": out_days}
