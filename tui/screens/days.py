@@ -1,7 +1,8 @@
 """The days screen: every recording in a folder (and one level of sub-folders, e.g. one per patient).
 
-Enter opens the highlighted recording's day screen; Escape there comes back here. A file that is not
-a readable recording stays in the list with the reason, and Enter on it only repeats the reason.
+Enter opens the highlighted recording's day screen, ``t`` the weekly trends of its patient; Escape
+there comes back here. A file that is not a readable recording stays in the list with the reason,
+and Enter (or ``t``) on it only repeats the reason.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sensorkit.errors import SensorKitError
 from ..catalog import Entry, scan
 from ..format import duration
 from .day import DayScreen
+from .trends import TrendsScreen
 
 COLUMNS = ("patient", "start (UTC)", "duration", "device", "link", "file")
 
@@ -29,6 +31,7 @@ class DaysScreen(Screen):
     CSS_PATH = "days.tcss"
     BINDINGS = [
         Binding("enter", "open", "Open day", priority=True),
+        Binding("t", "trends", "Trends over weeks"),
         Binding("r", "rescan", "Rescan"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -103,3 +106,12 @@ class DaysScreen(Screen):
             self.notify(entry.error or "not a readable recording", severity="warning")
             return
         self.app.push_screen(DayScreen(entry.path, self.profile))
+
+    def action_trends(self) -> None:
+        entry = self.highlighted
+        if entry is None:
+            return
+        if not entry.readable:
+            self.notify(entry.error or "not a readable recording", severity="warning")
+            return
+        self.app.push_screen(TrendsScreen(self.folder, entry.patient, self.profile))
