@@ -121,8 +121,13 @@ def print_patient(p: PatientTrends) -> None:
         if t.slope_per_week is None:
             print(f"    {label:<18} {t.note}")
             break  # the same days stand behind every metric: one note says it
-        change = "" if t.week_on_week is None else f", last week {t.week_on_week / scale:+.1f} {unit}"
-        print(f"    {label:<18} {t.slope_per_week / scale:+.1f} {unit} per week over {t.days} days{change}")
+        change = "" if t.week_on_week is None else f", last week {signed(t.week_on_week / scale)} {unit}"
+        print(f"    {label:<18} {signed(t.slope_per_week / scale)} {unit} per week over {t.days} days{change}")
+
+
+def signed(value: float) -> str:
+    """``+1.2``, ``-0.4``, and ``+0.0`` rather than ``-0.0`` for a change that rounds away."""
+    return f"{value if abs(value) >= 0.05 else 0.0:+.1f}"
 
 
 def week_cells(w: Week) -> list[str]:

@@ -130,7 +130,8 @@ def sparks(p: PatientTrends) -> tuple[Spark, ...]:
         if t.slope_per_week is None:
             text += t.note
         else:
-            text += f"{t.slope_per_week / scale:+.1f} {unit} per week over {t.days} days"
+            slope = t.slope_per_week / scale
+            text += f"{slope if abs(slope) >= 0.05 else 0.0:+.1f} {unit} per week over {t.days} days"
         rows.append(Spark(label, tuple(w.per_day[key] for w in p.weeks), text))
     return tuple(rows)
 
