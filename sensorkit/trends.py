@@ -225,7 +225,6 @@ def recording_days(path: Path, profile: Any = None) -> tuple[list[dict[str, Any]
     Raises a SensorKitError subclass for a file that is not a readable recording or holds no samples.
     """
     from sensorkit.cli.analyze import PROVENANCE_SUMMARY, analysis_provenance
-    from sensorkit.signal.pipeline import analyze
     from sensorkit.signal.profile import Profile
 
     profile = profile or Profile()
@@ -237,6 +236,8 @@ def recording_days(path: Path, profile: Any = None) -> tuple[list[dict[str, Any]
         block = reader.samples()
     if len(block) == 0:
         raise RecordingError(f"{path.name} holds no samples")
+    from sensorkit.signal.pipeline import analyze  # the signal core is heavy: only when there is no saved analysis
+
     return analyze(block, meta, profile).summary["days"], "analysed"
 
 
