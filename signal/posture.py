@@ -193,11 +193,14 @@ class PostureTracker:
         self._lean_on = False
         self.bend_open: dict | None = None
         self.pending_bends: list[Event] = []
+        self._bends_judged: set[float] = set()  # starts of bends whose severity was judged while open
+        self._bends_alerted: set[float] = set()  # ... and alerted on: they stay bends whatever follows
         self.sit_neutral: float | None = None
         self._neutrals: list[float] = []
         self.slouch_h = Hysteresis(np.inf, np.inf)
         self.slouch_runs = RunTracker(0.0)
-        self._slouch_alerted_run: float | None = None
+        self._slouch_alerted_run: float | None = None  # start of the slouch run judged (alert or cool-down)
+        self._slouch_alert_sent: float | None = None  # ... and alerted on
         self._scheduled: list[_Decision] = []
         self._chunk_runs: list[Run] = []
         self._order = 0
@@ -363,7 +366,7 @@ class PostureTracker:
             if bent and (not self.signed or abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG):
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
                 return
-            self._drop_bend()
+            self._abandon_bend(t)
             start = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, t)
             self._transition(f"{_short(self.base)}_to_lie", start, t, "lying", side)
         else:
@@ -383,12 +386,30 @@ class PostureTracker:
     def _confirm_prone(self, start: float) -> None:
         if self._lying_on_t != start or self.base == "lying":
             return
-        self._drop_bend()
+        self._abandon_bend(start)
         self._set_base("lying", start, "prone")
 
     def _drop_bend(self) -> None:
         self.bend_open = None
         self.live.bending = False
+
+    def _abandon_bend(self, t: float) -> None:
+        """The open lean turned out to be part of a posture change (sitting or lying down). If it
+        already raised a severe-bend alert it stays a bend, ended at ``t`` (not before the alert):
+        the alert said it was a bend, and every alert must belong to a reported bend."""
+        b = self.bend_open
+        if b is not None and b["alert_t"] is not None:
+            self._close_bend(max(t, b["alert_t"]))
+        elif b is not None:
+            self._bends_judged.discard(b["start"])
+            self._drop_bend()
+
+    def _close_bend(self, t: float) -> None:
+        start = self.bend_open["start"]
+        self._drop_bend()
+        # measured when final: the style needs the half second after the end as well
+        self.pending_bends.append(Event("bend", start, t))
+        self._schedule(t + VERTICAL_MERGE_S, lambda tt=t + VERTICAL_MERGE_S: self._bend_wait_over(tt))
 
     def _vertical_movement(self, run: Run) -> None:
         if run.end - run.start > MAX_TRANSITION_S or self.base == "lying":
@@ -411,7 +432,7 @@ class PostureTracker:
         if transition is not None:
             self._finalize_bends(run.decided, run)
             if self.bend_open is not None and self.bend_open["start"] <= run.end:
-                self._drop_bend()
+                self._abandon_bend(run.start)
             self._transition(transition[0], run.start, run.end, transition[1])
         else:
             self._finalize_bends(run.decided, None)
@@ -442,15 +463,11 @@ class PostureTracker:
         if on:
             if self.base == "standing" and self.bend_open is None:
                 before = self.history.between(t - 10.0, t)
-                self.bend_open = {"start": bend_start(before, t, self.profile), "alerted": False,
+                self.bend_open = {"start": bend_start(before, t, self.profile), "rule_met": False, "alert_t": None,
                                   "peak": -np.inf, "above": 0.0, "twist": 0.0, "heading": 0.0}
                 self.live.bending = True
         elif self.bend_open is not None:
-            start = self.bend_open["start"]
-            self._drop_bend()
-            # measured when final: the style needs the half second after the end as well
-            self.pending_bends.append(Event("bend", start, t))
-            self._schedule(t + VERTICAL_MERGE_S, lambda tt=t + VERTICAL_MERGE_S: self._bend_wait_over(tt))
+            self._close_bend(t)
 
     def _bend_wait_over(self, t: float) -> None:
         self._finalize_bends(t, None)
@@ -468,13 +485,26 @@ class PostureTracker:
         part of sitting down or standing up (``transition``) is dropped."""
         keep = []
         for b in self.pending_bends:
-            if transition is not None and b.start <= transition.end and b.end >= transition.start:
+            overlaps = transition is not None and b.start <= transition.end and b.end >= transition.start
+            if overlaps and b.start not in self._bends_alerted:
+                self._bends_judged.discard(b.start)
                 continue
             if now < b.end + VERTICAL_MERGE_S or self._undecided_vertical(b, now):
                 keep.append(b)
             else:
-                self._emit(now, self._measure(b))
+                self._emit_bend(now, b)
         self.pending_bends = keep
+
+    def _emit_bend(self, now: float, pending: Event) -> None:
+        """Emit a final bend; a severe one not judged while open (a shallow lean with a twist: it
+        could have been turning to sit down) raises its alert now that it is known to be a bend."""
+        bend = self._measure(pending)
+        self._emit(now, bend)
+        if bend.fields["severity"] == "high" and pending.start not in self._bends_judged:
+            self._emit(now, self.alerts.offer("severe_bend", now, bend_start=round(bend.start, 3),
+                                              flexion_deg=bend.fields["peak_flexion_deg"]))
+        self._bends_judged.discard(pending.start)
+        self._bends_alerted.discard(pending.start)
 
     def _measure(self, bend: Event) -> Event:
         window = self.history.between(bend.start - 1.0, bend.end + 1.0)
@@ -489,15 +519,41 @@ class PostureTracker:
         above_s = b["above"] + np.cumsum(np.where(above, dt, 0.0))
         peak = np.maximum.accumulate(np.maximum(fr.flexion, b["peak"]))
         twist_max = np.maximum.accumulate(np.maximum(twist, b["twist"]))
-        if not b["alerted"]:
-            hit = np.flatnonzero(self.severity.is_high(peak, twist_max if self.has_gyro else None, above_s))
-            if len(hit):
-                b["alerted"] = True
-                k = int(hit[0])
-                self._emit(float(fr.t[k]), self.alerts.offer(
-                    "severe_bend", float(fr.t[k]), flexion_deg=round(float(fr.flexion[k]), 1)))
+        if not b["rule_met"]:
+            # only leans that cannot be sitting or lying down are judged while open: deeper than any
+            # sit-down (MAX_TRANSITION_LEAN_DEG) or held beyond held_bend_s; the rest when final
+            certain = (peak > MAX_TRANSITION_LEAN_DEG) | (above_s > self.profile.held_bend_s)
+            hit = np.flatnonzero(self.severity.is_high(peak, twist_max if self.has_gyro else None, above_s) & certain)
+            k = self._first_severe(b["start"], fr.t, int(hit[0])) if len(hit) else None
+            if k is not None:
+                self._bend_rule_met(b, float(fr.t[k]), float(fr.flexion[k]))
         b["peak"], b["above"] = float(peak[-1]), float(above_s[-1])
         b["heading"], b["twist"] = float(heading[-1]), float(twist_max[-1])
+
+    def _first_severe(self, start: float, t: np.ndarray, i0: int) -> int | None:
+        """The first index from ``i0`` where the bend from ``start`` is severe as the final event will
+        be measured (:func:`.bending.measure_bend`), or None. Peak, twist and time above only grow,
+        so this is monotone (bisection, same answer whatever the chunking) and the final bend is
+        severe too; the running values above are only a cheap first filter."""
+        def severe(i: int) -> bool:
+            return self._measure(Event("bend", start, float(t[i]))).fields["severity"] == "high"
+
+        lo, hi = i0, len(t) - 1
+        if not severe(hi):
+            return None
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if severe(mid) else (mid + 1, hi)
+        return lo
+
+    def _bend_rule_met(self, b: dict, t: float, flexion: float) -> None:
+        b["rule_met"] = True
+        self._bends_judged.add(b["start"])
+        alert = self.alerts.offer("severe_bend", t, bend_start=round(b["start"], 3), flexion_deg=round(flexion, 1))
+        if alert is not None:
+            b["alert_t"] = t
+            self._bends_alerted.add(b["start"])
+            self._emit(t, alert)
 
     # -- slouching ------------------------------------------------------------------------------
 
@@ -530,14 +586,16 @@ class PostureTracker:
         delay = self.profile.slouch_delay_s
         if start is not None and self.slouch_runs.open_end - start >= delay and self._slouch_alerted_run != start:
             self._slouch_alerted_run = start
-            self._emit(start + delay, self.alerts.offer("slouch", start + delay, posture=self.base))
+            alert = self.alerts.offer("slouch", start + delay, posture=self.base, slouch_start=round(start, 3))
+            self._slouch_alert_sent = start if alert is not None else None
+            self._emit(start + delay, alert)
         self.live.slouching = start is not None and self.slouch_runs.open_end - start >= delay
 
     def _slouch_run_closed(self, run: Run) -> None:
         if run.end - run.start >= self.profile.slouch_delay_s:
             if self._slouch_alerted_run != run.start:
-                self._emit(run.start + self.profile.slouch_delay_s,
-                           self.alerts.offer("slouch", run.start + self.profile.slouch_delay_s, posture=self.base))
+                at = run.start + self.profile.slouch_delay_s
+                self._emit(at, self.alerts.offer("slouch", at, posture=self.base, slouch_start=round(run.start, 3)))
             seg = self.history.between(run.start, run.end)
             rel = seg.flexion - (self.sit_neutral or 0.0)
             self._emit(run.end, Event("slouch", run.start, run.end, {
@@ -551,7 +609,10 @@ class PostureTracker:
     def _end_slouch(self, t: float) -> None:
         start = self.slouch_runs.open_start
         if start is not None:
-            self._slouch_run_closed(Run(start, min(t, self.slouch_runs.open_end), t))
+            end = min(t, self.slouch_runs.open_end)
+            if self._slouch_alert_sent == start:  # a posture change found late cannot take back an alert
+                end = max(end, min(start + self.profile.slouch_delay_s, self.slouch_runs.open_end))
+            self._slouch_run_closed(Run(start, end, t))
         self.slouch_runs = RunTracker(0.0)
         self.slouch_h = Hysteresis(np.inf, np.inf)
 
@@ -599,7 +660,7 @@ class PostureTracker:
             self.pending_bends.append(Event("bend", self.bend_open["start"], t))
             self._drop_bend()
         for b in self.pending_bends:
-            self._emit(t, self._measure(b))
+            self._emit_bend(t, b)
         self.pending_bends = []
         if self.base is not None and t > self.base_since:
             fields = {"posture": self.base}
