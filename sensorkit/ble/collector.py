@@ -47,6 +47,7 @@ from .reassembly import CollectorStats, Reassembler
 
 BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnect attempts (last repeats)
 _LINK_LOST = object()
+_CCCD = "00002902-0000-1000-8000-00805f9b34fb"
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,19 @@ async def find(target: str, timeout_s: float = 5.0, transport: Transport = Trans
     return found
 
 
+def _round_trip(client: BleakClient):
+    """A harmless read the sensor itself answers: a readable characteristic, else a CCCD."""
+    chars = [c for service in client.services for c in service.characteristics]
+    for char in chars:
+        if "read" in char.properties:
+            return client.read_gatt_char(char)
+    for char in chars:
+        cccd = char.get_descriptor(_CCCD)
+        if cccd is not None:
+            return client.read_gatt_descriptor(cccd)
+    raise BleakError("the sensor has nothing readable to confirm the link with")
+
+
 def _no_bluetooth(exc: BaseException) -> str:
     return (
         "cannot use Bluetooth on this computer (no adapter, or the Bluetooth service is off: "
@@ -182,12 +196,31 @@ class Collector:
         self._queue: asyncio.Queue = asyncio.Queue()
         self._stop = asyncio.Event()
         self._link_lost = asyncio.Event()
+        self._client: BleakClient | None = None  # the client while it is streaming (for caught_up)
         self._host0 = time.monotonic()
 
     # -- public --------------------------------------------------------------------------------
 
     def stop(self) -> None:
         self._stop.set()
+
+    async def caught_up(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every notification the sensor sent before this call has been queued.
+
+        Why a read and not a sleep: the sensor answers it on the same ordered ATT bearer as its
+        notifications, so when the answer is back every earlier notification has been through the
+        callback, however busy the machine (a fixed sleep guesses). :meth:`stop` then commits them
+        all, as the consumer empties the queue before it ends. True also when no link is up (nothing
+        can still arrive); False when the read failed or took longer than ``timeout_s``.
+        """
+        client = self._client
+        if client is None:
+            return True
+        try:
+            await asyncio.wait_for(_round_trip(client), timeout_s)
+        except (BleakError, TimeoutError, asyncio.TimeoutError, OSError):
+            return self._client is None  # the link went down meanwhile: nothing more can arrive
+        return True
 
     @property
     def elapsed_s(self) -> float:
@@ -232,6 +265,7 @@ class Collector:
                 self._link_lost.clear()
                 await client.connect()
                 await self.profile.start(client, self._on_notify)
+                self._client = client
             except (BleakError, TimeoutError, asyncio.TimeoutError, OSError, DecodeError) as exc:
                 with contextlib.suppress(Exception):
                     await client.disconnect()
@@ -252,6 +286,7 @@ class Collector:
 
     async def _hang_up(self, client: BleakClient) -> None:
         self._stop.set()  # the disconnect that follows is ours, not a link loss
+        self._client = None
         for step in (lambda: self.profile.stop(client), client.disconnect):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(step(), 3.0)
@@ -273,6 +308,7 @@ class Collector:
     def _on_disconnect(self, _client: Any) -> None:
         if self._link_lost.is_set() or self._stop.is_set():
             return
+        self._client = None
         self._queue.put_nowait((self._host_now(), _LINK_LOST, b""))
         self._link_lost.set()
 

@@ -8,10 +8,12 @@ the running loop, an emulator streaming the source at ``speed``, and then exactl
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+import numpy as np
 
 from ..emulator.base import EmulatedSensor, EmulatorStats
 from ..emulator.faults import Faults
@@ -23,7 +25,8 @@ from ..samples import SampleBlock
 from .collector import Collector, CollectorStats, Found, Transport, find
 from .radio import VirtualRadio, use_radio
 
-DRAIN_S = 0.5  # after the emulator's source ends: host seconds to let the last packets through
+log = logging.getLogger(__name__)
+CATCH_UP_TIMEOUT_S = 10.0  # real seconds the collector may take to receive what the emulator sent last
 
 
 @dataclass
@@ -33,6 +36,7 @@ class SessionResult:
     name: str
     stats: CollectorStats
     emulator: EmulatorStats | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. a shortfall at the end of an emulated session
 
 
 @dataclass
@@ -81,41 +85,66 @@ async def record_emulated(
     listeners: Listeners | None = None, attachments: dict[str, bytes] | None = None,
     on_collector: Callable[[Collector], None] | None = None, calibration: dict[str, Any] | None = None,
 ) -> SessionResult:
-    """Record an emulated ``kind`` sensor streaming ``source`` over the virtual radio."""
+    """Record an emulated ``kind`` sensor streaming ``source`` over the virtual radio.
+
+    ``duration_s`` cuts the source, not the stream: the emulator sends exactly those samples and the
+    session ends once the collector has received all of them (:func:`_stop_when_caught_up`). A cut
+    on the collector's drift-corrected times would drop samples whenever an emulator that falls
+    behind on a busy machine is read as a slow clock.
+    """
     listeners = listeners or Listeners.none()
     radio = VirtualRadio()
     use_radio(radio)
-    sensor: EmulatedSensor = emulator_class(kind)(
-        source.block, source.rate_hz, faults=faults, speed=speed, seed=seed
-    )
+    block = _first_seconds(source.block, source.rate_hz, duration_s)
+    sensor: EmulatedSensor = emulator_class(kind)(block, source.rate_hz, faults=faults, speed=speed, seed=seed)
     await sensor.start(radio)
     try:
         transport = Transport.virtual()
         found = await find(sensor.name, 5.0, transport)
-        length = float(source.block.t[-1] - source.block.t[0]) + 1.0 / source.rate_hz
         collector = Collector(
-            found, output, profile=_profile_for(found, source.rate_hz),
-            duration_s=min(duration_s, length) if duration_s else length, transport=transport,
+            found, output, profile=_profile_for(found, source.rate_hz), transport=transport,
             speed=speed, source=f"emulated {kind}: {source.description}", overwrite=overwrite,
             consumers=listeners.samples, event_consumers=listeners.events, attachments=attachments,
             calibration=calibration,
         )
         if on_collector:
             on_collector(collector)
-        stop_at_end = asyncio.get_running_loop().create_task(_stop_after(sensor, collector))
+        stop_at_end = asyncio.get_running_loop().create_task(_stop_when_caught_up(sensor, collector))
         try:
             stats = await collector.run()
         finally:
             stop_at_end.cancel()
-        return SessionResult(Path(output), kind, sensor.name, stats, sensor.stats)
+        confirmed = not stop_at_end.done() or stop_at_end.cancelled() or stop_at_end.result()
+        warnings = [] if confirmed else [_shortfall(sensor.stats, stats)]
+        return SessionResult(Path(output), kind, sensor.name, stats, sensor.stats, warnings)
     finally:
         await sensor.close()
         use_radio(None)
 
 
-async def _stop_after(sensor: EmulatedSensor, collector: Collector) -> None:
-    """End the recording once the emulator has nothing more to send (its source is exhausted)."""
+def _first_seconds(block: SampleBlock, rate_hz: float, duration_s: float | None) -> SampleBlock:
+    """The samples of the first ``duration_s`` seconds of ``block`` (all of them without a duration)."""
+    if duration_s is None or len(block) == 0:
+        return block
+    end = int(np.searchsorted(block.t - block.t[0], duration_s - 0.5 / rate_hz, side="right"))
+    return block.slice(0, end)
+
+
+async def _stop_when_caught_up(sensor: EmulatedSensor, collector: Collector) -> bool:
+    """End the recording once the emulator's source is exhausted and the collector has all it sent.
+
+    Returns whether the collector confirmed it; if not within ``CATCH_UP_TIMEOUT_S`` the session
+    ends anyway and :func:`_shortfall` reports it (never hidden behind a longer sleep).
+    """
     await sensor.finished.wait()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.sleep(DRAIN_S)
-        collector.stop()
+    confirmed = await collector.caught_up(CATCH_UP_TIMEOUT_S)
+    collector.stop()
+    return confirmed
+
+
+def _shortfall(sent: EmulatorStats, got: CollectorStats) -> str:
+    missing = max(0, sent.samples_sent - got.samples_stored - got.late_dropped)
+    message = (f"the collector did not confirm receiving the emulator's last notifications within "
+               f"{CATCH_UP_TIMEOUT_S:g} s; {missing} of the {sent.samples_sent} samples it sent are not stored")
+    log.warning(message)
+    return message

@@ -148,10 +148,11 @@ def summary_lines(result: SessionResult) -> list[str]:
     if result.emulator is not None:
         e = result.emulator
         lines.append(
-            f"  emulator: withheld {e.samples_withheld} samples ({e.corrupted} packets corrupted), "
+            f"  emulator: sent {e.samples_sent} samples, withheld {e.samples_withheld} ({e.corrupted} packets corrupted), "
             f"{e.unsent_no_link} unsent while disconnected, {e.duplicated} duplicated, {e.reordered} reordered, "
             f"{e.link_drops} link drops"
         )
+    lines += [f"  warning: {w}" for w in result.warnings]
     return lines
 
 
