@@ -27,6 +27,7 @@ from .radio import VirtualRadio, use_radio
 
 log = logging.getLogger(__name__)
 CATCH_UP_TIMEOUT_S = 10.0  # real seconds the collector may take to receive what the emulator sent last
+LAG_WARNING_PPM = 500.0  # clock estimate this far from the emulated drift, with the emulator behind: say why
 
 
 @dataclass
@@ -116,6 +117,7 @@ async def record_emulated(
             stop_at_end.cancel()
         confirmed = not stop_at_end.done() or stop_at_end.cancelled() or stop_at_end.result()
         warnings = [] if confirmed else [_shortfall(sensor.stats, stats)]
+        warnings += _lag_warning(sensor, stats)
         return SessionResult(Path(output), kind, sensor.name, stats, sensor.stats, warnings)
     finally:
         await sensor.close()
@@ -140,6 +142,24 @@ async def _stop_when_caught_up(sensor: EmulatedSensor, collector: Collector) -> 
     confirmed = await collector.caught_up(CATCH_UP_TIMEOUT_S)
     collector.stop()
     return confirmed
+
+
+def _lag_warning(sensor: EmulatedSensor, got: CollectorStats) -> list[str]:
+    """Why the times may be off: an emulator falling behind (or catching up) looks like a drifting clock.
+
+    A collector cannot tell a sender that falls behind from a clock that runs slow (both deliver
+    later and later), so the drift correction stretches the times (catching up compresses them).
+    A real sensor keeps its own clock whatever the computer does; the emulator shares the event loop
+    with the collector and the live consumers, so at a high ``speed`` it is the one that falls behind.
+    """
+    error = got.clock_ppm - sensor.faults.drift_ppm
+    if sensor.stats.behind_s < 1.0 or abs(error) < LAG_WARNING_PPM:
+        return []
+    message = (f"the emulator fell up to {sensor.stats.behind_s:.0f} s of stream behind its schedule (busy machine "
+               f"at --speed {sensor.speed:g}), which the clock correction took for a sensor clock off by "
+               f"{error:+.0f} ppm: every sample is stored, but their times are off by that rate; use a lower --speed")
+    log.warning(message)
+    return [message]
 
 
 def _shortfall(sent: EmulatorStats, got: CollectorStats) -> str:

@@ -61,6 +61,7 @@ class EmulatorStats:
     withheld: list[tuple[int, int]] = field(default_factory=list)  # (first counter, n) lost or corrupted
     corrupted: int = 0
     unsent_no_link: int = 0  # samples due while no central was connected and subscribed
+    behind_s: float = 0.0  # most stream seconds it fell behind its schedule (a busy machine at high speed)
 
     @property
     def samples_withheld(self) -> int:
@@ -282,6 +283,7 @@ class EmulatedSensor(ABC):
                 return
             n = min(self.samples_per_packet(), last - self.counter + 1)
             delay = start + (self.counter + n) / samples_per_s - loop.time()
+            self.stats.behind_s = max(self.stats.behind_s, -delay * self.speed)
             await asyncio.sleep(max(delay, 0.0))
             first, self.counter = self.counter, self.counter + n
             self._battery_check(first)
