@@ -31,7 +31,7 @@ import pandas as pd
 
 from .errors import ImportFormatError, SettingsError
 from .events import Event
-from .samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
+from .samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock, parse_utc, start_datetime
 
 ACC_UNITS = {"g": STANDARD_GRAVITY, "m/s2": 1.0}
 GYRO_UNITS = {"deg/s": math.pi / 180.0, "rad/s": 1.0}
@@ -134,11 +134,11 @@ def _times(frame: pd.DataFrame, path: Path, start: str | None) -> tuple[np.ndarr
 
 
 def parse_start(text: str) -> datetime:
+    """The ``--start`` option: an ISO 8601 date and time (naive = UTC)."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_utc(text)
     except ValueError as exc:
         raise SettingsError(f"--start {text!r} is not an ISO 8601 date and time") from exc
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def read_csv(
@@ -217,7 +217,7 @@ def samples_frame(
     """Samples in the interchange format: UNIX-time seconds and values in the chosen units."""
     acc_scale = unit_scale(ACC_UNITS, acc_unit, "acceleration")
     gyr_scale = unit_scale(GYRO_UNITS, gyro_unit, "angular rate")
-    start = parse_start(meta.start_time).timestamp()
+    start = start_datetime(meta.start_time).timestamp()
     columns = {"time": block.t + start}
     for i, name in enumerate(ACC_COLUMNS):
         columns[name] = block.acc[:, i] / acc_scale

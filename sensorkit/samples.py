@@ -19,6 +19,7 @@ interpolates; :func:`find_gaps` reports them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 import numpy as np
@@ -107,6 +108,24 @@ def find_gaps(t: np.ndarray, rate_hz: float) -> list[Gap]:
         Gap(float(t[i]), float(t[i + 1]), int(round(dt[i] / period)) - 1)
         for i in idx
     ]
+
+
+def parse_utc(text: str) -> datetime:
+    """ISO 8601 text as an aware UTC datetime (naive times are UTC); ValueError when it is not one."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def start_datetime(start_time: str) -> datetime:
+    """A recording's start (``RecordingMeta.start_time``) as an aware UTC datetime.
+
+    Lenient on purpose: a recording whose start text is unreadable still analyses and lists, with its
+    days counted from the UNIX epoch, rather than failing as a whole.
+    """
+    try:
+        return parse_utc(start_time)
+    except ValueError:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from sensorkit.events import Event
-from sensorkit.samples import RecordingMeta, SampleBlock
+from sensorkit.samples import RecordingMeta, SampleBlock, start_datetime
 
 from .alignment import Alignment, OnlineBias, alignment_for
 from .decimate import POSTURE_RATE_HZ, BinMeans
@@ -35,7 +35,7 @@ from .gait.detector import GaitDetector
 from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
 from .profile import Profile
-from .summary import _start, daily_summary
+from .summary import daily_summary
 
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
 
@@ -72,7 +72,7 @@ class Pipeline:
             self.gait = GaitDetector(self.rate_hz, bout_params=BoutParams(height_m=self.profile.height_m))
         self.samples_seen = 0
         # seconds upright in each flexion band, per UTC day (day index since 1970), for the summary
-        self._origin = _start(start_time).timestamp() if start_time else 0.0
+        self._origin = start_datetime(start_time).timestamp() if start_time else 0.0
         self.band_seconds: dict[int, np.ndarray] = {}
         self._last_t: float | None = None
 

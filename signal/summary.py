@@ -24,16 +24,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from sensorkit.events import Event
+from sensorkit.samples import start_datetime
 
 BANDS = ("0_20", "20_60", "over_60")
-
-
-def _start(meta_start: str) -> datetime:
-    try:
-        dt = datetime.fromisoformat(meta_start.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _seconds(e: Event, window: tuple[float, float] | None) -> float:
@@ -101,7 +94,7 @@ def daily_summary(
     """``{"total": {...}, "days": [{"date": "YYYY-MM-DD", ...}]}`` for data from ``t0`` to ``t0 + duration_s``
     (seconds from the recording start); see the module docstring for how days split events."""
     events = list(events)
-    origin = _start(start_time)
+    origin = start_datetime(start_time)
     starts: dict[str, list[Event]] = defaultdict(list)
     for e in events:
         starts[(origin + timedelta(seconds=e.start)).date().isoformat()].append(e)

@@ -14,9 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sensorkit.errors import RecordingError, SensorKitError
+from sensorkit.samples import start_datetime
 from sensorkit.store import RecordingReader
-
-from .report import parse_start
 
 # SQLite's side files of a recording being written (or left by a crash): part of the recording beside them.
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -91,7 +90,7 @@ def describe(path: Path, folder: Path) -> Entry:
     patient = meta.patient_id or (path.parent.name if path.parent != folder else "")
     device = " ".join(part for part in (meta.device_kind, meta.device_name) if part)
     duration = None if span is None else span[1] - span[0] + 1.0 / meta.rate_hz
-    return Entry(path, name, patient, parse_start(meta.start_time), duration, device, _link(meta.extra.get("collector")))
+    return Entry(path, name, patient, start_datetime(meta.start_time), duration, device, _link(meta.extra.get("collector")))
 
 
 def _link(stats: object) -> str:

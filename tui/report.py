@@ -12,13 +12,13 @@ Loading and analysing a day takes about a second per hour of 100 Hz data, so the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sensorkit.errors import RecordingError
 from sensorkit.events import Event
-from sensorkit.samples import RecordingMeta, find_gaps
+from sensorkit.samples import RecordingMeta, find_gaps, start_datetime
 from sensorkit.store import RecordingReader
 
 # The states of the hour strip, in the order they are drawn. "standing" excludes walking time.
@@ -81,7 +81,7 @@ class DayReport:
 
     @property
     def start(self) -> datetime:
-        return parse_start(self.meta.start_time)
+        return start_datetime(self.meta.start_time)
 
     def spans(self) -> list[Span]:
         """The whole recording first, then each calendar day when it covers more than one."""
@@ -107,15 +107,6 @@ def _clipped_posture(day: dict[str, Any], hours: list[Hour]) -> dict[str, Any]:
     posture = {state: sum(h.seconds[state] for h in hours) for state in ("sitting", "lying")}
     posture["standing"] = sum(h.seconds["standing"] + h.seconds["walking"] for h in hours)
     return {**day, "posture_s": posture}
-
-
-def parse_start(start_time: str) -> datetime:
-    """The recording's ISO start time as an aware UTC datetime (the epoch when unreadable)."""
-    try:
-        dt = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def load_day(path: str | Path, profile: Any = None) -> DayReport:
