@@ -34,6 +34,7 @@ import numpy as np
 
 from sensorkit.errors import RecordingError, SensorKitError
 from sensorkit.store import RecordingReader
+from sensorkit.store.catalog import scan
 
 SCHEMA_VERSION = 1
 MIN_DAYS = 3  # a slope through fewer days says more about the days than about a trend
@@ -224,15 +225,15 @@ def recording_days(path: Path, profile: Any = None) -> tuple[list[dict[str, Any]
 
     Raises a SensorKitError subclass for a file that is not a readable recording or holds no samples.
     """
-    from sensorkit.cli.analyze import PROVENANCE_SUMMARY, analysis_provenance
     from sensorkit.signal.profile import Profile
+    from sensorkit.signal.saved_analysis import analysis_provenance, saved_summary
 
     profile = profile or Profile()
     with RecordingReader(path) as reader:
         meta = reader.meta
-        saved = reader.summaries()
-        if saved.get(PROVENANCE_SUMMARY) == analysis_provenance(profile, gait=True) and "analysis" in saved:
-            return saved["analysis"]["days"], "stored"
+        saved = saved_summary(reader, analysis_provenance(profile, gait=True))
+        if saved is not None:
+            return saved["days"], "stored"
         block = reader.samples()
     if len(block) == 0:
         raise RecordingError(f"{path.name} holds no samples")
@@ -248,10 +249,8 @@ def folder_trends(folder: str | Path, profile: Any = None, patient: str | None =
     ``patient`` keeps one patient's files; ``weeks`` keeps the last N calendar weeks up to the
     patient's latest day; ``progress`` is told each file's name before it is read (analysis takes
     about a second per hour of 100 Hz data). The folder listing is the days screen's own
-    (:func:`sensorkit.tui.catalog.scan`: patient from the recording, else its sub-folder).
+    (:func:`sensorkit.store.catalog.scan`: patient from the recording, else its sub-folder).
     """
-    from sensorkit.tui.catalog import scan
-
     folder = Path(folder)
     files: list[FileResult] = []
     by_patient: dict[str, dict[date, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))

@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from sensorkit.samples import RecordingMeta, SampleBlock
 from sensorkit.store import RecordingWriter
 from sensorkit.tui.app import SensorKitApp
-from sensorkit.tui.catalog import scan
+from sensorkit.store.catalog import scan
 from sensorkit.tui.screens.day import DayScreen
 from sensorkit.tui.screens.days import DaysScreen
 

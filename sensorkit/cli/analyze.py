@@ -11,21 +11,19 @@ replace the ones stored before, so `sensorkit info`, `export --events` and the t
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..errors import SensorKitError, SettingsError
-from ..events import Event
 from ..importer import read_csv
 from ..samples import RecordingMeta, SampleBlock
-from ..store import RecordingReader, RecordingWriter
+from ..store import RecordingReader
+from ..signal.profile import load_profile
+from ..signal.saved_analysis import SCHEMA_VERSION, analysis_provenance, save_analysis
 from .import_csv import add_import_options
 
-SCHEMA_VERSION = 1
-PROVENANCE_SUMMARY = "analysis_provenance"  # stored beside summary "analysis" by --save
 TABLE_SUFFIXES = {".csv", ".parquet", ".txt", ".gz"}
 
 
@@ -47,32 +45,6 @@ def _is_table(path: str) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
-def analysis_provenance(profile: Any, gait: bool) -> dict[str, Any]:
-    """What a saved analysis depends on besides the samples: schema, package version, the profile's
-    settings (as a digest) and whether gait ran. A later reader (`sensorkit trends`) reuses the saved
-    summary only when this matches its own, so new thresholds or a new release re-analyse."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    settings = {"values": profile.values, "sitting_neutral_deg": profile.sitting_neutral_deg,
-                "calibration": profile.calibration, "height_m": profile.height_m}
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
-    try:
-        release = version("sensorkit")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        release = "unknown"
-    return {"schema": SCHEMA_VERSION, "sensorkit": release, "profile_sha256": digest, "gait": bool(gait)}
-
-
-def save_analysis(path: str, doc: dict[str, Any], provenance: dict[str, Any] | None = None) -> None:
-    """Replace the recording's stored events and analysis summary with this analysis (and, when
-    given, its provenance as summary ``PROVENANCE_SUMMARY``)."""
-    with RecordingWriter.reopen(path) as writer:
-        writer.replace_events(Event.from_json(e) for e in doc["events"])
-        writer.set_summary("analysis", doc["summary"])
-        if provenance is not None:
-            writer.set_summary(PROVENANCE_SUMMARY, provenance)
-
-
 def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMeta, dict[str, Any]]:
     p = Path(path)
     if _is_table(path):
@@ -84,8 +56,7 @@ def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMe
 
 def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
     """The JSON document for one input (see the README for the schema)."""
-    from sensorkit.signal.pipeline import analyze
-    from sensorkit.signal.profile import load_profile
+    from sensorkit.signal.pipeline import analyze  # the signal core is heavy: imported when used
 
     profile = load_profile(args.profile)
     block, meta, source = _load(path, args)
@@ -149,8 +120,6 @@ def run(args: argparse.Namespace) -> int:
         try:
             doc = analyze_input(path, args)
             if args.save:
-                from sensorkit.signal.profile import load_profile
-
                 save_analysis(path, doc, analysis_provenance(load_profile(args.profile), gait=not args.no_gait))
         except SensorKitError as exc:
             if len(args.inputs) == 1:

@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from sensorkit.errors import SensorKitError
+from sensorkit.store.catalog import Entry, scan
 
-from ..catalog import Entry, scan
 from ..format import duration
 from .day import DayScreen
 from .trends import TrendsScreen

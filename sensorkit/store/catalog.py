@@ -1,4 +1,4 @@
-"""The recordings in a folder, for the days screen: one entry per file, readable or not.
+"""The recordings in a folder (the days screen, trends): one entry per file, readable or not.
 
 A therapist's folder typically holds one sub-folder per patient, so files directly in the folder and
 one level below are listed. Only the header and metadata of each file are read (no samples), so a
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sensorkit.errors import RecordingError, SensorKitError
-from sensorkit.samples import start_datetime
-from sensorkit.store import RecordingReader
+from ..errors import RecordingError, SensorKitError
+from ..samples import start_datetime
+from .recording import RecordingReader
 
 # SQLite's side files of a recording being written (or left by a crash): part of the recording beside them.
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
