@@ -399,6 +399,7 @@ class Collector:
                 consumer(block)
 
     def _finish(self) -> None:
+        self.stats.samples_incomplete = self.profile.incomplete_samples()
         if self.writer is None:
             return
         self.stats.clock_ppm = round(self.stream.clock.ppm, 2)

@@ -46,6 +46,7 @@ class CollectorStats:
     samples_lost: int = 0
     duplicates_dropped: int = 0  # samples
     late_dropped: int = 0  # samples that arrived after their slot was declared a gap
+    samples_incomplete: int = 0  # arrived only in part, not stored (DeviceProfile.incomplete_samples)
     corrupt_packets: int = 0
     corrupt_examples: list[str] = field(default_factory=list)
     reconnects: int = 0

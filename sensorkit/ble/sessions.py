@@ -163,7 +163,7 @@ def _lag_warning(sensor: EmulatedSensor, got: CollectorStats) -> list[str]:
 
 
 def _shortfall(sent: EmulatorStats, got: CollectorStats) -> str:
-    missing = max(0, sent.samples_sent - got.samples_stored - got.late_dropped)
+    missing = max(0, sent.samples_sent - got.samples_stored - got.late_dropped - got.samples_incomplete)
     message = (f"the collector did not confirm receiving the emulator's last notifications within "
                f"{CATCH_UP_TIMEOUT_S:g} s; {missing} of the {sent.samples_sent} samples it sent are not stored")
     log.warning(message)

@@ -143,6 +143,9 @@ def summary_lines(result: SessionResult) -> list[str]:
     ]
     if s.late_dropped:
         lines.append(f"  late packets dropped {s.late_dropped} samples (their slot was already a gap)")
+    if s.samples_incomplete:
+        lines.append(f"  {s.samples_incomplete} samples arrived incomplete (e.g. accelerometer without gyroscope) "
+                     "and were not stored")
     if s.battery_low:
         lines.append("  the sensor reported a low battery")
     if result.emulator is not None:
@@ -152,6 +155,8 @@ def summary_lines(result: SessionResult) -> list[str]:
             f"{e.unsent_no_link} unsent while disconnected, {e.duplicated} duplicated, {e.reordered} reordered, "
             f"{e.link_drops} link drops"
         )
+        if e.unsent_partial:
+            lines.append(f"  emulator: {e.unsent_partial} samples never sent (left in a packet that was never filled)")
     lines += [f"  warning: {w}" for w in result.warnings]
     return lines
 

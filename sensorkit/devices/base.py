@@ -109,6 +109,14 @@ class DeviceProfile(ABC):
         Raises :class:`DecodeError` (and nothing else) for bytes that do not decode.
         """
 
+    def incomplete_samples(self) -> int:
+        """Samples that arrived only in part and so were never handed on, including any held now.
+
+        For protocols that send one sample in several notifications (MetaMotion: accelerometer and
+        gyroscope apart): a half whose other half never came cannot be stored, but must not vanish
+        either; the collector puts this count in its statistics. Default 0 (nothing split)."""
+        return 0
+
     @property
     @abstractmethod
     def acc_lsb(self) -> float:

@@ -254,7 +254,11 @@ class MetaMotion(DeviceProfile):
         return await self._waiter.wait(reply, what)
 
     async def start(self, client: Any, on_notify: Notify) -> None:
-        """Identify the chip, configure both sensors, subscribe to packed data, start them (MW SDK order)."""
+        """Identify the chip, configure both sensors, subscribe to packed data, start them (MW SDK order).
+
+        Halves still waiting for their pair from before a link loss are counted as unpaired and
+        forgotten: pairing them with the new run's first packets would join samples taken apart."""
+        self._discard_pending()
         await client.start_notify(NOTIFY_CHAR, notification_handler(on_notify, self._waiter))
         acc_info = await self._ask(client, module_info_query(ACC), bytes([ACC, READ]), "the accelerometer query")
         gyro_info = await self._ask(client, module_info_query(GYRO), bytes([GYRO, READ]), "the gyroscope query")
@@ -306,7 +310,8 @@ class MetaMotion(DeviceProfile):
 
         With no counters on the air, pairing is by order: if one stream runs more than two packets
         ahead of the other (the other lost a packet), the oldest excess samples are dropped and
-        counted in ``unpaired_dropped``; which samples were lost cannot be known.
+        counted in ``unpaired_dropped``; which samples were lost cannot be known. Halves still
+        unpaired when the session ends are lost too, and counted by :meth:`incomplete_samples`.
         """
         if len(payload) < 2:
             raise DecodeError(f"MetaWear packet of {len(payload)} bytes")
@@ -332,6 +337,18 @@ class MetaMotion(DeviceProfile):
         if len(body) != expected:
             raise DecodeError(f"MetaWear {what} packet has {len(body)} data bytes, expected {expected}")
         return int_triplets(body, "<i2", f"MetaWear {what}")
+
+    def incomplete_samples(self) -> int:
+        """Samples dropped as unpaired plus those waiting now for their other half (at the end of a
+        session: an accelerometer frame whose gyroscope frame never came)."""
+        return self.unpaired_dropped + self._pending()
+
+    def _pending(self) -> int:
+        return max(sum(len(a) for a in self._acc), sum(len(g) for g in self._gyr))
+
+    def _discard_pending(self) -> None:
+        self.unpaired_dropped += self._pending()
+        self._acc, self._gyr = [], []
 
     def _pair(self) -> list[DecodedSamples]:
         acc = np.concatenate(self._acc) if self._acc else np.empty((0, 3), np.int64)

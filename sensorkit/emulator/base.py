@@ -61,6 +61,9 @@ class EmulatorStats:
     withheld: list[tuple[int, int]] = field(default_factory=list)  # (first counter, n) lost or corrupted
     corrupted: int = 0
     unsent_no_link: int = 0  # samples due while no central was connected and subscribed
+    # Samples taken but never sent because the fixed-size packet they belong to was never filled (the
+    # end of the source, or a gap in a replayed one): :meth:`EmulatedSensor.encode` returned b"" for them.
+    unsent_partial: int = 0
     behind_s: float = 0.0  # most stream seconds it fell behind its schedule (a busy machine at high speed)
 
     @property
@@ -131,7 +134,11 @@ class EmulatedSensor(ABC):
 
     @abstractmethod
     def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
-        """One notification holding these samples (project units) starting at ``first_counter``."""
+        """One notification holding these samples (project units) starting at ``first_counter``.
+
+        ``b""`` when the protocol cannot send these samples on their own (fixed-size packets: a run
+        shorter than one, at the end of the source or before a gap); they count as ``unsent_partial``,
+        never as sent."""
 
     def samples_per_packet(self) -> int:
         """Samples per notification at the current link; the default sends one."""
@@ -291,7 +298,11 @@ class EmulatedSensor(ABC):
                 next_drop += self.faults.drop_every * self.rate_hz
                 self.drop_link()
             for run_first, acc, gyr in self._source_runs(first, n):
-                await self._send(run_first, len(acc), self.encode(run_first, acc, gyr))
+                payload = self.encode(run_first, acc, gyr)
+                if payload:
+                    await self._send(run_first, len(acc), payload)
+                else:
+                    self.stats.unsent_partial += len(acc)
         if self._held is not None and self.listening:  # a packet held back for reordering
             await self._notify(self._held)
         self._held = None

@@ -113,7 +113,9 @@ class MetaMotionEmulator(VendorEmulator):
 
     def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
         """Acc packed frame then gyro packed frame. A run shorter than a packed frame (the end of the
-        source, or before a gap in a replayed one) is not sent: packed signals carry exactly three."""
+        source, or before a gap in a replayed one) is not sent: packed signals carry exactly three, so
+        a board stopped with one or two samples in its packer never sends them (the base counts them
+        in ``stats.unsent_partial``). What a real board does with a partial frame at stop is unverified."""
         if len(acc) != mw.SAMPLES_PER_PACKED:
             return b""
         gyr = np.zeros_like(acc) if gyr is None else gyr
