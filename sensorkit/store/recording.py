@@ -186,18 +186,18 @@ class RecordingWriter:
     # -- events, summaries, metadata -----------------------------------------------------------
 
     def add_events(self, events: Iterable[Event]) -> None:
-        rows = [(e.type, e.start, e.end, json.dumps(e.fields)) for e in events]
-        if rows:
-            with self._transaction():
-                self._db.executemany(
-                    'INSERT INTO events (type, start, "end", data) VALUES (?, ?, ?, ?)', rows
-                )
+        with self._transaction():
+            self._insert_events(events)
 
     def replace_events(self, events: Iterable[Event]) -> None:
-        """Swap all stored events for a fresh analysis in one transaction."""
+        """Swap all stored events for a fresh analysis in one transaction (a crash keeps the old ones)."""
         with self._transaction():
             self._db.execute("DELETE FROM events")
-        self.add_events(events)
+            self._insert_events(events)
+
+    def _insert_events(self, events: Iterable[Event]) -> None:
+        rows = [(e.type, e.start, e.end, json.dumps(e.fields)) for e in events]
+        self._db.executemany('INSERT INTO events (type, start, "end", data) VALUES (?, ?, ?, ?)', rows)
 
     def set_summary(self, name: str, data: dict[str, Any]) -> None:
         with self._transaction():
