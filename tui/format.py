@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sensorkit.errors import SensorKitError
+
 
 def duration(seconds: float | None) -> str:
     """``1 h 05 min``, ``12 min 30 s``, ``45 s``; a dash when unknown."""
@@ -28,3 +30,10 @@ def percent(part: float, whole: float) -> str:
 def count(n: int, word: str) -> str:
     """``1 bend``, ``2 bends``, ``0 bends``."""
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def error_text(error: BaseException | None) -> str:
+    """An error as one sentence for the screen: a user's error as it is, a bug named as one."""
+    if error is None or isinstance(error, SensorKitError):
+        return str(error or "")
+    return f"internal error ({type(error).__name__}: {error})"

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from sensorkit.errors import SensorKitError
 
-from ..format import count, duration, percent
+from ..format import count, duration, error_text, percent
 from ..report import DayReport, Span, load_day
 from ..widgets.bars import Bar, Bars
 from ..widgets.hours import HourStrip
@@ -89,8 +89,7 @@ class DayScreen(Screen):
         if event.state == WorkerState.SUCCESS:
             self.show(event.worker.result)
         elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            reason = str(error) if isinstance(error, SensorKitError) else f"internal error ({type(error).__name__}: {error})"
+            reason = error_text(event.worker.error)
             self.query_one("#day-body").loading = False
             self.query_one("#day-title", Static).update(f"{self.path.name} cannot be shown: {reason}")
             self.query_one("#day-title").add_class("error")

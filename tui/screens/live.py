@@ -22,10 +22,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from sensorkit.errors import SensorKitError
 from sensorkit.events import Event
 
-from ..format import clock, count, duration, percent
+from ..format import clock, count, duration, error_text, percent
 from ..live_feed import LiveFeed, LiveSnapshot
 from ..widgets.bars import Bar, Bars
 from .day import DayScreen
@@ -55,9 +54,7 @@ class Ended:
     @property
     def reason(self) -> str:
         """The error as one sentence for the screen (a bug is named as one)."""
-        if self.error is None or isinstance(self.error, SensorKitError):
-            return str(self.error or "")
-        return f"internal error ({type(self.error).__name__}: {self.error})"
+        return error_text(self.error)
 
 
 class LiveScreen(Screen):

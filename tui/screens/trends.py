@@ -20,10 +20,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from sensorkit.errors import SensorKitError
 from sensorkit.trends import FolderTrends, PatientTrends, Week, folder_trends
 
-from ..format import duration
+from ..format import duration, error_text
 from ..widgets.sparklines import Spark, Sparklines
 
 # the week table: heading, metric, and how a daily mean reads
@@ -87,8 +86,7 @@ class TrendsScreen(Screen):
         if event.state == WorkerState.SUCCESS:
             self.show(event.worker.result)
         elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            reason = str(error) if isinstance(error, SensorKitError) else f"internal error ({type(error).__name__}: {error})"
+            reason = error_text(event.worker.error)
             self.query_one("#trends-body").loading = False
             self.query_one("#trends-title", Static).update(f"trends cannot be shown: {reason}")
             self.query_one("#trends-title").add_class("error")
