@@ -98,20 +98,20 @@ class DaysScreen(Screen):
         reason = self.query_one("#days-reason", Static)
         reason.update("" if entry is None or entry.readable else entry.error or "")
 
-    def action_open(self) -> None:
+    def readable_highlighted(self) -> Entry | None:
+        """The highlighted recording, or None (with the reason shown) when there is none to open."""
         entry = self.highlighted
-        if entry is None:
-            return
-        if not entry.readable:
+        if entry is not None and not entry.readable:
             self.notify(entry.error or "not a readable recording", severity="warning")
-            return
-        self.app.push_screen(DayScreen(entry.path, self.profile))
+            return None
+        return entry
+
+    def action_open(self) -> None:
+        entry = self.readable_highlighted()
+        if entry is not None:
+            self.app.push_screen(DayScreen(entry.path, self.profile))
 
     def action_trends(self) -> None:
-        entry = self.highlighted
-        if entry is None:
-            return
-        if not entry.readable:
-            self.notify(entry.error or "not a readable recording", severity="warning")
-            return
-        self.app.push_screen(TrendsScreen(self.folder, entry.patient, self.profile))
+        entry = self.readable_highlighted()
+        if entry is not None:
+            self.app.push_screen(TrendsScreen(self.folder, entry.patient, self.profile))
