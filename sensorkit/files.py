@@ -1,0 +1,132 @@
+"""Files written without destroying what was there, and kept private to their owner.
+
+A command that replaces a file (a recording on ``--force``, a profile, an export) writes the new
+content under a temporary name in the same folder, flushes it to disk and only then renames it over
+the old one. A crash, a full disk or a failed import therefore leaves either the old file or the
+new one, whole, never a half-written or emptied file. Everything SensorKit writes is health data,
+so files are created 0600 and folders 0700.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import SensorKitError
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def make_private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` (and missing parents) readable by its owner only; an existing folder is kept."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"create the folder {folder}")) from exc
+    return folder
+
+
+def require_regular_file(path: str | os.PathLike[str], what: str = "file") -> Path:
+    """Refuse a FIFO, socket, device or folder before anything opens it (a FIFO would hang a read)."""
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise SensorKitError(f"no {what} at {p}") from None
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"read {p}")) from exc
+    if stat.S_ISDIR(mode):
+        raise SensorKitError(f"{p} is a folder, not a {what}")
+    if not stat.S_ISREG(mode):
+        raise SensorKitError(f"{p} is not a regular file (a pipe or device?), so it cannot be a {what}")
+    return p
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike[str], *, overwrite: bool) -> Iterator[Path]:
+    """Yield a private temporary path beside ``path``; on success it is synced and renamed over ``path``.
+
+    On any failure (an exception, including KeyboardInterrupt) the temporary file and its SQLite side
+    files are removed and ``path`` is untouched. ``overwrite=False`` refuses an existing ``path``.
+    """
+    target = Path(path)
+    if target.exists() or target.is_symlink():
+        if not overwrite:
+            raise SensorKitError(f"{target} already exists (choose another name or pass --force)")
+        if not target.is_file():
+            raise SensorKitError(f"{target} exists and is not a regular file; it will not be replaced")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise SensorKitError(f"folder {folder} does not exist (create it first or choose another path)")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"write to {folder}")) from exc
+    os.close(fd)  # mkstemp created it 0600; the caller opens it by name (SQLite, pandas, ...)
+    temp = Path(name)
+    try:
+        yield temp
+        _fsync_path(temp)
+        os.replace(temp, target)
+        _fsync_path(folder)
+    except BaseException:
+        for suffix in ("",) + SQLITE_SIDE_FILES:
+            Path(str(temp) + suffix).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (old content kept whole if anything fails)."""
+    try:
+        with replacing(path, overwrite=overwrite) as temp:
+            temp.write_bytes(data)
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"write {path}")) from exc
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, overwrite: bool = True) -> None:
+    write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def _fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entry list) to disk; folders cannot be opened on Windows."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if path.is_dir():
+            return
+        raise
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_REMEDIES = {
+    errno.ENOSPC: "the disk is full; free some space and try again",
+    errno.EDQUOT: "your disk quota is used up; free some space and try again",
+    errno.EFBIG: "the file would exceed this system's file-size limit (ulimit -f)",
+    errno.EACCES: "permission denied; check the file's and folder's owner and permissions",
+    errno.EPERM: "operation not permitted; check the file's and folder's owner and permissions",
+    errno.EROFS: "the folder is on a read-only disk; choose a writable folder",
+    errno.ENOENT: "it does not exist; check the path",
+    errno.ENOTDIR: "a part of the path is not a folder; check the path",
+    errno.EISDIR: "it is a folder; give a file name",
+    errno.EIO: "the disk reported an input/output error; check the disk",
+}
+
+
+def describe_os_error(exc: OSError, action: str) -> str:
+    """One sentence a person can act on: what failed and what to do (never a raw errno dump)."""
+    remedy = _REMEDIES.get(exc.errno or 0, exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) not in action else ""
+    return f"cannot {action}{where}: {remedy}"
