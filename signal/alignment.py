@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from sensorkit.errors import SettingsError
+from sensorkit.mounting import device_mounting
 from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 
 STILL_STD = 0.35  # m/s^2: std of |acc| over one second below this counts as still
@@ -52,11 +53,6 @@ NEAR_WALK_S = 5  # still seconds this close to walking are taken as standing
 STANDING_CONE_DEG = 8.0  # ... if within this angle of the walking vertical
 
 
-# Nominal mountings of device kinds whose recordings do not carry ``extra["mounting"]``.
-KNOWN_MOUNTINGS = {
-    "simulator": {"up": [1.0, 0.0, 0.0], "forward": [0.0, 0.0, 1.0]},  # "x up, y right, z forward"
-}
-
 
 @dataclass(frozen=True)
 class Mounting:
@@ -70,7 +66,8 @@ class Mounting:
         """The mounting a device profile or dataset loader put in ``meta.extra["mounting"]``, if any."""
         if meta is None:
             return None
-        m = (meta.extra or {}).get("mounting") or KNOWN_MOUNTINGS.get(meta.device_kind)
+        # recordings of a device kind with a fixed mounting (the simulator) need not carry it
+        m = (meta.extra or {}).get("mounting") or device_mounting(meta.device_kind)
         if not m:
             return None
         return cls(tuple(map(float, m["up"])), tuple(map(float, m["forward"])))

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import SensorKitError, SettingsError
 from ..importer import read_csv
+from ..mounting import add_mounting_options, with_mounting
 from ..samples import RecordingMeta, SampleBlock
 from ..store import RecordingReader
 from ..signal.profile import load_profile
@@ -38,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--save", action="store_true",
                    help="store the events and summary in each recording (replacing earlier ones)")
     add_import_options(p)
+    add_mounting_options(p)
     p.set_defaults(func=run)
 
 
@@ -60,6 +62,7 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
 
     profile = load_profile(args.profile)
     block, meta, source = _load(path, args)
+    meta = with_mounting(meta, args)
     if len(block) == 0:
         raise SensorKitError(f"{path} holds no samples to analyze")
     result = analyze(block, meta, profile, gait=not args.no_gait)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..importer import ACC_UNITS, GYRO_UNITS, read_csv
+from ..mounting import add_mounting_options, with_mounting
 from ..store import RecordingWriter
 
 
@@ -35,11 +36,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="RECORDING", help="recording to create")
     p.add_argument("--force", action="store_true", help="replace RECORDING if it exists")
     add_import_options(p)
+    add_mounting_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     block, meta, report = read_csv(args.file, args.acc_unit, args.gyro_unit, args.rate, args.start)
+    meta = with_mounting(meta, args)
     with RecordingWriter(args.output, meta, overwrite=args.force) as writer:
         writer.set_extra("import_report", {"rows": report.rows, "skipped_lines": report.bad_lines})
         writer.append(block)

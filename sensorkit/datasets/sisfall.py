@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.errors import RecordingError
+from sensorkit.mounting import device_mounting
 from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 
 RATE_HZ = 200.0
@@ -32,7 +33,7 @@ ACTIVITIES = {
 }
 # Nominal axes as worn (``meta.extra["mounting"]``): -y up, +z forward (stoop trials D16 tilt gravity
 # towards -z).
-MOUNTING = {"up": [0.0, -1.0, 0.0], "forward": [0.0, 0.0, 1.0]}
+MOUNTING = device_mounting("sisfall-board")
 _NAME = re.compile(r"(D\d\d|F\d\d)_(S[AE]\d\d)_R(\d\d)\.txt(\.gz)?$")
 
 

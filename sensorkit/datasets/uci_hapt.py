@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.errors import RecordingError
+from sensorkit.mounting import device_mounting
 from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 
 RATE_HZ = 50.0
@@ -45,7 +46,7 @@ TRANSITION_ACTIVITIES = tuple(range(7, 13))
 # Nominal sensor axes as worn (``meta.extra["mounting"]``, read by the signal core's auto-alignment):
 # +x up; +y roughly forward (supine lying and sitting tilt gravity towards +y; the phone's yaw on the
 # belt varies by subject, which auto-alignment refines).
-MOUNTING = {"up": [1.0, 0.0, 0.0], "forward": [0.0, 1.0, 0.0]}
+MOUNTING = device_mounting("galaxy-s2-waist")
 
 _NAME = re.compile(r"acc_exp(\d+)_user(\d+)\.txt(\.gz)?$")
 
