@@ -149,6 +149,7 @@ class RecordingMeta:
     gyr_lsb: float = float(np.deg2rad(2000.0)) / 32768
     placement: str = "lower_back"
     patient_id: str = ""
+    timezone: str = ""  # IANA zone it was made in, for local days (sensorkit.localtime); "" = not known
     source: str = ""
     calibration: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -7,9 +7,21 @@ a summary saved by ``sensorkit analyze --save`` whose provenance (schema, releas
 gait on) matches this run's, that summary is used and the samples are not read; otherwise the
 recording is analysed again. Nothing here classifies anything: it only adds days up.
 
+Days are local days (:mod:`sensorkit.localtime`): each recording is read in ``--tz`` when given,
+else the zone stored with it, else the profile's, else the computer's; a saved summary is reused
+only when it was made in that zone. A recording that starts at 09:00 in Sydney is one Sydney day,
+not two UTC days, and a daylight-saving day covers 23 or 25 hours.
+
+**One timeline per patient.** A patient's recordings are laid on the wall clock first: one that
+overlaps a recording already counted (a re-import, a copy, two sessions recorded at once) is counted
+once. A recording wholly inside another is a duplicate and adds nothing; one that runs on past the
+other counts only from where the other ends. Either is named, with the overlap, in ``files`` and in
+the printed output. Overlaps under :data:`OVERLAP_TOLERANCE_S` (clock jitter between back-to-back
+recordings) are ignored.
+
 Three tables come out:
 
-- **days**: one row per patient and calendar day (UTC), the metrics in :data:`METRICS`, summed over
+- **days**: one row per patient and local calendar day, the metrics in :data:`METRICS`, summed over
   that day's recordings (``longest_sedentary_s`` is the longest);
 - **weeks**: per ISO week the days with data, the totals and the mean per recorded day (a week
   worn on 2 days is compared with a week worn on 5 by its daily mean, not its total);
@@ -33,11 +45,13 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from sensorkit.errors import RecordingError, SensorKitError
+from sensorkit.localtime import zone_for, zone_name
 from sensorkit.store import RecordingReader
-from sensorkit.store.catalog import scan
+from sensorkit.store.catalog import Entry, scan
 
 SCHEMA_VERSION = 1
 MIN_DAYS = 3  # a slope through fewer days says more about the days than about a trend
+OVERLAP_TOLERANCE_S = 1.0  # back-to-back recordings may overlap by a clock tick; that is not a duplicate
 
 
 @dataclass(frozen=True)
@@ -119,23 +133,44 @@ def _combine(rows: Iterable[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+@dataclass(frozen=True)
+class Overlap:
+    """A recording whose wall-clock span overlaps one of the same patient's already counted."""
+
+    other: str  # the recording counted first (relative name)
+    overlap_s: float  # seconds of this recording that the other already covers
+    counted_from_s: float | None  # this recording counts from here (its own time); None: not at all
+
+    @property
+    def text(self) -> str:
+        how = ("a duplicate, not counted" if self.counted_from_s is None
+               else "the overlap counted once, from the other")
+        return f"overlaps {self.other} by {self.overlap_s / 60:.1f} min: {how}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"with": self.other, "overlap_s": round(self.overlap_s, 3), "duplicate": self.counted_from_s is None}
+
+
 @dataclass
 class FileResult:
-    """One file of the folder: where its days came from, or why it was skipped."""
+    """One file of the folder: where its days came from, or why it was skipped or not counted."""
 
     path: Path
     name: str  # relative to the folder
     patient: str
-    source: str  # "stored" (a matching saved analysis), "analysed", or "skipped"
+    source: str  # "stored" (a matching saved analysis), "analysed", "duplicate" (not counted), or "skipped"
     reason: str = ""
+    overlap: Overlap | None = None
+    timezone: str = ""  # the zone its days were made in
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.name, "patient": self.patient, "source": self.source, "reason": self.reason or None}
+        return {"file": self.name, "patient": self.patient, "source": self.source, "reason": self.reason or None,
+                "timezone": self.timezone or None, "overlap": self.overlap.to_json() if self.overlap else None}
 
 
 @dataclass
 class Day:
-    """One patient's calendar day (UTC): the metrics summed over the day's recordings."""
+    """One patient's local calendar day: the metrics summed over the day's recordings."""
 
     date: date
     recordings: int
@@ -195,9 +230,13 @@ class PatientTrends:
     days: list[Day]
     weeks: list[Week] = field(default_factory=list)
     trends: dict[str, Trend] = field(default_factory=dict)
+    timezones: list[str] = field(default_factory=list)  # the zones its days are local to
+    overlaps: list[FileResult] = field(default_factory=list)  # recordings counted once (see the module docstring)
 
     def to_json(self) -> dict[str, Any]:
-        return {"patient": self.patient, "days": [d.to_json() for d in self.days],
+        return {"patient": self.patient, "timezones": self.timezones,
+                "overlaps": [{"file": f.name, **f.overlap.to_json()} for f in self.overlaps if f.overlap],
+                "days": [d.to_json() for d in self.days],
                 "weeks": [w.to_json() for w in self.weeks],
                 "trends": {k: t.to_json() for k, t in self.trends.items()}}
 
@@ -209,21 +248,26 @@ class FolderTrends:
     folder: Path
     patients: list[PatientTrends]
     files: list[FileResult]
+    timezone: str | None = None  # --tz: every recording read in this zone; None: each in its own
 
     def patient(self, patient_id: str) -> PatientTrends | None:
         return next((p for p in self.patients if p.patient == patient_id), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema": SCHEMA_VERSION, "folder": str(self.folder),
+        return {"schema": SCHEMA_VERSION, "folder": str(self.folder), "timezone": self.timezone,
                 "metrics": {m.key: {"unit": m.unit, "meaning": m.meaning} for m in METRICS},
                 "patients": [p.to_json() for p in self.patients],
                 "files": [f.to_json() for f in self.files]}
 
 
-def recording_days(path: Path, profile: Any = None) -> tuple[list[dict[str, Any]], str]:
-    """The per-day summaries of one recording and where they came from ("stored" or "analysed").
+def recording_days(path: Path, profile: Any = None, tz: str | None = None,
+                   from_s: float | None = None) -> tuple[list[dict[str, Any]], str, str]:
+    """The per-day summaries of one recording, where they came from ("stored" or "analysed") and their zone.
 
-    Raises a SensorKitError subclass for a file that is not a readable recording or holds no samples.
+    Days are local to :func:`sensorkit.localtime.zone_for` (``tz``, the recording's, the profile's,
+    the computer's). ``from_s`` leaves out the samples before it (the part another recording already
+    counted). Raises a SensorKitError subclass for a file that is not a readable recording or holds no
+    samples.
     """
     from sensorkit.signal.profile import Profile
     from sensorkit.signal.saved_analysis import analysis_provenance, saved_summary
@@ -231,41 +275,80 @@ def recording_days(path: Path, profile: Any = None) -> tuple[list[dict[str, Any]
     profile = profile or Profile()
     with RecordingReader(path) as reader:
         meta = reader.meta
-        saved = saved_summary(reader, analysis_provenance(profile, gait=True))
-        if saved is not None:
-            return saved["days"], "stored"
+        zone = zone_for(tz, meta.timezone, profile)
+        saved = None if from_s is not None else saved_summary(reader, analysis_provenance(profile, gait=True))
+        if saved is not None and saved.get("timezone") == zone_name(zone):
+            return saved["days"], "stored", zone_name(zone)
         block = reader.samples()
+    if from_s is not None:
+        block = block.between(from_s, float("inf"))
     if len(block) == 0:
         raise RecordingError(f"{path.name} holds no samples")
     from sensorkit.signal.pipeline import analyze  # the signal core is heavy: only when there is no saved analysis
 
-    return analyze(block, meta, profile).summary["days"], "analysed"
+    return analyze(block, meta, profile, zone=zone).summary["days"], "analysed", zone_name(zone)
+
+
+def count_once(entries: list[Entry]) -> dict[Path, Overlap]:
+    """The recordings that overlap another of the same patient on the wall clock, and how they count.
+
+    Per patient, recordings are taken by start (the longer first, then by name); each is compared with
+    the end of everything taken before it, so a recording is counted only where nothing before covers it.
+    """
+    out: dict[Path, Overlap] = {}
+    by_patient: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        if e.readable and e.start is not None and e.duration_s is not None:
+            by_patient[e.patient].append(e)
+    for rows in by_patient.values():
+        spans = sorted(((e.start.timestamp() + e.first_s, e.start.timestamp() + e.first_s + e.duration_s, e)
+                        for e in rows), key=lambda r: (r[0], -r[1], r[2].name))
+        covered_to, owner = float("-inf"), ""
+        for begin, end, e in spans:
+            overlap = min(end, covered_to) - begin
+            if overlap >= OVERLAP_TOLERANCE_S:
+                duplicate = end <= covered_to + OVERLAP_TOLERANCE_S
+                out[e.path] = Overlap(owner, overlap, None if duplicate else e.first_s + (covered_to - begin))
+            if end > covered_to:
+                covered_to, owner = end, e.name
+    return out
 
 
 def folder_trends(folder: str | Path, profile: Any = None, patient: str | None = None,
-                  weeks: int | None = None, progress: Callable[[str], None] | None = None) -> FolderTrends:
+                  weeks: int | None = None, progress: Callable[[str], None] | None = None,
+                  tz: str | None = None) -> FolderTrends:
     """Days, weeks and trends for every patient in ``folder`` (files there and one sub-folder down).
 
     ``patient`` keeps one patient's files; ``weeks`` keeps the last N calendar weeks up to the
     patient's latest day; ``progress`` is told each file's name before it is read (analysis takes
-    about a second per hour of 100 Hz data). The folder listing is the days screen's own
-    (:func:`sensorkit.store.catalog.scan`: patient from the recording, else its sub-folder).
+    about a second per hour of 100 Hz data); ``tz`` reads every recording in that zone. The folder
+    listing is the days screen's own (:func:`sensorkit.store.catalog.scan`: patient from the
+    recording, else its sub-folder).
     """
     folder = Path(folder)
+    if tz is not None:
+        tz = zone_name(zone_for(tz))  # a bad zone stops here, in one sentence
     files: list[FileResult] = []
     by_patient: dict[str, dict[date, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    entries = []
     for entry in scan(folder):
         if not entry.patient and entry.path.parent != folder:  # unreadable: the sub-folder still names the patient
             entry.patient = entry.path.parent.name
-        if patient is not None and entry.patient != patient:
-            continue
+        if patient is None or entry.patient == patient:
+            entries.append(entry)
+    overlaps = count_once(entries)
+    for entry in entries:
         if not entry.readable:
             files.append(FileResult(entry.path, entry.name, entry.patient, "skipped", entry.error or "not readable"))
+            continue
+        overlap = overlaps.get(entry.path)
+        if overlap is not None and overlap.counted_from_s is None:
+            files.append(FileResult(entry.path, entry.name, entry.patient, "duplicate", overlap.text, overlap))
             continue
         if progress is not None:
             progress(entry.name)
         try:
-            days, source = recording_days(entry.path, profile)
+            days, source, zone = recording_days(entry.path, profile, tz, overlap.counted_from_s if overlap else None)
             rows = [(date.fromisoformat(d["date"]), day_metrics(d)) for d in days]
         except SensorKitError as exc:
             files.append(FileResult(entry.path, entry.name, entry.patient, "skipped", str(exc)))
@@ -274,12 +357,18 @@ def folder_trends(folder: str | Path, profile: Any = None, patient: str | None =
             files.append(FileResult(entry.path, entry.name, entry.patient, "skipped",
                                     f"cannot be read ({type(exc).__name__}: {exc})"))
             continue
-        files.append(FileResult(entry.path, entry.name, entry.patient, source))
+        files.append(FileResult(entry.path, entry.name, entry.patient, source,
+                                overlap.text if overlap else "", overlap, zone))
         for day, metrics in rows:
             by_patient[entry.patient or "-"][day].append(metrics)
-    patients = [patient_trends(pid, {d: (len(rows), _combine(rows)) for d, rows in days.items()}, weeks)
-                for pid, days in sorted(by_patient.items())]
-    return FolderTrends(folder, patients, files)
+    patients = []
+    for pid, days in sorted(by_patient.items()):
+        result = patient_trends(pid, {d: (len(rows), _combine(rows)) for d, rows in days.items()}, weeks)
+        mine = [f for f in files if (f.patient or "-") == pid]
+        result.timezones = sorted({f.timezone for f in mine if f.timezone})
+        result.overlaps = [f for f in mine if f.overlap is not None]
+        patients.append(result)
+    return FolderTrends(folder, patients, files, tz)
 
 
 def patient_trends(patient: str, days: dict[date, tuple[int, dict[str, float]]],

@@ -19,12 +19,13 @@ they were decided; gait events follow the posture events of the same call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable
 
 import numpy as np
 
 from sensorkit.events import Event
+from sensorkit.localtime import zone_for
 from sensorkit.samples import RecordingMeta, SampleBlock, start_datetime
 
 from .alignment import Alignment, OnlineBias, alignment_for
@@ -37,6 +38,7 @@ from .posture import LiveState, PostureTracker
 from .profile import Profile
 from .summary import daily_summary
 
+QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
 
 
@@ -71,7 +73,8 @@ class Pipeline:
         if gait:  # the wearer's height turns step timing into stride length
             self.gait = GaitDetector(self.rate_hz, bout_params=BoutParams(height_m=self.profile.height_m))
         self.samples_seen = 0
-        # seconds upright in each flexion band, per UTC day (day index since 1970), for the summary
+        # seconds upright in each flexion band per quarter hour since 1970 (UTC), for the summary: every
+        # zone's offset is a whole number of quarter hours, so any zone's local days add up from them
         self._origin = start_datetime(start_time).timestamp() if start_time else 0.0
         self.band_seconds: dict[int, np.ndarray] = {}
         self._last_t: float | None = None
@@ -120,19 +123,21 @@ class Pipeline:
         self._last_t = float(t[-1])
         upright = inclination < self.profile.lying_inclination_deg
         band = np.where(flexion < self.profile.band_low_deg, 0, np.where(flexion <= self.profile.band_high_deg, 1, 2))
-        day = np.floor((t + self._origin) / 86400.0).astype(np.int64)
-        for d in np.unique(day):
-            sel = upright & (day == d)
-            acc = self.band_seconds.setdefault(int(d), np.zeros(3))
+        quarter = np.floor((t + self._origin) / QUARTER_S).astype(np.int64)
+        for q in np.unique(quarter):
+            sel = upright & (quarter == q)
+            acc = self.band_seconds.setdefault(int(q), np.zeros(3))
             acc += np.bincount(band[sel], weights=dt[sel], minlength=3)
 
-    def band_summary(self) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-        """Seconds upright per flexion band: the total, and per UTC date."""
+    def band_summary(self, zone: tzinfo = timezone.utc) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+        """Seconds upright per flexion band: the total, and per local date in ``zone``."""
         names = ("0_20", "20_60", "over_60")
         total = sum(self.band_seconds.values(), np.zeros(3))
-        by_day = {datetime.fromtimestamp(d * 86400.0, timezone.utc).date().isoformat(): dict(zip(names, v.tolist()))
-                  for d, v in self.band_seconds.items()}
-        return dict(zip(names, total.tolist())), by_day
+        by_day: dict[str, np.ndarray] = {}
+        for q, v in sorted(self.band_seconds.items()):
+            d = datetime.fromtimestamp(q * QUARTER_S, zone).date().isoformat()
+            by_day[d] = by_day.get(d, np.zeros(3)) + v
+        return dict(zip(names, total.tolist())), {d: dict(zip(names, v.tolist())) for d, v in by_day.items()}
 
     def finish(self) -> list[Event]:
         """End of data: returns everything still open, closed at the last sample."""
@@ -183,6 +188,7 @@ def analyze(
     alignment: Alignment | None = None,
     gait: bool = True,
     blocks: Iterable[SampleBlock] | None = None,
+    zone: tzinfo | None = None,
 ) -> Analysis:
     """Offline analysis of a whole recording.
 
@@ -190,6 +196,8 @@ def analyze(
     calibration, automatic alignment from ``block``. A guided calibration recorded at the start of
     the recording is left out of the analysis (:func:`monitored_from`), as it is live. ``blocks``
     (optional) streams the samples instead of slicing ``block`` (``block`` is then only used for alignment and may be a sample of the data).
+    The summary's days are local days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the
+    recording and profile).
     """
     profile = profile or Profile()
     if alignment is None:
@@ -210,7 +218,9 @@ def analyze(
     events += pipe.finish()
     events.sort(key=lambda e: (e.start, e.end, e.type))
     duration = 0.0 if t_first is None else t_last - t_first
-    bands, bands_by_day = pipe.band_summary()
+    if zone is None:
+        zone = zone_for(None, meta.timezone, profile)
+    bands, bands_by_day = pipe.band_summary(zone)
     summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day,
-                            t0=t_first or 0.0)
+                            t0=t_first or 0.0, zone=zone)
     return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary)

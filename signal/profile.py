@@ -4,8 +4,9 @@ One TOML file per patient, edited by a therapist or written by ``sensorkit calib
 
     # SensorKit patient profile
     [patient]
-    id = "P007"
+    id = "P007"             # stored in every recording made with this profile
     height_m = 1.72         # optional: stride length and walking speed need it (see HEIGHT_RANGE_M)
+    timezone = "Europe/London"  # optional IANA zone: where the patient's days start (else the computer's)
 
     [thresholds]            # any subset; missing keys take the defaults below
     slouch_tolerance_deg = 8
@@ -131,6 +132,17 @@ class Profile:
         value = self.patient.get("height_m")
         return None if value is None else float(value)
 
+    @property
+    def patient_id(self) -> str:
+        """``[patient] id``, the id stored in every recording made with this profile ("" when not given)."""
+        return str(self.patient.get("id", "") or "")
+
+    @property
+    def timezone(self) -> str | None:
+        """``[patient] timezone``: the IANA zone the patient lives in, for local days; None when not given."""
+        value = self.patient.get("timezone")
+        return None if value in (None, "") else str(value)
+
     def __getattr__(self, name: str) -> float:
         values = self.__dict__.get("values", {})
         if name in values:
@@ -163,6 +175,10 @@ class Profile:
         if height is not None and (isinstance(height, bool) or not isinstance(height, (int, float))
                                    or not low <= height <= high):
             raise SettingsError(f"height_m = {height!r} is impossible; the wearer's height in metres, {low:g}-{high:g}")
+        if self.timezone is not None:
+            from sensorkit.localtime import zone
+
+            zone(self.timezone)  # a SettingsError naming the bad zone
 
 
 def load_profile(path: str | Path | None) -> Profile:

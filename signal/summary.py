@@ -1,13 +1,16 @@
 """The daily summary: what a patient and a therapist look at after a day, from the events.
 
-Per calendar day (UTC, from the recording's start time) and for the whole recording:
+Per local calendar day and for the whole recording. Days run from local midnight to local midnight
+in the recording's zone (:mod:`sensorkit.localtime`), so a daylight-saving day covers 23 or 25 hours
+and the days still add up to the recording; each day carries its ``start`` and ``end`` (ISO 8601 with
+the offset) and the summary its ``timezone``:
 
 - ``posture_s``: seconds sitting, standing, lying (from ``posture`` events); ``walking_s`` and
   ``steps`` from ``walking_bout`` events when gait detection ran;
 - ``flexion_band_s``: seconds upright (not lying) with trunk flexion in 0-20, 20-60 and > 60 deg
   (ISO 11226 bands), counted by the pipeline from every sample;
-- ``bends``: count, by severity, by style, per hour of the day (``bends_per_hour``: clock hour ->
-  count), and the rate per hour of recording;
+- ``bends``: count, by severity, by style, per hour of the day (``bends_per_hour``: local clock hour
+  with its offset, ``2025-03-03T09:00+11:00`` -> count), and the rate per hour of recording;
 - ``slouch``: episodes and total seconds; ``sedentary``: bouts, total, longest, and breaks;
 - ``alerts``: count per kind.
 
@@ -20,10 +23,11 @@ add up to the total.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable
 
 from sensorkit.events import Event
+from sensorkit.localtime import local_days
 from sensorkit.samples import start_datetime
 
 BANDS = ("0_20", "20_60", "over_60")
@@ -36,8 +40,14 @@ def _seconds(e: Event, window: tuple[float, float] | None) -> float:
     return max(min(e.end, window[1]) - max(e.start, window[0]), 0.0)
 
 
+def _hour_key(moment: datetime, zone: tzinfo) -> str:
+    """The local clock hour of ``moment`` with its offset (unique even in the repeated hour of autumn)."""
+    return moment.astimezone(zone).replace(minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
+
+
 def _summarize(events: list[Event], counted: list[Event], duration_s: float, band_s: dict[str, float] | None,
-               origin: datetime, window: tuple[float, float] | None = None) -> dict[str, Any]:
+               origin: datetime, window: tuple[float, float] | None = None,
+               zone: tzinfo = timezone.utc) -> dict[str, Any]:
     """Figures over ``window``: seconds from ``events`` clipped to it, counts from ``counted``."""
     by_type: dict[str, list[Event]] = defaultdict(list)
     for e in events:
@@ -53,7 +63,7 @@ def _summarize(events: list[Event], counted: list[Event], duration_s: float, ban
     for e in by_type["posture"]:
         posture[e.fields.get("posture", "unknown")] += _seconds(e, window)
     bends = started["bend"]
-    per_hour = Counter((origin + timedelta(seconds=e.start)).strftime("%Y-%m-%dT%H:00Z") for e in bends)
+    per_hour = Counter(_hour_key(origin + timedelta(seconds=e.start), zone) for e in bends)
     walking = started["walking_bout"]
     hours = duration_s / 3600.0
     out: dict[str, Any] = {
@@ -90,23 +100,24 @@ def daily_summary(
     band_s: dict[str, float] | None = None,
     band_s_by_day: dict[str, dict[str, float]] | None = None,
     t0: float = 0.0,
+    zone: tzinfo = timezone.utc,
 ) -> dict[str, Any]:
-    """``{"total": {...}, "days": [{"date": "YYYY-MM-DD", ...}]}`` for data from ``t0`` to ``t0 + duration_s``
-    (seconds from the recording start); see the module docstring for how days split events."""
+    """``{"timezone": name, "total": {...}, "days": [{"date": "YYYY-MM-DD", "start": ..., "end": ..., ...}]}``
+    for data from ``t0`` to ``t0 + duration_s`` (seconds from the recording start), days local to ``zone``
+    (``band_s_by_day`` keyed by the same local dates); see the module docstring for how days split events."""
     events = list(events)
     origin = start_datetime(start_time)
-    starts: dict[str, list[Event]] = defaultdict(list)
-    for e in events:
-        starts[(origin + timedelta(seconds=e.start)).date().isoformat()].append(e)
     t1 = t0 + max(duration_s, 0.0)
+    days = local_days(origin + timedelta(seconds=t0), origin + timedelta(seconds=t1), zone)
     out_days = []
-    d = (origin + timedelta(seconds=t0)).date()
-    while d <= (origin + timedelta(seconds=t1)).date():
-        midnight = (datetime(d.year, d.month, d.day, tzinfo=timezone.utc) - origin).total_seconds()
-        window = (max(t0, midnight), min(t1, midnight + 86400.0))
+    for d, day_start, day_end in days:
+        lo, hi = (day_start - origin).total_seconds(), (day_end - origin).total_seconds()
+        window = (max(t0, lo), min(t1, hi))
         inside = [e for e in events if e.end >= window[0] and e.start < window[1]]
+        started = [e for e in events if lo <= e.start < hi]
         bands = (band_s_by_day or {}).get(d.isoformat())
-        out_days.append({"date": d.isoformat(), **_summarize(
-            inside, starts.get(d.isoformat(), []), max(window[1] - window[0], 0.0), bands, origin, window)})
-        d += timedelta(days=1)
-    return {"total": _summarize(events, events, duration_s, band_s, origin), "days": out_days}
+        out_days.append({"date": d.isoformat(), "start": day_start.astimezone(zone).isoformat(),
+                         "end": day_end.astimezone(zone).isoformat(), **_summarize(
+            inside, started, max(window[1] - window[0], 0.0), bands, origin, window, zone)})
+    return {"timezone": str(getattr(zone, "key", None) or zone.tzname(None) or "UTC"),
+            "total": _summarize(events, events, duration_s, band_s, origin, zone=zone), "days": out_days}

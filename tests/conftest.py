@@ -23,3 +23,10 @@ def shared_data() -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"CI must have the real recordings at {SHARED_DATA}")
     pytest.skip(f"real recordings not found at {SHARED_DATA} (they sit beside the checkout in CI)")
+
+
+@pytest.fixture(autouse=True)
+def computer_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs on a computer set to UTC (``TZ``), so local days do not depend on the developer's
+    zone; a test that wants another zone says so with ``--tz``, a profile or its own ``TZ``."""
+    monkeypatch.setenv("TZ", "UTC")

@@ -3,7 +3,9 @@
 The numbers are the signal core's own: :func:`sensorkit.signal.pipeline.analyze` (the code behind
 ``sensorkit analyze``) and its daily summary. This module only arranges them for the screen; the one
 thing it adds is the hour-by-hour split of posture and walking time, which is the summary's events
-clipped to clock hours (no new classification).
+clipped to clock hours (no new classification). Days and hours are local to the recording's zone
+(:func:`sensorkit.localtime.zone_for`: ``--tz``, the recording's, the profile's, the computer's), so a
+daylight-saving day has 23 or 25 hours in the strip.
 
 Loading and analysing a day takes about a second per hour of 100 Hz data, so the screen calls
 :func:`load_day` from a worker thread; everything here is plain data, testable without a terminal.
@@ -12,12 +14,14 @@ Loading and analysing a day takes about a second per hour of 100 Hz data, so the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sensorkit.errors import RecordingError
 from sensorkit.events import Event
+from sensorkit.localtime import UTC, zone_for, zone_name
 from sensorkit.samples import RecordingMeta, find_gaps, start_datetime
 from sensorkit.store import RecordingReader
 
@@ -27,9 +31,9 @@ HOUR_STATES = ("sitting", "standing", "walking", "lying")
 
 @dataclass
 class Hour:
-    """One clock hour (UTC) of the recording: seconds per state, bends started in it."""
+    """One local clock hour of the recording: seconds per state, bends started in it."""
 
-    start: datetime
+    start: datetime  # local, with its offset
     seconds: dict[str, float]
     bends: int
 
@@ -42,7 +46,7 @@ class Hour:
 
 @dataclass
 class Span:
-    """What the panels show: the whole recording, or one calendar day (UTC) of a longer one."""
+    """What the panels show: the whole recording, or one local calendar day of a longer one."""
 
     label: str  # "whole recording" or "YYYY-MM-DD"
     summary: dict[str, Any]  # the signal core's summary["total"] or one of its summary["days"]
@@ -78,18 +82,24 @@ class DayReport:
     events: list[Event]
     hours: list[Hour] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    zone: ZoneInfo = UTC  # the zone its days and clock times are local to
 
     @property
     def start(self) -> datetime:
-        return start_datetime(self.meta.start_time)
+        """When the recording started, in local time."""
+        return start_datetime(self.meta.start_time).astimezone(self.zone)
+
+    @property
+    def zone_name(self) -> str:
+        return zone_name(self.zone)
 
     def spans(self) -> list[Span]:
         """The whole recording first, then each calendar day when it covers more than one."""
         whole = Span("whole recording", self.total, self.duration_s, self.events, self.hours)
         if len(self.days) < 2:
             return [whole]
-        origin = self.start
-        day_of = lambda t: (origin + timedelta(seconds=t)).date().isoformat()  # noqa: E731 - as the summary does
+        origin = start_datetime(self.meta.start_time)  # arithmetic in UTC, then to local: as the summary does
+        day_of = lambda t: (origin + timedelta(seconds=t)).astimezone(self.zone).date().isoformat()  # noqa: E731
         spans = [whole]
         for day in self.days:
             hours = [h for h in self.hours if h.start.date().isoformat() == day["date"]]
@@ -109,8 +119,9 @@ def _clipped_posture(day: dict[str, Any], hours: list[Hour]) -> dict[str, Any]:
     return {**day, "posture_s": posture}
 
 
-def load_day(path: str | Path, profile: Any = None) -> DayReport:
-    """Read ``path`` and analyse it as ``sensorkit analyze`` does; RecordingError for bad files."""
+def load_day(path: str | Path, profile: Any = None, tz: str | None = None) -> DayReport:
+    """Read ``path`` and analyse it as ``sensorkit analyze`` does, days local to ``tz`` (None: the
+    recording's zone, else the profile's, else the computer's); RecordingError for bad files."""
     from sensorkit.signal.pipeline import analyze  # the signal core is heavy; imported when needed
 
     path = Path(path)
@@ -119,7 +130,8 @@ def load_day(path: str | Path, profile: Any = None) -> DayReport:
         block = reader.samples()
     if len(block) == 0:
         raise RecordingError(f"{path} holds no samples to show")
-    result = analyze(block, meta, profile)
+    zone = zone_for(tz, meta.timezone, profile)
+    result = analyze(block, meta, profile, zone=zone)
     gaps = find_gaps(block.t, meta.rate_hz)
     collector = meta.extra.get("collector") or {}
     report = DayReport(
@@ -135,25 +147,31 @@ def load_day(path: str | Path, profile: Any = None) -> DayReport:
         days=result.summary["days"],
         events=result.events,
         warnings=list(result.warnings),
+        zone=zone,
     )
-    report.hours = split_hours(result.events, report.start, float(block.t[0]), float(block.t[-1]),
-                               report.total["bends"]["bends_per_hour"])
+    report.hours = split_hours(result.events, start_datetime(meta.start_time), float(block.t[0]), float(block.t[-1]),
+                               report.total["bends"]["bends_per_hour"], zone)
     return report
 
 
 def split_hours(events: list[Event], origin: datetime, t0: float, t1: float,
-                bends_per_hour: dict[str, int]) -> list[Hour]:
+                bends_per_hour: dict[str, int], zone: ZoneInfo = UTC) -> list[Hour]:
     """Clock hours from ``t0`` to ``t1`` (s from ``origin``) with posture/walking seconds clipped to each.
 
-    ``bends_per_hour`` is the summary's own count, keyed ``YYYY-MM-DDTHH:00Z``.
+    The hours are local clock hours in ``zone`` (counted on in real time, so the hour
+    repeated in autumn appears twice and the one skipped in spring not at all); ``bends_per_hour`` is
+    the summary's own count, keyed by the local hour with its offset (``2025-03-03T09:00+11:00``).
     """
-    first = (origin + timedelta(seconds=t0)).replace(minute=0, second=0, microsecond=0)
+    origin = origin.astimezone(timezone.utc)  # aware arithmetic is wall-clock arithmetic: keep it in UTC
+    first = (origin + timedelta(seconds=t0)).astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    end = origin + timedelta(seconds=t1)
     hours: list[Hour] = []
     h = first
-    while h <= origin + timedelta(seconds=t1):
-        hours.append(Hour(h, dict.fromkeys(HOUR_STATES, 0.0), int(bends_per_hour.get(h.strftime("%Y-%m-%dT%H:00Z"), 0))))
-        h += timedelta(hours=1)
-    base = (first - origin).total_seconds()  # hour i covers [base + 3600 i, base + 3600 (i + 1)) in t
+    while h <= end:
+        key = h.isoformat(timespec="minutes")
+        hours.append(Hour(h, dict.fromkeys(HOUR_STATES, 0.0), int(bends_per_hour.get(key, 0))))
+        h = (h.astimezone(timezone.utc) + timedelta(hours=1)).astimezone(zone)
+    base = (first.astimezone(timezone.utc) - origin).total_seconds()  # hour i covers [base + 3600 i, base + 3600 (i + 1)) in t
     for e in events:
         if e.type == "posture" and e.fields.get("posture") in HOUR_STATES:
             _spread(hours, base, e.start, e.end, str(e.fields["posture"]), +1.0)

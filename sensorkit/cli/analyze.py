@@ -18,8 +18,9 @@ from typing import Any
 
 from ..errors import SensorKitError, SettingsError
 from ..importer import read_csv
+from ..localtime import clock, zone_for
 from ..mounting import add_mounting_options, with_mounting
-from ..samples import RecordingMeta, SampleBlock
+from ..samples import RecordingMeta, SampleBlock, start_datetime
 from ..store import RecordingReader
 from ..signal.profile import load_profile
 from ..signal.saved_analysis import SCHEMA_VERSION, analysis_provenance, save_analysis
@@ -35,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document per input, one per line")
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
     p.add_argument("--no-gait", action="store_true", help="skip step and walking-bout detection")
+    p.add_argument("--tz", metavar="ZONE", help="split days at midnight in this IANA zone (default: the "
+                   "recording's own zone, else the profile's, else the computer's)")
     p.add_argument("--events", action="store_true", help="also list every event in the readable output")
     p.add_argument("--save", action="store_true",
                    help="store the events and summary in each recording (replacing earlier ones)")
@@ -65,13 +68,16 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
     meta = with_mounting(meta, args)
     if len(block) == 0:
         raise SensorKitError(f"{path} holds no samples to analyze")
-    result = analyze(block, meta, profile, gait=not args.no_gait)
+    zone = zone_for(getattr(args, "tz", None), meta.timezone, profile)
+    result = analyze(block, meta, profile, gait=not args.no_gait, zone=zone)
     return {
         "schema": SCHEMA_VERSION,
         "recording": {
             **source,
             "device": meta.device_kind,
             "start_time": meta.start_time,
+            "start_local": clock(start_datetime(meta.start_time), zone),
+            "patient_id": meta.patient_id,
             "rate_hz": meta.rate_hz,
             "samples": len(block),
             "duration_s": round(result.duration_s, 3),
@@ -91,6 +97,10 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
 def _print_readable(doc: dict[str, Any], with_events: bool) -> None:
     rec, tot = doc["recording"], doc["summary"]["total"]
     print(f"{rec['path']}: {rec['duration_s'] / 60:.1f} min at {rec['rate_hz']:g} Hz, angles from {doc['analysis']['angles_from']}")
+    who = f"patient {rec['patient_id']}, " if rec.get("patient_id") else ""
+    days = doc["summary"]["days"]
+    print(f"  {who}from {rec['start_local']}; {len(days)} day{'' if len(days) == 1 else 's'} in "
+          f"{doc['summary']['timezone']}: " + ", ".join(f"{d['date']} {d['duration_s'] / 3600:.1f} h" for d in days))
     for w in doc["analysis"]["warnings"]:
         print(f"  warning: {w}")
     ps = tot["posture_s"]

@@ -1,10 +1,12 @@
 """`sensorkit simulate`: write a simulated recording with its ground truth inside.
 
     sensorkit simulate --scenario NAME --seed N [--duration D] [--rate HZ] [--no-gyro] [--loss P]
-                       [--misalignment DEG] [--force] -o RECORDING
+                       [--misalignment DEG] [--start ISO] [--tz ZONE] [--patient ID] [--force] -o RECORDING
 
 Same scenario, seed and options give the same recording. The ground truth (events, trunk flexion,
-steps, mount) is stored in the recording (see ``sensorkit.simulator.load_ground_truth``).
+steps, mount) is stored in the recording (see ``sensorkit.simulator.load_ground_truth``). ``--start``
+(local to ``--tz``, else to the computer's zone, unless it carries an offset), ``--tz`` and
+``--patient`` say when and on whom, so the command line alone can build a patient's week of days.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections import Counter
 
 import numpy as np
 
+from .. import localtime
+from ..samples import RecordingMeta, start_datetime
 from ..simulator import SCENARIOS, GroundTruth, Simulation, save_simulation, simulate
 
 
@@ -33,6 +37,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="fraction of BLE packets lost, in bursts (0-0.5, default 0)")
     p.add_argument("--misalignment", type=float, default=20.0, metavar="DEG",
                    help="largest random mount misalignment in degrees (default 20)")
+    p.add_argument("--start", metavar="ISO", help="start time, e.g. 2025-03-03T09:00 (local to --tz) "
+                   "(default 2025-03-03T08:00Z)")
+    p.add_argument("--tz", metavar="ZONE", help="IANA time zone the recording is made in, stored with it "
+                   "(e.g. Australia/Sydney; default: none stored, the reader's zone applies)")
+    p.add_argument("--patient", metavar="ID", default="", help="patient id stored in the recording")
     p.add_argument("--force", action="store_true", help="overwrite an existing recording")
     p.add_argument("-o", "--output", required=True, metavar="RECORDING", help="path of the recording to write")
     p.set_defaults(func=run)
@@ -62,7 +71,8 @@ def describe_simulation(sim: Simulation, path: str) -> str:
     angle = np.degrees(np.arccos(np.clip((np.trace(sim.truth.misalignment) - 1) / 2, -1, 1)))
     missing = int(round(s["duration_s"] * s["rate_hz"])) - len(block)
     return (
-        f"Wrote {s['duration_s']:g} s of the simulated '{s['scenario']}' scenario (seed {s['seed']}) to {path}: "
+        f"Wrote {s['duration_s']:g} s of the simulated '{s['scenario']}' scenario (seed {s['seed']}) to {path}"
+        f"{_when_who(sim.meta)}: "
         f"{len(block)} samples at {s['rate_hz']:g} Hz, accelerometer{' + gyroscope' if block.has_gyro else ' only'}, "
         f"mount misaligned by {angle:.1f} deg, {missing} samples lost to packet loss. "
         f"Ground truth inside: {truth_summary(sim.truth)}. "
@@ -70,9 +80,18 @@ def describe_simulation(sim: Simulation, path: str) -> str:
     )
 
 
+def _when_who(meta: RecordingMeta) -> str:
+    """`` from 2025-03-03T09:00:00+11:00, patient P010`` (local to the stored zone, else the computer's)."""
+    zone = localtime.zone_for(None, meta.timezone)
+    who = f", patient {meta.patient_id}" if meta.patient_id else ""
+    return f" from {localtime.clock(start_datetime(meta.start_time), zone)}{who}"
+
+
 def run(args: argparse.Namespace) -> int:
+    zone = localtime.zone_for(args.tz)
+    start = localtime.parse_local(args.start, zone) if args.start else None
     sim = simulate(args.scenario, args.seed, args.duration, args.rate, not args.no_gyro, args.loss,
-                   args.misalignment)
+                   args.misalignment, start, args.patient, localtime.zone_name(zone) if args.tz else "")
     save_simulation(sim, args.output, overwrite=args.force)
     print(describe_simulation(sim, args.output))
     return 0

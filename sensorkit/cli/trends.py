@@ -1,12 +1,14 @@
-"""`sensorkit trends FOLDER [--patient ID] [--weeks N] [--json] [-o OUT.csv|OUT.parquet]`: weeks of days.
+"""`sensorkit trends FOLDER [--patient ID] [--weeks N] [--tz ZONE] [--json] [-o OUT.csv|OUT.parquet]`: weeks of days.
 
 FOLDER holds recordings, directly or one sub-folder down (one folder per patient, as `sensorkit view`
 lists it). Each recording's days come from the analysis saved by `sensorkit analyze --save` when it
 was made with the same profile and release, else from analysing it again. Prints, per patient, one
 row per ISO week (means per recorded day) and the trend of the main metrics; ``--json`` prints the
 whole result as one document (schema in the README, "Trends over weeks"); ``-o`` writes the per-day
-table. Files that are not recordings are listed with the reason and skipped. Exit 1 when no
-recording in FOLDER could be used.
+table. Days are local days: in ``--tz`` when given, else each recording's own zone (stored with it),
+the profile's or the computer's. A recording that overlaps another of the same patient (a re-import,
+a copy) is counted once and named. Files that are not recordings are listed with the reason and
+skipped. Exit 1 when no recording in FOLDER could be used.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patient", metavar="ID", help="only this patient (stored id, else the sub-folder's name)")
     p.add_argument("--weeks", type=_positive, metavar="N", help="only the last N calendar weeks")
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
+    p.add_argument("--tz", metavar="ZONE", help="read every day in this IANA zone, e.g. UTC (default: each "
+                   "recording's own zone, else the profile's, else the computer's)")
     p.add_argument("--json", action="store_true", help="print the whole result as one JSON document")
     p.add_argument("-o", "--output", metavar="OUT.csv|OUT.parquet", help="write the per-day table")
     p.set_defaults(func=run)
@@ -78,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile)
     quiet = args.json or not sys.stderr.isatty()
     result = folder_trends(folder, profile, args.patient, args.weeks,
-                           progress=None if quiet else lambda name: print(f"reading {name}...", file=sys.stderr))
+                           progress=None if quiet else lambda name: print(f"reading {name}...", file=sys.stderr),
+                           tz=args.tz)
     if args.output:
         write_frame(days_frame(result), args.output)
     if args.json:
@@ -97,18 +102,25 @@ def print_readable(result: FolderTrends) -> None:
         print_patient(p)
         print()
     skipped = [f for f in result.files if f.source == "skipped"]
-    used = len(result.files) - len(skipped)
+    duplicates = [f for f in result.files if f.source == "duplicate"]
+    used = len(result.files) - len(skipped) - len(duplicates)
     stored = sum(f.source == "stored" for f in result.files)
     print(f"{used} recording{'' if used == 1 else 's'} used ({stored} from a saved analysis, "
           f"{used - stored} analysed now)" + (f", {len(skipped)} skipped:" if skipped else ""))
     for f in skipped:
         print(f"  {f.name}: {f.reason}")
+    overlapping = [f for f in result.files if f.overlap is not None]
+    if overlapping:
+        print(f"{len(overlapping)} overlapping recording{'' if len(overlapping) == 1 else 's'}, counted once:")
+        for f in overlapping:
+            print(f"  {f.name}: {f.reason}")
 
 
 def print_patient(p: PatientTrends) -> None:
     first, last = p.days[0].date, p.days[-1].date
     print(f"patient {p.patient}: {len(p.days)} day{'' if len(p.days) == 1 else 's'} in {len(p.weeks)} "
-          f"week{'' if len(p.weeks) == 1 else 's'}, {first} to {last} (UTC); means per recorded day")
+          f"week{'' if len(p.weeks) == 1 else 's'}, {first} to {last} ({', '.join(p.timezones) or 'UTC'} days); "
+          "means per recorded day")
     heads = ["week", "days"] + [h for h, _, _ in COLUMNS]
     rows = [week_cells(w) for w in p.weeks]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]

@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import RecordingError
+from ..localtime import zone
 from ..store import RecordingReader
 
 
@@ -20,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description=__doc__.splitlines()[0])
     p.add_argument("path", metavar="RECORDING|FOLDER", help="a recording, or a folder of recordings")
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
+    p.add_argument("--tz", metavar="ZONE", help="show days and clock times in this IANA zone (default: each "
+                   "recording's own zone, else the profile's, else the computer's)")
     p.set_defaults(func=run)
 
 
@@ -31,11 +34,13 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     profile = load_profile(args.profile)  # a bad profile stops here, in one sentence, before the screen opens
+    if args.tz:
+        zone(args.tz)  # as does a bad zone
     if path.is_dir():
-        SensorKitApp(lambda: DaysScreen(path, profile)).run()
+        SensorKitApp(lambda: DaysScreen(path, profile, args.tz)).run()
     elif path.exists():
         RecordingReader(path).close()  # likewise a foreign or broken file
-        SensorKitApp(lambda: DayScreen(path, profile)).run()
+        SensorKitApp(lambda: DayScreen(path, profile, args.tz)).run()
     else:
         raise RecordingError(f"no recording or folder at {path}")
     return 0

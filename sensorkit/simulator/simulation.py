@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as _tz
 from typing import Callable, Iterator
 
 import numpy as np
@@ -27,6 +29,7 @@ from .truth import ATTACHMENT, GroundTruth, truth_events
 
 CHUNK_S = 60.0
 START_TIME = "2025-03-03T08:00:00+00:00"  # a Monday morning; fixed so output is reproducible
+UTC = _tz.utc
 MIN_RATE_HZ, MAX_RATE_HZ = 10.0, 400.0
 MAX_DURATION_S = 7 * 24 * 3600.0
 
@@ -48,13 +51,36 @@ def _check(seed: int, duration_s: float | None, rate_hz: float) -> None:
 
 
 def simulate(scenario: str, seed: int, duration_s: float | None = None, rate_hz: float = 100.0,
-             has_gyro: bool = True, loss: float = 0.0, misalignment_deg: float = 20.0) -> Simulation:
-    """Simulate ``scenario`` (a name in :data:`SCENARIOS`); ``duration_s`` None = its natural length."""
+             has_gyro: bool = True, loss: float = 0.0, misalignment_deg: float = 20.0,
+             start: datetime | None = None, patient_id: str = "", timezone: str = "") -> Simulation:
+    """Simulate ``scenario`` (a name in :data:`SCENARIOS`); ``duration_s`` None = its natural length.
+
+    ``start`` (aware), ``patient_id`` and ``timezone`` (IANA name) say when and on whom, so a folder
+    of a patient's days can be built; they change the recording's metadata, never its samples.
+    """
     _check(seed, duration_s, rate_hz)
     spec = get_scenario(scenario)
     duration = float(duration_s if duration_s is not None else spec.default_duration_s)
-    return _run(lambda rng: spec.build(rng, duration), spec.scripted, scenario, seed, duration,
-                rate_hz, has_gyro, loss, misalignment_deg)
+    sim = _run(lambda rng: spec.build(rng, duration), spec.scripted, scenario, seed, duration,
+               rate_hz, has_gyro, loss, misalignment_deg)
+    return _placed(sim, start, patient_id, timezone)
+
+
+def _placed(sim: Simulation, start: datetime | None, patient_id: str, timezone: str) -> Simulation:
+    """``sim`` starting at ``start``, worn by ``patient_id`` in ``timezone``, with its command to match."""
+    meta, options = sim.meta, ""
+    if start is not None:
+        meta = meta.with_changes(start_time=start.astimezone(UTC).isoformat())
+        options += f" --start {start.astimezone(UTC).isoformat(timespec='seconds').replace('+00:00', 'Z')}"
+    if timezone:
+        meta = meta.with_changes(timezone=timezone)
+        options += f" --tz {timezone}"
+    if patient_id:
+        meta = meta.with_changes(patient_id=patient_id)
+        options += f" --patient {patient_id}"
+    if meta.source.startswith("sensorkit simulate"):
+        meta = meta.with_changes(source=meta.source + options)
+    return Simulation(sim.block, meta, sim.truth)
 
 
 def simulate_activities(activities: list[Activity], seed: int, rate_hz: float = 100.0,

@@ -33,6 +33,8 @@ class Entry:
     device: str = ""
     link: str = ""  # the collector's account (gaps, reconnects) for a Bluetooth recording, else ""
     error: str | None = None
+    first_s: float = 0.0  # the first sample's time after ``start``: the data span from start + first_s
+    timezone: str = ""  # the zone stored with the recording ("" when none was)
 
     @property
     def readable(self) -> bool:
@@ -90,7 +92,8 @@ def describe(path: Path, folder: Path) -> Entry:
     patient = meta.patient_id or (path.parent.name if path.parent != folder else "")
     device = " ".join(part for part in (meta.device_kind, meta.device_name) if part)
     duration = None if span is None else span[1] - span[0] + 1.0 / meta.rate_hz
-    return Entry(path, name, patient, start_datetime(meta.start_time), duration, device, _link(meta.extra.get("collector")))
+    return Entry(path, name, patient, start_datetime(meta.start_time), duration, device, _link(meta.extra.get("collector")),
+                 first_s=0.0 if span is None else span[0], timezone=meta.timezone)
 
 
 def _link(stats: object) -> str:

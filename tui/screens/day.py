@@ -44,10 +44,11 @@ class DayScreen(Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, path: str | Path, profile: Any = None) -> None:
+    def __init__(self, path: str | Path, profile: Any = None, tz: str | None = None) -> None:
         super().__init__()
         self.path = Path(path)
         self.profile = profile
+        self.tz = tz  # None: the recording's own zone (see sensorkit.localtime)
         self.report: DayReport | None = None
         self.spans: list[Span] = []  # the whole recording, then each calendar day if more than one
         self.span_index = 0
@@ -71,7 +72,7 @@ class DayScreen(Screen):
                     yield Static(id="walking")
                     yield Static("Slouching and sitting", classes="section")
                     yield Static(id="sitting")
-            yield Static("Hour by hour (UTC)", classes="section")
+            yield Static("Hour by hour (local time)", classes="section", id="hours-title")
             yield HourStrip(id="hours")
         yield Footer()
 
@@ -83,7 +84,7 @@ class DayScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def analyse(self) -> DayReport:
-        return load_day(self.path, self.profile)
+        return load_day(self.path, self.profile, self.tz)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.SUCCESS:
@@ -99,6 +100,7 @@ class DayScreen(Screen):
         self.report, self.spans = report, report.spans()
         self.query_one("#day-body").loading = False
         self.query_one("#day-title", Static).update(header_text(report))
+        self.query_one("#hours-title", Static).update(f"Hour by hour ({report.zone_name})")
         self.show_span()
         self.refresh_bindings()  # the day keys exist only for a recording over several days
 
@@ -138,7 +140,7 @@ class DayScreen(Screen):
             return
         span = self.spans[self.span_index]
         what = f"{self.path.name}, {span.label}"
-        self.app.push_screen(EpisodesScreen(span.events, self.report.start, what))
+        self.app.push_screen(EpisodesScreen(span.events, self.report.start, what))  # start: local, aware
 
     def action_export(self) -> None:
         if self.report is None:
@@ -163,7 +165,7 @@ def header_text(r: DayReport) -> str:
     quality += ", reconnects: not a Bluetooth recording" if r.reconnects is None else f", {r.reconnects} reconnects"
     lines = [
         f"patient {meta.patient_id or '(not set)'}   device {device}   "
-        f"{r.start:%Y-%m-%d %H:%M} UTC{days}   {duration(r.duration_s)}",
+        f"{r.start:%Y-%m-%d %H:%M} {r.zone_name} (UTC{r.start:%z}){days}   {duration(r.duration_s)}",
         f"data {quality}; {meta.rate_hz:g} Hz, angles from {r.method}",
     ]
     lines += [f"warning: {w}" for w in r.warnings]

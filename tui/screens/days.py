@@ -16,13 +16,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from sensorkit.errors import SensorKitError
+from sensorkit.localtime import UTC, zone_for
 from sensorkit.store.catalog import Entry, scan
 
 from ..format import duration
 from .day import DayScreen
 from .trends import TrendsScreen
 
-COLUMNS = ("patient", "start (UTC)", "duration", "device", "link", "file")
+COLUMNS = ("patient", "start (local)", "duration", "device", "link", "file")
 
 
 class DaysScreen(Screen):
@@ -36,10 +37,11 @@ class DaysScreen(Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, folder: str | Path, profile: Any = None) -> None:
+    def __init__(self, folder: str | Path, profile: Any = None, tz: str | None = None) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.profile = profile
+        self.tz = tz  # None: each recording in its own zone (see sensorkit.localtime)
         self.entries: list[Entry] = []
 
     def compose(self) -> ComposeResult:
@@ -69,7 +71,7 @@ class DaysScreen(Screen):
         table.clear()
         for i, e in enumerate(self.entries):
             if e.readable:
-                row = (e.patient or "-", f"{e.start:%Y-%m-%d %H:%M}" if e.start else "-",
+                row = (e.patient or "-", self.local_start(e),
                        duration(e.duration_s), e.device or "-", e.link or "-", e.name)
             else:
                 row = ("-", "-", "-", "not a readable recording", "-", e.name)
@@ -82,6 +84,16 @@ class DaysScreen(Screen):
             + ("" if self.entries else " (no files here or one folder below)")
         )
         self.show_reason()
+
+    def local_start(self, e: Entry) -> str:
+        """``2025-03-03 09:00 AEDT``: the start in the zone its days are read in."""
+        if e.start is None:
+            return "-"
+        try:
+            zone = zone_for(self.tz, e.timezone, self.profile)
+        except SensorKitError:  # a recording stored with a zone this computer does not know
+            zone = UTC
+        return f"{e.start.astimezone(zone):%Y-%m-%d %H:%M %Z}"
 
     @property
     def highlighted(self) -> Entry | None:
@@ -109,9 +121,9 @@ class DaysScreen(Screen):
     def action_open(self) -> None:
         entry = self.readable_highlighted()
         if entry is not None:
-            self.app.push_screen(DayScreen(entry.path, self.profile))
+            self.app.push_screen(DayScreen(entry.path, self.profile, self.tz))
 
     def action_trends(self) -> None:
         entry = self.readable_highlighted()
         if entry is not None:
-            self.app.push_screen(TrendsScreen(self.folder, entry.patient, self.profile))
+            self.app.push_screen(TrendsScreen(self.folder, entry.patient, self.profile, self.tz))

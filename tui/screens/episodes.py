@@ -6,7 +6,7 @@ The rows are the analysis's own events; Escape goes back to the day.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,7 +45,7 @@ class EpisodesScreen(Screen):
     def __init__(self, events: list[Event], origin: datetime, what: str) -> None:
         super().__init__()
         self.rows = [e for e in events if e.type in SHOWN]
-        self.origin = origin
+        self.origin = origin  # the recording's start, aware: clock times are shown in its zone
         self.what = what
 
     def compose(self) -> ComposeResult:
@@ -57,8 +57,9 @@ class EpisodesScreen(Screen):
     def on_mount(self) -> None:
         self.title = "SensorKit: episodes"
         table = self.query_one(DataTable)
-        table.add_columns("time (UTC)", "what", "lasted", "details")
+        table.add_columns(f"time ({self.origin.tzname()})", "what", "lasted", "details")
+        zone, start = self.origin.tzinfo, self.origin.astimezone(timezone.utc)  # add in UTC: DST-safe
         for e in self.rows:
-            at = self.origin + timedelta(seconds=e.start)
+            at = (start + timedelta(seconds=e.start)).astimezone(zone)
             lasted = "-" if e.type == "alert" else duration(e.end - e.start)
             table.add_row(f"{at:%H:%M:%S}", SHOWN[e.type], lasted, details(e))

@@ -52,19 +52,20 @@ class TrendsScreen(Screen):
     CSS_PATH = "trends.tcss"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("q", "app.quit", "Quit")]
 
-    def __init__(self, folder: str | Path, patient: str, profile: Any = None) -> None:
+    def __init__(self, folder: str | Path, patient: str, profile: Any = None, tz: str | None = None) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.patient = patient
         self.profile = profile
+        self.tz = tz
         self.result: PatientTrends | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"patient {self.patient or '(not set)'}: reading the recordings...", id="trends-title")
         with VerticalScroll(id="trends-body"):
-            yield Static("Week by week (UTC; means per recorded day, longest sitting the week's longest)",
-                         classes="section")
+            yield Static("Week by week (local days; means per recorded day, longest sitting the week's longest)",
+                         classes="section", id="trends-weeks")
             yield DataTable(id="trends-table", cursor_type="row", zebra_stripes=True)
             yield Static("Over the weeks (least-squares slope per week over the days)", classes="section")
             yield Sparklines(id="trends-sparks")
@@ -80,7 +81,7 @@ class TrendsScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def gather(self) -> FolderTrends:
-        return folder_trends(self.folder, self.profile, self.patient)
+        return folder_trends(self.folder, self.profile, self.patient, tz=self.tz)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.SUCCESS:
@@ -111,7 +112,7 @@ def title_text(p: PatientTrends) -> str:
     first, last = p.days[0].date, p.days[-1].date
     days, weeks = len(p.days), len(p.weeks)
     return (f"patient {p.patient}: {days} day{'' if days == 1 else 's'} with recordings in "
-            f"{weeks} week{'' if weeks == 1 else 's'}, {first} to {last}")
+            f"{weeks} week{'' if weeks == 1 else 's'}, {first} to {last} ({', '.join(p.timezones) or 'UTC'} days)")
 
 
 def week_cells(w: Week) -> list[str]:
@@ -135,10 +136,11 @@ def sparks(p: PatientTrends) -> tuple[Spark, ...]:
 
 
 def files_text(found: FolderTrends) -> str:
-    used = [f for f in found.files if f.source != "skipped"]
+    used = [f for f in found.files if f.source not in ("skipped", "duplicate")]
     skipped = [f for f in found.files if f.source == "skipped"]
     stored = sum(f.source == "stored" for f in used)
     lines = [f"{len(used)} recording{'' if len(used) == 1 else 's'} ({stored} from a saved analysis, "
              f"{len(used) - stored} analysed now)"]
     lines += [f"skipped {f.name}: {f.reason}" for f in skipped]
+    lines += [f"counted once: {f.name} {f.reason}" for f in found.files if f.overlap is not None]
     return "\n".join(lines)
