@@ -13,24 +13,34 @@ Exports write UNIX-time seconds, so export -> import keeps the start.
 Resolution: imported values are kept as integer counts of 1e-6 of the file's unit (1 micro-g,
 1 micro-deg/s...), so any value written with up to six decimals round-trips exactly.
 
-Bad rows (unparseable numbers, missing fields, times that go backwards or repeat) are skipped and
-reported with their line numbers; irregular timing is kept as it is and gaps stay gaps.
+One bad row must never cost the rest of the file, so every row is checked on its own against what a
+real sensor can produce, and bad rows are skipped and listed with their line numbers: unreadable or
+missing values, rows of the wrong width, values beyond any wearable sensor's range (:data:`MAX_ACC_G`,
+:data:`MAX_GYR_DEG_S`), impossible times (before 1970 as a date, after 2100, or more than
+:data:`MAX_SPAN_S` from the file's median time) and times out of order (the longest run of rows in
+increasing time is kept, so one wild time skips one row, not every row after it). A CSV file whose
+last line has no line end was cut short (an interrupted copy, a full disk): that line is skipped and
+the report says the file is incomplete. Irregular timing is kept as it is and gaps stay gaps.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
+import gzip
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .errors import ImportFormatError, SettingsError
+from .errors import ImportFormatError, SensorKitError, SettingsError
 from .events import Event
+from .files import describe_os_error, replacing, require_regular_file
 from .samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock, parse_utc, start_datetime
 
 ACC_UNITS = {"g": STANDARD_GRAVITY, "m/s2": 1.0}
@@ -40,6 +50,17 @@ GYR_COLUMNS = ["gyr_x", "gyr_y", "gyr_z"]
 RESOLUTION = 1e-6  # of the file's unit
 UNIX_TIME_AFTER = 1e8  # seconds; smaller "time" values are relative to an unknown start
 MAX_LISTED_LINES = 20
+# Physical limits. Every supported wearable measures at most +-16 g and +-2000 deg/s; the widest
+# accelerometers sold (ADXL375, H3LIS331DL: +-200/400 g) serve crash and impact tests, and the widest
+# MEMS gyroscopes reach +-4000 deg/s. A value beyond these is a corrupt cell or a wrong unit flag
+# (milli-g read as g), never a movement, and one such sample wrecks an analysis (a 3000 g spike
+# turns 37 s of sitting into none), so the row is skipped and counted.
+MAX_ACC_G = 200.0
+MAX_GYR_DEG_S = 4000.0
+LATEST_TIME_S = 4102444800.0  # 2100-01-01 UTC: no later time is real, and larger ones overflow int64 ns
+MAX_SPAN_S = 31 * 86400.0  # one month either side of the median time: longer than any wearable records
+EXTRA_FIELDS = "\0extra"  # column marking rows with more fields than the header
+INCOMPLETE_LINE = "incomplete last line"
 
 
 @dataclass
@@ -49,10 +70,15 @@ class ImportReport:
     rows: int = 0
     bad_lines: list[int] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
+    start_from: str = "file"  # where the start came from: "file" (UNIX time, timestamps), "--start", "mtime"
 
     def skip(self, line: int, reason: str) -> None:
         self.bad_lines.append(line)
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    @property
+    def cut_short(self) -> bool:
+        return INCOMPLETE_LINE in self.reasons
 
     def describe(self) -> str:
         if not self.bad_lines:
@@ -65,6 +91,10 @@ class ImportReport:
             f"skipped lines: {listed}{more}"
         )
 
+    def to_json(self) -> dict[str, object]:
+        return {"rows": self.rows, "skipped_lines": self.bad_lines, "reasons": self.reasons,
+                "cut_short": self.cut_short, "start_from": self.start_from}
+
 
 def unit_scale(table: dict[str, float], unit: str, what: str) -> float:
     if unit not in table:
@@ -72,8 +102,18 @@ def unit_scale(table: dict[str, float], unit: str, what: str) -> float:
     return table[unit]
 
 
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rt", newline="")
+    return path.open(newline="")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
-    """All cells as strings, one row per line after the header (blank lines kept for numbering)."""
+    """All cells as strings, one row per line after the header (blank lines kept for numbering).
+
+    Rows with more fields than the header get a value in :data:`EXTRA_FIELDS` (pandas would
+    otherwise take an extra field on the first row as an index column and shift every column).
+    """
     if path.suffix.lower() == ".parquet":
         try:
             return pd.read_parquet(path)
@@ -82,55 +122,104 @@ def _read_table(path: Path) -> pd.DataFrame:
         except Exception as exc:
             raise ImportFormatError(f"{path} is not a readable Parquet file ({exc})") from exc
     try:
+        with _open_text(path) as f:
+            header = next(csv.reader(f, skipinitialspace=True), None)
+        if not header:
+            raise ImportFormatError(f"{path} is empty")
         try:
-            return pd.read_csv(path, dtype=str, skip_blank_lines=False, skipinitialspace=True)
+            return pd.read_csv(path, dtype=str, header=None, skiprows=1, names=header + [EXTRA_FIELDS],
+                               skip_blank_lines=False, skipinitialspace=True, index_col=False)
         except pd.errors.ParserError:
-            return _read_ragged_csv(path)
-    except pd.errors.EmptyDataError as exc:
-        raise ImportFormatError(f"{path} is empty") from exc
-    except UnicodeDecodeError as exc:
+            return _read_ragged_csv(path, header)
+    except pd.errors.EmptyDataError:  # a header and nothing else
+        return pd.DataFrame(columns=header + [EXTRA_FIELDS], dtype=str)
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise ImportFormatError(f"{path} is not a text CSV file") from exc
+    except (EOFError, gzip.BadGzipFile, ValueError) as exc:
+        raise ImportFormatError(f"{path} is not a readable CSV file ({exc})") from exc
 
 
-def _read_ragged_csv(path: Path) -> pd.DataFrame:
-    """Slow path for files with rows of the wrong width: keep good rows, blank out ragged ones."""
-    with path.open(newline="") as f:
-        rows = list(csv.reader(f, skipinitialspace=True))
-    header, body = rows[0], rows[1:]
+def _read_ragged_csv(path: Path, header: list[str]) -> pd.DataFrame:
+    """Slow path for rows with two or more extra fields: keep good rows, flag ragged ones."""
+    with _open_text(path) as f:
+        body = list(csv.reader(f, skipinitialspace=True))[1:]
     width = len(header)
-    blank, ragged = [None] * width, [""] * width  # blank lines are ignored, ragged ones reported
-    fixed = [row if len(row) == width else (blank if not row else ragged) for row in body]
-    return pd.DataFrame(fixed, columns=header, dtype=object)
+    fixed = [row[:width] + [None] * (width - len(row)) + [None if len(row) <= width else "x"] for row in body]
+    return pd.DataFrame(fixed, columns=header + [EXTRA_FIELDS], dtype=object).replace("", None)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    """True when a CSV file's last byte is not a line end: whatever wrote it stopped mid-row."""
+    if path.suffix.lower() in (".parquet", ".gz"):
+        return False  # Parquet has a footer and gzip a trailer: a cut file does not read at all
+    with path.open("rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, 2)
+        return f.read(1) not in (b"\n", b"\r")
 
 
 def _numeric(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return frame[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
 
 
-def _times(frame: pd.DataFrame, path: Path, start: str | None) -> tuple[np.ndarray, datetime]:
-    """Seconds since the first valid row, and the wall time of that row."""
+def _raw_times(frame: pd.DataFrame, path: Path) -> tuple[np.ndarray, datetime | None, np.ndarray]:
+    """Seconds relative to an anchor, the anchor's wall time (None for relative times), impossible rows.
+
+    Timestamps become integer nanoseconds before any subtraction: float64 cannot hold epoch ns.
+    """
     if "time" in frame.columns:
-        secs = pd.to_numeric(frame["time"], errors="coerce").to_numpy(dtype=np.float64)
-        valid = secs[np.isfinite(secs)]
-        first = float(valid[0]) if valid.size else 0.0
-        if start is not None:
-            origin = parse_start(start)
-        elif first > UNIX_TIME_AFTER:
-            origin = datetime.fromtimestamp(first, timezone.utc)
-        else:
-            origin = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
-        return secs - first, origin
+        secs = pd.to_numeric(frame["time"], errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        impossible = np.isfinite(secs) & (np.abs(secs) > LATEST_TIME_S)
+        secs[impossible] = np.nan
+        sane = secs[np.isfinite(secs)]
+        if sane.size and float(np.median(sane)) > UNIX_TIME_AFTER:
+            impossible |= np.isfinite(secs) & (secs < 0)
+            secs[impossible] = np.nan
+            return secs, datetime.fromtimestamp(0, timezone.utc), impossible
+        return secs, None, impossible
     if "timestamp" in frame.columns:
         stamps = pd.to_datetime(frame["timestamp"], errors="coerce", utc=True, format="ISO8601")
         missing = stamps.isna().to_numpy()
         if missing.all():
             raise ImportFormatError(f"{path}: no row has a readable ISO 8601 timestamp")
         ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        first = int(ns[~missing][0])
-        secs = (ns - first) / 1e9  # relative in integers first: float64 cannot hold epoch nanoseconds
-        secs[missing] = np.nan
-        return secs, datetime.fromtimestamp(first / 1e9, timezone.utc)
+        impossible = ~missing & ((ns < 0) | (ns > int(LATEST_TIME_S * 1e9)))
+        anchor = int(np.median(ns[~missing & ~impossible])) if (~missing & ~impossible).any() else 0
+        secs = (ns - anchor) / 1e9
+        secs[missing | impossible] = np.nan
+        return secs, datetime.fromtimestamp(anchor / 1e9, timezone.utc), impossible
     raise ImportFormatError(f"{path} has no 'time' or 'timestamp' column")
+
+
+def increasing_rows(t: np.ndarray) -> np.ndarray:
+    """Indices of the longest strictly increasing run of ``t`` (not necessarily contiguous).
+
+    Keeping the first row seen and dropping every later row that is not after it would let one wild
+    time (1e9 in a file of seconds) drop every row after it; the longest increasing subsequence
+    drops only the rows that disagree with the majority.
+    """
+    if t.size < 2 or bool(np.all(np.diff(t) > 0)):
+        return np.arange(t.size)
+    tails: list[float] = []  # smallest last time of an increasing run of each length
+    tail_index: list[int] = []
+    parent = np.full(t.size, -1, dtype=np.int64)
+    for i, value in enumerate(t.tolist()):
+        k = bisect.bisect_left(tails, value)
+        if k < len(tails) and tails[k] == value:
+            continue  # a repeated time: the first row with it is kept
+        if k == len(tails):
+            tails.append(value)
+            tail_index.append(i)
+        else:
+            tails[k], tail_index[k] = value, i
+        parent[i] = tail_index[k - 1] if k else -1
+    chain, i = [], tail_index[-1]
+    while i >= 0:
+        chain.append(i)
+        i = int(parent[i])
+    return np.array(chain[::-1], dtype=np.int64)
 
 
 def parse_start(text: str) -> datetime:
@@ -139,6 +228,56 @@ def parse_start(text: str) -> datetime:
         return parse_utc(text)
     except ValueError as exc:
         raise SettingsError(f"--start {text!r} is not an ISO 8601 date and time") from exc
+
+
+def _beyond_range(values: np.ndarray | None, limit: float) -> np.ndarray:
+    if values is None:
+        return np.zeros(0, dtype=bool)
+    return (np.abs(values) > limit).any(axis=1)
+
+
+def _choose_rows(
+    frame: pd.DataFrame, t: np.ndarray, impossible_t: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None,
+    acc_scale: float, gyr_scale: float, cut_short: bool, report: ImportReport,
+) -> np.ndarray:
+    """Indices of the rows to keep; every other non-blank row is reported once, with its first fault."""
+    lines = np.arange(len(frame)) + 2  # header is line 1
+    values = frame.drop(columns=[EXTRA_FIELDS], errors="ignore")
+    blank = values.isna().all(axis=1).to_numpy()
+    reason = np.full(len(frame), "", dtype=object)
+
+    def mark(rows: np.ndarray, why: str) -> None:
+        reason[rows & (reason == "") & ~blank] = why
+
+    if cut_short and len(frame):
+        last = np.zeros(len(frame), dtype=bool)
+        last[np.flatnonzero(~blank)[-1:]] = True
+        mark(last, INCOMPLETE_LINE)
+    if EXTRA_FIELDS in frame.columns:
+        mark(frame[EXTRA_FIELDS].notna().to_numpy(), "wrong number of fields")
+    mark(impossible_t, "impossible time")
+    unreadable = ~np.isfinite(acc).all(axis=1) | ~np.isfinite(t)  # impossible times are marked already
+    if gyr is not None:
+        unreadable |= ~np.isfinite(gyr).all(axis=1)
+    mark(unreadable, "unreadable or missing values")
+    mark(_beyond_range(acc * (acc_scale / STANDARD_GRAVITY), MAX_ACC_G), f"acceleration beyond {MAX_ACC_G:g} g")
+    if gyr is not None:
+        mark(_beyond_range(np.rad2deg(gyr * gyr_scale), MAX_GYR_DEG_S),
+             f"angular rate beyond {MAX_GYR_DEG_S:g} deg/s")
+    candidates = np.flatnonzero((reason == "") & ~blank)
+    if candidates.size:
+        centre = float(np.median(t[candidates]))
+        far = np.zeros(len(frame), dtype=bool)
+        far[candidates] = np.abs(t[candidates] - centre) > MAX_SPAN_S
+        mark(far, "time more than a month from the rest of the file")
+        candidates = np.flatnonzero((reason == "") & ~blank)
+    keep = candidates[increasing_rows(t[candidates])]
+    out_of_order = np.zeros(len(frame), dtype=bool)
+    out_of_order[np.setdiff1d(candidates, keep)] = True
+    mark(out_of_order, "time not after the previous row")
+    for line, why in zip(lines[reason != ""], reason[reason != ""]):
+        report.skip(int(line), str(why))
+    return keep
 
 
 def read_csv(
@@ -152,38 +291,39 @@ def read_csv(
     path = Path(path)
     acc_scale = unit_scale(ACC_UNITS, acc_unit, "acceleration")
     gyr_scale = unit_scale(GYRO_UNITS, gyro_unit, "angular rate")
-    if not path.is_file():
-        raise ImportFormatError(f"no file at {path}")
-    frame = _read_table(path)
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if rate_hz is not None:
+        check_rate(rate_hz)
+    origin = parse_start(start) if start is not None else None
+    require_regular_file(path, "CSV or Parquet file")
+    try:
+        frame = _read_table(path)
+        cut_short = _ends_mid_line(path)
+    except OSError as exc:
+        raise ImportFormatError(describe_os_error(exc, f"read {path}")) from exc
+    frame.columns = [c if c == EXTRA_FIELDS else str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ACC_COLUMNS if c not in frame.columns]
     if missing:
         raise ImportFormatError(f"{path} lacks the column(s) {', '.join(missing)}")
     has_gyro = all(c in frame.columns for c in GYR_COLUMNS)
-    t, origin = _times(frame, path, start)
+    t, anchor, impossible_t = _raw_times(frame, path)
     acc = _numeric(frame, ACC_COLUMNS)
     gyr = _numeric(frame, GYR_COLUMNS) if has_gyro else None
 
     report = ImportReport()
-    lines = np.arange(len(frame)) + 2  # header is line 1
-    raw_blank = frame.isna().all(axis=1).to_numpy()
-    ok = np.isfinite(t) & np.isfinite(acc).all(axis=1)
-    if gyr is not None:
-        ok &= np.isfinite(gyr).all(axis=1)
-    for line in lines[~ok & ~raw_blank]:
-        report.skip(int(line), "unreadable or missing values")
-    keep = np.flatnonzero(ok)
-    # Times must increase: drop repeats and rows that go back in time, keeping the first seen.
-    order_ok = t[keep] > np.maximum.accumulate(np.concatenate([[-np.inf], t[keep][:-1]]))
-    for line in lines[keep[~order_ok]]:
-        report.skip(int(line), "time not after the previous row")
-    keep = keep[order_ok]
+    keep = _choose_rows(frame, t, impossible_t, acc, gyr, acc_scale, gyr_scale, cut_short, report)
     if keep.size == 0:
-        raise ImportFormatError(f"{path} has no usable rows ({report.describe()})")
+        raise ImportFormatError(f"{path} has no usable rows ({report.describe()}){_unit_hint(report)}")
     report.rows = int(keep.size)
-    report.bad_lines.sort()
 
-    t = t[keep] - t[keep[0]]
+    first = float(t[keep[0]])
+    if origin is not None:
+        report.start_from = "--start"
+    elif anchor is not None:
+        origin = datetime.fromtimestamp(anchor.timestamp() + first, timezone.utc)
+    else:
+        origin = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        report.start_from = "mtime"
+    t = t[keep] - first
     rate = rate_hz or estimate_rate(t)
     if not 10.0 <= rate <= 400.0 and rate_hz is None and keep.size > 1:
         raise ImportFormatError(
@@ -201,6 +341,18 @@ def read_csv(
         source=f"imported from {path.name} (acc in {acc_unit}, gyro in {gyro_unit})",
     )
     return block, meta, report
+
+
+def _unit_hint(report: ImportReport) -> str:
+    beyond = [why for why in report.reasons if "beyond" in why]
+    return "; is the unit right (--acc-unit, --gyro-unit)?" if beyond else ""
+
+
+def check_rate(rate_hz: float) -> float:
+    """``--rate``: samples per second, within what a recording can hold (below 10 Hz on purpose too)."""
+    if not (math.isfinite(rate_hz) and 0.5 <= rate_hz <= 2000):
+        raise SettingsError(f"--rate {rate_hz:g} is impossible; give the sampling rate in Hz, 0.5-2000")
+    return rate_hz
 
 
 def estimate_rate(t: np.ndarray) -> float:
@@ -233,16 +385,38 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=None if rows else ["type", "start", "end"])
 
 
-def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
-    """CSV or Parquet by the file's suffix; six decimals in CSV keep imported values exact."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        try:
-            frame.to_parquet(path, index=False)
-        except ImportError as exc:
-            raise SettingsError("writing Parquet needs pyarrow: pip install pyarrow") from exc
-    elif suffix == ".csv":
-        frame.to_csv(path, index=False, float_format="%.6f")
-    else:
-        raise SettingsError(f"cannot tell the format of {path.name}: use a .csv or .parquet name")
+def check_output_table(path: str | Path, *, overwrite: bool) -> str:
+    """The format of an output file from its suffix, and whether it may be written, checked before
+    any slow work (reading a day, analysing weeks) rather than after it."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise SettingsError(f"cannot tell the format of {target.name}: use a .csv or .parquet name")
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise SettingsError(f"{target} already exists (choose another name or pass --force)")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise SettingsError(f"folder {folder} does not exist (create it first or choose another path)")
+    if not os.access(folder, os.W_OK):
+        raise SettingsError(f"cannot write to {folder}: it is read-only or not yours; choose a writable folder")
+    return suffix
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> None:
+    """CSV or Parquet by the file's suffix; six decimals in CSV keep imported values exact.
+
+    Written whole under a temporary name and renamed (:func:`sensorkit.files.replacing`), so an
+    interrupted export never leaves a half file that imports as if it were whole, and an existing
+    file is replaced only with ``overwrite``.
+    """
+    suffix = check_output_table(path, overwrite=overwrite)
+    try:
+        with replacing(path, overwrite=overwrite) as temp:
+            if suffix == ".parquet":
+                frame.to_parquet(temp, index=False)
+            else:
+                frame.to_csv(temp, index=False, float_format="%.6f")
+    except ImportError as exc:
+        raise SettingsError("writing Parquet needs pyarrow: pip install pyarrow") from exc
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"write {path}")) from exc

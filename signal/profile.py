@@ -25,12 +25,17 @@ pipeline read the same file. The table of thresholds, defaults and sources is :d
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sensorkit.errors import SettingsError
+import numpy as np
+
+from sensorkit.errors import SensorKitError, SettingsError
+from sensorkit.files import describe_os_error, require_regular_file, write_text
+from sensorkit.signal.alignment import Alignment
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,13 @@ _BY_NAME = {th.name: th for th in THRESHOLDS}
 # spare; anything outside is a typo (centimetres, feet) rather than a person.
 HEIGHT_RANGE_M = (1.0, 2.3)
 
+# The keys each section may hold. A misspelt key (``height = 1.72`` for ``height_m``) would otherwise
+# be ignored and its default used in silence, so any other key is refused with the nearest known one.
+# [calibration] holds what `sensorkit calibrate` stores (the keys of Alignment.to_json), and may hold
+# the span_s of a calibration copied from a recording's metadata (ignored: that span is another file's).
+PATIENT_KEYS = ("id", "height_m", "timezone")
+CALIBRATION_KEYS = (*Alignment(np.eye(3), "identity").to_json(), "span_s")
+
 
 @dataclass
 class Profile:
@@ -157,10 +169,11 @@ class Profile:
         return new
 
     def validate(self) -> None:
+        check_keys("thresholds", self.values, tuple(_BY_NAME), "threshold")
+        check_keys("patient", self.patient, PATIENT_KEYS, "key")
+        check_keys("calibration", self.calibration or {}, CALIBRATION_KEYS, "key")
         for name, value in self.values.items():
-            th = _BY_NAME.get(name)
-            if th is None:
-                raise SettingsError(f"unknown threshold {name!r} (known: {', '.join(_BY_NAME)})")
+            th = _BY_NAME[name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not (th.low <= value <= th.high):
                 raise SettingsError(f"{name} = {value!r} is impossible; allowed {th.low:g}-{th.high:g} {th.unit}")
         v = self.values
@@ -181,20 +194,38 @@ class Profile:
             zone(self.timezone)  # a SettingsError naming the bad zone
 
 
+def check_keys(section: str, given: dict[str, Any], known: tuple[str, ...], what: str) -> None:
+    """Refuse a key no code reads, naming the closest known key (the likely typo) and the others."""
+    for key in given:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        raise SettingsError(f"unknown {what} {key!r} in [{section}]; {hint}")
+
+
 def load_profile(path: str | Path | None) -> Profile:
     """The profile in ``path`` (TOML), or the defaults when ``path`` is None."""
     if path is None:
         return Profile()
     path = Path(path)
+    if not (path.exists() or path.is_symlink()):
+        raise SettingsError(f"profile {path} does not exist")
     try:
+        require_regular_file(path, "profile")  # a FIFO would hang the read, a folder is a mistake
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SettingsError(f"profile {path} does not exist") from exc
+    except SensorKitError as exc:
+        raise SettingsError(str(exc)) from exc
+    except OSError as exc:
+        raise SettingsError(describe_os_error(exc, f"read the profile {path}")) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"profile {path} is not valid TOML: {exc}") from exc
     unknown = set(data) - {"patient", "thresholds", "calibration"}
     if unknown:
         raise SettingsError(f"profile {path} has unknown section(s): {', '.join(sorted(unknown))}")
+    for section in ("patient", "thresholds", "calibration"):
+        if not isinstance(data.get(section, {}), dict):
+            raise SettingsError(f"profile {path}: {section} must be a [{section}] section, not a value")
     thresholds = dict(data.get("thresholds", {}))
     neutral = thresholds.pop("sitting_neutral_deg", "auto")
     profile = Profile(
@@ -239,4 +270,5 @@ def dumps_profile(profile: Profile) -> str:
 
 
 def save_profile(profile: Profile, path: str | Path) -> None:
-    Path(path).write_text(dumps_profile(profile), encoding="utf-8")
+    """Written new then renamed, 0600: a full disk or a crash leaves the old profile whole."""
+    write_text(path, dumps_profile(profile))

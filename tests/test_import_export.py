@@ -41,8 +41,14 @@ def test_import_converts_units_once(tmp_path: Path) -> None:
     assert meta.rate_hz == pytest.approx(50.0)
     np.testing.assert_allclose(block.acc[:, 0], frame["acc_x"] * STANDARD_GRAVITY, atol=1e-9)
     np.testing.assert_allclose(block.gyr[:, 2], np.deg2rad(frame["gyr_z"]), atol=1e-12)
-    block2, _, _ = read_csv(tmp_path / "in.csv", acc_unit="m/s2", gyro_unit="rad/s")
+    block2, _, _ = read_csv(tmp_path / "in.csv", acc_unit="m/s2")
     np.testing.assert_allclose(block2.acc[:, 0], frame["acc_x"], atol=1e-12)
+    # deg/s values read as rad/s: rows beyond 4000 deg/s (69.8 rad/s) are impossible and skipped
+    block3, _, report3 = read_csv(tmp_path / "in.csv", gyro_unit="rad/s")
+    beyond = (np.rad2deg(frame[["gyr_x", "gyr_y", "gyr_z"]].abs()) > 4000).any(axis=1).to_numpy()
+    assert 0 < beyond.sum() == len(report3.bad_lines) and len(block3) == 500 - beyond.sum()
+    assert report3.reasons == {"angular rate beyond 4000 deg/s": beyond.sum()}
+    np.testing.assert_allclose(block3.gyr[:, 2], frame["gyr_z"][~beyond], atol=1e-12)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

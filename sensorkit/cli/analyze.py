@@ -24,7 +24,7 @@ from ..samples import RecordingMeta, SampleBlock, start_datetime
 from ..store import RecordingReader
 from ..signal.profile import load_profile
 from ..signal.saved_analysis import SCHEMA_VERSION, analysis_provenance, save_analysis
-from .import_csv import add_import_options
+from .import_csv import add_import_options, report_problems
 
 TABLE_SUFFIXES = {".csv", ".parquet", ".txt", ".gz"}
 
@@ -54,6 +54,7 @@ def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMe
     p = Path(path)
     if _is_table(path):
         block, meta, report = read_csv(p, args.acc_unit, args.gyro_unit, args.rate, args.start)
+        report_problems(path, report)
         return block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
     with RecordingReader(p) as reader:
         return reader.samples(), reader.meta, {"path": str(p), "imported": False}

@@ -62,6 +62,8 @@ def parse_span(text: str, what: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.profile:
+        _existing_profile(Path(args.profile))  # refuse a bad profile before the wearer does the routine
     live = args.device is not None or args.emulate is not None
     if live and (args.input or args.upright or args.bend):
         raise SettingsError("give either a RECORDING with --upright (offline) or --device/--emulate (live), not both")
@@ -135,15 +137,25 @@ def run_offline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_profile(path: Path) -> Any:
+    """The profile to add the calibration to: the file's (checked whole), or a new one in an existing folder."""
+    from sensorkit.signal.profile import Profile, load_profile
+
+    if path.exists() or path.is_symlink():
+        return load_profile(path)
+    if not path.parent.is_dir():
+        raise SettingsError(f"folder {path.parent} does not exist (create it first or choose another --profile)")
+    return Profile()
+
+
 def _store(args: argparse.Namespace, alignment: Any, doc: dict[str, Any]) -> None:
     """Into the profile (created if missing, its other settings kept) and/or printed."""
-    from sensorkit.signal.profile import Profile, load_profile, save_profile
+    from sensorkit.signal.profile import save_profile
 
     if args.profile:
-        path = Path(args.profile)
-        profile = load_profile(path) if path.exists() else Profile()
+        profile = _existing_profile(Path(args.profile))
         profile.calibration = doc
-        save_profile(profile, path)
+        save_profile(profile, args.profile)
     if args.json:
         print(json.dumps(doc))
     else:

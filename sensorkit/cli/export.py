@@ -1,14 +1,15 @@
-"""`sensorkit export RECORDING -o OUT.csv|OUT.parquet [--events]`: samples or events for pandas users.
+"""`sensorkit export RECORDING -o OUT.csv|OUT.parquet [--events] [--force]`: samples or events for pandas users.
 
 Samples are written in the import format (UNIX-time seconds, g and deg/s by default), so an export
-imports back to the same values.
+imports back to the same values. The file is written whole under a temporary name and then renamed,
+so an interrupted export leaves no half file; an existing OUT is replaced only with ``--force``.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from ..importer import events_frame, samples_frame, write_frame
+from ..importer import check_output_table, events_frame, samples_frame, write_frame
 from ..store import RecordingReader
 from .import_csv import add_unit_options
 
@@ -19,16 +20,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("recording", help="recording to read (never modified)")
     p.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.parquet")
     p.add_argument("--events", action="store_true", help="write the events instead of samples")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     add_unit_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_table(args.output, overwrite=args.force)
     with RecordingReader(args.recording) as reader:
         if args.events:
             frame = events_frame(reader.events())
         else:
             frame = samples_frame(reader.samples(), reader.meta, args.acc_unit, args.gyro_unit)
-    write_frame(frame, args.output)
+    write_frame(frame, args.output, overwrite=args.force)
     print(f"wrote {len(frame)} {'events' if args.events else 'samples'} to {args.output}")
     return 0

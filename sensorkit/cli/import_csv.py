@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from pathlib import Path
 
-from ..importer import ACC_UNITS, GYRO_UNITS, read_csv
+from ..errors import RecordingError, SensorKitError
+from ..files import replacing
+from ..importer import ACC_UNITS, GYRO_UNITS, ImportReport, check_rate, read_csv
 from ..mounting import add_mounting_options, with_mounting
-from ..store import RecordingWriter
+from ..store import RecordingReader, RecordingWriter
+from .failures import describe_failure
 
 
 def add_unit_options(p: argparse.ArgumentParser) -> None:
@@ -18,10 +23,17 @@ def add_unit_options(p: argparse.ArgumentParser) -> None:
                    help="unit of gyr_x/y/z in the file (default: deg/s)")
 
 
+def rate_option(text: str) -> float:
+    try:
+        return check_rate(float(text))
+    except (ValueError, SensorKitError) as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a sampling rate in Hz (0.5-2000)") from exc
+
+
 def add_import_options(p: argparse.ArgumentParser) -> None:
     """Flags for reading a CSV, shared with `analyze` which imports on the fly."""
     add_unit_options(p)
-    p.add_argument("--rate", type=float, help="nominal sampling rate in Hz (default: from the times)")
+    p.add_argument("--rate", type=rate_option, help="nominal sampling rate in Hz (default: from the times)")
     p.add_argument("--start", help="ISO 8601 start time when 'time' is relative (default: file time)")
 
 
@@ -40,13 +52,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def report_problems(path: str, report: ImportReport) -> None:
+    """Skipped rows and a guessed start on stderr: the import worked, but not all of it."""
+    if report.bad_lines:
+        print(f"sensorkit: warning: {path}: {report.describe()}", file=sys.stderr)
+    if report.cut_short:
+        print(f"sensorkit: warning: {path} ends in the middle of a line, so it is incomplete "
+              "(an interrupted copy or export?); get the whole file if you can", file=sys.stderr)
+    if report.start_from == "mtime":
+        print(f"sensorkit: note: {path} has relative times; the start was taken from the file's "
+              "modification time (pass --start to set it)", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    if args.force and out.is_file():
+        try:  # never replace a file that is not a recording (a typo in -o)
+            RecordingReader(out).close()
+        except RecordingError as exc:
+            raise RecordingError(f"{exc}; it will not be replaced (move it away or choose another name)") from exc
     block, meta, report = read_csv(args.file, args.acc_unit, args.gyro_unit, args.rate, args.start)
     meta = with_mounting(meta, args)
-    with RecordingWriter(args.output, meta, overwrite=args.force) as writer:
-        writer.set_extra("import_report", {"rows": report.rows, "skipped_lines": report.bad_lines})
-        writer.append(block)
-    if report.bad_lines:
-        print(f"sensorkit: warning: {report.describe()}", file=sys.stderr)
-    print(f"imported {report.rows} samples at {meta.rate_hz:.4g} Hz into {args.output}")
+    # The old recording stays whole until the new one is complete and on disk: a bad file, a full
+    # disk or a kill leaves it as it was, never an empty recording.
+    try:
+        with replacing(out, overwrite=args.force) as temp:
+            with RecordingWriter(temp, meta, overwrite=True) as writer:
+                writer.set_extra("import_report", report.to_json())
+                writer.append(block)
+    except (OSError, sqlite3.Error) as exc:
+        raise SensorKitError(describe_failure(exc, f"write the recording {out}")) from exc
+    report_problems(args.file, report)
+    print(f"imported {report.rows} samples at {meta.rate_hz:.4g} Hz into {out}")
     return 0

@@ -1,14 +1,14 @@
-"""`sensorkit trends FOLDER [--patient ID] [--weeks N] [--tz ZONE] [--json] [-o OUT.csv|OUT.parquet]`: weeks of days.
+"""`sensorkit trends FOLDER [--patient ID] [--weeks N] [--tz ZONE] [--json] [-o OUT.csv|OUT.parquet [--force]]`: weeks of days.
 
 FOLDER holds recordings, directly or one sub-folder down (one folder per patient, as `sensorkit view`
 lists it). Each recording's days come from the analysis saved by `sensorkit analyze --save` when it
 was made with the same profile and release, else from analysing it again. Prints, per patient, one
 row per ISO week (means per recorded day) and the trend of the main metrics; ``--json`` prints the
 whole result as one document (schema in the README, "Trends over weeks"); ``-o`` writes the per-day
-table. Days are local days: in ``--tz`` when given, else each recording's own zone (stored with it),
-the profile's or the computer's. A recording that overlaps another of the same patient (a re-import,
-a copy) is counted once and named. Files that are not recordings are listed with the reason and
-skipped. Exit 1 when no recording in FOLDER could be used.
+table (replacing an existing OUT only with ``--force``). Days are local days: in ``--tz`` when given,
+else each recording's own zone (stored with it), the profile's or the computer's. A recording that
+overlaps another of the same patient (a re-import, a copy) is counted once and named. Files that are
+not recordings are listed with the reason and skipped. Exit 1 when no recording in FOLDER could be used.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import RecordingError, SettingsError
+from ..errors import RecordingError
 from ..trends import FolderTrends, PatientTrends, Week, days_frame, folder_trends
 
 # the weekly table's columns: heading, metric, how to show a daily mean
@@ -57,6 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "recording's own zone, else the profile's, else the computer's)")
     p.add_argument("--json", action="store_true", help="print the whole result as one JSON document")
     p.add_argument("-o", "--output", metavar="OUT.csv|OUT.parquet", help="write the per-day table")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=run)
 
 
@@ -71,21 +72,21 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sensorkit.importer import write_frame
+    from sensorkit.importer import check_output_table, write_frame
     from sensorkit.signal.profile import load_profile
 
     folder = Path(args.folder)
     if not folder.is_dir():
         raise RecordingError(f"no folder at {folder}")
-    if args.output and Path(args.output).suffix.lower() not in (".csv", ".parquet"):
-        raise SettingsError(f"cannot tell the format of {Path(args.output).name}: use a .csv or .parquet name")
+    if args.output:
+        check_output_table(args.output, overwrite=args.force)
     profile = load_profile(args.profile)
     quiet = args.json or not sys.stderr.isatty()
     result = folder_trends(folder, profile, args.patient, args.weeks,
                            progress=None if quiet else lambda name: print(f"reading {name}...", file=sys.stderr),
                            tz=args.tz)
     if args.output:
-        write_frame(days_frame(result), args.output)
+        write_frame(days_frame(result), args.output, overwrite=args.force)
     if args.json:
         print(json.dumps(result.to_json(), separators=(",", ":")))
     else:

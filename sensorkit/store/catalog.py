@@ -44,20 +44,43 @@ class Entry:
 def candidate_files(folder: Path) -> list[Path]:
     """Files in ``folder`` and its sub-folders (one level), without hidden files and SQLite side files.
 
-    A sub-folder that cannot be listed is returned itself, so it shows up with the reason.
+    A sub-folder that cannot be listed is returned itself, so it shows up with the reason; so is a
+    symbolic link that leads out of ``folder``, which is never followed (a link to /etc would
+    otherwise have every file there opened as a would-be recording).
     """
+    root = _real(folder)
     found: list[Path] = []
     for child in _listing(folder):
         if child.name.startswith("."):
             continue
-        if child.is_dir():
+        if _leaves(child, root):
+            found.append(child)
+        elif child.is_dir():
             try:
-                found += [f for f in _listing(child) if f.is_file() and _wanted(f)]
+                found += [f for f in _listing(child) if _wanted(f) and (_leaves(f, root) or f.is_file())]
             except RecordingError:
                 found.append(child)
         elif child.is_file() and _wanted(child):
             found.append(child)
     return found
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return path.absolute()
+
+
+def _leaves(path: Path, root: Path) -> bool:
+    """True for a symbolic link whose target is outside ``root`` (or cannot be resolved)."""
+    if not path.is_symlink():
+        return False
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling or a loop: nothing to follow
+        return True
+    return not target.is_relative_to(root)
 
 
 def _listing(folder: Path) -> list[Path]:
@@ -74,6 +97,8 @@ def _wanted(path: Path) -> bool:
 def describe(path: Path, folder: Path) -> Entry:
     """The entry for one file; never raises for a bad file."""
     name = str(path.relative_to(folder))
+    if _leaves(path, _real(folder)):
+        return Entry(path, name, error=f"{name} is a link to outside {folder} (or to nothing); not followed")
     if path.is_dir():  # a sub-folder that could not be listed: say why
         try:
             _listing(path)

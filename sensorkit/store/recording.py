@@ -94,9 +94,10 @@ class RecordingWriter:
         if self.path.exists():
             if not overwrite:
                 raise RecordingError(f"{self.path} already exists (choose another name or pass --force)")
-            RecordingReader(self.path).close()  # never clobber a file that is not a recording
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            if self.path.stat().st_size:  # an empty file (a name files.replacing reserved, 0600) is used as it is
+                RecordingReader(self.path).close()  # never clobber a file that is not a recording
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(self.path) + suffix).unlink(missing_ok=True)
         if not self.path.parent.exists():
             raise RecordingError(f"folder {self.path.parent} does not exist")
         self._db = _connect_for_writing(self.path)
@@ -283,7 +284,11 @@ class RecordingReader:
             raise RecordingError(
                 f"{self.path} was written by a newer SensorKit (format {version}); please upgrade"
             )
-        self.meta = RecordingMeta.from_json(self._json("SELECT value FROM meta WHERE key='recording'"))
+        try:
+            self.meta = RecordingMeta.from_json(self._json("SELECT value FROM meta WHERE key='recording'"))
+        except (ValueError, TypeError, AttributeError) as exc:  # JSON or fields damaged by hand or by a tool
+            self._db.close()
+            raise RecordingError(f"{self.path} has damaged metadata ({exc}); it cannot be read") from exc
 
     def _json(self, sql: str, args: tuple = ()) -> Any:
         row = self._query(sql, args).fetchone()
@@ -299,7 +304,11 @@ class RecordingReader:
 
     def refresh_meta(self) -> RecordingMeta:
         """Re-read metadata (calibration may change while a writer is running)."""
-        self.meta = RecordingMeta.from_json(self._json("SELECT value FROM meta WHERE key='recording'"))
+        try:
+            self.meta = RecordingMeta.from_json(self._json("SELECT value FROM meta WHERE key='recording'"))
+        except (ValueError, TypeError, AttributeError) as exc:  # JSON or fields damaged by hand or by a tool
+            self._db.close()
+            raise RecordingError(f"{self.path} has damaged metadata ({exc}); it cannot be read") from exc
         return self.meta
 
     def iter_blocks(self, t0: float = -np.inf, t1: float = np.inf) -> Iterator[SampleBlock]:

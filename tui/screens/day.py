@@ -148,13 +148,22 @@ class DayScreen(Screen):
             return
         from sensorkit.importer import events_frame, write_frame
 
-        out = self.path.with_name(f"{self.path.stem}-events.csv")
+        out = free_name(self.path.with_name(f"{self.path.stem}-events.csv"))
         try:
-            write_frame(events_frame(self.report.events), out)
+            write_frame(events_frame(self.report.events), out, overwrite=False)  # never over an earlier export
         except (OSError, SensorKitError) as exc:
             self.notify(f"could not write {out}: {exc}", severity="error")
             return
         self.notify(f"wrote {len(self.report.events)} events to {out}")
+
+
+def free_name(path: Path) -> Path:
+    """``path``, or ``NAME-2.csv``, ``NAME-3.csv``... the first that does not exist yet."""
+    candidate, n = path, 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 def header_text(r: DayReport) -> str:
