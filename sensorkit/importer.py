@@ -31,7 +31,7 @@ import gzip
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import IO, Iterable
 
@@ -379,10 +379,22 @@ def samples_frame(
     return pd.DataFrame(columns)
 
 
-def events_frame(events: Iterable[Event]) -> pd.DataFrame:
-    """One row per event; type-specific fields become columns (empty where they do not apply)."""
+def events_frame(events: Iterable[Event], meta: RecordingMeta | None = None, zone: tzinfo | None = None) -> pd.DataFrame:
+    """One row per event; type-specific fields become columns (empty where they do not apply).
+
+    With the recording's ``meta``, each row also names the patient and carries ``start_local`` and
+    ``end_local``: the local clock times in ``zone`` (ISO 8601 with the offset), beside ``start`` and
+    ``end`` in seconds from the recording's start."""
     rows = [event.to_json() for event in events]
-    return pd.DataFrame(rows, columns=None if rows else ["type", "start", "end"])
+    frame = pd.DataFrame(rows, columns=None if rows else ["type", "start", "end"])
+    if meta is None:
+        return frame
+    origin = start_datetime(meta.start_time)
+    local = lambda t: (origin + timedelta(seconds=float(t))).astimezone(zone).isoformat(timespec="milliseconds")  # noqa: E731
+    frame.insert(0, "patient", meta.patient_id)
+    frame.insert(4, "start_local", [local(t) for t in frame["start"]])
+    frame.insert(5, "end_local", [local(t) for t in frame["end"]])
+    return frame
 
 
 def check_output_table(path: str | Path, *, overwrite: bool) -> str:

@@ -24,6 +24,7 @@ from typing import Any, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import SettingsError
+from .samples import RecordingMeta, start_datetime
 
 UTC = ZoneInfo("UTC")
 
@@ -104,6 +105,13 @@ def midnight(d: date, z: ZoneInfo) -> datetime:
 def clock(moment: datetime, z: ZoneInfo) -> str:
     """ISO 8601 local time with the offset, to the second: ``2025-03-03T09:00:00+11:00``."""
     return moment.astimezone(z).isoformat(timespec="seconds")
+
+
+def time_of_day(meta: RecordingMeta, t: float) -> str:
+    """``09:14:03``: the local clock time of recording time ``t`` (seconds from the recording's start),
+    in the recording's zone (else the computer's)."""
+    moment = start_datetime(meta.start_time) + timedelta(seconds=t)
+    return moment.astimezone(zone_for(None, meta.timezone)).strftime("%H:%M:%S")
 
 
 def parse_local(text: str, z: ZoneInfo) -> datetime:

@@ -139,8 +139,14 @@ def test_events_export(tmp_path: Path) -> None:
         writer.append(block)
         writer.add_events([Event("bend", 1.0, 2.0, {"peak_flexion_deg": 45.0})])
     assert run_cli("export", str(tmp_path / "r"), "--events", "-o", str(tmp_path / "e.csv")) == 0
-    events = pd.read_csv(tmp_path / "e.csv")
-    assert events.to_dict("records") == [{"type": "bend", "start": 1.0, "end": 2.0, "peak_flexion_deg": 45.0}]
+    events = pd.read_csv(tmp_path / "e.csv", keep_default_na=False)
+    row = events.to_dict("records")[0]
+    assert len(events) == 1 and {k: row[k] for k in ("patient", "type", "start", "end", "peak_flexion_deg")} == {
+        "patient": "", "type": "bend", "start": 1.0, "end": 2.0, "peak_flexion_deg": 45.0}
+    start = pd.Timestamp(meta.start_time)  # the local clock times (the tests' computer is on UTC)
+    ms = pd.Timedelta(milliseconds=1)
+    assert abs(pd.Timestamp(row["start_local"]) - (start + pd.Timedelta(seconds=1))) < ms
+    assert abs(pd.Timestamp(row["end_local"]) - (start + pd.Timedelta(seconds=2))) < ms
 
 
 def test_cli_exit_codes_and_no_traceback(tmp_path: Path) -> None:

@@ -229,7 +229,7 @@ async def _stop_mid_session(out: Path) -> dict:
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(200):  # wait until 15 s of samples have been shown
             await pilot.pause(0.05)
-            shown = re.search(r"at (\d+):(\d\d):(\d\d)", str(screen.query_one("#live-walking").render()))
+            shown = re.search(r"recording (\d+):(\d\d):(\d\d)", str(screen.query_one("#live-walking").render()))
             if shown and int(shown[2]) * 60 + int(shown[3]) >= 15:
                 break
         await pilot.press("q")

@@ -170,6 +170,7 @@ class Collector:
         attachments: dict[str, bytes] | None = None,
         finishers: list[Callable[[], list[Event]]] | None = None,
         calibration: dict[str, Any] | None = None,
+        wearer: dict[str, str] | None = None,
     ):
         if found.profile is None:
             raise DeviceError(f"{found.device.address} is not a supported sensor")
@@ -187,6 +188,7 @@ class Collector:
         self.attachments = dict(attachments or {})  # stored once the recording exists (e.g. ground truth)
         self.finishers = list(finishers or [])  # called at the end; the events they return are stored
         self.calibration = calibration  # the wearer's sensor-to-body calibration (patient profile), if known
+        self.wearer = dict(wearer or {})  # RecordingMeta's patient_id and timezone: who wears it, where
         # Diagnostics for latency: time.monotonic() of the oldest notification in the block being published.
         self.published_arrival: float | None = None
         self.stats = CollectorStats()
@@ -369,6 +371,7 @@ class Collector:
             gyr_lsb=self.profile.gyr_lsb if has_gyro and self.profile.gyr_lsb > 0 else 1.0,
             source=self.source,
             calibration=self.calibration,
+            **self.wearer,
         )
         self.writer = RecordingWriter(self.output, meta, overwrite=self.overwrite)
         for name, data in self.attachments.items():

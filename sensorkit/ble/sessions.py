@@ -64,15 +64,17 @@ async def record_device(
     target: str, output: str | Path, *, duration_s: float | None = None, rate_hz: float = 100.0,
     overwrite: bool = False, listeners: Listeners | None = None, scan_timeout_s: float = 10.0,
     on_collector: Callable[[Collector], None] | None = None, calibration: dict[str, Any] | None = None,
+    wearer: dict[str, str] | None = None,
 ) -> SessionResult:
     """Record a real sensor (by name or address) through the platform's Bluetooth stack.
 
-    ``calibration``: the wearer's calibration (from the patient profile), stored in the recording."""
+    ``calibration``: the wearer's calibration (from the patient profile), stored in the recording;
+    ``wearer``: the patient id and time zone stored with it (``RecordingMeta`` fields)."""
     listeners = listeners or Listeners.none()
     found = await find(target, scan_timeout_s)
     collector = Collector(
         found, output, profile=_profile_for(found, rate_hz), duration_s=duration_s, overwrite=overwrite,
-        consumers=listeners.samples, event_consumers=listeners.events, calibration=calibration,
+        consumers=listeners.samples, event_consumers=listeners.events, calibration=calibration, wearer=wearer,
     )
     if on_collector:
         on_collector(collector)
@@ -85,8 +87,10 @@ async def record_emulated(
     seed: int = 0, duration_s: float | None = None, overwrite: bool = False,
     listeners: Listeners | None = None, attachments: dict[str, bytes] | None = None,
     on_collector: Callable[[Collector], None] | None = None, calibration: dict[str, Any] | None = None,
+    wearer: dict[str, str] | None = None,
 ) -> SessionResult:
-    """Record an emulated ``kind`` sensor streaming ``source`` over the virtual radio.
+    """Record an emulated ``kind`` sensor streaming ``source`` over the virtual radio (``calibration``
+    and ``wearer`` as for :func:`record_device`).
 
     ``duration_s`` cuts the source, not the stream: the emulator sends exactly those samples and the
     session ends once the collector has received all of them (:func:`_stop_when_caught_up`). A cut
@@ -106,7 +110,7 @@ async def record_emulated(
             found, output, profile=_profile_for(found, source.rate_hz), transport=transport,
             speed=speed, source=f"emulated {kind}: {source.description}", overwrite=overwrite,
             consumers=listeners.samples, event_consumers=listeners.events, attachments=attachments,
-            calibration=calibration,
+            calibration=calibration, wearer=wearer,
         )
         if on_collector:
             on_collector(collector)

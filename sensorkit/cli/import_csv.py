@@ -47,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="CSV (or .parquet) file to import")
     p.add_argument("-o", "--output", required=True, metavar="RECORDING", help="recording to create")
     p.add_argument("--force", action="store_true", help="replace RECORDING if it exists")
+    p.add_argument("--patient", metavar="ID", default="", help="patient id stored in the recording")
     add_import_options(p)
     add_mounting_options(p)
     p.set_defaults(func=run)
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         except RecordingError as exc:
             raise RecordingError(f"{exc}; it will not be replaced (move it away or choose another name)") from exc
     block, meta, report = read_csv(args.file, args.acc_unit, args.gyro_unit, args.rate, args.start)
-    meta = with_mounting(meta, args)
+    meta = with_mounting(meta, args).with_changes(patient_id=args.patient)
     # The old recording stays whole until the new one is complete and on disk: a bad file, a full
     # disk or a kill leaves it as it was, never an empty recording.
     try:

@@ -41,6 +41,7 @@ def describe(reader: RecordingReader) -> dict[str, Any]:
         "calibration": meta.calibration,
         "events": reader.event_count(),
         "patient_id": meta.patient_id,
+        "timezone": meta.timezone,
         "source": meta.source,
     }
 
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     device = doc["device"]
     print(f"recording   {doc['path']}")
     print(f"device      {device['kind']} {device['name']} {device['address']}".rstrip())
-    print(f"start       {doc['start_time']}")
+    print(f"patient     {doc['patient_id'] or '(not set)'}")
+    print(f"start       {doc['start_time']}" + (f" ({doc['timezone']})" if doc["timezone"] else ""))
     print(f"duration    {doc['duration_s']:.1f} s, {doc['samples']} samples at {doc['rate_hz']:g} Hz")
     print(f"channels    accelerometer{' + gyroscope' if doc['has_gyro'] else ' only'}")
     print(f"gaps        {len(doc['gaps'])} ({doc['missing_samples']} samples missing)")

@@ -4,7 +4,8 @@
     sensorkit monitor --emulate KIND [--scenario NAME | --from RECORDING] [--fault SPEC] [--speed X] -o RECORDING
 
 Same device options as `sensorkit record`. One line per change: ``time  kind  text``, where time is
-the recording time (h:mm:ss), kind is ``state`` (sitting upright, slouched, standing, walking,
+the local clock time (hh:mm:ss, in ``--tz``, else the profile's ``[patient] timezone``, else the
+computer's zone; stored in the recording with the patient id), kind is ``state`` (sitting upright, slouched, standing, walking,
 bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause), ``battery``, ``guide`` (the
 prompts of a guided calibration, see ``sensorkit demo``) or ``warning`` (what the alignment could not
 know, e.g. which way is forward without a calibration). ``--profile`` gives the patient's
@@ -18,11 +19,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TextIO
+from typing import Callable, TextIO
 
 from ..ble.collector import Collector
 from ..ble.live import LiveAnalysis
 from ..events import Event
+from ..localtime import time_of_day
+from ..samples import RecordingMeta
 from ..signal.calibration import GuidedCalibration
 from ..signal.profile import Profile, load_profile
 from .record import add_session_arguments, check_session_arguments, run_session, summary_lines
@@ -46,6 +49,8 @@ class Printer:
 
     def __init__(self, out: TextIO | None = None):
         self.out = out if out is not None else sys.stdout  # looked up now, not at import (tests swap stdout)
+        # the recording's metadata once it exists (its start and zone make the clock time)
+        self.meta: Callable[[], RecordingMeta | None] = lambda: None
 
     def state(self, t: float, activity: str) -> None:
         self.line(t, "state", activity.replace("_", " "))
@@ -65,7 +70,9 @@ class Printer:
         self.line(t, "warning", text)
 
     def line(self, t: float, kind: str, text: str) -> None:
-        print(f"{clock(t)}  {kind:<7}  {text}", file=self.out, flush=True)
+        meta = self.meta()
+        at = clock(t) if meta is None else time_of_day(meta, t)
+        print(f"{at}  {kind:<7}  {text}", file=self.out, flush=True)
 
 
 def attach_live(collector: Collector, printer: Printer | None, profile: Profile | None = None,
@@ -86,6 +93,7 @@ def attach_live(collector: Collector, printer: Printer | None, profile: Profile 
     collector.consumers.append(live.feed)
     collector.finishers.append(live.finish)
     if printer:
+        printer.meta = lambda: collector.writer.meta if collector.writer is not None else None
         collector.event_consumers.append(printer.event)
     return live
 

@@ -11,7 +11,8 @@ same collector; SPEC is a comma list such as ``loss=0.01,dup=0.005,reorder=0.005
 (see ``sensorkit.emulator.faults``), ``--speed`` runs faster than real time. A simulated scenario is
 made at the emulated kind's supported rate nearest to ``--rate`` (a Movesense streams 104 Hz, not 100).
 With ``--profile`` the patient's calibration (``sensorkit calibrate``) goes into the recording's
-metadata, where analysis finds it. The summary: samples stored, gaps (samples lost), duplicates
+metadata, where analysis finds it, with the profile's ``[patient] id`` (or ``--patient ID``) and
+time zone (``--tz ZONE``, else the profile's ``[patient] timezone``, else the computer's). The summary: samples stored, gaps (samples lost), duplicates
 dropped, corrupt packets, reconnects.
 """
 
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+from pathlib import Path
 from typing import Any, Callable
 
 from ..ble.collector import Collector
@@ -59,8 +61,12 @@ def add_session_arguments(p: argparse.ArgumentParser, *, output_required: bool =
     p.add_argument("--force", action="store_true", help="overwrite an existing recording")
     p.add_argument("-o", "--output", required=output_required, metavar="RECORDING", help="the recording to write")
     if profile:
-        p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): its calibration is stored "
-                       "in the recording (and `monitor` uses its thresholds and height)")
+        p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): its calibration and patient "
+                       "id are stored in the recording (and `monitor` uses its thresholds and height)")
+    p.add_argument("--patient", metavar="ID", help="patient id stored in the recording (default: the "
+                   "profile's [patient] id)")
+    p.add_argument("--tz", metavar="ZONE", help="IANA time zone for clock times and days, stored in the "
+                   "recording (default: the profile's [patient] timezone, else the computer's)")
 
 
 def check_session_arguments(args: argparse.Namespace) -> Faults:
@@ -78,6 +84,7 @@ def check_session_arguments(args: argparse.Namespace) -> Faults:
     faults = Faults.parse(args.fault)
     if args.emulate is not None:
         emulator_class(args.emulate)
+    wearer(args)  # a bad --tz or a --patient that contradicts the profile stops here, before a sensor is touched
     return faults
 
 
@@ -86,6 +93,7 @@ async def run_session(args: argparse.Namespace, faults: Faults, listeners: Liste
     extra["on_collector"] = _with_ctrl_c(extra.get("on_collector"))
     if "calibration" not in extra:
         extra["calibration"] = profile_calibration(getattr(args, "profile", None))
+    extra.setdefault("wearer", wearer(args))
     if args.device is not None:
         return await record_device(
             args.device, args.output, duration_s=args.duration, rate_hz=args.rate, overwrite=args.force,
@@ -117,6 +125,26 @@ def profile_calibration(path: str | None) -> dict[str, Any] | None:
 
     calibration = load_profile(path).calibration
     return None if not calibration else {k: v for k, v in calibration.items() if k != "span_s"}
+
+
+def wearer(args: argparse.Namespace) -> dict[str, str]:
+    """Who wears the sensor and where: the patient id and IANA zone stored in the recording.
+
+    ``--patient`` and ``--tz`` first, then the profile's ``[patient]`` id and timezone, then (zone
+    only) the computer's. A ``--patient`` that contradicts the profile's id is refused: one of the two
+    names the wrong person."""
+    from ..localtime import zone_for, zone_name
+    from ..signal.profile import load_profile
+
+    path = getattr(args, "profile", None)
+    profile = load_profile(path) if path and Path(path).exists() else None  # calibrate may create it
+    listed = profile.patient_id if profile else ""
+    given = getattr(args, "patient", None)
+    if given and listed and given != listed:
+        raise SettingsError(f"--patient {given} contradicts the profile's [patient] id {listed!r}; "
+                            "use the profile of that patient, or leave --patient out")
+    zone = zone_for(getattr(args, "tz", None), "", profile)
+    return {"patient_id": given or listed, "timezone": zone_name(zone)}
 
 
 def _with_ctrl_c(then: Callable[[Collector], None] | None) -> Callable[[Collector], None]:

@@ -150,7 +150,7 @@ class DayScreen(Screen):
 
         out = free_name(self.path.with_name(f"{self.path.stem}-events.csv"))
         try:
-            write_frame(events_frame(self.report.events), out, overwrite=False)  # never over an earlier export
+            write_frame(events_frame(self.report.events, self.report.meta, self.report.zone), out, overwrite=False)  # never over an earlier export
         except (OSError, SensorKitError) as exc:
             self.notify(f"could not write {out}: {exc}", severity="error")
             return

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from sensorkit.events import Event
+from sensorkit.localtime import time_of_day
 
 from ..format import clock, count, duration, error_text, percent
 from ..live_feed import LiveFeed, LiveSnapshot
@@ -160,7 +161,7 @@ class LiveScreen(Screen):
     def on_live_screen_said(self, message: Said) -> None:
         if message.kind == "guide":  # the routine's current instruction stays in view until the next one
             guide = self.query_one("#live-guide", Static)
-            guide.update(f"{clock(message.t)}  {message.text}")
+            guide.update(f"{self.at(message.t)}  {message.text}")
             guide.display, self._guide_t = True, message.t
         else:
             self.add_line(message.t, f"note: {message.text}")
@@ -188,7 +189,9 @@ class LiveScreen(Screen):
             low, high = s.band_limits
             kind = "band-low" if s.flexion_deg < low else "band-mid" if s.flexion_deg <= high else "band-high"
             flexion.bars = (Bar("trunk flexion", abs(s.flexion_deg) / GAUGE_DEG, f"{round(s.flexion_deg):d} deg", kind),)
-        self.query_one("#live-walking", Static).update(f"walking: {'yes' if s.walking else 'no'}   at {clock(s.t)}")
+        self.query_one("#live-walking", Static).update(
+            f"walking: {'yes' if s.walking else 'no'}   at {self.at(s.t)}"
+            + ("" if self.at(s.t) == clock(s.t) else f" (recording {clock(s.t)})"))
         self.query_one("#live-counts", Static).update(counts_text(s.counts))
         self.query_one("#live-time", Bars).bars = time_bars(s.seconds)
         if self._guide_t is not None and s.activity != "calibrating" and s.t - self._guide_t > GUIDE_KEEP_S:
@@ -207,8 +210,14 @@ class LiveScreen(Screen):
             self.app.bell()
 
     def add_line(self, t: float, text: str) -> None:
-        self.alerts.appendleft(f"{clock(t)}  {text}")
+        self.alerts.appendleft(f"{self.at(t)}  {text}")
         self.query_one("#live-alerts", Static).update("\n".join(self.alerts))
+
+    def at(self, t: float) -> str:
+        """The local clock time of recording time ``t`` once the recording exists (its start and zone),
+        else the time since the start."""
+        writer = getattr(self._collector, "writer", None)
+        return clock(t) if writer is None else time_of_day(writer.meta, t)
 
     # -- keys ----------------------------------------------------------------------------------------
 
