@@ -38,6 +38,16 @@ SENSOR_ABOVE_HIP_M = 0.14  # lower-back sensor height above the hip joints (0.10
 MAX_INTEGRATION_S = 30.0  # beyond this the height integral drifts too much to classify the style
 
 
+def sample_seconds(t: np.ndarray) -> np.ndarray:
+    """Seconds each sample stands for: the step to the next one, where a gap (a step over twice the
+    median) counts as one median step, since nobody knows what the trunk did while samples were lost."""
+    if len(t) < 2:
+        return np.zeros(len(t))
+    dt = np.diff(t, append=t[-1])
+    step = float(np.median(dt[:-1]))
+    return np.where(dt > 2.0 * step, step, dt)
+
+
 def bend_start(before: Frame, crossing_t: float, profile: Profile) -> float:
     """Walk back from the threshold crossing to where flexion left the neutral zone (``before``: the
     samples of the seconds before the crossing)."""
@@ -68,7 +78,7 @@ class BendSeverity:
 def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> Event:
     """The bend event for the samples ``fr`` between ``start`` and ``end`` (see module docstring)."""
     b = fr.between(start, end)
-    dt = np.diff(b.t, append=b.t[-1]) if len(b) > 1 else np.zeros(len(b))
+    dt = sample_seconds(b.t)
     flex = b.flexion
     i_peak = int(np.argmax(flex))
     low, high = profile.band_low_deg, profile.band_high_deg

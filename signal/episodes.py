@@ -90,3 +90,10 @@ class RunTracker:
             cur_s = None
         self.open_start, self.open_end = (cur_s, cur_e) if cur_s is not None else (None, None)
         return closed
+
+    def close(self) -> list[Run]:
+        """End of the stream (or a gap nothing can be merged across): the open run, closed at its end."""
+        closed = [] if self.open_start is None else [Run(self.open_start, self.open_end, self.open_end + self.merge_s)]
+        self.open_start = self.open_end = None
+        self._prev = False
+        return closed

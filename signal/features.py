@@ -119,7 +119,7 @@ class History:
 
     Chunks are joined only when a window is asked for (at decisions, a few per minute), so feeding
     one-second chunks live costs nothing per chunk. Whole chunks older than ``keep_s`` are dropped,
-    so a window that starts within ``keep_s`` of the newest sample is always complete.
+    so a window that starts within ``keep_s`` of the newest sample before the last chunk is always complete.
     """
 
     keep_s: float
@@ -128,8 +128,10 @@ class History:
     def extend(self, new: Frame) -> None:
         if len(new) == 0:
             return
+        # Decisions still to come are all later than the newest sample before ``new``: keep ``keep_s``
+        # before that one (pruning from ``new``'s last sample lost what decisions early in it look at).
+        newest = float(self.frames[-1].t[-1]) if self.frames else float(new.t[0])
         self.frames.append(new)
-        newest = float(new.t[-1])
         while len(self.frames) > 1 and float(self.frames[0].t[-1]) < newest - self.keep_s:
             self.frames.pop(0)
 

@@ -65,6 +65,7 @@ HELD_BEND_MIN_S = 1.0  # a forward bend held still this long splits a vertical m
 HELD_STILL_DPS = 3.0  # ... still: trunk rotation below this (0.5 s mean); bending moves at 20-100 deg/s
 HELD_STEADY_MS2 = 0.3  # ... and vertical acceleration within this of its median (hips not moving)
 HELD_TRIM_S = 0.25  # ... only its middle counts, so the cut falls where the hips are surely still
+LONG_GAP_S = 5.0  # no episode spans a gap in the samples longer than this (> VERTICAL_MERGE_S, RESTART_GAP_S)
 
 
 def lying_side(gravity: np.ndarray) -> np.ndarray:
@@ -222,6 +223,18 @@ class PostureTracker:
         """Feed the next features; returns events that became final, in the order they were decided."""
         if len(fr) == 0:
             return []
+        cuts = np.flatnonzero(np.diff(fr.t) > LONG_GAP_S) + 1
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(fr)]):
+            part = fr.slice(a, b)
+            if self._t_last is not None and part.t[0] - self._t_last > LONG_GAP_S:
+                self._gap(self._t_last, float(part.t[0]))
+            self._update_part(part)
+        self._update_live(fr)
+        out = sorted(self._out, key=lambda x: (x[0], x[1]))
+        self._out = []
+        return [e for _, _, e in out]
+
+    def _update_part(self, fr: Frame) -> None:
         if self.base is None:
             self._start(fr)
         self.history.extend(fr)
@@ -233,7 +246,9 @@ class PostureTracker:
             cand = [d for d in (nxt_fixed, nxt_sched) if d is not None and d.time <= fr.t[-1]]
             if not cand:
                 break
-            d = min(cand)
+            # at the same instant what the data decided goes first (a bend's wait and the vertical
+            # movement that may make it a sit-down): the order must not depend on the chunking
+            d = min(cand, key=lambda c: (c.time, c is nxt_sched, c.order))
             j = int(np.searchsorted(fr.t, d.time, side="right"))
             if j > i:
                 self._run_interval(fr.slice(i, j))
@@ -246,10 +261,44 @@ class PostureTracker:
         if i < len(fr):
             self._run_interval(fr.slice(i, len(fr)))
         self._t_last = float(fr.t[-1])
-        self._update_live(fr)
-        out = sorted(self._out, key=lambda x: (x[0], x[1]))
-        self._out = []
-        return [e for _, _, e in out]
+
+    def _gap(self, before: float, after: float) -> None:
+        """Samples stop at ``before`` and resume at ``after``, more than LONG_GAP_S later.
+
+        Nothing is known in between, so no episode is carried across: an open bend ends at the last
+        sample before the gap, runs and hysteresis restart, decisions due in the gap are taken on
+        what came before it, and the posture period is split (it resumes, unchanged, at ``after``:
+        the gap's time is in no posture, and a sedentary bout ends at it). What follows is never
+        measured with samples before it."""
+        if self.bend_open is not None:
+            self._close_bend(before)
+        self._end_slouch(before)
+        self.sedentary.alerted = True  # the bout ends at the gap, before a long-sitting alert due in it
+        if self.sit_neutral is not None:
+            self._set_neutral(self.sit_neutral)
+        for run in self.vertical_runs.close():
+            self._schedule(run.decided, lambda r=run: self._vertical_movement(r))
+        for h in (self.lean_h, self.vertical_h, self.moving_h, self.recline_h):
+            h.state = False
+        self._lean_on = False
+        self.moving_runs, self.recline_runs, self.upright_runs = RunTracker(1.0), RunTracker(0.5), RunTracker(0.5)
+        self._held = dict.fromkeys(self._held)
+        while self._scheduled and self._scheduled[0].time < after:
+            heapq.heappop(self._scheduled).apply()
+        self._finalize_bends(after, None)
+        if self.base is not None and before > self.base_since:
+            fields = {"posture": self.base, **({"lying_side": self.side} if self.base == "lying" else {})}
+            self._emit(before, Event("posture", self.base_since, before, fields))
+        self.base_since = max(after, self.base_since)
+        for e in self.sedentary.finish(before):
+            self._emit(before, e)
+        self.sedentary = SedentaryTracker(self.profile)
+        if self.base is not None:
+            self.sedentary.posture(self.base, self.base_since)
+            self._schedule_sedentary(self.base_since)
+        self._side_candidate = None
+        self._chunk_runs = []
+        self.history = History(HISTORY_S)
 
     # -- decisions that do not depend on the posture: found vectorised per chunk ------------------
 
@@ -332,6 +381,9 @@ class PostureTracker:
                 self._schedule(t + self.profile.sitting_neutral_window_s, lambda s=t: self._learn_neutral(s))
         elif posture == "standing":
             self._set_neutral(0.0)
+        self._schedule_sedentary(t)
+
+    def _schedule_sedentary(self, t: float) -> None:
         due = self.sedentary.break_due()
         if due is not None:
             self._schedule(due, lambda tt=due: self._sedentary_advance(tt))
@@ -472,13 +524,19 @@ class PostureTracker:
     def _bend_wait_over(self, t: float) -> None:
         self._finalize_bends(t, None)
 
-    def _undecided_vertical(self, bend: Event, now: float) -> bool:
-        """Is a vertical movement overlapping ``bend`` still to be decided at ``now``?"""
-        for run in self._chunk_runs:
-            if run.decided > now and run.start <= bend.end and run.end >= bend.start:
-                return True
+    def _undecided_vertical(self, bend: Event, now: float) -> float | None:
+        """When a vertical movement overlapping ``bend``, undecided at ``now``, is surely no transition
+        (None: there is none). A movement still undecided at ``now`` lasts at least until
+        ``now - VERTICAL_MERGE_S``, so one that started MAX_TRANSITION_S before that is too long to
+        be sitting down or standing up (walking, fidgeting), whenever it ends: the bend need not
+        wait for its end, which may be long after the bend has left the history."""
+        starts = [run.start for run in self._chunk_runs
+                  if run.decided > now and run.start <= bend.end and run.end >= bend.start]
         open_start = self.vertical_runs.open_start  # open at the chunk end: decided after ``now``
-        return open_start is not None and open_start <= bend.end
+        if open_start is not None and open_start <= bend.end:
+            starts.append(open_start)
+        known = [s + MAX_TRANSITION_S + VERTICAL_MERGE_S for s in starts]
+        return max(known) if known and max(known) > now else None
 
     def _finalize_bends(self, now: float, transition: Run | None) -> None:
         """Emit pending bends once every vertical movement they overlap is decided; a bend that was
@@ -489,8 +547,11 @@ class PostureTracker:
             if overlaps and b.start not in self._bends_alerted:
                 self._bends_judged.discard(b.start)
                 continue
-            if now < b.end + VERTICAL_MERGE_S or self._undecided_vertical(b, now):
+            known = self._undecided_vertical(b, now)
+            if now < b.end + VERTICAL_MERGE_S or known is not None:
                 keep.append(b)
+                if known is not None:
+                    self._schedule(known, lambda tt=known: self._bend_wait_over(tt))
             else:
                 self._emit_bend(now, b)
         self.pending_bends = keep
