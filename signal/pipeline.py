@@ -33,6 +33,7 @@ from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
 from .gait.bouts import BoutParams
 from .gait.detector import GaitDetector
+from .nonwear import WearDetector, worn_samples
 from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
 from .profile import Profile
@@ -69,6 +70,8 @@ class Pipeline:
                                              signed=alignment.forward_known)
         self.features = FeatureExtractor(self.posture_rate_hz)
         self.posture = PostureTracker(self.profile, has_gyro=self.fused, signed=alignment.forward_known)
+        self.wear = WearDetector(use_gyro=self.fused)
+        self._band_queue: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # not yet known to be worn
         self.gait = None
         if gait:  # the wearer's height turns step timing into stride length
             self.gait = GaitDetector(self.rate_hz, bout_params=BoutParams(height_m=self.profile.height_m))
@@ -96,6 +99,7 @@ class Pipeline:
         if len(block) == 0:
             return []
         self.samples_seen += len(block)
+        self.posture.wear(self.wear.update(block))
         events = self._posture_path(self.binner.update(block) if self.binner else block)
         if self.gait is not None:
             events += self.gait.update(block)
@@ -113,8 +117,20 @@ class Pipeline:
         gyr_body = block.gyr @ rot.T if (self.fused and block.gyr is not None) else None
         angles = self.orientation.update_body(block.t, acc_body, gyr_body)
         frame = self.features.run(block, acc_body, gyr_body, angles)
-        self._count_bands(frame.t, frame.flexion, frame.inclination)
+        self._count_worn_bands(frame.t, frame.flexion, frame.inclination)
         return self.posture.update(frame)
+
+    def _count_worn_bands(self, t: np.ndarray, flexion: np.ndarray, inclination: np.ndarray, final: bool = False) -> None:
+        """Count flexion bands only where the sensor was worn: samples wait until non-wear that could
+        still reach back over them has been ruled out (``min_not_worn_s`` and a bin after them)."""
+        self._band_queue.append((t, flexion, inclination))
+        t, flexion, inclination = (np.concatenate(parts) for parts in zip(*self._band_queue))
+        hold = self.wear.params.min_not_worn_s + 2.0 * self.wear.params.bin_s
+        ready = np.ones(len(t), dtype=bool) if final else t < t[-1] - hold
+        self._band_queue = [(t[~ready], flexion[~ready], inclination[~ready])]
+        worn = ready & ~self.wear.not_worn_at(t)
+        if worn.any():
+            self._count_bands(t[worn], flexion[worn], inclination[worn])
 
     def _count_bands(self, t: np.ndarray, flexion: np.ndarray, inclination: np.ndarray) -> None:
         period = 1.0 / self.posture_rate_hz
@@ -141,7 +157,10 @@ class Pipeline:
 
     def finish(self) -> list[Event]:
         """End of data: returns everything still open, closed at the last sample."""
+        self.posture.wear(self.wear.finish())
         events = self._posture_path(self.binner.flush()) if self.binner else []
+        empty = np.empty(0)
+        self._count_worn_bands(empty, empty, empty, final=True)
         events += self.posture.finish()
         if self.gait is not None:
             events += self.gait.finish()
@@ -200,8 +219,8 @@ def analyze(
     recording and profile).
     """
     profile = profile or Profile()
-    if alignment is None:
-        alignment = alignment_for(block, meta, profile.calibration)
+    if alignment is None:  # learnt from the worn samples only: a desk's orientation is nobody's posture
+        alignment = alignment_for(worn_samples(block), meta, profile.calibration)
     pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=block.has_gyro, gait=gait,
                     start_time=meta.start_time)
     events: list[Event] = []

@@ -39,6 +39,7 @@ from .alerts import AlertPolicy
 from .bending import BendSeverity, bend_start, measure_bend
 from .episodes import Hysteresis, Run, RunTracker
 from .features import Frame, History, height_change
+from .nonwear import WearChange
 from .profile import Profile
 from .sedentary import SedentaryTracker
 
@@ -76,6 +77,7 @@ def lying_side(gravity: np.ndarray) -> np.ndarray:
 
 
 SIDES = ("supine", "prone", "left", "right")
+NOT_WORN = "not_worn"  # the base state while the sensor is off the body: no posture at all
 
 
 def held_bends(seg: Frame, bend_start_deg: float) -> list[tuple[int, int]]:
@@ -126,6 +128,7 @@ class _Decision:
     time: float
     order: int
     apply: Callable[[], None]
+    wear: bool = False  # a change of wear state: applied at the end of data even when due after it
 
     def __lt__(self, other: "_Decision") -> bool:
         return (self.time, self.order) < (other.time, other.order)
@@ -135,7 +138,7 @@ class _Decision:
 class LiveState:
     """What is true right now (for the TUI), as of the last sample fed."""
 
-    posture: str | None = None  # sitting / standing / lying / None before the first decision
+    posture: str | None = None  # sitting / standing / lying / not_worn / None before the first decision
     lying_side: str | None = None
     slouching: bool = False
     bending: bool = False
@@ -147,7 +150,7 @@ class LiveState:
 
     @property
     def activity(self) -> str:
-        """One word: walking, bending, lying, slouched_sitting, upright_sitting, standing, unknown."""
+        """One word: walking, bending, lying, slouched_sitting, upright_sitting, standing, not_worn, unknown."""
         if self.walking:
             return "walking"
         if self.bending:
@@ -207,11 +210,15 @@ class PostureTracker:
         self._order = 0
         self._out: list[tuple[float, int, Event]] = []
         self._t_last: float | None = None
+        self._still_since: float | None = None  # the sensor has read still since (see .nonwear)
+        self._held_alerts: list[Event] = []  # alerts due while it was still: worn or not is not known yet
 
     # -- plumbing -----------------------------------------------------------------------------
 
     def _emit(self, when: float, event: Event | None) -> None:
-        if event is not None:
+        if event is not None and event.type == "alert" and self._still_since is not None:
+            self._held_alerts.append(event)
+        elif event is not None:
             self._order += 1
             self._out.append((when, self._order, event))
 
@@ -409,7 +416,7 @@ class PostureTracker:
         t = float(fr.t[idx])
         if on:
             self._lying_on_t = t
-            if self.base == "lying":
+            if self.base in ("lying", NOT_WORN):
                 return
             side = SIDES[int(lying_side(fr.gravity[idx:idx + 1])[0])]
             # bent forward rather than on a side: a stoop until held long enough to be prone lying
@@ -436,7 +443,7 @@ class PostureTracker:
         return float(seg.t[hit[-1]]) if len(hit) else max(t - back_s, float(seg.t[0]) if len(seg) else t)
 
     def _confirm_prone(self, start: float) -> None:
-        if self._lying_on_t != start or self.base == "lying":
+        if self._lying_on_t != start or self.base in ("lying", NOT_WORN):
             return
         self._abandon_bend(start)
         self._set_base("lying", start, "prone")
@@ -507,6 +514,64 @@ class PostureTracker:
     def _recline_held(self, start: float) -> None:
         if self.base == "standing" and self.bend_open is None:
             self._set_base("sitting", start)
+
+    # -- wear -----------------------------------------------------------------------------------
+
+    def wear(self, changes: list[WearChange]) -> None:
+        """Changes of wear state from :class:`.nonwear.WearDetector`, each applied at its own time.
+
+        Non-wear is found :attr:`~.nonwear.WearParams.min_not_worn_s` after the stillness began, and
+        reaches back to its start: the posture there ends, a sedentary bout ends (non-wear is neither
+        sedentary nor a break), and alerts that fell due while the sensor read still, held until now,
+        are dropped. A stillness that ends sooner was worn: its held alerts come out when it ends."""
+        for c in changes:
+            apply = {"still": self._wear_still, "moving": self._wear_moving, "not_worn": self._enter_not_worn,
+                     "worn": self._leave_not_worn}[c.kind]
+            self._order += 1
+            heapq.heappush(self._scheduled, _Decision(c.time, self._order, (lambda f=apply, c=c: f(c)), wear=True))
+
+    def _wear_still(self, c: WearChange) -> None:
+        self._still_since = c.at
+
+    def _wear_moving(self, c: WearChange) -> None:
+        self._still_since = None
+        held, self._held_alerts = self._held_alerts, []
+        for alert in held:
+            self._emit(c.time, alert)
+
+    def _enter_not_worn(self, c: WearChange) -> None:
+        if self.base is None or self.base == NOT_WORN:
+            return
+        t = max(c.at, self.base_since)
+        self._end_slouch(t)
+        if self.bend_open is not None:  # a lean left by putting the sensor down: no bend
+            self._bends_judged.discard(self.bend_open["start"])
+            self._bends_alerted.discard(self.bend_open["start"])
+            self._drop_bend()
+        if t > self.base_since:
+            fields = {"posture": self.base}
+            if self.base == "lying":
+                fields["lying_side"] = self.side
+            self._emit(t, Event("posture", self.base_since, t, fields))
+        for e in self.sedentary.finish(t):
+            self._emit(t, e)
+        self._held_alerts = []
+        self.base, self.base_since, self.side, self.sit_neutral = NOT_WORN, t, None, None
+        self._side_candidate = None
+
+    def _leave_not_worn(self, c: WearChange) -> None:
+        """Worn again from ``c.at``: standing, as people put a belt sensor on (the sensor is still in
+        the hand when this is decided, so its inclination says nothing); cues correct it as they come."""
+        self._still_since = None
+        if self.base != NOT_WORN:
+            return
+        end = max(c.at, self.base_since)
+        self._emit(end, self._not_worn_event(end))
+        self.base = None
+        self._set_base("standing", end)
+
+    def _not_worn_event(self, end: float) -> Event:
+        return Event(NOT_WORN, self.base_since, end, {"duration_s": round(end - self.base_since, 1)})
 
     # -- bends ----------------------------------------------------------------------------------
 
@@ -716,6 +781,11 @@ class PostureTracker:
         t = self._t_last
         if t is None:
             return []
+        for d in sorted(d for d in self._scheduled if d.wear):  # known only from the last samples
+            d.apply()
+        self._still_since = None  # stillness too short for non-wear at the end: worn, alerts stand
+        for alert in self._held_alerts:
+            self._emit(t, alert)
         self._end_slouch(t)
         if self.bend_open is not None:
             self.pending_bends.append(Event("bend", self.bend_open["start"], t))
@@ -723,7 +793,9 @@ class PostureTracker:
         for b in self.pending_bends:
             self._emit_bend(t, b)
         self.pending_bends = []
-        if self.base is not None and t > self.base_since:
+        if self.base == NOT_WORN:
+            self._emit(t, self._not_worn_event(t))
+        elif self.base is not None and t > self.base_since:
             fields = {"posture": self.base}
             if self.base == "lying":
                 fields["lying_side"] = self.side

@@ -19,7 +19,7 @@ from sensorkit.store import RecordingReader, RecordingWriter
 
 from .profile import Profile
 
-SCHEMA_VERSION = 1  # of the `sensorkit analyze --json` document
+SCHEMA_VERSION = 2  # of the `sensorkit analyze --json` document (2: wear time, bends per hour worn)
 ANALYSIS_SUMMARY = "analysis"
 PROVENANCE_SUMMARY = "analysis_provenance"
 

@@ -5,12 +5,15 @@ in the recording's zone (:mod:`sensorkit.localtime`), so a daylight-saving day c
 and the days still add up to the recording; each day carries its ``start`` and ``end`` (ISO 8601 with
 the offset) and the summary its ``timezone``:
 
+- ``worn_s`` and ``not_worn_s``: seconds the sensor was worn and off the body (``not_worn`` events,
+  :mod:`.nonwear`); ``duration_s`` is their sum. Non-wear is in no posture, no sedentary bout and no
+  alert, and rates (bends per hour) are per hour worn;
 - ``posture_s``: seconds sitting, standing, lying (from ``posture`` events); ``walking_s`` and
   ``steps`` from ``walking_bout`` events when gait detection ran;
 - ``flexion_band_s``: seconds upright (not lying) with trunk flexion in 0-20, 20-60 and > 60 deg
   (ISO 11226 bands), counted by the pipeline from every sample;
 - ``bends``: count, by severity, by style, per hour of the day (``bends_per_hour``: local clock hour
-  with its offset, ``2025-03-03T09:00+11:00`` -> count), and the rate per hour of recording;
+  with its offset, ``2025-03-03T09:00+11:00`` -> count), and the rate per hour worn (``per_hour_worn``);
 - ``slouch``: episodes and total seconds; ``sedentary``: bouts, total, longest, and breaks;
 - ``alerts``: count per kind.
 
@@ -65,13 +68,16 @@ def _summarize(events: list[Event], counted: list[Event], duration_s: float, ban
     bends = started["bend"]
     per_hour = Counter(_hour_key(origin + timedelta(seconds=e.start), zone) for e in bends)
     walking = started["walking_bout"]
-    hours = duration_s / 3600.0
+    not_worn = sum(secs("not_worn"))
+    hours = max(duration_s - not_worn, 0.0) / 3600.0  # rates are per hour worn
     out: dict[str, Any] = {
         "duration_s": round(duration_s, 1),
+        "worn_s": round(max(duration_s - not_worn, 0.0), 1),
+        "not_worn_s": round(not_worn, 1),
         "posture_s": {k: round(posture.get(k, 0.0), 1) for k in ("sitting", "standing", "lying")},
         "bends": {
             "count": len(bends),
-            "per_hour_of_recording": round(len(bends) / hours, 2) if hours > 0 else None,
+            "per_hour_worn": round(len(bends) / hours, 2) if hours > 0 else None,
             "by_severity": {k: sum(e.fields.get("severity") == k for e in bends) for k in ("low", "moderate", "high")},
             "by_style": dict(Counter(str(e.fields.get("style")) for e in bends)),
             "bends_per_hour": dict(sorted(per_hour.items())),

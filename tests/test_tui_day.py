@@ -88,7 +88,7 @@ def test_day_screen_shows_the_signal_summary(expected, tmp_path):
     for name in ("high", "moderate", "low"):
         assert f"{name:<18}" in seen["severity"]
         assert f"{sev[name]}  ({sev[name] * 6:.1f} per hour)" in seen["severity"]
-    assert seen["bends"].startswith(f"{count(total['bends']['count'], 'bend')}, {total['bends']['per_hour_of_recording']:.1f} per hour")
+    assert seen["bends"].startswith(f"{count(total['bends']['count'], 'bend')}, {total['bends']['per_hour_worn']:.1f} per hour")
     # walking, slouching, sedentary
     assert f"{count(len(bouts), 'bout')}, {count(total['steps'], 'step')} in" in seen["walking"]
     assert f"slouching {count(total['slouch']['episodes'], 'episode')}" in seen["sitting"]

@@ -104,6 +104,7 @@ def _print_readable(doc: dict[str, Any], with_events: bool) -> None:
           f"{doc['summary']['timezone']}: " + ", ".join(f"{d['date']} {d['duration_s'] / 3600:.1f} h" for d in days))
     for w in doc["analysis"]["warnings"]:
         print(f"  warning: {w}")
+    print(f"  worn      {tot['worn_s'] / 60:.1f} min, not worn {tot['not_worn_s'] / 60:.1f} min")
     ps = tot["posture_s"]
     print("  posture   " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in ps.items()))
     if "walking_s" in tot:
@@ -111,7 +112,7 @@ def _print_readable(doc: dict[str, Any], with_events: bool) -> None:
     b = tot["bends"]
     sev = b["by_severity"]
     print(f"  bends     {b['count']} (high {sev['high']}, moderate {sev['moderate']}, low {sev['low']}); "
-          f"{b['per_hour_of_recording'] or 0:.1f} per hour")
+          f"{b['per_hour_worn'] or 0:.1f} per hour")
     print(f"  slouching {tot['slouch']['episodes']} episodes, {tot['slouch']['total_s'] / 60:.1f} min")
     sed = tot["sedentary"]
     print(f"  sedentary {sed['bouts']} bouts, {sed['total_s'] / 60:.1f} min, longest {sed['longest_s'] / 60:.1f} min")

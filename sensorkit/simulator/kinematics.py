@@ -94,7 +94,7 @@ class Kinematics:
 def static_pose(seg: Segment, person: Person) -> tuple[float, float, float]:
     """(flexion deg rel. standing neutral, lateral bend deg, hip height m) held during a static segment."""
     p = seg.params
-    if seg.kind == "stand":
+    if seg.kind in ("stand", "off"):  # the person stands while the sensor is off (see .desk)
         return 0.0, 0.0, 0.0
     if seg.kind == "walk":
         return p["lean_deg"], 0.0, 0.0

@@ -99,6 +99,26 @@ def _office(rng: np.random.Generator, duration: float) -> list[Activity]:
     return acts
 
 
+def _office_desk(rng: np.random.Generator, duration: float) -> list[Activity]:
+    """The office day with the sensor taken off 2-3 times for 15-120 min and left on the desk: each
+    break starts at the first standing moment after a time drawn so that all breaks fit in the day."""
+    acts = _office(rng, duration)
+    lengths = rng.uniform(15, 120, int(rng.integers(2, 4))) * 60.0
+    latest = max(duration - float(lengths.sum()) - 600.0, 1800.0)
+    targets = iter(np.sort(rng.uniform(min(1800.0, latest), latest, len(lengths))).tolist() + [np.inf])
+    out: list[Activity] = []
+    t, target, breaks = 0.0, next(targets), iter(lengths.tolist())
+    for act in acts:
+        out.append(act)
+        t += act.duration or 4.0
+        if act.kind == "stand" and t >= target:
+            length = next(breaks)
+            out += [A("off", length), A("stand", rng.uniform(5, 30))]
+            t += length
+            target = next(targets)
+    return out
+
+
 def _warehouse(rng: np.random.Generator, duration: float) -> list[Activity]:
     acts = [A("stand", 15)]
     t = 15.0
@@ -132,6 +152,8 @@ _SCENARIOS: dict[str, Scenario] = {
     "slouch": Scenario("5 minutes of sitting alternating upright and slouched (5 slouches)", 300.0, _slouch, True),
     "walk": Scenario("2.5 minutes: two walking bouts, a slow one (1.6 steps/s) and a brisk one (2.0 steps/s)",
                      150.0, _walk, True),
+    "office_desk": Scenario("the office day, with the sensor taken off 2-3 times for 15-120 min and left "
+                            "on the desk (non-wear, any orientation)", 8 * 3600.0, _office_desk, False),
 }
 
 SCENARIOS: dict[str, str] = {name: s.description for name, s in _SCENARIOS.items()}

@@ -20,11 +20,12 @@ import numpy as np
 from ..errors import SettingsError
 from ..samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 from ..store import RecordingWriter
+from .desk import off_signals, world_from_body
 from .kinematics import Person, TrunkModel, specific_force_body
 from .scenarios import get_scenario
 from .sensor import (ACC_LSB, ACC_NOISE_DENSITY, ACC_RANGE, GYR_LSB, GYR_NOISE_DENSITY, GYR_RANGE,
                      Mount, SensorErrors, keep_mask, measure)
-from .timeline import Activity, build_timeline
+from .timeline import OFF, Activity, build_timeline
 from .truth import ATTACHMENT, GroundTruth, truth_events
 
 CHUNK_S = 60.0
@@ -143,16 +144,28 @@ def _chunks(model: TrunkModel, mount: Mount, errors: SensorErrors, n: int, rate_
     """(acc, gyr, flexion, lateral bend) for consecutive one-minute pieces of the ``n`` samples."""
     step = int(CHUNK_S * rate_hz)
     neutral_pitch, neutral_roll = model.person.neutral_pitch_deg, model.person.neutral_roll_deg
+    off = [(seg, _on_body(model, mount, seg.start), _on_body(model, mount, seg.end))
+           for seg in model.segments if seg.kind == OFF]
     for i0 in range(0, n, step):
         t = np.arange(i0, min(n, i0 + step)) / rate_hz
         kin = model.evaluate(t)
-        acc = measure(mount.to_sensor(specific_force_body(kin, STANDARD_GRAVITY)), errors.acc_bias,
-                      ACC_NOISE_DENSITY, rate_hz, ACC_RANGE, ACC_LSB, rng)
+        force, omega = mount.to_sensor(specific_force_body(kin, STANDARD_GRAVITY)), mount.to_sensor(kin.omega_body)
+        for seg, on_start, on_end in off:  # the sensor is in a hand or at rest, not on the back
+            sel = (t >= seg.start) & (t < seg.end)
+            if sel.any():
+                force[sel], omega[sel] = off_signals(t[sel], seg.start, seg.end, seg.params, on_start, on_end,
+                                                     STANDARD_GRAVITY)
+        acc = measure(force, errors.acc_bias, ACC_NOISE_DENSITY, rate_hz, ACC_RANGE, ACC_LSB, rng)
         gyr = None
         if has_gyro:
-            gyr = measure(mount.to_sensor(kin.omega_body), errors.gyr_bias,
-                          GYR_NOISE_DENSITY, rate_hz, GYR_RANGE, GYR_LSB, rng)
+            gyr = measure(omega, errors.gyr_bias, GYR_NOISE_DENSITY, rate_hz, GYR_RANGE, GYR_LSB, rng)
         yield acc, gyr, kin.pitch_deg - neutral_pitch, kin.roll_deg - neutral_roll
+
+
+def _on_body(model: TrunkModel, mount: Mount, t: float) -> np.ndarray:
+    """Sensor-to-world rotation of the sensor on the back at time ``t``."""
+    kin = model.evaluate(np.array([t]))
+    return world_from_body(kin.pitch_deg[0], kin.roll_deg[0], kin.yaw_deg[0]) @ mount.body_from_sensor
 
 
 def _command(s: dict) -> str:

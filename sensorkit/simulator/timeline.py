@@ -46,11 +46,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import SettingsError
+from .desk import draw_off
 
 POSTURE_OF = {"stand": "standing", "walk": "standing", "bend": "standing",
               "sit": "sitting", "slouch": "sitting", "lie": "lying"}
-ELASTIC = {"stand", "walk", "sit", "slouch", "lie"}
-MIN_DURATION_S = {"stand": 3.0, "sit": 5.0, "slouch": 8.0, "lie": 6.0, "walk": 8.0}
+OFF = "off"  # the sensor taken off and left somewhere still (see :mod:`.desk`); the person stands to do it
+ELASTIC = {"stand", "walk", "sit", "slouch", "lie", OFF}
+MIN_DURATION_S = {"stand": 3.0, "sit": 5.0, "slouch": 8.0, "lie": 6.0, "walk": 8.0, OFF: 30.0}
 LYING_SIDES = ("supine", "prone", "left", "right")
 
 
@@ -78,8 +80,13 @@ class Segment:
 
     @property
     def posture(self) -> str | None:
-        """sitting / standing / lying, or None during a transition."""
+        """sitting / standing / lying, or None during a transition and while the sensor is off."""
         return POSTURE_OF.get(self.kind)
+
+
+def body_posture(kind: str) -> str:
+    """The posture the person is in during an activity; taking the sensor off and on is done standing."""
+    return "standing" if kind == OFF else POSTURE_OF[kind]
 
 
 # -- drawing parameters ------------------------------------------------------------------------
@@ -135,6 +142,8 @@ def _draw_params(rng: np.random.Generator, act: Activity) -> dict[str, Any]:
     elif act.kind == "walk":
         p.setdefault("cadence", float(np.clip(rng.normal(1.8, 0.15), 1.45, 2.15)))
         p.setdefault("lean_deg", float(rng.uniform(1.0, 4.0)))
+    elif act.kind == OFF:
+        p = {**draw_off(rng), **p}
     return p
 
 
@@ -158,8 +167,8 @@ def _with_transitions(rng: np.random.Generator, acts: list[Activity]) -> list[Ac
         if act.kind == "lie" and "side" not in act.params:  # needed now: a change of side is a roll-over
             act = Activity(act.kind, act.duration, {**act.params, "side": str(rng.choice(LYING_SIDES))})
         if out:
-            prev = next(a for a in reversed(out) if a.kind in POSTURE_OF)
-            before, after = POSTURE_OF[prev.kind], POSTURE_OF[act.kind]
+            prev = next(a for a in reversed(out) if a.kind in POSTURE_OF or a.kind == OFF)
+            before, after = body_posture(prev.kind), body_posture(act.kind)
             if before == "standing" and after == "lying":
                 out += [Activity("stand_to_sit"), Activity("sit", 3.0), Activity("sit_to_lie")]
             elif before == "lying" and after == "standing":
@@ -185,9 +194,9 @@ def build_timeline(rng: np.random.Generator, acts: list[Activity], duration: flo
     ``fit`` True stretches/compresses elastic activities to fill ``duration`` exactly (scripted
     scenarios); False only cuts (generated days, which are built long enough).
     """
-    unknown = sorted({a.kind for a in acts} - set(POSTURE_OF))
+    unknown = sorted({a.kind for a in acts} - set(POSTURE_OF) - {OFF})
     if unknown or not acts:
-        raise SettingsError(f"activities must be some of {', '.join(POSTURE_OF)} (got {unknown or 'none'})")
+        raise SettingsError(f"activities must be some of {', '.join([*POSTURE_OF, OFF])} (got {unknown or 'none'})")
     acts = _with_transitions(rng, acts)
     drawn: list[tuple[Activity, dict[str, Any], float]] = []
     for act in acts:

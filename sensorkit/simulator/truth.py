@@ -17,6 +17,9 @@ Events (:class:`sensorkit.events.Event`; times in seconds on the recording's clo
   Its bend is not a ``bend`` event: scoring leaves detections inside it unscored.
 - ``transition``: ``kind`` one of ``sit_to_stand``, ``stand_to_sit``, ``sit_to_lie``,
   ``lie_to_sit``, ``roll_over``.
+- ``not_worn``: the sensor resting off the body (an ``off`` activity, :mod:`.desk`), from the end of
+  taking it off to the start of putting it back on; ``duration_s``. No ``posture`` event covers an
+  ``off`` activity: the person's posture is not what the sensor sees then.
 
 Signals at the recording's sample times: ``flexion_deg`` (trunk flexion, + forward, relative to the
 person's upright standing neutral) and ``lateral_bend_deg`` (+ to the right), stored at 0.01 deg
@@ -41,8 +44,9 @@ import numpy as np
 
 from ..errors import RecordingError
 from ..events import Event
+from .desk import not_worn_span
 from .kinematics import TRANSITIONS, TrunkModel, settle_time
-from .timeline import Segment
+from .timeline import OFF, Segment
 
 ATTACHMENT = "ground_truth"
 ANGLE_RESOLUTION_DEG = 0.01
@@ -125,6 +129,9 @@ def truth_events(model: TrunkModel) -> list[Event]:
             events.append(Event("transition", seg.start, seg.end, {"kind": seg.kind}))
         elif seg.kind == "slouch":
             events.append(_slouch_event(segs, i))
+        elif seg.kind == OFF:
+            start, end = not_worn_span(seg.start, seg.end, seg.params)
+            events.append(Event("not_worn", start, end, {"duration_s": round(end - start, 1)}))
         elif seg.kind == "bend" and seg.params.get("calibration"):
             events.append(_calibration_event(model, segs, i))
         elif seg.kind == "bend":

@@ -218,7 +218,7 @@ def severity_bars(r: Span) -> tuple[Bar, ...]:
 def bend_text(r: Span) -> str:
     bends = r.summary["bends"]
     styles = ", ".join(f"{n} {style}" for style, n in sorted(bends["by_style"].items()) if style != "None")
-    rate = bends["per_hour_of_recording"]
+    rate = bends["per_hour_worn"]
     return f"{count(bends['count'], 'bend')}, {rate or 0:.1f} per hour" + (f"; {styles}" if styles else "")
 
 

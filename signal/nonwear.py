@@ -1,0 +1,225 @@
+"""Wear time: when the sensor lies still on a desk, in a bag or on a charger instead of on the back.
+
+The method is the one of van Hees et al. (2011, PLoS ONE 6:e22922; 2013, PLoS ONE 8:e61691), used by
+GGIR, actipy and SKDH: a worn accelerometer never stays as still as one lying on a table, so a long
+enough stretch in which the standard deviation of every axis stays below a threshold near the
+device's noise is non-wear. Those tools look at wrist sensors, where sleep can be still for hours,
+so they need 30-60 min windows and thresholds of 3-13 mg on the raw samples, and they miss shorter
+removals. The lower back is different: a person lying or sitting perfectly still still breathes,
+and breathing tilts the pelvis and lumbar spine by tenths of a degree every 3-6 s (plus the heart
+beat and small shifts of weight). What this module changes, and why:
+
+- **Slow part only.** The deviation is taken of 1-s means (``bin_s``), not of the raw samples. White
+  sensor noise averages out in a second (its 1-s means vary by ``density / sqrt(2 s)``: 0.13 mg for a
+  180 ug/sqrt(Hz) part, at any sampling rate), while breathing (0.1-0.5 Hz) and posture shifts pass.
+  So the threshold can sit just above a still sensor's floor instead of above each part's noise, and
+  the same threshold holds for 25 Hz and 200 Hz sensors.
+- **Short windows, sustained.** Each 10-s window (``window_s``, two or three breaths, sliding by one
+  bin) is still when the largest per-axis deviation of its 1-s means is below ``acc_still_mg`` and,
+  when there is a gyroscope, that of the angular rate below ``gyr_still_dps``. Non-wear is an unbroken
+  run of still windows lasting ``min_not_worn_s`` (5 min): long enough that no one wearing it is that
+  still (worn lying in UCI HAPT and SisFall never holds a still window for more than a few tens of
+  seconds, ``validation/wear.py``), short enough to find a 15-min break almost whole.
+- **Both sensors.** The gyroscope's floor (0.005 deg/s for 1-s means of a 0.007 deg/s/sqrt(Hz) part)
+  is far below the rotation of breathing (0.1-1 deg/s), so with a gyroscope the test is safer still.
+
+Thresholds: ``acc_still_mg`` 0.5 mg (3-4x a still consumer part's 1-s floor; a lying person's 10-s
+windows in UCI HAPT reach 0.7 mg at the very stillest, typically 7 mg) and ``gyr_still_dps`` 0.04 deg/s
+(HAPT's stillest lying window: 0.075 deg/s, typically 0.7). The non-wear period starts where the
+stillness started (the first still window's first bin: just after the sensor was put down) and ends
+where it ended (the first bin that moved: the pick-up). The put-down and pick-up movements
+themselves count as worn; they last a second or two.
+
+Streaming: samples in any chunks; a 1-s bin is complete once a sample of a later bin arrives (its
+samples are summed together, so chunking cannot change a mean), and every change is decided at a
+bin boundary on the recording's clock, so the posture tracker can apply it at the same sample
+whatever the chunking. Bins are aligned to whole seconds of the recording clock, like the posture
+rate's bins (:mod:`.decimate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from sensorkit.samples import STANDARD_GRAVITY, SampleBlock
+
+MIN_BINS_SHARE = 0.5  # a window needs more than half of its bins with samples, else it is not judged still
+
+
+@dataclass(frozen=True)
+class WearParams:
+    """Settings of :class:`WearDetector` (see the module docstring for where the values come from)."""
+
+    bin_s: float = 1.0  # s: averaging bin; noise averages out, breathing does not
+    window_s: float = 10.0  # s: window of bins whose spread is tested
+    acc_still_mg: float = 0.5  # mg: largest per-axis SD of the 1-s means of a still window
+    gyr_still_dps: float = 0.04  # deg/s: the same for the angular rate (when there is a gyroscope)
+    min_not_worn_s: float = 300.0  # s: stillness this long is non-wear
+
+
+@dataclass(frozen=True)
+class WearChange:
+    """A change of wear state, decided at ``time`` (a bin boundary) about ``at`` (when it happened).
+
+    ``kind``: ``still`` (the sensor has been still since ``at``), ``moving`` (a stillness too short for
+    non-wear ended at ``at``), ``not_worn`` (the stillness since ``at`` has lasted ``min_not_worn_s``)
+    or ``worn`` (the non-wear ended at ``at``: the sensor moved again).
+    """
+
+    time: float
+    kind: str
+    at: float
+
+
+@dataclass
+class WearDetector:
+    """Streaming non-wear detection on raw samples in the sensor's own frame (orientation does not matter)."""
+
+    params: WearParams = field(default_factory=WearParams)
+    use_gyro: bool = True
+    still_since: float | None = None  # start of the current stillness, once its first window is complete
+    not_worn_since: float | None = None  # start of the current non-wear, once confirmed
+    _left: SampleBlock | None = None  # samples of the bin not yet complete
+    _tail: np.ndarray | None = None  # (bin index, means...) rows of the last window - 1 complete bins
+    _periods: list[tuple[float, float]] = field(default_factory=list)  # confirmed non-wear, closed
+
+    @property
+    def _width(self) -> int:
+        return max(2, int(round(self.params.window_s / self.params.bin_s)))
+
+    def update(self, block: SampleBlock) -> list[WearChange]:
+        """Feed the next samples (time order); returns the changes decided by the bins they complete."""
+        if self._left is not None and len(self._left):
+            block = SampleBlock.concat([self._left, block])
+        if len(block) == 0:
+            return []
+        idx = np.floor(block.t / self.params.bin_s).astype(np.int64)
+        last = int(np.searchsorted(idx, idx[-1], side="left"))
+        self._left = block.slice(last, len(block))
+        return self._bins(block.slice(0, last), idx[:last])
+
+    def finish(self) -> list[WearChange]:
+        """End of data: the last bin counts; an open non-wear period ends at the last sample (the
+        caller closes its own state there: no ``worn`` or ``moving`` change is made up)."""
+        left, self._left = self._left, None
+        if left is None or len(left) == 0:
+            return []
+        out = self._bins(left, np.floor(left.t / self.params.bin_s).astype(np.int64))
+        if self.not_worn_since is not None:
+            self._periods.append((self.not_worn_since, float(left.t[-1])))
+        self.still_since = self.not_worn_since = None
+        return out
+
+    def periods(self) -> list[tuple[float, float]]:
+        """Confirmed non-wear periods so far, (start, end) seconds; an open one ends at NaN."""
+        out = list(self._periods)
+        if self.not_worn_since is not None:
+            out.append((self.not_worn_since, float("nan")))
+        return out
+
+    def not_worn_at(self, t: np.ndarray) -> np.ndarray:
+        """Per time in ``t``: inside a non-wear period confirmed so far (an open one has no end yet)."""
+        out = np.zeros(len(t), dtype=bool)
+        for start, end in self.periods():
+            out |= (t >= start) & ((t < end) | np.isnan(end))
+        return out
+
+    # -- inside -----------------------------------------------------------------------------------
+
+    def _columns(self, block: SampleBlock) -> np.ndarray:
+        cols = [block.acc * (1000.0 / STANDARD_GRAVITY) / self.params.acc_still_mg]  # in threshold units
+        if self.use_gyro and block.gyr is not None:
+            cols.append(np.degrees(block.gyr) / self.params.gyr_still_dps)
+        return np.hstack(cols)
+
+    def _bins(self, block: SampleBlock, idx: np.ndarray) -> list[WearChange]:
+        if len(block) == 0:
+            return []
+        cols = self._columns(block)
+        first, n = int(idx[0]), int(idx[-1] - idx[0]) + 1
+        rel = idx - first
+        counts = np.bincount(rel, minlength=n)
+        sums = np.stack([np.bincount(rel, weights=cols[:, k], minlength=n) for k in range(cols.shape[1])], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts[:, None] > 0, sums / counts[:, None], np.nan)
+        rows = np.column_stack([np.arange(first, first + n, dtype=np.float64), means])
+        return self._windows(rows)
+
+    def _windows(self, rows: np.ndarray) -> list[WearChange]:
+        """Judge every window that ends in one of ``rows`` (bin index, means in threshold units)."""
+        w = self._width
+        tail = self._tail
+        if tail is None:  # before the first bin: nothing, so the first windows are not judged still
+            tail = np.full((w - 1, rows.shape[1]), np.nan)
+            tail[:, 0] = rows[0, 0] - np.arange(w - 1, 0, -1)
+        gap = int(rows[0, 0] - tail[-1, 0]) - 1
+        if gap > 0:
+            # bins between two calls had no samples; w of them decide every window that ends in the
+            # gap (the rest hold nothing), as when the gap arrives inside one call
+            fill = np.full((min(gap, w), rows.shape[1]), np.nan)
+            fill[:, 0] = tail[-1, 0] + 1 + np.arange(len(fill))
+            rows = np.vstack([fill, rows])
+        joined = np.vstack([tail, rows])
+        self._tail = joined[-(w - 1):].copy()
+        values = sliding_window_view(joined[:, 1:], w, axis=0)  # (len(rows), channels, w)
+        valid = np.sum(~np.isnan(values[:, 0, :]), axis=1)
+        present = np.where(np.isnan(values), 0.0, values)
+        count = np.maximum(valid, 1)[:, None]
+        mean = present.sum(axis=2) / count
+        var = (np.where(np.isnan(values), 0.0, values - mean[:, :, None]) ** 2).sum(axis=2) / count
+        still = (valid > MIN_BINS_SHARE * w) & (np.sqrt(var.max(axis=1)) < 1.0)
+        # where each window's data begins and ends: a stillness next to a gap starts and ends with the data
+        data_bins = sliding_window_view(np.where(np.isnan(joined[:, 1]), np.nan, joined[:, 0]), w)
+        has_data = valid > 0
+        first = np.where(has_data, np.nanmin(np.where(np.isnan(data_bins), np.inf, data_bins), axis=1), rows[:, 0])
+        last = np.where(has_data, np.nanmax(np.where(np.isnan(data_bins), -np.inf, data_bins), axis=1), rows[:, 0])
+        return self._runs(rows[:, 0], still, first, np.minimum(last + 1, rows[:, 0]))
+
+    def _runs(self, ends: np.ndarray, still: np.ndarray, first: np.ndarray, stop: np.ndarray) -> list[WearChange]:
+        """Turn the per-window verdicts (windows ending in bins ``ends``) into changes, in time order.
+        ``first``: each window's first bin with data (where a stillness starts); ``stop``: the bin where
+        its data stopped being still (its last bin, or the end of its data before a gap)."""
+        p = self.params
+        out: list[WearChange] = []
+        changes = np.flatnonzero(np.diff(still.astype(np.int8), prepend=np.int8(self.still_since is not None)))
+        for i in [*changes.tolist(), len(still)]:
+            if self.still_since is not None and self.not_worn_since is None:
+                # does the stillness reach min_not_worn_s before bin i (where it stops or the chunk ends)?
+                due = int(np.ceil((self.still_since + p.min_not_worn_s) / p.bin_s - 1e-9))  # boundary index
+                reach = int(stop[i]) if i < len(still) else int(ends[-1]) + 1
+                if due <= reach:
+                    self.not_worn_since = self.still_since
+                    out.append(WearChange(float(due * p.bin_s), "not_worn", self.still_since))
+            if i == len(still):
+                break
+            boundary = float((ends[i] + 1) * p.bin_s)  # the window ending in bin ends[i] is complete here
+            if still[i]:
+                self.still_since = float(first[i] * p.bin_s)
+                out.append(WearChange(boundary, "still", self.still_since))
+            else:
+                end = float(stop[i] * p.bin_s)  # the first bin that moved, or where the data stopped
+                if self.not_worn_since is not None:
+                    self._periods.append((self.not_worn_since, end))
+                    out.append(WearChange(boundary, "worn", end))
+                else:
+                    out.append(WearChange(boundary, "moving", end))
+                self.still_since = self.not_worn_since = None
+        return out
+
+
+def worn_samples(block: SampleBlock, params: WearParams | None = None, use_gyro: bool = True) -> SampleBlock:
+    """``block`` without the samples of its non-wear periods.
+
+    For whatever learns from a whole recording how the sensor sits on the body (the automatic
+    alignment, the accelerometer offset): an hour on a desk is an hour of a still, "upright"
+    orientation that has nothing to do with the wearer."""
+    det = WearDetector(params or WearParams(), use_gyro=use_gyro)
+    det.update(block)
+    det.finish()
+    if not det.periods():
+        return block
+    keep = np.flatnonzero(~det.not_worn_at(block.t))
+    return SampleBlock(block.t[keep], block.acc[keep], None if block.gyr is None else block.gyr[keep])
