@@ -8,9 +8,10 @@ Three ways to get it, best first:
    flexion), optionally one slow forward bend (the direction gravity moves in the sensor during the
    bend gives the sagittal plane, so flexion and lateral bend do not mix).
 2. :func:`auto_align`: no calibration. Vertical from walking (people walk upright; the mean of the
-   acceleration over a few steps is gravity) or, failing that, from the first still second; forward
-   from the plane in which the trunk tilts most (bending, sitting back), signed by the device's
-   nominal :class:`Mounting` when known, else by assuming the deepest tilts are forward bends.
+   acceleration over a few steps is gravity) or, failing that, from the first still second. Forward:
+   with a nominal :class:`Mounting` (device profile, dataset loader, ``--mounting``), its forward,
+   refined by the plane the trunk tilts in; without one, from the movements themselves (walking's
+   gait phase, bends, lying: :mod:`.forward`), trusted only when those cues agree.
 3. The nominal :class:`Mounting` alone (the device profile's drawing), when there is nothing better.
 
 The result also says what it could not know: :attr:`Alignment.warnings` names a sensor that appears
@@ -32,6 +33,8 @@ import numpy as np
 from sensorkit.errors import SettingsError
 from sensorkit.mounting import device_mounting
 from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
+
+from .forward import Forward, bend_cue, combine, lying_cue, walking_cue
 
 STILL_STD = 0.35  # m/s^2: std of |acc| over one second below this counts as still
 WALK_STD = (0.8, 6.0)  # m/s^2: std of |acc| over one second typical of walking at the lower back
@@ -87,12 +90,14 @@ class Alignment:
     warnings: list[str] = field(default_factory=list)
     acc_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
     forward_known: bool = True  # False: forward was guessed; flexion is then reported unsigned
+    forward_from: str = ""  # what showed forward: cues and their weights, "nominal mounting", "bend"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rotation": np.round(self.rotation, 6).tolist(),
             "acc_bias": np.round(self.acc_bias, 5).tolist(),
             "forward_known": self.forward_known,
+            "forward_from": self.forward_from,
             "source": self.source,
             "warnings": list(self.warnings),
         }
@@ -112,7 +117,7 @@ class Alignment:
         if np.any(np.abs(bias) > MAX_BIAS):
             raise SettingsError(f"calibration acc_bias {bias.tolist()} is beyond {MAX_BIAS} m/s^2")
         return cls(rot, str(data.get("source", "calibration")), list(data.get("warnings", [])), bias,
-                   bool(data.get("forward_known", True)))
+                   bool(data.get("forward_known", True)), str(data.get("forward_from", "")))
 
     @property
     def up(self) -> np.ndarray:
@@ -172,7 +177,8 @@ def calibrate(upright: SampleBlock, bend: SampleBlock | None = None, mounting: M
         warnings.append(FORWARD_UNKNOWN + " (no bend in the calibration, no nominal mounting)")
     warnings += _mounting_warnings(up, forward, mounting)
     known = bend is not None or mounting is not None
-    return Alignment(rotation_from(up, forward), "calibration", warnings, forward_known=known)
+    said = "calibration bend" if bend is not None else "nominal mounting" if mounting is not None else ""
+    return Alignment(rotation_from(up, forward), "calibration", warnings, forward_known=known, forward_from=said)
 
 
 def _window_stats(block: SampleBlock, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -186,7 +192,8 @@ def _window_stats(block: SampleBlock, rate_hz: float) -> tuple[np.ndarray, np.nd
     return acc.mean(axis=1), mag.std(axis=1)
 
 
-def _walking_up(means: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
+def _walking_windows(means: np.ndarray, stds: np.ndarray) -> np.ndarray:
+    """One-second windows inside sustained walking (at least MIN_WALK_WINDOWS in a row)."""
     dirs = _unit_rows(means)
     turn = np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", dirs[1:], dirs[:-1]), -1, 1)))
     steady = np.concatenate([[False], turn < WALK_STEADY_DEG]) & np.concatenate([turn < WALK_STEADY_DEG, [False]])
@@ -194,7 +201,11 @@ def _walking_up(means: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
     walking = (stds >= WALK_STD[0]) & (stds <= WALK_STD[1]) & steady
     # keep only runs of walking-like windows, not isolated bumps
     run = np.convolve(walking.astype(int), np.ones(MIN_WALK_WINDOWS, dtype=int), mode="same")
-    sustained = walking & (run >= MIN_WALK_WINDOWS)
+    return walking & (run >= MIN_WALK_WINDOWS)
+
+
+def _walking_up(means: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
+    sustained = _walking_windows(means, stds)
     if sustained.sum() < MIN_WALK_WINDOWS:
         return None
     return _unit_rows(means[sustained].mean(axis=0))
@@ -281,17 +292,29 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
     if up is None:
         up = _unit_rows(means.mean(axis=0))
         warnings.append("no walking and no still period found; vertical is the recording's mean direction")
-    hint = None if mounting is None else np.asarray(mounting.forward, dtype=np.float64)
-    forward = _forward_from_tilts(means, up, hint)
-    known = forward is not None or hint is not None
-    if forward is None:
-        if hint is not None:
-            forward = hint
-        else:
+    if mounting is not None:
+        hint = np.asarray(mounting.forward, dtype=np.float64)
+        forward = _forward_from_tilts(means, up, hint)
+        forward, known, cues = (hint if forward is None else forward), True, "nominal mounting"
+    else:
+        found = forward_from_movements(block, rate_hz, means, stds, up)
+        forward, known, cues = found.direction, found.known, found.describe()
+        if not known:
+            warnings.append(f"{FORWARD_UNKNOWN}: which way the sensor faced could not be told from the "
+                            f"movements ({found.reason}); say how it was worn (--mounting) or calibrate")
+        if forward is None:
             forward = _least_vertical_axis(up)
-            warnings.append(FORWARD_UNKNOWN + " (no bends and no nominal mounting)")
     warnings = _mounting_warnings(up, forward, mounting) + warnings
-    return Alignment(rotation_from(up, forward), "auto", warnings, bias, forward_known=known)
+    return Alignment(rotation_from(up, forward), "auto", warnings, bias, forward_known=known, forward_from=cues)
+
+
+def forward_from_movements(block: SampleBlock, rate_hz: float, means: np.ndarray, stds: np.ndarray,
+                           up: np.ndarray) -> Forward:
+    """Forward from walking, bends and lying (:mod:`.forward`), given the vertical ``up``."""
+    dirs = _unit_rows(means)
+    cues = [walking_cue(block, rate_hz, up, _walking_windows(means, stds)), bend_cue(dirs, up),
+            lying_cue(dirs, stds < STILL_STD, up)]
+    return combine([c for c in cues if c is not None])
 
 
 def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
@@ -424,14 +447,16 @@ class OnlineBias:
 
 
 def _forward_from_data(alignment: Alignment, block: SampleBlock, rate_hz: float) -> None:
-    """A stand-only calibration knows the vertical but not forward: take forward from the plane the
-    trunk tilts in within ``block`` (as :func:`auto_align` does), keeping the calibrated vertical."""
-    means, _ = _window_stats(SampleBlock(block.t, block.acc - alignment.acc_bias, block.gyr), rate_hz)
-    forward = _forward_from_tilts(means, alignment.up, None)
-    if forward is None:
+    """A stand-only calibration knows the vertical but not forward: take forward from the recording's
+    movements (as :func:`auto_align` does), keeping the calibrated vertical."""
+    shifted = SampleBlock(block.t, block.acc - alignment.acc_bias, block.gyr)
+    means, stds = _window_stats(shifted, rate_hz)
+    found = forward_from_movements(shifted, rate_hz, means, stds, alignment.up)
+    if not found.known:
         return
-    alignment.rotation = rotation_from(alignment.up, forward)
+    alignment.rotation = rotation_from(alignment.up, found.direction)
     alignment.forward_known = True
+    alignment.forward_from = found.describe()
     alignment.warnings = [w for w in alignment.warnings if not w.startswith(FORWARD_UNKNOWN)]
 
 

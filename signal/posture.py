@@ -58,6 +58,10 @@ PRONE_FLEXION_DEG = 45.0  # forward inclination that may be a stoop rather than 
 SIDE_LYING_LATERAL_DEG = 45.0  # ... unless the trunk is mostly on its side
 LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this close to upright
 LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
+UNSIGNED_LYING_S = (2.5, 3.0, 3.5)  # forward unknown: lying is confirmed this long after the lying angle was passed
+UNSIGNED_SETTLED_S = 1.0  # ... if for the last this long the trunk stayed beyond UNSIGNED_SETTLED_DEG, not
+# moving like walking
+UNSIGNED_SETTLED_DEG = 60.0  # (a bend at the waist peaks at 20-60 deg on SisFall and UMAFall)
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
@@ -424,6 +428,8 @@ class PostureTracker:
             bent = fr.flexion[idx] > PRONE_FLEXION_DEG
             if bent and (not self.signed or abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG):
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
+                for delay in () if self.signed else UNSIGNED_LYING_S:
+                    self._schedule(t + delay, lambda s=t, d=delay: self._confirm_unsigned_lying(s, d))
                 return
             self._abandon_bend(t)
             start = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, t)
@@ -446,7 +452,18 @@ class PostureTracker:
         if self._lying_on_t != start or self.base in ("lying", NOT_WORN):
             return
         self._abandon_bend(start)
-        self._set_base("lying", start, "prone")
+        self._set_base("lying", start, "prone" if self.signed else None)
+
+    def _confirm_unsigned_lying(self, start: float, delay: float) -> None:
+        """Forward unknown: a deep bend and lying look alike, but lying settles near horizontal and
+        stays still, which a bend (down, at most a moment at the bottom, up) does not. The side is unknown."""
+        if self._lying_on_t != start or self.base == "lying":
+            return
+        seg = self.history.between(start + delay - UNSIGNED_SETTLED_S, start + delay)
+        if len(seg) and seg.inclination.min() > UNSIGNED_SETTLED_DEG and seg.movement.max() < MOVING_ON:
+            self._abandon_bend(start)
+            began = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, start)
+            self._transition(f"{_short(self.base)}_to_lie", began, start, "lying", None)
 
     def _drop_bend(self) -> None:
         self.bend_open = None
@@ -747,7 +764,7 @@ class PostureTracker:
     def _run_interval(self, fr: Frame) -> None:
         if self.bend_open is not None:
             self._track_open_bend(fr)
-        if self.base == "lying":
+        if self.base == "lying" and self.signed:  # without forward, no side to track
             self._track_side(fr)
         self._run_slouch(fr)
         self._t_last = float(fr.t[-1])
