@@ -1,0 +1,48 @@
+"""A sample of the soak (validation/soak.py): every short scenario in every variant, three paths each.
+
+The full soak (>= 200 simulated hours, ``nice -n 10 python validation/soak.py``) is run by hand; this
+sample keeps a regression that crashes an analysis path (offline ``analyze``, live, streamed) or makes
+streaming disagree with batch from reaching main unnoticed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from sensorkit.samples import SampleBlock
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def soak_module():
+    spec = importlib.util.spec_from_file_location("validation_soak", ROOT / "validation" / "soak.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_short_scenarios_in_every_variant_give_no_internal_error():
+    soak = soak_module()
+    result = soak.run(0.0, 1, 25.0, scenarios=("demo", "bends", "slouch", "walk", "static"), log=lambda _s: None,
+                      repeat=2)
+    table = soak.table(result)
+    assert len(result.tally) == 5 * len(soak.VARIANTS), table
+    assert sum(t.cases for t in result.tally.values()) == 25
+    assert sum(t.hours for t in result.tally.values()) > 3.5, table
+    assert result.tracebacks == {}, "\n".join(result.tracebacks.values())
+    assert all(t.internal == 0 and t.user_errors == 0 and t.differ == 0 for t in result.tally.values()), table
+
+
+def test_injected_gaps_are_long_and_keep_every_sample():
+    soak = soak_module()
+    t = np.arange(0, 3600.0, 0.04)
+    block = SampleBlock(t, np.zeros((len(t), 3)), None)
+    gapped = soak.with_long_gaps(block, np.random.default_rng(3))
+    steps = np.diff(gapped.t)
+    assert len(gapped) == len(block) and np.all(steps > 0)
+    assert 1 <= int(np.sum(steps > 10.0 - 1e-9)) <= 4
