@@ -292,8 +292,9 @@ def recording_days(path: Path, profile: Any = None, tz: str | None = None,
 def count_once(entries: list[Entry]) -> dict[Path, Overlap]:
     """The recordings that overlap another of the same patient on the wall clock, and how they count.
 
-    Per patient, recordings are taken by start (the longer first, then by name); each is compared with
-    the end of everything taken before it, so a recording is counted only where nothing before covers it.
+    Per patient, recordings are taken by start (the longer first, then the older file, then by name, so
+    of two copies the later one is the duplicate); each is compared with the end of everything taken
+    before it, so a recording is counted only where nothing before covers it.
     """
     out: dict[Path, Overlap] = {}
     by_patient: dict[str, list[Entry]] = defaultdict(list)
@@ -302,7 +303,7 @@ def count_once(entries: list[Entry]) -> dict[Path, Overlap]:
             by_patient[e.patient].append(e)
     for rows in by_patient.values():
         spans = sorted(((e.start.timestamp() + e.first_s, e.start.timestamp() + e.first_s + e.duration_s, e)
-                        for e in rows), key=lambda r: (r[0], -r[1], r[2].name))
+                        for e in rows), key=lambda r: (r[0], -r[1], _modified(r[2].path), r[2].name))
         covered_to, owner = float("-inf"), ""
         for begin, end, e in spans:
             overlap = min(end, covered_to) - begin
@@ -312,6 +313,13 @@ def count_once(entries: list[Entry]) -> dict[Path, Overlap]:
             if end > covered_to:
                 covered_to, owner = end, e.name
     return out
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def folder_trends(folder: str | Path, profile: Any = None, patient: str | None = None,

@@ -4,6 +4,7 @@ add up, `simulate --start --tz --patient` builds a patient's folder, and overlap
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -117,20 +118,24 @@ def test_a_copied_recording_changes_no_figure_and_is_named(tmp_path, capsys):
     simulate(folder / "P3" / "monday.skr", "2025-03-03T09:00Z", 600, "--patient", "P3")
     simulate(folder / "P3" / "tuesday.skr", "2025-03-04T09:00Z", 600, "--patient", "P3")
     before = trends(folder, capsys)
-    shutil.copy(folder / "P3" / "monday.skr", folder / "P3" / "monday-copy.skr")
+    copy = folder / "P3" / "a-copy.skr"  # a newer file, first by name
+    shutil.copy(folder / "P3" / "monday.skr", copy)
+    later = (folder / "P3" / "monday.skr").stat().st_mtime + 60
+    os.utime(copy, (later, later))
     after = trends(folder, capsys)
     assert after["patients"][0]["days"] == before["patients"][0]["days"]
     assert after["patients"][0]["weeks"] == before["patients"][0]["weeks"]
+    assert after["patients"][0]["trends"] == before["patients"][0]["trends"]
     (dup,) = after["patients"][0]["overlaps"]
-    assert dup["file"] == "P3/monday.skr" and dup["with"] == "P3/monday-copy.skr"  # the first name is kept
+    assert dup["file"] == "P3/a-copy.skr" and dup["with"] == "P3/monday.skr"  # the older file is kept
     assert dup["duplicate"] is True and dup["overlap_s"] == pytest.approx(600.0, abs=0.1)
     files = {f["file"]: f for f in after["files"]}
-    assert files["P3/monday.skr"]["source"] == "duplicate"
+    assert files["P3/a-copy.skr"]["source"] == "duplicate"
     capsys.readouterr()
     assert main(["trends", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "2 recordings used" in out
-    assert "1 overlapping recording, counted once:\n  P3/monday.skr: overlaps P3/monday-copy.skr by 10.0 min" in out
+    assert "1 overlapping recording, counted once:\n  P3/a-copy.skr: overlaps P3/monday.skr by 10.0 min" in out
 
 
 def test_overlapping_recordings_count_the_overlap_once(tmp_path, capsys):
