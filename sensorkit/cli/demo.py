@@ -23,8 +23,9 @@ from ..ble.live import LiveAnalysis
 from ..ble.sessions import SessionResult, record_emulated
 from ..emulator.faults import Faults
 from ..emulator.sources import Source, simulated
-from ..errors import RecordingError, SettingsError
+from ..errors import SettingsError
 from ..events import Event
+from ..files import make_private_dir
 from ..signal.calibration import GuidedCalibration
 from ..simulator.truth import ATTACHMENT
 from .monitor import Printer, attach_live, clock
@@ -94,10 +95,7 @@ def run(args: argparse.Namespace) -> int:
     faults = Faults.parse(args.fault)
     path = Path(args.output) if args.output else default_path()
     if not args.output:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RecordingError(f"cannot create {path.parent} ({exc.strerror})") from exc
+        make_private_dir(path.parent)  # the data folder: 0700, health data is its owner's alone
     source = simulated("demo", DEMO_SEED)
     if args.tui:
         return _run_tui(args, source, path, faults)

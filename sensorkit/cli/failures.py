@@ -12,7 +12,9 @@ _SQLITE_REMEDIES = (
     ("readonly", "the file or its folder is read-only; choose a writable folder"),
     ("unable to open", "the file or its folder cannot be opened; check the path and its permissions"),
     ("locked", "another program is using the recording; wait for it to finish and try again"),
-    ("disk i/o error", "the disk reported an input/output error; check the disk and free space"),
+    # SQLite says "disk I/O error" for a full disk and for a write past ulimit -f as well as for a failing disk
+    ("disk i/o error", "the disk refused the write (full, over the file-size limit, or failing); "
+                       "free some space and check the disk"),
     ("malformed", "the file is damaged"),
     ("not a database", "the file is damaged or not a SensorKit recording"),
 )
