@@ -93,19 +93,22 @@ def run_and_kill(cmd: list[str], target: Path, delay: float, after_temp: bool) -
 
 
 def phases(cmd: list[str], target: Path, reset: callable) -> tuple[float, float]:
-    """Measured whole run time and writing time (temporary file present until exit) of one full run."""
+    """Measured time of one full run, and how long its temporary file existed (the writing phase)."""
     reset()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.monotonic()
-    t_write = None
+    appeared = gone = None
     while proc.poll() is None:
-        if t_write is None and temp_files(target):
-            t_write = time.monotonic()
-        time.sleep(0.002)
+        present = bool(temp_files(target))
+        if appeared is None and present:
+            appeared = time.monotonic()
+        if appeared is not None and gone is None and not present:
+            gone = time.monotonic()
+        time.sleep(0.001)
     end = time.monotonic()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed with exit {proc.returncode}")
-    return end - t0, end - (t_write or t0)
+    if proc.returncode != 0 or appeared is None:
+        raise RuntimeError(f"{' '.join(cmd)} failed with exit {proc.returncode} (or wrote no temporary file)")
+    return end - t0, (gone or end) - appeared
 
 
 def import_outcome(target: Path, new_rows: int) -> str:
