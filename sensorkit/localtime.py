@@ -72,7 +72,11 @@ def zone_for(override: str | None = None, recording: str = "", profile: Any = No
     if override:
         return zone(override)
     if recording:
-        return zone(recording)
+        try:
+            return zone(recording)
+        except SettingsError as exc:  # made where the zone database is newer, or a damaged file
+            raise SettingsError(f"the recording's time zone {recording!r} is unknown on this computer; "
+                                "choose one with --tz (e.g. --tz UTC)") from exc
     profile_zone = getattr(profile, "timezone", None)
     if profile_zone:
         return zone(profile_zone)

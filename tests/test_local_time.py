@@ -56,6 +56,9 @@ def test_the_zone_comes_from_tz_then_recording_then_profile_then_computer(tmp_pa
     assert zone_for("UTC", "Australia/Sydney", p).key == "UTC"
     assert zone_for(None, "Australia/Sydney", p).key == "Australia/Sydney"
     assert zone_for(None, "", p).key == "Europe/Berlin"
+    with pytest.raises(SettingsError, match="the recording's time zone 'Atlantis/Capital' is unknown .* --tz"):
+        zone_for(None, "Atlantis/Capital", p)
+    assert zone_for("UTC", "Atlantis/Capital", p).key == "UTC"
     monkeypatch.setenv("TZ", "America/New_York")
     assert zone_for(None, "", None).key == "America/New_York"
 

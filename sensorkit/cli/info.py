@@ -46,6 +46,18 @@ def describe(reader: RecordingReader) -> dict[str, Any]:
     }
 
 
+def _local(doc: dict) -> str:
+    """The start in the recording's own zone, or a note when this computer does not know the zone."""
+    from ..errors import SettingsError
+    from ..localtime import clock, zone
+    from ..samples import start_datetime
+
+    try:
+        return clock(start_datetime(doc["start_time"]), zone(doc["timezone"]))
+    except SettingsError:
+        return "(a zone unknown here)"
+
+
 def run(args: argparse.Namespace) -> int:
     with RecordingReader(args.recording) as reader:
         doc = describe(reader)
@@ -56,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"recording   {doc['path']}")
     print(f"device      {device['kind']} {device['name']} {device['address']}".rstrip())
     print(f"patient     {doc['patient_id'] or '(not set)'}")
-    print(f"start       {doc['start_time']}" + (f" ({doc['timezone']})" if doc["timezone"] else ""))
+    print(f"start       {doc['start_time']}" + (f" = {_local(doc)} {doc['timezone']}" if doc["timezone"] else ""))
     print(f"duration    {doc['duration_s']:.1f} s, {doc['samples']} samples at {doc['rate_hz']:g} Hz")
     print(f"channels    accelerometer{' + gyroscope' if doc['has_gyro'] else ' only'}")
     print(f"gaps        {len(doc['gaps'])} ({doc['missing_samples']} samples missing)")
