@@ -66,6 +66,7 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("recording_s", "s", "time covered by recordings (the summary's duration_s)"),
+    Metric("worn_s", "s", "time the sensor was worn: recording time less non-wear (on a desk, a charger)"),
     Metric("sitting_s", "s", "time sitting"),
     Metric("standing_s", "s", "time standing, not walking"),
     Metric("walking_s", "s", "time in walking bouts"),
@@ -101,6 +102,7 @@ def day_metrics(day: dict[str, Any]) -> dict[str, float]:
     severity = bends["by_severity"]
     return {
         "recording_s": float(day["duration_s"]),
+        "worn_s": float(day["worn_s"]),
         "sitting_s": float(posture["sitting"]),
         "standing_s": round(max(0.0, float(posture["standing"]) - walking), 1),
         "walking_s": walking,

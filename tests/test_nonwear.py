@@ -195,3 +195,29 @@ def test_live_state_says_not_worn(desk_recording):
     # confirmed min_not_worn_s after the sensor was put down, and worn again once it is picked up
     assert rest.start + WearParams().min_not_worn_s <= first <= rest.start + WearParams().min_not_worn_s + 2.0
     assert seen[-1][1] != "not_worn"
+
+
+def test_trends_count_wear_time_not_recording_time(desk_day):
+    from sensorkit.trends import METRIC_KEYS, day_metrics
+
+    _, result = desk_day
+    (day,) = result.summary["days"]
+    metrics = day_metrics(day)
+    assert "worn_s" in METRIC_KEYS
+    assert metrics["worn_s"] == day["worn_s"] < metrics["recording_s"] - 590.0
+
+
+def test_day_screen_shows_the_time_not_worn(tmp_path):
+    from sensorkit.simulator import save_simulation
+    from sensorkit.tui.report import load_day
+    from sensorkit.tui.screens.day import posture_bars
+
+    acts = [A("stand", 10), A("walk", 15), A("sit", 60), A("off", 400), A("stand", 10), A("walk", 20)]
+    path = tmp_path / "desk.skr"
+    save_simulation(simulate_activities(acts, seed=1), path)
+    report = load_day(path, tz="UTC")
+    (whole,) = report.spans()
+    bars = {b.label: b for b in posture_bars(whole)}
+    assert bars["not worn"].share == pytest.approx(report.total["not_worn_s"] / report.duration_s)
+    assert 380.0 < report.total["not_worn_s"] < 400.0
+    assert sum(h.seconds["not_worn"] for h in report.hours) == pytest.approx(report.total["not_worn_s"], abs=0.5)

@@ -26,7 +26,7 @@ from sensorkit.samples import RecordingMeta, find_gaps, start_datetime
 from sensorkit.store import RecordingReader
 
 # The states of the hour strip, in the order they are drawn. "standing" excludes walking time.
-HOUR_STATES = ("sitting", "standing", "walking", "lying")
+HOUR_STATES = ("sitting", "standing", "walking", "lying", "not_worn")
 
 
 @dataclass
@@ -175,6 +175,8 @@ def split_hours(events: list[Event], origin: datetime, t0: float, t1: float,
     for e in events:
         if e.type == "posture" and e.fields.get("posture") in HOUR_STATES:
             _spread(hours, base, e.start, e.end, str(e.fields["posture"]), +1.0)
+        elif e.type == "not_worn":
+            _spread(hours, base, e.start, e.end, "not_worn", +1.0)
         elif e.type == "walking_bout":  # walking is standing: move the bout's time from one to the other
             _spread(hours, base, e.start, e.end, "walking", +1.0)
             _spread(hours, base, e.start, e.end, "standing", -1.0)

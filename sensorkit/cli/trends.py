@@ -27,7 +27,7 @@ MINUTES = lambda s: f"{s / 60:.0f}"  # noqa: E731
 WHOLE = lambda n: f"{n:.0f}"  # noqa: E731
 TENTH = lambda n: f"{n:.1f}"  # noqa: E731
 COLUMNS = (
-    ("worn h", "recording_s", HOURS), ("sit h", "sitting_s", HOURS), ("stand h", "standing_s", HOURS),
+    ("worn h", "worn_s", HOURS), ("sit h", "sitting_s", HOURS), ("stand h", "standing_s", HOURS),
     ("walk min", "walking_s", MINUTES), ("lie h", "lying_s", HOURS),
     ("0-20 h", "upright_0_20_s", HOURS), ("20-60 min", "upright_20_60_s", MINUTES),
     (">60 min", "upright_over_60_s", MINUTES),

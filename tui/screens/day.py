@@ -190,9 +190,11 @@ def posture_bars(r: Span) -> tuple[Bar, ...]:
         ("walking", walking),
         ("lying", posture["lying"]),
     ]
+    if r.summary.get("not_worn_s"):  # a row only for recordings with non-wear
+        rows.append(("not_worn", r.summary["not_worn_s"]))
     rows.append(("unknown", max(0.0, r.duration_s - sum(s for _, s in rows))))
     return tuple(
-        Bar("not classified" if kind == "unknown" else kind, s / r.duration_s, f"{duration(s)}  {percent(s, r.duration_s):>5}", kind)
+        Bar({"unknown": "not classified", "not_worn": "not worn"}.get(kind, kind), s / r.duration_s, f"{duration(s)}  {percent(s, r.duration_s):>5}", kind)
         for kind, s in rows
     )
 

@@ -38,6 +38,7 @@ ACTIVITY_WORDS = {
     "upright_sitting": "sitting upright",
     "slouched_sitting": "sitting, slouched",
     "unknown": "not sure yet",
+    "not_worn": "not worn: sensor off the body",
 }
 ALERTS_SHOWN = 4
 SNAPSHOT_INTERVAL_S = 0.1  # host seconds between live redraws (a change of state is drawn at once)
@@ -183,7 +184,7 @@ class LiveScreen(Screen):
         activity.update(ACTIVITY_WORDS.get(s.activity, s.activity.replace("_", " ")).upper())
         activity.set_classes(f"activity-{s.activity}")
         flexion = self.query_one("#live-flexion", Bars)
-        if s.flexion_deg is None or s.activity == "lying":  # lying: flexion is no posture advice
+        if s.flexion_deg is None or s.activity in ("lying", "not_worn"):  # no posture advice there
             flexion.bars = (Bar("trunk flexion", 0.0, "-", "unknown"),)
         else:
             low, high = s.band_limits
@@ -254,6 +255,7 @@ TIME_ROWS = {
     "walking": ("walking", "walking"),
     "bending": ("bending", "bending"),
     "lying": ("lying", "lying"),
+    "not_worn": ("not worn", "not_worn"),
 }
 
 

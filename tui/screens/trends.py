@@ -27,7 +27,7 @@ from ..widgets.sparklines import Spark, Sparklines
 
 # the week table: heading, metric, and how a daily mean reads
 COLUMNS = (
-    ("worn", "recording_s", duration), ("sitting", "sitting_s", duration), ("standing", "standing_s", duration),
+    ("worn", "worn_s", duration), ("sitting", "sitting_s", duration), ("standing", "standing_s", duration),
     ("walking", "walking_s", duration), ("lying", "lying_s", duration),
     ("0-20 deg", "upright_0_20_s", duration), ("20-60 deg", "upright_20_60_s", duration),
     ("> 60 deg", "upright_over_60_s", duration),

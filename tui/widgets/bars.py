@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 # Every kind a bar (or a segment of the hour strip) can have; one component class each.
 KINDS = (
-    "sitting", "standing", "walking", "lying", "unknown", "slouched", "bending",
+    "sitting", "standing", "walking", "lying", "not_worn", "unknown", "slouched", "bending",
     "band-low", "band-mid", "band-high",
     "sev-low", "sev-moderate", "sev-high",
 )

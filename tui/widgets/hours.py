@@ -43,7 +43,7 @@ class HourStrip(Widget):
                 text.append("  no posture data      ")
             else:
                 share = 100.0 * hour.seconds[dominant] / covered
-                text.append(f"  {dominant:<9}{share:4.0f} %    ")
+                text.append(f"  {dominant.replace('_', ' '):<9}{share:4.0f} %    ")
             text.append(f"{hour.bends:3d} bend{'' if hour.bends == 1 else 's'}")
             lines.append(fit(text, self.size.width))
         return Text("\n").join(lines)
