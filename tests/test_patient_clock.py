@@ -18,7 +18,7 @@ from sensorkit.samples import parse_utc
 from sensorkit.store import RecordingReader
 from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.report import load_day, split_hours
-from sensorkit.tui.screens.day import DayScreen
+from sensorkit.tui.screens.day import DayScreen, header_text
 from sensorkit.tui.widgets.hours import HourStrip
 
 
@@ -47,6 +47,8 @@ def test_monitor_with_a_profile_stores_the_patient_and_prints_local_clock_times(
     stamps = [line.split()[0] for line in lines]  # all within the 30 s recording, in Sydney time
     allowed = {(first + timedelta(seconds=s)).strftime("%H:%M:%S") for s in range(32)}
     assert set(stamps) <= allowed
+    head = header_text(load_day(out))  # the day screen's header for this recording
+    assert head.startswith("patient P009") and f"{first:%Y-%m-%d %H:%M} Australia/Sydney" in head
 
 
 def test_record_takes_patient_and_zone_and_refuses_a_contradiction(tmp_path, profile, capsys):
