@@ -292,12 +292,17 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
     if up is None:
         up = _unit_rows(means.mean(axis=0))
         warnings.append("no walking and no still period found; vertical is the recording's mean direction")
+    found = forward_from_movements(block, rate_hz, means, stds, up)
     if mounting is not None:
         hint = np.asarray(mounting.forward, dtype=np.float64)
         forward = _forward_from_tilts(means, up, hint)
         forward, known, cues = (hint if forward is None else forward), True, "nominal mounting"
+        turned = _turned_from(found, hint, up)
+        if turned is not None:  # the movements agree among themselves, not with the nominal forward
+            forward, cues = found.direction, found.describe()
+            warnings.append(f"the sensor's forward seems turned {turned:.0f} deg from its nominal mounting "
+                            "(the wearer's walking and bends say so); angles use the movements' forward")
     else:
-        found = forward_from_movements(block, rate_hz, means, stds, up)
         forward, known, cues = found.direction, found.known, found.describe()
         if not known:
             warnings.append(f"{FORWARD_UNKNOWN}: which way the sensor faced could not be told from the "
@@ -306,6 +311,17 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
             forward = _least_vertical_axis(up)
     warnings = _mounting_warnings(up, forward, mounting) + warnings
     return Alignment(rotation_from(up, forward), "auto", warnings, bias, forward_known=known, forward_from=cues)
+
+
+def _turned_from(found: Forward, nominal: np.ndarray, up: np.ndarray) -> float | None:
+    """Degrees between a known movement forward and the nominal one, if beyond MAX_REFINE_DEG."""
+    if not found.known or found.direction is None:
+        return None
+    h = nominal - (nominal @ up) * up
+    if np.linalg.norm(h) < 1e-6:
+        return None
+    off = float(np.degrees(np.arccos(np.clip(found.direction @ h / np.linalg.norm(h), -1, 1))))
+    return off if off > MAX_REFINE_DEG else None
 
 
 def forward_from_movements(block: SampleBlock, rate_hz: float, means: np.ndarray, stds: np.ndarray,

@@ -61,7 +61,7 @@ LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this c
 UNSIGNED_LYING_S = (2.5, 3.0, 3.5)  # forward unknown: lying is confirmed this long after the lying angle was passed
 UNSIGNED_SETTLED_S = 1.0  # ... if for the last this long the trunk stayed beyond UNSIGNED_SETTLED_DEG, not
 # moving like walking
-UNSIGNED_SETTLED_DEG = 60.0  # (a bend at the waist peaks at 20-60 deg on SisFall and UMAFall)
+UNSIGNED_SETTLED_DEG = 60.0  # (a bend comes back up within seconds: 122 of 125 SisFall stoops stay bends)
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)

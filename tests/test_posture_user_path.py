@@ -1,0 +1,88 @@
+"""Issue 9: posture and bending through the user's path (`analyze FILE.csv`: no mounting, sensor frame
+as recorded), on subjects held out from the tuning, and on simulated days worn any way round.
+
+Figures for every target are in validation/posture.md (`python validation/posture.py`); these pin them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sensorkit.signal.evaluate import (evaluate_hapt, evaluate_simulation, evaluate_sisfall, evaluate_umafall,
+                                       tuning_half)
+from sensorkit.signal.forward import Cue, combine
+
+
+def held_out(number: int) -> bool:
+    return not tuning_half(number)
+
+
+def no_confidently_wrong(checks: list) -> None:
+    wrong = [(c.name, round(c.error_deg)) for c in checks if c.confidently_wrong]
+    assert not wrong, f"forward claimed known but more than 45 deg off: {wrong}"
+
+
+@pytest.fixture(scope="module")
+def sisfall_held_out(shared_data):
+    return evaluate_sisfall(shared_data / "sisfall_waist", codes=("D16", "D12"), mounting=False, subjects=held_out)
+
+
+def test_lying_found_in_sit_lie_sit_without_mounting(sisfall_held_out):
+    lying = sisfall_held_out.lying_s["D12"]
+    assert len(lying) == 60
+    assert sum(s > 1.0 for s in lying) / len(lying) >= 0.95  # measured 58 / 60 (was 0 / 65)
+
+
+def test_stoops_found_without_mounting(sisfall_held_out):
+    assert sisfall_held_out.with_bend["D16"] / sisfall_held_out.trials["D16"] >= 0.95  # measured 59 / 60
+
+
+def test_short_trials_never_claim_a_wrong_forward(sisfall_held_out, shared_data):
+    no_confidently_wrong(sisfall_held_out.forward)
+    uma = evaluate_umafall(shared_data / "umafall_bending", mounting=False)
+    no_confidently_wrong(uma.forward)
+    assert uma.with_bend >= 21  # of 23; the two misses tilt less than 10 deg (subject 10)
+
+
+def test_hapt_sit_stand_without_mounting(shared_data):
+    hapt = evaluate_hapt(shared_data / "uci_hapt", mounting=False, users=held_out)
+    no_confidently_wrong(hapt.forward)
+    assert sum(c.known for c in hapt.forward) >= 17  # of 20: walking shows forward
+    # measured 0.876 on the held-out users (0.907 on the tuning ones; 0.69-0.77 before issue 9);
+    # target 0.90 not met on the held-out half, this floor catches regressions
+    assert hapt.sit_stand >= 0.87
+
+
+@pytest.mark.parametrize("scenario, seeds, duration", [("demo", range(2), None), ("warehouse", range(1), 1200.0)])
+def test_simulated_day_worn_any_way_round(scenario, seeds, duration):
+    kwargs = {} if duration is None else {"duration_s": duration}
+    nominal = evaluate_simulation(scenario, seeds, **kwargs)
+    turned = evaluate_simulation(scenario, seeds, rotation_deg=180.0, **kwargs)
+    assert all(c.known for c in turned.forward)
+    no_confidently_wrong(turned.forward)
+    for what in ("bends", "slouches", "transitions"):
+        assert getattr(turned, what).f1 >= getattr(nominal, what).f1 - 0.02, what
+
+
+def test_no_walking_no_bends_means_forward_unknown_said_in_words():
+    turned = evaluate_simulation("slouch", range(1), rotation_deg=180.0)
+    assert not any(c.known for c in turned.forward)
+
+
+def _cue(name: str, deg: float, weight: float) -> Cue:
+    return Cue(name, np.array([np.cos(np.radians(deg)), np.sin(np.radians(deg)), 0.0]), weight)
+
+
+def test_cues_must_agree():
+    assert combine([_cue("walking", 0, 3.0), _cue("bends", 20, 1.5)]).known
+    split = combine([_cue("walking", 0, 3.0), _cue("bends", 120, 1.5)])
+    assert not split.known and "disagree" in split.reason
+    assert not combine([_cue("bends", 0, 1.5)]).known  # one bend cue alone: not enough
+    assert combine([_cue("walking", 0, 2.5)]).known  # long clear walking alone is
+    # lying says only "not prone": a side (90 deg) agrees, the back (180 deg) vetoes a weak cue...
+    assert combine([_cue("walking", 0, 1.5), _cue("lying", 90, 0.8)]).known
+    assert not combine([_cue("walking", 0, 1.5), _cue("lying", 180, 0.8)]).known
+    # ... but not a strong one (lying has a quarter of walking's weight or less)
+    assert combine([_cue("walking", 0, 8.0), _cue("lying", 180, 0.8)]).known
+    assert combine([]).reason == "no walking, bends or lying to show it"
