@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -92,3 +93,25 @@ def test_days_screen_opens_a_day_and_comes_back(tmp_path):
     assert seen["after enter"] == DayScreen.__name__
     assert "10 min 00 s" in seen["day title"]
     assert seen["after escape"] == DaysScreen.__name__
+
+
+def test_the_days_screen_names_a_copied_recording(tmp_path):
+    folder = _folder(tmp_path)
+    copy = folder / "P007" / "monday-again.skr"
+    shutil.copy(DEMO, copy)
+    later = (folder / "P007" / "monday.skr").stat().st_mtime + 60
+    os.utime(copy, (later, later))  # the newer of two identical files is the copy
+
+    async def walk() -> tuple[str, list[str]]:
+        app = SensorKitApp(lambda: DaysScreen(folder))
+        async with app.run_test(size=(140, 30)) as pilot:
+            await pilot.pause()
+            reasons = []
+            for _ in range(2):
+                reasons.append(str(app.screen.query_one("#days-reason").render()))
+                await pilot.press("down")
+            return str(app.screen.query_one("#days-title").render()), reasons
+
+    title, reasons = asyncio.run(walk())
+    assert "1 overlapping another (counted once in trends)" in title
+    assert reasons == ["P007/monday-again.skr overlaps P007/monday.skr by 10.0 min: a duplicate, not counted", ""]

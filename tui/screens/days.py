@@ -2,7 +2,8 @@
 
 Enter opens the highlighted recording's day screen, ``t`` the weekly trends of its patient; Escape
 there comes back here. A file that is not a readable recording stays in the list with the reason,
-and Enter (or ``t``) on it only repeats the reason.
+and Enter (or ``t``) on it only repeats the reason. A recording that overlaps another of the same
+patient (a copy, a re-import) says so under the table, as trends counts it: once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from sensorkit.errors import SensorKitError
 from sensorkit.localtime import UTC, zone_for
 from sensorkit.store.catalog import Entry, scan
+from sensorkit.trends import Overlap, count_once
 
 from ..format import duration
 from .day import DayScreen
@@ -43,6 +45,7 @@ class DaysScreen(Screen):
         self.profile = profile
         self.tz = tz  # None: each recording in its own zone (see sensorkit.localtime)
         self.entries: list[Entry] = []
+        self.overlaps: dict[Path, Overlap] = {}  # recordings trends counts once (sensorkit.trends.count_once)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,6 +70,7 @@ class DaysScreen(Screen):
             self.query_one("#days-title", Static).update(str(exc))
             self.query_one("#days-title").add_class("error")
             return
+        self.overlaps = count_once(self.entries)
         table = self.query_one(DataTable)
         table.clear()
         for i, e in enumerate(self.entries):
@@ -81,6 +85,7 @@ class DaysScreen(Screen):
         self.query_one("#days-title", Static).update(
             f"{readable} recording{'s' if readable != 1 else ''} in {self.folder}"
             + (f", {others} other file{'s' if others != 1 else ''}" if others else "")
+            + (f", {len(self.overlaps)} overlapping another (counted once in trends)" if self.overlaps else "")
             + ("" if self.entries else " (no files here or one folder below)")
         )
         self.show_reason()
@@ -108,7 +113,13 @@ class DaysScreen(Screen):
     def show_reason(self) -> None:
         entry = self.highlighted
         reason = self.query_one("#days-reason", Static)
-        reason.update("" if entry is None or entry.readable else entry.error or "")
+        if entry is None:
+            reason.update("")
+        elif not entry.readable:
+            reason.update(entry.error or "")
+        else:
+            overlap = self.overlaps.get(entry.path)
+            reason.update(f"{entry.name} {overlap.text}" if overlap else "")
 
     def readable_highlighted(self) -> Entry | None:
         """The highlighted recording, or None (with the reason shown) when there is none to open."""
