@@ -42,7 +42,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from sensorkit.samples import STANDARD_GRAVITY, SampleBlock
 
@@ -130,22 +129,26 @@ class WearDetector:
     # -- inside -----------------------------------------------------------------------------------
 
     def _columns(self, block: SampleBlock) -> np.ndarray:
-        cols = [block.acc * (1000.0 / STANDARD_GRAVITY) / self.params.acc_still_mg]  # in threshold units
-        if self.use_gyro and block.gyr is not None:
-            cols.append(np.degrees(block.gyr) / self.params.gyr_still_dps)
-        return np.hstack(cols)
+        """The samples in threshold units: accelerometer in ``acc_still_mg``, gyroscope in ``gyr_still_dps``."""
+        gyro = self.use_gyro and block.gyr is not None
+        cols = np.empty((len(block), 6 if gyro else 3))
+        np.multiply(block.acc, 1000.0 / STANDARD_GRAVITY / self.params.acc_still_mg, out=cols[:, :3])
+        if gyro:
+            np.multiply(block.gyr, np.degrees(1.0) / self.params.gyr_still_dps, out=cols[:, 3:])
+        return cols
 
     def _bins(self, block: SampleBlock, idx: np.ndarray) -> list[WearChange]:
+        """Means of the complete bins of ``block`` (``idx``: each sample's bin, sorted), then their windows."""
         if len(block) == 0:
             return []
-        cols = self._columns(block)
-        first, n = int(idx[0]), int(idx[-1] - idx[0]) + 1
-        rel = idx - first
-        counts = np.bincount(rel, minlength=n)
-        sums = np.stack([np.bincount(rel, weights=cols[:, k], minlength=n) for k in range(cols.shape[1])], axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(counts[:, None] > 0, sums / counts[:, None], np.nan)
-        rows = np.column_stack([np.arange(first, first + n, dtype=np.float64), means])
+        starts = np.flatnonzero(np.concatenate([[True], idx[1:] != idx[:-1]]))
+        counts = np.diff(np.append(starts, len(idx)))
+        means = np.add.reduceat(self._columns(block), starts, axis=0) / counts[:, None]
+        bins = idx[starts]
+        first, n = int(bins[0]), int(bins[-1] - bins[0]) + 1
+        rows = np.full((n, means.shape[1] + 1), np.nan)  # a bin without samples stays NaN
+        rows[:, 0] = np.arange(first, first + n)
+        rows[bins - first, 1:] = means
         return self._windows(rows)
 
     def _windows(self, rows: np.ndarray) -> list[WearChange]:
@@ -164,19 +167,20 @@ class WearDetector:
             rows = np.vstack([fill, rows])
         joined = np.vstack([tail, rows])
         self._tail = joined[-(w - 1):].copy()
-        values = sliding_window_view(joined[:, 1:], w, axis=0)  # (len(rows), channels, w)
-        valid = np.sum(~np.isnan(values[:, 0, :]), axis=1)
-        present = np.where(np.isnan(values), 0.0, values)
+        window = joined[np.arange(len(rows))[:, None] + np.arange(w)]  # (windows, w, 1 + channels)
+        bins, values = window[:, :, 0], window[:, :, 1:]
+        empty = np.isnan(values[:, :, 0])  # a bin has all channels or none
+        valid = w - empty.sum(axis=1)
         count = np.maximum(valid, 1)[:, None]
-        mean = present.sum(axis=2) / count
-        var = (np.where(np.isnan(values), 0.0, values - mean[:, :, None]) ** 2).sum(axis=2) / count
+        mean = np.where(empty[:, :, None], 0.0, values).sum(axis=1) / count
+        var = (np.where(empty[:, :, None], 0.0, values - mean[:, None, :]) ** 2).sum(axis=1) / count
         still = (valid > MIN_BINS_SHARE * w) & (np.sqrt(var.max(axis=1)) < 1.0)
         # where each window's data begins and ends: a stillness next to a gap starts and ends with the data
-        data_bins = sliding_window_view(np.where(np.isnan(joined[:, 1]), np.nan, joined[:, 0]), w)
+        first = np.where(empty, np.inf, bins).min(axis=1)
+        last = np.where(empty, -np.inf, bins).max(axis=1)
+        ends = rows[:, 0]
         has_data = valid > 0
-        first = np.where(has_data, np.nanmin(np.where(np.isnan(data_bins), np.inf, data_bins), axis=1), rows[:, 0])
-        last = np.where(has_data, np.nanmax(np.where(np.isnan(data_bins), -np.inf, data_bins), axis=1), rows[:, 0])
-        return self._runs(rows[:, 0], still, first, np.minimum(last + 1, rows[:, 0]))
+        return self._runs(ends, still, np.where(has_data, first, ends), np.where(has_data, np.minimum(last + 1, ends), ends))
 
     def _runs(self, ends: np.ndarray, still: np.ndarray, first: np.ndarray, stop: np.ndarray) -> list[WearChange]:
         """Turn the per-window verdicts (windows ending in bins ``ends``) into changes, in time order.

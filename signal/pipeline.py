@@ -99,8 +99,9 @@ class Pipeline:
         if len(block) == 0:
             return []
         self.samples_seen += len(block)
-        self.posture.wear(self.wear.update(block))
-        events = self._posture_path(self.binner.update(block) if self.binner else block)
+        binned = self.binner.update(block) if self.binner else block
+        self.posture.wear(self.wear.update(binned))  # 1-s means of the 1/25-s means: the same, 4x cheaper
+        events = self._posture_path(binned)
         if self.gait is not None:
             events += self.gait.update(block)
         return events
@@ -123,14 +124,17 @@ class Pipeline:
     def _count_worn_bands(self, t: np.ndarray, flexion: np.ndarray, inclination: np.ndarray, final: bool = False) -> None:
         """Count flexion bands only where the sensor was worn: samples wait until non-wear that could
         still reach back over them has been ruled out (``min_not_worn_s`` and a bin after them)."""
-        self._band_queue.append((t, flexion, inclination))
-        t, flexion, inclination = (np.concatenate(parts) for parts in zip(*self._band_queue))
+        if len(t):
+            self._band_queue.append((t, flexion, inclination))
+        if not self._band_queue:
+            return
         hold = self.wear.params.min_not_worn_s + 2.0 * self.wear.params.bin_s
-        ready = np.ones(len(t), dtype=bool) if final else t < t[-1] - hold
-        self._band_queue = [(t[~ready], flexion[~ready], inclination[~ready])]
-        worn = ready & ~self.wear.not_worn_at(t)
-        if worn.any():
-            self._count_bands(t[worn], flexion[worn], inclination[worn])
+        horizon = np.inf if final else self._band_queue[-1][0][-1] - hold
+        while self._band_queue and self._band_queue[0][0][-1] < horizon:
+            t, flexion, inclination = self._band_queue.pop(0)
+            worn = ~self.wear.not_worn_at(t)
+            if worn.any():
+                self._count_bands(t[worn], flexion[worn], inclination[worn])
 
     def _count_bands(self, t: np.ndarray, flexion: np.ndarray, inclination: np.ndarray) -> None:
         period = 1.0 / self.posture_rate_hz
@@ -157,8 +161,9 @@ class Pipeline:
 
     def finish(self) -> list[Event]:
         """End of data: returns everything still open, closed at the last sample."""
-        self.posture.wear(self.wear.finish())
-        events = self._posture_path(self.binner.flush()) if self.binner else []
+        rest = self.binner.flush() if self.binner else None
+        self.posture.wear((self.wear.update(rest) if rest is not None and len(rest) else []) + self.wear.finish())
+        events = self._posture_path(rest) if rest is not None else []
         empty = np.empty(0)
         self._count_worn_bands(empty, empty, empty, final=True)
         events += self.posture.finish()
