@@ -37,11 +37,17 @@ def analysis_provenance(profile: Profile, gait: bool) -> dict[str, Any]:
 
 
 def save_analysis(path: str | Path, doc: dict[str, Any], provenance: dict[str, Any]) -> None:
-    """Replace the recording's stored events and analysis summary with ``doc`` (an analyze document)."""
+    """Replace the recording's stored analysis with ``doc`` (an analyze document), in one transaction.
+
+    The events, the summary and its provenance change together (a crash keeps the old three or the
+    new three, so `trends` never pairs one profile's summary with another's provenance); the
+    recorder's gap and battery events stay. A recording still being written is refused by the store.
+    """
     with RecordingWriter.reopen(path) as writer:
-        writer.replace_events(Event.from_json(e) for e in doc["events"])
-        writer.set_summary(ANALYSIS_SUMMARY, doc["summary"])
-        writer.set_summary(PROVENANCE_SUMMARY, provenance)
+        writer.replace_analysis(
+            (Event.from_json(e) for e in doc["events"]),
+            {ANALYSIS_SUMMARY: doc["summary"], PROVENANCE_SUMMARY: provenance},
+        )
 
 
 def saved_summary(reader: RecordingReader, provenance: dict[str, Any]) -> dict[str, Any] | None:

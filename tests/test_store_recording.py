@@ -151,17 +151,25 @@ def test_truncated_file_is_refused(tmp_path: Path) -> None:
         RecordingReader(path)
 
 
-def test_corrupted_block_is_reported_not_returned(tmp_path: Path) -> None:
+def test_a_corrupted_block_is_skipped_and_reported_the_rest_is_read(tmp_path: Path) -> None:
     path = tmp_path / "r"
-    write(path, device_block(20_000))
+    block = device_block(20_000)
+    write(path, *(block.slice(k, k + 5000) for k in range(0, 20_000, 5000)))  # merged: 0-100 s, 100-200 s
     db = sqlite3.connect(path)
-    blob = bytearray(db.execute("SELECT payload FROM blocks LIMIT 1").fetchone()[0])
+    second = db.execute("SELECT id, payload FROM blocks ORDER BY t_start LIMIT 1 OFFSET 1").fetchone()
+    blob = bytearray(second[1])
     blob[len(blob) // 2] ^= 0xFF
-    db.execute("UPDATE blocks SET payload = ? WHERE id = (SELECT MIN(id) FROM blocks)", (bytes(blob),))
+    db.execute("UPDATE blocks SET payload = ? WHERE id = ?", (bytes(blob), second[0]))
     db.commit()
     db.close()
-    with RecordingReader(path) as reader, pytest.raises(RecordingError, match="corrupted"):
-        reader.samples()
+    with RecordingReader(path) as reader:
+        back = reader.samples()
+        report = reader.damage_report()
+        assert [(d.start, d.end, d.samples) for d in reader.damage] == [(100.0, 199.99, 10_000)]
+    assert len(back) == 10_000  # every intact sample, the damaged stretch a gap, nothing invented
+    np.testing.assert_allclose(back.t, block.t[:10_000])
+    assert str(path) in report and "10000 samples lost" in report and "100.0-200.0 s" in report
+    assert "backup" in report
 
 
 def test_reading_never_modifies_the_file(tmp_path: Path) -> None:
@@ -227,7 +235,7 @@ def test_reopen_appends_and_keeps_what_was_there(tmp_path: Path) -> None:
         with pytest.raises(RecordingError, match="increase"):
             writer.append(device_block(10, t0=5.0))  # overlaps what is stored
         writer.append(device_block(500, t0=12.0, seed=3))
-        writer.replace_events([Event("bend", 1.0, 2.0, {})])
+        writer.replace_analysis([Event("bend", 1.0, 2.0, {})], {})
     with RecordingReader(path) as reader:
         assert reader.sample_count() == 1500
         assert [e.type for e in reader.events()] == ["bend"]

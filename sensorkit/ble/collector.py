@@ -5,13 +5,14 @@ The path of one notification::
     bleak callback --(host time, bytes)--> asyncio.Queue --> consumer task:
         profile.decode (corrupt packets counted and skipped)
         -> Reassembler (.reassembly): sample indices, reorder buffer, duplicates, gaps, DriftClock times
-        -> RecordingWriter.append + flush (committed)
+        -> RecordingWriter.append (committed within a second, the store's crash promise)
         -> live consumers (the signal pipeline, the screen)
 
 Why a queue: bleak calls the callback from the OS (or, on the virtual radio, from inside Bumble's
 packet dispatch); anything slow there stalls the radio. The callback only timestamps and enqueues.
-Why commit before the live consumers see data: a crash or ``kill -9`` then loses at most what the
-pipeline had not seen, and the stored recording is the truth the live view is drawn from.
+Why store before the live consumers see data: the stored recording is the truth the live view is drawn
+from. The store commits once a second, not per notification batch (each commit costs whole pages on
+disk), so a crash or ``kill -9`` loses at most the last second, which the pipeline may have seen.
 
 Guarantees: every sample stored was received (nothing interpolated or invented); each sample index
 is stored at most once (duplicates and late copies are dropped and counted); every missing index
@@ -378,7 +379,7 @@ class Collector:
             self.writer.put_attachment(name, data)
 
     def _commit(self) -> None:
-        """Store first (committed), then show the live consumers."""
+        """Store first (committed within a second), then show the live consumers."""
         block, events, oldest_host = self.stream.take()
         if block is None and not events:
             return
@@ -392,7 +393,6 @@ class Collector:
             self.stats.samples_stored += len(block)
         if events:
             self.writer.add_events(events)
-        self.writer.flush()
         self.published_arrival = None if oldest_host is None else oldest_host / self.speed + self._host0
         for event in events:  # a gap is announced before the samples after it
             for consumer in self.event_consumers:

@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import SensorKitError, SettingsError
+from ..errors import RecordingError, SensorKitError, SettingsError
 from ..importer import read_csv
 from ..localtime import clock, zone_for
 from ..mounting import add_mounting_options, with_mounting
 from ..samples import RecordingMeta, SampleBlock, start_datetime
-from ..store import RecordingReader
+from ..store import RecordingReader, is_in_progress
 from ..signal.profile import load_profile
 from ..signal.saved_analysis import SCHEMA_VERSION, analysis_provenance, save_analysis
 from .import_csv import add_import_options, report_problems
@@ -57,7 +57,9 @@ def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMe
         report_problems(path, report)
         return block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
     with RecordingReader(p) as reader:
-        return reader.samples(), reader.meta, {"path": str(p), "imported": False}
+        block = reader.samples()
+        damage = reader.damage_report()  # a damaged file is salvaged: say what was lost
+        return block, reader.meta, {"path": str(p), "imported": False, **({"damage": damage} if damage else {})}
 
 
 def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -67,6 +69,7 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
     profile = load_profile(args.profile)
     block, meta, source = _load(path, args)
     meta = with_mounting(meta, args)
+    damage = source.pop("damage", None)
     if len(block) == 0:
         raise SensorKitError(f"{path} holds no samples to analyze")
     zone = zone_for(getattr(args, "tz", None), meta.timezone, profile)
@@ -88,7 +91,7 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
             "angles_from": result.method,
             "alignment": result.alignment.to_json(),
             "profile": args.profile,
-            "warnings": result.warnings,
+            "warnings": result.warnings + ([damage] if damage else []),
         },
         "events": [e.to_json() for e in result.events],
         "summary": result.summary,
@@ -133,6 +136,9 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for path in args.inputs:
         try:
+            if args.save and is_in_progress(path):
+                raise RecordingError(f"{path} is still being recorded; analyze --save it once the recording has "
+                                     "ended (analyze without --save works now)")
             doc = analyze_input(path, args)
             if args.save:
                 save_analysis(path, doc, analysis_provenance(load_profile(args.profile), gait=not args.no_gait))

@@ -2,7 +2,8 @@
 
 The JSON document is a stable interface (documented in the README): ``samples`` (int), ``duration_s``,
 ``rate_hz``, ``gaps`` (list of ``{start, end, samples}``), ``events`` (count), plus ``device``,
-``start_time``, ``has_gyro``, ``calibration``.
+``start_time``, ``has_gyro``, ``calibration``, ``damaged`` (parts of a damaged file that could not be
+read: ``{start, end, samples, reason}``; everything else is still described).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def describe(reader: RecordingReader) -> dict[str, Any]:
         "patient_id": meta.patient_id,
         "timezone": meta.timezone,
         "source": meta.source,
+        "damaged": [lost.to_json() for lost in reader.damage],
     }
 
 
@@ -74,4 +76,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"gaps        {len(doc['gaps'])} ({doc['missing_samples']} samples missing)")
     print(f"calibration {'yes' if doc['calibration'] else 'none'}")
     print(f"events      {doc['events']}")
+    if doc["damaged"]:
+        lost = sum(d["samples"] or 0 for d in doc["damaged"])
+        print(f"damaged     {len(doc['damaged'])} part(s) unreadable, {lost} samples lost (see the warning above)")
     return 0

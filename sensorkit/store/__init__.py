@@ -1,5 +1,6 @@
 """The on-disk recording store (SQLite + compressed sample blocks); see :mod:`.recording`."""
 
-from .recording import RecordingReader, RecordingWriter
+from .lock import is_in_progress
+from .recording import RECORDED_EVENT_TYPES, LostBlock, RecordingReader, RecordingWriter
 
-__all__ = ["RecordingReader", "RecordingWriter"]
+__all__ = ["RECORDED_EVENT_TYPES", "LostBlock", "RecordingReader", "RecordingWriter", "is_in_progress"]

@@ -5,35 +5,72 @@ Why SQLite: it is in the standard library, a single file a patient can copy, tra
 (the terminal app, an analysis) can read while the recorder appends. Samples go in compressed blocks
 (:mod:`sensorkit.store.codec`), events and summaries as JSON rows beside them.
 
-Crash safety: the writer commits whenever one second of samples has accumulated, so a crash loses at
-most the last second. Load speed: every 60 s the writer merges its one-second blocks into one larger
-block in a single transaction, so a 24 h day is ~1,440 rows to decode rather than 86,400.
+The crash promise (README, "Reliability"), and the policy that keeps it:
+
+- *A crash loses at most the last second.* The writer commits once one second of samples is waiting,
+  or once the oldest waiting sample or event has waited one second, whichever comes first.
+- *The file alone is the recording.* Right after a commit the writer copies its write-ahead log into
+  the main file (a passive checkpoint; at most every ``CHECKPOINT_MIN_INTERVAL_S`` of wall time, which a
+  real-time recorder never outpaces), so the file copied without its ``-wal`` side file misses at most
+  that last second. At the end the file is left in rollback-journal mode with no side files; if a
+  reader has it open at that moment it stays in WAL mode, fully checkpointed: nothing is lost either way.
+- *One writer at a time.* The writer holds :class:`~.lock.RecordingLock` for its whole life, so
+  ``record --force``, ``import --force`` or ``analyze --save`` on a recording in progress is refused.
+- *Few bytes written.* The recorder used to commit each notification batch (about ten commits a
+  second, each several 4 KiB pages written twice): ~48 KB written per second of data for a file that
+  grows 0.6 KB/s. Now one commit a second touches about three 512-byte pages (the header page, the
+  row's leaf and its overflow page; there is no time index to update: blocks are stored in time order),
+  written once to the log and once by the checkpoint (benchmarks/store_benchmark.py --amplification).
+
+Load speed: every 60 s the writer merges its one-second blocks into one larger block in a single
+transaction, so a 24 h day is ~1,440 rows to decode rather than 86,400.
 
 Reading never writes: readers open the file with SQLite's read-only mode, so a file a user only asked
-to inspect is left byte-for-byte as it was.
+to inspect is left byte-for-byte as it was. A damaged file is salvaged: every intact block is read,
+the damaged ones are skipped (their samples become a gap) and :attr:`RecordingReader.damage` says what
+was lost, also logged as one warning naming the file and what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..errors import RecordingError
+from ..errors import RecordingError, SensorKitError
 from ..events import Event
+from ..files import SQLITE_SIDE_FILES, describe_os_error, require_regular_file
+from ..files import _fsync_path as fsync_path  # the same flush that files.replacing() does
 from ..samples import RecordingMeta, SampleBlock
 from .codec import block_size, decode_block, decode_into, encode_block
+from .lock import RecordingLock
+
+log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x534B5231  # "SKR1": marks the SQLite file as a SensorKit recording
 SCHEMA_VERSION = 1
 COMMIT_SECONDS = 1.0  # crash loses at most this much
 MERGE_SECONDS = 60.0  # one-second blocks are merged into blocks this long
+CHECKPOINT_MIN_INTERVAL_S = 0.5  # wall time between two copies of the log into the main file
+PAGE_SIZE = 512  # SQLite's smallest page: a one-second commit rewrites the fewest bytes
+LEAVE_WAL_TIMEOUT_MS = 1000  # how long close() waits for readers before leaving the file in WAL mode
+# Events the recorder stores (facts about the recording, not analysis results): analyze --save keeps them.
+RECORDED_EVENT_TYPES = frozenset({"data_gap", "battery_low"})
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_PROBE_PAST_END = 100_000  # ids probed past the last readable block of a damaged table (a day has ~90,000)
+_REMEDY = "restore it from a backup, or export what is readable (sensorkit export) and import that"
 
+# No index on blocks: rows are inserted in time order (times must increase), and a day is ~1,500 rows,
+# so a time window is a quick scan; an index would add a page write to every one-second commit.
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE blocks (
@@ -44,7 +81,6 @@ CREATE TABLE blocks (
     merged INTEGER NOT NULL DEFAULT 0,
     payload BLOB NOT NULL
 );
-CREATE INDEX blocks_t ON blocks (t_start);
 CREATE TABLE events (
     id INTEGER PRIMARY KEY,
     type TEXT NOT NULL,
@@ -59,13 +95,13 @@ CREATE TABLE attachments (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 
 
 def _check_header(path: Path) -> None:
-    """Refuse what is not a SensorKit recording before SQLite touches it."""
-    if not path.exists():
-        raise RecordingError(f"no recording at {path}")
-    if path.is_dir():
-        raise RecordingError(f"{path} is a folder, not a recording")
-    with path.open("rb") as f:
-        head = f.read(100)
+    """Refuse what is not a SensorKit recording before SQLite touches it (a FIFO would hang it)."""
+    _require_regular(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        raise RecordingError(describe_os_error(exc, f"read {path}")) from exc
     if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
         raise RecordingError(f"{path} is not a SensorKit recording (unknown file format)")
     page_size = int.from_bytes(head[16:18], "big")
@@ -74,66 +110,211 @@ def _check_header(path: Path) -> None:
     wal = path.with_name(path.name + "-wal")
     wal_pending = wal.exists() and wal.stat().st_size > 0
     if pages and path.stat().st_size < pages * page_size and not wal_pending:
-        raise RecordingError(f"{path} is truncated (shorter than its own header says)")
+        raise RecordingError(f"{path} is truncated (shorter than its own header says); {_REMEDY}")
+
+
+def _write_problem(path: Path, exc: sqlite3.Error) -> str:
+    """One sentence for a failed write: what failed and what to do."""
+    text = str(exc)
+    if "full" in text:
+        return f"cannot write {path}: the disk is full; free some space and try again"
+    if "readonly" in text or "read-only" in text:
+        return f"cannot write {path}: the file or its folder is read-only; choose a writable folder"
+    if "locked" in text or "busy" in text:
+        return f"cannot write {path}: another program is writing to it; try again when it has finished"
+    if "malformed" in text or "not a database" in text:
+        return f"cannot write {path}: the file is damaged ({text}); {_REMEDY}"
+    return f"cannot write {path} ({text})"
 
 
 def _connect_for_writing(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only on a new, empty file
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint=0")  # the writer checkpoints itself, after its commits
+    except sqlite3.Error as exc:
+        raise RecordingError(_write_problem(path, exc)) from exc
     return db
 
 
-class RecordingWriter:
-    """Appends samples, events and summaries to a recording, committing every second."""
+def _create_recording(path: Path, meta: RecordingMeta, overwrite: bool) -> RecordingLock:
+    """Make the new, empty recording under a temporary name, then move it to ``path``, locked.
 
-    def __init__(self, path: str | os.PathLike[str], meta: RecordingMeta, *, overwrite: bool = False):
+    So ``path`` never holds a half-made file: a crash while creating leaves nothing (or, with
+    ``overwrite``, the old recording) plus a hidden ``.NAME.*.part`` file. An existing file is
+    replaced only if it is empty or a SensorKit recording that no writer holds: a foreign file, a
+    pipe or a recording in progress is refused untouched.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise RecordingError(f"folder {folder} does not exist (create it first or choose another path)")
+    old = _claim_existing(path, overwrite)
+    try:
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)  # 0600
+        except OSError as exc:
+            raise RecordingError(describe_os_error(exc, f"write to {folder}")) from exc
+        temp = Path(name)
+        lock = RecordingLock.claim(temp, fd)
+        try:
+            _write_empty_recording(temp, meta)
+            _move_into_place(temp, path, replace=old is not None)
+        except BaseException:
+            lock.release()
+            for suffix in ("",) + SQLITE_SIDE_FILES:
+                Path(str(temp) + suffix).unlink(missing_ok=True)
+            raise
+    finally:
+        if old is not None:
+            old.release()
+    lock.path = path
+    return lock
+
+
+def _claim_existing(path: Path, overwrite: bool) -> RecordingLock | None:
+    """The lock of the file already at ``path`` when it may be replaced; None when there is none."""
+    if not (path.exists() or path.is_symlink()):
+        return None
+    if not overwrite:
+        raise RecordingError(f"{path} already exists (choose another name or pass --force)")
+    _check_replaceable(path)
+    return RecordingLock.claim(path, _open_for_writing(path))
+
+
+def _write_empty_recording(temp: Path, meta: RecordingMeta) -> None:
+    """Schema and metadata in one transaction, synced to disk, in rollback-journal mode (no side files)."""
+    try:
+        db = sqlite3.connect(temp, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                db.execute(statement)
+            db.execute("INSERT INTO meta (key, value) VALUES ('recording', ?)", (json.dumps(meta.to_json()),))
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        fsync_path(temp)
+    except sqlite3.Error as exc:
+        raise RecordingError(_write_problem(temp, exc)) from exc
+    except OSError as exc:
+        raise RecordingError(describe_os_error(exc, f"write {temp}")) from exc
+
+
+def _move_into_place(temp: Path, path: Path, replace: bool) -> None:
+    """Rename ``temp`` to ``path``; without ``replace`` never over a file that appeared meanwhile."""
+    try:
+        if replace:
+            for suffix in SQLITE_SIDE_FILES:  # the old recording's log must not be applied to the new file
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            os.replace(temp, path)
+        else:
+            os.link(temp, path)  # fails if path exists, where a plain rename would clobber it
+            temp.unlink()
+        fsync_path(path.parent if str(path.parent) else Path("."))
+    except FileExistsError:
+        raise RecordingError(f"{path} already exists (choose another name or pass --force)") from None
+    except OSError as exc:
+        raise RecordingError(describe_os_error(exc, f"create {path}")) from exc
+
+
+def _check_replaceable(path: Path) -> None:
+    """An empty file (the temporary file of a write-then-rename) may be filled; else only a recording."""
+    if path.stat().st_size == 0:
+        _require_regular(path)
+    else:
+        RecordingReader(path).close()  # never clobber a pipe, a foreign or a damaged file
+
+
+def _require_regular(path: Path) -> None:
+    try:
+        require_regular_file(path, "recording")
+    except SensorKitError as exc:
+        raise RecordingError(str(exc)) from None
+
+
+def _open_for_writing(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR)
+    except OSError as exc:
+        raise RecordingError(describe_os_error(exc, f"write {path}")) from exc
+
+
+class RecordingWriter:
+    """Appends samples, events and summaries to a recording, committing every second.
+
+    ``clock`` (seconds, monotonic) times the one-second rules; a benchmark replaying data faster than
+    real time passes a clock that follows the data.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], meta: RecordingMeta, *, overwrite: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
         """Create a new recording at ``path`` (an existing one is replaced only with ``overwrite``)."""
         self.path = Path(path)
         self.meta = meta
-        if self.path.exists():
-            if not overwrite:
-                raise RecordingError(f"{self.path} already exists (choose another name or pass --force)")
-            if self.path.stat().st_size:  # an empty file (a name files.replacing reserved, 0600) is used as it is
-                RecordingReader(self.path).close()  # never clobber a file that is not a recording
-                for suffix in ("", "-wal", "-shm"):
-                    Path(str(self.path) + suffix).unlink(missing_ok=True)
-        if not self.path.parent.exists():
-            raise RecordingError(f"folder {self.path.parent} does not exist")
-        self._db = _connect_for_writing(self.path)
-        self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        with self._transaction():
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                self._db.execute(statement)
-            self._put_meta("recording", meta.to_json())
+        self._clock = clock
+        self._lock = _create_recording(self.path, meta, overwrite)
         self._start_buffers(last_t=-np.inf)
+        try:
+            self._db = _connect_for_writing(self.path)
+        except BaseException:
+            self._abandon()
+            raise
 
     @classmethod
-    def reopen(cls, path: str | os.PathLike[str]) -> "RecordingWriter":
+    def reopen(cls, path: str | os.PathLike[str], *,
+               clock: Callable[[], float] = time.monotonic) -> "RecordingWriter":
         """Open an existing recording to add to it (saved analyses, a resumed session).
 
-        The file is checked like a read first, so a foreign or damaged file is refused untouched; a
-        recording left in WAL mode by a crashed recorder is recovered by SQLite on this open.
+        A recording still being written is refused (its writer holds the lock); a foreign or damaged
+        file is refused untouched; one left in WAL mode by a crashed recorder is recovered by SQLite.
         """
-        with RecordingReader(path) as reader:
-            meta, span = reader.meta, reader.time_span()
+        path = Path(path)
+        _check_header(path)
         writer = cls.__new__(cls)
-        writer.path, writer.meta = Path(path), meta
-        writer._db = _connect_for_writing(writer.path)
-        writer._start_buffers(last_t=span[1] if span else -np.inf)
+        writer.path, writer._clock = path, clock
+        writer._lock = RecordingLock.claim(path, _open_for_writing(path))
+        try:
+            with RecordingReader(path) as reader:
+                writer.meta, span = reader.meta, reader.time_span()
+            writer._start_buffers(last_t=span[1] if span else -np.inf)
+            writer._db = _connect_for_writing(path)
+            writer._find_unmerged()
+        except BaseException:
+            writer._abandon()
+            raise
         return writer
 
     def _start_buffers(self, last_t: float) -> None:
         self._pending: list[SampleBlock] = []
         self._pending_n = 0
+        self._pending_events: list[Event] = []
+        self._pending_since: float | None = None  # clock() when the oldest waiting item arrived
         self._last_t = last_t
+        self._last_checkpoint = -np.inf
+        self._unmerged: list[int] = []  # ids of the one-second blocks not merged yet
+        self._unmerged_t0 = np.inf
+        self._unmerged_t1 = -np.inf
         self._closed = False
+
+    def _find_unmerged(self) -> None:
+        rows = self._db.execute("SELECT id, t_start, t_end FROM blocks WHERE merged = 0 ORDER BY id").fetchall()
+        for block_id, t_start, t_end in rows:
+            self._note_unmerged(block_id, t_start, t_end)
+
+    def _note_unmerged(self, block_id: int, t_start: float, t_end: float) -> None:
+        self._unmerged.append(block_id)
+        self._unmerged_t0 = min(self._unmerged_t0, t_start)
+        self._unmerged_t1 = max(self._unmerged_t1, t_end)
 
     # -- samples ---------------------------------------------------------------------------
 
     def append(self, block: SampleBlock) -> None:
-        """Queue samples; commits once a second's worth is waiting. Times must increase."""
+        """Queue samples; they are committed within a second (of data or of waiting). Times must increase."""
         if len(block) == 0:
             return
         if block.has_gyro != self.meta.has_gyro:
@@ -143,58 +324,78 @@ class RecordingWriter:
         self._last_t = float(block.t[-1])
         self._pending.append(block)
         self._pending_n += len(block)
-        if self._pending_n >= COMMIT_SECONDS * self.meta.rate_hz:
+        self._commit_when_due()
+
+    def add_events(self, events: Iterable[Event]) -> None:
+        """Queue events; they are committed with the samples around them (same one-second rule)."""
+        self._pending_events += list(events)
+        self._commit_when_due()
+
+    def _commit_when_due(self) -> None:
+        now = self._clock()
+        if self._pending_since is None:
+            self._pending_since = now
+        if self._pending_n >= COMMIT_SECONDS * self.meta.rate_hz or now - self._pending_since >= COMMIT_SECONDS:
             self.flush()
 
     def flush(self) -> None:
-        """Commit what is queued now (the collector calls this before a risky moment, e.g. on disconnect)."""
-        if not self._pending:
+        """Commit what is queued now, samples and events in one transaction."""
+        if not self._pending and not self._pending_events:
             return
-        block = SampleBlock.concat(self._pending)
-        self._pending, self._pending_n = [], 0
+        block = SampleBlock.concat(self._pending) if self._pending else None
+        events, self._pending_events = self._pending_events, []
+        self._pending, self._pending_n, self._pending_since = [], 0, None
         with self._transaction():
-            self._insert_block(block, merged=False)
-        self._merge_if_due()
+            if block is not None:
+                block_id = self._insert_block(block, merged=False)
+            self._insert_events(events)
+        if block is not None:
+            self._note_unmerged(block_id, float(block.t[0]), float(block.t[-1]))
+            self._merge_if_due()
 
-    def _insert_block(self, block: SampleBlock, merged: bool) -> None:
+    def _insert_block(self, block: SampleBlock, merged: bool) -> int:
         blob = encode_block(block, self.meta.acc_lsb, self.meta.gyr_lsb)
-        self._db.execute(
+        cursor = self._db.execute(
             "INSERT INTO blocks (t_start, t_end, n, merged, payload) VALUES (?, ?, ?, ?, ?)",
             (float(block.t[0]), float(block.t[-1]), len(block), int(merged), blob),
         )
+        return int(cursor.lastrowid)
 
     def _merge_if_due(self) -> None:
-        row = self._db.execute(
-            "SELECT MIN(t_start), MAX(t_end), COUNT(*) FROM blocks WHERE merged = 0"
-        ).fetchone()
-        if row[2] < 2 or row[1] - row[0] < MERGE_SECONDS:
-            return
-        self._merge_small_blocks()
+        if len(self._unmerged) >= 2 and self._unmerged_t1 - self._unmerged_t0 >= MERGE_SECONDS:
+            self._merge_small_blocks()
 
     def _merge_small_blocks(self) -> None:
-        rows = self._db.execute(
-            "SELECT id, payload FROM blocks WHERE merged = 0 ORDER BY t_start"
-        ).fetchall()
-        if len(rows) < 2:
+        """Replace the one-second blocks by one block, reading and deleting them in one transaction."""
+        if len(self._unmerged) < 2:
             return
-        parts = [
-            SampleBlock(*decode_block(blob, self.meta.acc_lsb, self.meta.gyr_lsb)) for _, blob in rows
-        ]
         with self._transaction():
-            self._db.execute("DELETE FROM blocks WHERE merged = 0")
-            self._insert_block(SampleBlock.concat(parts), merged=True)
+            rows = self._db.execute(
+                "SELECT id, payload FROM blocks WHERE id >= ? AND merged = 0 ORDER BY id", (self._unmerged[0],)
+            ).fetchall()
+            if len(rows) >= 2:
+                parts = [SampleBlock(*decode_block(blob, self.meta.acc_lsb, self.meta.gyr_lsb)) for _, blob in rows]
+                self._db.execute("DELETE FROM blocks WHERE id >= ? AND id <= ? AND merged = 0",
+                                 (rows[0][0], rows[-1][0]))
+                self._insert_block(SampleBlock.concat(parts), merged=True)
+        self._unmerged, self._unmerged_t0, self._unmerged_t1 = [], np.inf, -np.inf
 
     # -- events, summaries, metadata -----------------------------------------------------------
 
-    def add_events(self, events: Iterable[Event]) -> None:
-        with self._transaction():
-            self._insert_events(events)
+    def replace_analysis(self, events: Iterable[Event], summaries: dict[str, Any]) -> None:
+        """Swap the stored analysis (its events and named summaries) for a new one, in one transaction.
 
-    def replace_events(self, events: Iterable[Event]) -> None:
-        """Swap all stored events for a fresh analysis in one transaction (a crash keeps the old ones)."""
+        A crash leaves the old analysis or the new one whole, never a mix (a mix once made `trends`
+        reuse a summary made with another profile). The recorder's own events (gaps, low battery:
+        ``RECORDED_EVENT_TYPES``) are facts about the recording, not results, so they are kept.
+        """
+        self.flush()
+        kept = sorted(RECORDED_EVENT_TYPES)
         with self._transaction():
-            self._db.execute("DELETE FROM events")
-            self._insert_events(events)
+            self._db.execute(f"DELETE FROM events WHERE type NOT IN ({', '.join('?' * len(kept))})", kept)
+            self._insert_events(e for e in events if e.type not in RECORDED_EVENT_TYPES)
+            for name, data in summaries.items():
+                self._put_summary(name, data)
 
     def _insert_events(self, events: Iterable[Event]) -> None:
         rows = [(e.type, e.start, e.end, json.dumps(e.fields)) for e in events]
@@ -202,9 +403,10 @@ class RecordingWriter:
 
     def set_summary(self, name: str, data: dict[str, Any]) -> None:
         with self._transaction():
-            self._db.execute(
-                "INSERT OR REPLACE INTO summaries (name, data) VALUES (?, ?)", (name, json.dumps(data))
-            )
+            self._put_summary(name, data)
+
+    def _put_summary(self, name: str, data: dict[str, Any]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO summaries (name, data) VALUES (?, ?)", (name, json.dumps(data)))
 
     def put_attachment(self, name: str, data: bytes) -> None:
         """A named binary sidecar kept inside the recording (e.g. a simulator's ground truth as .npz)."""
@@ -232,15 +434,42 @@ class RecordingWriter:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Commit everything, merge, and leave one self-contained file (journal back to DELETE)."""
+        """Commit everything, merge, and leave one self-contained file; then let other writers in."""
         if self._closed:
             return
-        self.flush()
-        self._merge_small_blocks()
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.execute("PRAGMA journal_mode=DELETE")
-        self._db.close()
         self._closed = True
+        try:
+            self.flush()
+            self._merge_small_blocks()
+            self._leave_wal()
+        finally:
+            self._abandon()
+
+    def _leave_wal(self) -> None:
+        """Copy the log into the file and go back to rollback-journal mode, so no side files remain.
+
+        Both need the readers to pause; a reader that keeps the file open (the terminal app, a
+        polling script) is waited for briefly, then the file simply stays in WAL mode: it is complete
+        either way, and that is no reason to fail a recording.
+        """
+        try:
+            self._db.execute(f"PRAGMA busy_timeout={LEAVE_WAL_TIMEOUT_MS}")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise RecordingError(_write_problem(self.path, exc)) from exc
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            log.info("%s stays in WAL mode: a reader had it open when the recording ended", self.path)
+
+    def _abandon(self) -> None:
+        """Close the connection (if any), then drop the lock (never the other way round)."""
+        self._closed = True
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+        self._lock.release()
 
     def __enter__(self) -> "RecordingWriter":
         return self
@@ -248,26 +477,54 @@ class RecordingWriter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _transaction(self) -> "_Transaction":
-        return _Transaction(self._db)
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction; a failure rolls it back whole and is reported as one sentence."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise RecordingError(_write_problem(self.path, exc)) from exc
+        self._checkpoint_when_due()
+
+    def _checkpoint_when_due(self) -> None:
+        """Copy the log into the main file, so the file alone holds what was just committed."""
+        now = self._clock()
+        if now - self._last_checkpoint >= CHECKPOINT_MIN_INTERVAL_S:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # a reader in the way: done at the next commit
+            self._last_checkpoint = now
 
 
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+@dataclass(frozen=True)
+class LostBlock:
+    """Samples a damaged recording could not give back: a stretch of time, and how many if known."""
 
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+    start: float  # seconds since the recording's start
+    end: float
+    samples: int | None  # None when the damage hid the block's own description too
+    reason: str
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+    def to_json(self) -> dict[str, Any]:
+        end = round(self.end, 3) if np.isfinite(self.end) else None  # None: up to the end of the file
+        return {"start": round(self.start, 3), "end": end, "samples": self.samples, "reason": self.reason}
 
 
 class RecordingReader:
-    """Reads a recording without changing it, also while a writer is still appending."""
+    """Reads a recording without changing it, also while a writer is still appending.
+
+    A damaged recording is salvaged: every intact block is read, damaged blocks are skipped (a gap,
+    never invented data), listed in :attr:`damage` and reported once per read as a logged warning.
+    """
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
+        self.damage: list[LostBlock] = []
         _check_header(self.path)
         uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
@@ -275,7 +532,7 @@ class RecordingReader:
             app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise RecordingError(f"{self.path} is corrupted or truncated ({exc})") from exc
+            raise RecordingError(f"{self.path} is corrupted or truncated ({exc}); {_REMEDY}") from exc
         if app_id != APPLICATION_ID:
             self._db.close()
             raise RecordingError(f"{self.path} is an SQLite file but not a SensorKit recording")
@@ -285,73 +542,182 @@ class RecordingReader:
                 f"{self.path} was written by a newer SensorKit (format {version}); please upgrade"
             )
         try:
-            self.meta = RecordingMeta.from_json(self._json("SELECT value FROM meta WHERE key='recording'"))
-        except (ValueError, TypeError, AttributeError) as exc:  # JSON or fields damaged by hand or by a tool
+            self.meta = self.refresh_meta()
+        except BaseException:
             self._db.close()
-            raise RecordingError(f"{self.path} has damaged metadata ({exc}); it cannot be read") from exc
+            raise
 
-    def _json(self, sql: str, args: tuple = ()) -> Any:
-        row = self._query(sql, args).fetchone()
-        if row is None:
-            raise RecordingError(f"{self.path} is incomplete (missing {sql.split()[-1]})")
-        return json.loads(row[0])
-
-    def _query(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """All rows of a query, fetched inside the guard: damage shows while fetching, not before."""
         try:
-            return self._db.execute(sql, args)
+            return self._db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise RecordingError(f"{self.path} is corrupted or truncated ({exc})") from exc
+            raise RecordingError(f"{self.path} is corrupted or truncated ({exc}); {_REMEDY}") from exc
 
     def refresh_meta(self) -> RecordingMeta:
         """Re-read metadata (calibration may change while a writer is running)."""
+        rows = self._rows("SELECT value FROM meta WHERE key='recording'")
+        if not rows:
+            raise RecordingError(f"{self.path} is incomplete (it has no metadata); {_REMEDY}")
         try:
-            self.meta = RecordingMeta.from_json(self._json("SELECT value FROM meta WHERE key='recording'"))
+            self.meta = RecordingMeta.from_json(json.loads(rows[0][0]))
         except (ValueError, TypeError, AttributeError) as exc:  # JSON or fields damaged by hand or by a tool
-            self._db.close()
             raise RecordingError(f"{self.path} has damaged metadata ({exc}); it cannot be read") from exc
         return self.meta
 
+    # -- samples -------------------------------------------------------------------------------
+
     def iter_blocks(self, t0: float = -np.inf, t1: float = np.inf) -> Iterator[SampleBlock]:
         """Stored blocks overlapping [t0, t1), in time order, each trimmed to the window."""
-        rows = self._query(
-            "SELECT payload FROM blocks WHERE t_end >= ? AND t_start < ? ORDER BY t_start",
-            (float(t0), float(t1)),
-        )
-        for (blob,) in rows:
-            block = SampleBlock(*decode_block(blob, self.meta.acc_lsb, self.meta.gyr_lsb))
+        index = self._block_index(t0, t1)
+        for row, blob in zip(index, self._payloads(index, t0, t1)):
+            try:
+                block = SampleBlock(*decode_block(self._intact(row, blob), self.meta.acc_lsb, self.meta.gyr_lsb))
+            except RecordingError as exc:
+                self._lost(row, str(exc))
+                continue
             if t0 > -np.inf or t1 < np.inf:
                 block = block.between(t0, t1)
             yield block
+        self._report()
 
     def samples(self, t0: float = -np.inf, t1: float = np.inf) -> SampleBlock:
-        """All samples in [t0, t1) as one block, decoded into one set of arrays."""
-        blobs = [
-            blob
-            for (blob,) in self._query(
-                "SELECT payload FROM blocks WHERE t_end >= ? AND t_start < ? ORDER BY t_start",
-                (float(t0), float(t1)),
-            )
-        ]
-        sizes = [block_size(blob) for blob in blobs]
+        """All samples in [t0, t1) as one block, decoded into one set of arrays (damaged blocks skipped)."""
+        index = self._block_index(t0, t1)
+        blobs = self._payloads(index, t0, t1)
+        sizes = [row[3] for row in index]
         total = sum(sizes)
         t, acc = np.empty(total), np.empty((total, 3))
         gyr = np.empty((total, 3)) if self.meta.has_gyro else None
+        keep = np.ones(total, bool)
         at = 0
-        for blob, size in zip(blobs, sizes):
+        for row, blob, size in zip(index, blobs, sizes):
             part = slice(at, at + size)
-            decode_into(
-                blob, self.meta.acc_lsb, self.meta.gyr_lsb,
-                t[part], acc[part], None if gyr is None else gyr[part],
-            )
+            try:
+                decode_into(
+                    self._intact(row, blob), self.meta.acc_lsb, self.meta.gyr_lsb,
+                    t[part], acc[part], None if gyr is None else gyr[part],
+                )
+            except RecordingError as exc:
+                self._lost(row, str(exc))
+                keep[part] = False
             at += size
         block = SampleBlock(t, acc, gyr)
+        if not keep.all():
+            block = SampleBlock(t[keep], acc[keep], None if gyr is None else gyr[keep])
+        self._report()
         return block.between(t0, t1) if (t0 > -np.inf or t1 < np.inf) else block
 
+    def _block_index(self, t0: float, t1: float) -> list[tuple[int, float, float, int]]:
+        """(id, t_start, t_end, n) of the blocks overlapping [t0, t1), in time order."""
+        try:
+            rows = self._db.execute(
+                "SELECT id, t_start, t_end, n FROM blocks WHERE t_end >= ? AND t_start < ? ORDER BY id",
+                (float(t0), float(t1)),
+            ).fetchall()
+        except sqlite3.DatabaseError:
+            rows = self._probe_block_index(t0, t1)
+        return sorted(rows, key=lambda row: row[1])  # already in time order: writers append in time order
+
+    def _probe_block_index(self, t0: float, t1: float) -> list[tuple[int, float, float, int]]:
+        """The block list of a file whose table pages are damaged: every row that can be read, by id.
+
+        Ids are probed upwards until ``_PROBE_PAST_END`` in a row give nothing (the highest id itself
+        may sit on a damaged page). A run of unreadable ids is recorded as lost between the intact
+        blocks around it.
+        """
+        index: list[tuple[int, float, float, int]] = []
+        unreadable_after: float | None = None
+        previous_end, block_id, last_found = 0.0, 0, 0
+        while block_id - last_found < _PROBE_PAST_END:
+            block_id += 1
+            try:
+                row = self._db.execute("SELECT id, t_start, t_end, n FROM blocks WHERE id = ?", (block_id,)).fetchone()
+            except sqlite3.DatabaseError:
+                unreadable_after = previous_end if unreadable_after is None else unreadable_after
+                continue
+            if row is None:
+                continue
+            last_found = block_id
+            if unreadable_after is not None:
+                self._lost_between(unreadable_after, float(row[1]))
+                unreadable_after = None
+            previous_end = float(row[2])
+            if row[2] >= t0 and row[1] < t1:
+                index.append(row)
+        if unreadable_after is not None:
+            self._lost_between(unreadable_after, np.inf)
+        return index
+
+    def _payloads(self, index: list[tuple[int, float, float, int]], t0: float, t1: float) -> list[bytes | None]:
+        """The blobs of ``index`` in one query, else one by one (None for one that cannot be read).
+
+        Fetched in id order: ordering a blob column by anything else makes SQLite sort the blobs.
+        """
+        try:
+            by_id = dict(self._db.execute(
+                "SELECT id, payload FROM blocks WHERE t_end >= ? AND t_start < ? ORDER BY id",
+                (float(t0), float(t1)),
+            ).fetchall())
+            if len(by_id) == len(index):
+                return [by_id[row[0]] for row in index]
+        except sqlite3.DatabaseError:
+            pass
+        return [self._payload(row[0]) for row in index]
+
+    def _payload(self, block_id: int) -> bytes | None:
+        try:
+            row = self._db.execute("SELECT payload FROM blocks WHERE id = ?", (block_id,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        return None if row is None else row[0]
+
+    @staticmethod
+    def _intact(row: tuple[int, float, float, int], blob: bytes | None) -> bytes:
+        if blob is None:
+            raise RecordingError("its page cannot be read")
+        if block_size(blob) != row[3]:
+            raise RecordingError("a sample block disagrees with its row about its size")
+        return blob
+
+    def _lost(self, row: tuple[int, float, float, int], reason: str) -> None:
+        self._note_damage(LostBlock(float(row[1]), float(row[2]), int(row[3]), reason))
+
+    def _lost_between(self, after: float, before: float) -> None:
+        self._note_damage(LostBlock(after, before, None, "the table page listing these samples cannot be read"))
+
+    def _note_damage(self, lost: LostBlock) -> None:
+        if lost not in self.damage:
+            self.damage.append(lost)
+            self._reported = False
+
+    def _report(self) -> None:
+        """Log the damage once: what was lost, in which file, and what to do."""
+        if self.damage and not getattr(self, "_reported", False):
+            log.warning("%s", self.damage_report())
+            self._reported = True
+
+    def damage_report(self) -> str | None:
+        """One sentence naming the file, the lost time ranges and samples, and the remedy (None if intact)."""
+        if not self.damage:
+            return None
+        known = sum(d.samples for d in self.damage if d.samples is not None)
+        unknown = any(d.samples is None for d in self.damage)
+        ranges = ", ".join(
+            f"{d.start:.1f}-{d.end:.1f} s" if np.isfinite(d.end) else f"after {d.start:.1f} s" for d in self.damage[:5]
+        ) + (", ..." if len(self.damage) > 5 else "")
+        count = f"{known}{' or more' if unknown else ''} samples"
+        return (f"{self.path} is damaged: {len(self.damage)} part(s) could not be read and were skipped "
+                f"({count} lost, at {ranges}); every other block was read. To keep a clean copy, "
+                f"{_REMEDY}")
+
+    # -- the rest ------------------------------------------------------------------------------
+
     def sample_count(self) -> int:
-        return int(self._query("SELECT COALESCE(SUM(n), 0) FROM blocks").fetchone()[0])
+        return int(self._rows("SELECT COALESCE(SUM(n), 0) FROM blocks")[0][0])
 
     def time_span(self) -> tuple[float, float] | None:
-        row = self._query("SELECT MIN(t_start), MAX(t_end) FROM blocks").fetchone()
+        row = self._rows("SELECT MIN(t_start), MAX(t_end) FROM blocks")[0]
         return None if row[0] is None else (float(row[0]), float(row[1]))
 
     def events(self, type: str | None = None) -> list[Event]:
@@ -359,19 +725,19 @@ class RecordingReader:
         args: tuple = ()
         if type is not None:
             sql, args = sql + " WHERE type = ?", (type,)
-        rows = self._query(sql + " ORDER BY start, id", args).fetchall()
+        rows = self._rows(sql + " ORDER BY start, id", args)
         return [Event(t, s, e, json.loads(d)) for t, s, e, d in rows]
 
     def event_count(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM events").fetchone()[0])
+        return int(self._rows("SELECT COUNT(*) FROM events")[0][0])
 
     def summaries(self) -> dict[str, Any]:
-        rows = self._query("SELECT name, data FROM summaries ORDER BY name").fetchall()
+        rows = self._rows("SELECT name, data FROM summaries ORDER BY name")
         return {name: json.loads(data) for name, data in rows}
 
     def attachment(self, name: str) -> bytes | None:
-        row = self._query("SELECT data FROM attachments WHERE name = ?", (name,)).fetchone()
-        return None if row is None else bytes(row[0])
+        rows = self._rows("SELECT data FROM attachments WHERE name = ?", (name,))
+        return None if not rows else bytes(rows[0][0])
 
     def close(self) -> None:
         self._db.close()

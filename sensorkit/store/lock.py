@@ -1,0 +1,70 @@
+"""The mark of a recording in progress: an exclusive ``flock`` held on the recording file by its writer.
+
+Why a lock on the file itself rather than a lock file beside it: the operating system releases it
+when the writer ends in any way (``kill -9``, a crash, a power cut), so a stale lock can never keep a
+patient's recording closed, and there is no extra file to copy, forget or clean up. ``flock`` locks
+are separate from the POSIX byte-range locks SQLite uses on the same file, so they do not disturb it.
+A second writer (``record --force``, ``import --force``, ``analyze --save``) asks for the same lock
+without waiting and is refused while the recorder holds it. Readers never take it: reading during a
+recording stays possible. Where ``flock`` does not exist (Windows) the lock is a no-op.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import RecordingError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; recordings are not protected against a second writer there
+    fcntl = None  # type: ignore[assignment]
+
+
+class RecordingLock:
+    """An open descriptor of the recording holding the writer's exclusive lock until :meth:`release`."""
+
+    def __init__(self, fd: int, path: Path):
+        self.fd, self.path = fd, path
+
+    @classmethod
+    def claim(cls, path: Path, fd: int) -> "RecordingLock":
+        """Take the lock on the open file ``fd`` (closed on refusal), or say who holds it."""
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise RecordingError(in_progress_message(path)) from None
+        return cls(fd, path)
+
+    def release(self) -> None:
+        """Close the descriptor (which drops the lock); call only after SQLite has closed the file."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def in_progress_message(path: Path) -> str:
+    return (f"{path} is being recorded right now by another sensorkit command; "
+            "wait until that recording ends (or stop it), or choose another name")
+
+
+def is_in_progress(path: str | os.PathLike[str]) -> bool:
+    """Whether a writer holds ``path`` now (e.g. before ``import --force`` renames a new file over it)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # not lockable (a pipe on some systems): not a recording being written either
+        return False
+    finally:
+        os.close(fd)
+    return False
