@@ -114,17 +114,10 @@ def _check_header(path: Path) -> None:
 
 
 def _write_problem(path: Path, exc: sqlite3.Error) -> str:
-    """One sentence for a failed write: what failed and what to do."""
-    text = str(exc)
-    if "full" in text:
-        return f"cannot write {path}: the disk is full; free some space and try again"
-    if "readonly" in text or "read-only" in text:
-        return f"cannot write {path}: the file or its folder is read-only; choose a writable folder"
-    if "locked" in text or "busy" in text:
-        return f"cannot write {path}: another program is writing to it; try again when it has finished"
-    if "malformed" in text or "not a database" in text:
-        return f"cannot write {path}: the file is damaged ({text}); {_REMEDY}"
-    return f"cannot write {path} ({text})"
+    """One sentence for a failed write: what failed and what to do (the commands' table of remedies)."""
+    from ..cli.failures import describe_failure  # one wording for SQLite's troubles, store and commands alike
+
+    return describe_failure(exc, f"write {path}")
 
 
 def _connect_for_writing(path: Path) -> sqlite3.Connection:
@@ -159,7 +152,7 @@ def _create_recording(path: Path, meta: RecordingMeta, overwrite: bool) -> Recor
         temp = Path(name)
         lock = RecordingLock.claim(temp, fd)
         try:
-            _write_empty_recording(temp, meta)
+            _write_empty_recording(temp, meta, path)
             _move_into_place(temp, path, replace=old is not None)
         except BaseException:
             lock.release()
@@ -183,8 +176,10 @@ def _claim_existing(path: Path, overwrite: bool) -> RecordingLock | None:
     return RecordingLock.claim(path, _open_for_writing(path))
 
 
-def _write_empty_recording(temp: Path, meta: RecordingMeta) -> None:
-    """Schema and metadata in one transaction, synced to disk, in rollback-journal mode (no side files)."""
+def _write_empty_recording(temp: Path, meta: RecordingMeta, path: Path) -> None:
+    """Schema and metadata in one transaction, synced to disk, in rollback-journal mode (no side files).
+
+    Errors name ``path``, the recording being made, rather than its temporary name."""
     try:
         db = sqlite3.connect(temp, isolation_level=None)
         try:
@@ -200,9 +195,9 @@ def _write_empty_recording(temp: Path, meta: RecordingMeta) -> None:
             db.close()
         fsync_path(temp)
     except sqlite3.Error as exc:
-        raise RecordingError(_write_problem(temp, exc)) from exc
+        raise RecordingError(_write_problem(path, exc)) from exc
     except OSError as exc:
-        raise RecordingError(describe_os_error(exc, f"write {temp}")) from exc
+        raise RecordingError(describe_os_error(exc, f"write {path}")) from exc
 
 
 def _move_into_place(temp: Path, path: Path, replace: bool) -> None:
