@@ -96,6 +96,10 @@ def test_the_day_screen_shows_the_patient_and_local_hours(tmp_path):
                  "--start", "2025-03-03T09:40", "--tz", "Australia/Sydney", "--patient", "P010", "-o", str(rec)]) == 0
     report = load_day(rec)
     assert [h.start.isoformat() for h in report.hours] == ["2025-03-03T09:00:00+11:00", "2025-03-03T10:00:00+11:00"]
+    assert sum(h.bends for h in report.hours) == report.total["bends"]["count"] > 0  # keyed alike
+    utc = load_day(rec, tz="UTC")  # `view --tz UTC`
+    assert [h.start.isoformat() for h in utc.hours] == ["2025-03-02T22:00:00+00:00", "2025-03-02T23:00:00+00:00"]
+    assert [d["date"] for d in utc.days] == ["2025-03-02"]
 
     async def title() -> tuple[str, str]:
         app = SensorKitApp(lambda: DayScreen(rec))
