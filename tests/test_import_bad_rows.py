@@ -103,6 +103,30 @@ def test_the_longest_increasing_run_is_kept() -> None:
     assert increasing_rows(np.arange(5.0)).tolist() == [0, 1, 2, 3, 4]
 
 
+def longest_increasing_length(t: np.ndarray) -> int:
+    """The textbook O(n^2) answer, for checking the fast one."""
+    best = [1] * t.size
+    for i in range(t.size):
+        for j in range(i):
+            if t[j] < t[i]:
+                best[i] = max(best[i], best[j] + 1)
+    return max(best, default=0)
+
+
+def test_the_kept_run_is_a_longest_one_on_random_disorder() -> None:
+    rng = np.random.default_rng(15)
+    for trial in range(400):
+        n = int(rng.integers(2, 40))
+        t = np.sort(rng.integers(0, 40, n)).astype(float)  # ordered with repeats, then disturbed
+        for _ in range(int(rng.integers(0, 5))):
+            t[rng.integers(0, n)] = rng.integers(-10, 60)
+        if trial % 3 == 0:
+            t = rng.integers(0, 20, n).astype(float)
+        kept = increasing_rows(t)
+        assert np.all(np.diff(kept) > 0) and np.all(np.diff(t[kept]) > 0)
+        assert kept.size == longest_increasing_length(t), t
+
+
 def test_values_beyond_any_sensor_are_skipped_and_counted(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     write_rows(path)
