@@ -114,6 +114,21 @@ def test_import_force_will_not_replace_what_is_not_a_recording(tmp_path: Path, c
     assert (tmp_path / "notes.txt").read_text() == "a patient's notes\n"
 
 
+def test_import_force_will_not_replace_a_recording_in_progress(old_recording: Path, tmp_path: Path, capsys) -> None:
+    import fcntl
+
+    before = digest(old_recording)
+    write_csv(tmp_path / "new.csv", 500, seed=2)
+    fd = os.open(old_recording, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running recorder holds
+    try:
+        assert main(["import", str(tmp_path / "new.csv"), "-o", str(old_recording), "--force"]) == 1
+    finally:
+        os.close(fd)
+    assert "being recorded right now" in capsys.readouterr().err
+    assert digest(old_recording) == before and leftovers(tmp_path) == []
+
+
 def test_full_disk_during_reimport_keeps_the_old_recording(old_recording: Path, tmp_path: Path) -> None:
     before = digest(old_recording)
     write_csv(tmp_path / "big.csv", 30_000, seed=2)

@@ -11,7 +11,8 @@ from ..errors import RecordingError, SensorKitError
 from ..files import replacing
 from ..importer import ACC_UNITS, GYRO_UNITS, ImportReport, check_rate, read_csv
 from ..mounting import add_mounting_options, with_mounting
-from ..store import RecordingReader, RecordingWriter
+from ..store import RecordingReader, RecordingWriter, is_in_progress
+from ..store.lock import in_progress_message
 from .failures import describe_failure
 
 
@@ -65,13 +66,20 @@ def report_problems(path: str, report: ImportReport) -> None:
               "modification time (pass --start to set it)", file=sys.stderr)
 
 
+def check_replaceable(out: Path) -> None:
+    """``import --force`` replaces only a recording, and never one a recorder is still writing."""
+    if is_in_progress(out):
+        raise RecordingError(in_progress_message(out))
+    try:  # never replace a file that is not a recording (a typo in -o)
+        RecordingReader(out).close()
+    except RecordingError as exc:
+        raise RecordingError(f"{exc}; it will not be replaced (move it away or choose another name)") from exc
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if args.force and out.is_file():
-        try:  # never replace a file that is not a recording (a typo in -o)
-            RecordingReader(out).close()
-        except RecordingError as exc:
-            raise RecordingError(f"{exc}; it will not be replaced (move it away or choose another name)") from exc
+        check_replaceable(out)
     block, meta, report = read_csv(args.file, args.acc_unit, args.gyro_unit, args.rate, args.start)
     meta = with_mounting(meta, args).with_changes(patient_id=args.patient)
     # The old recording stays whole until the new one is complete and on disk: a bad file, a full
@@ -81,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
             with RecordingWriter(temp, meta, overwrite=True) as writer:
                 writer.set_extra("import_report", report.to_json())
                 writer.append(block)
+            if args.force and is_in_progress(out):  # a recorder started on it meanwhile
+                raise RecordingError(in_progress_message(out))
     except (OSError, sqlite3.Error) as exc:
         raise SensorKitError(describe_failure(exc, f"write the recording {out}")) from exc
     report_problems(args.file, report)
