@@ -330,7 +330,7 @@ class Collector:
             self.stats.queue_max = max(self.stats.queue_max, len(batch))
             for entry in batch:
                 if entry is None:
-                    self.stream.release_all()
+                    self.stream.finish()
                     self._commit()
                     return
                 host, char, payload = entry

@@ -4,17 +4,26 @@ This is the collector's bookkeeping, kept free of Bluetooth so it reads (and is 
 its own. For each decoded packet it works out the recording-wide index of its first sample:
 
 - from the device counter, unwrapped (:func:`.timebase.unwrap`), in ``counter_step`` units;
-- from device timestamps (index = time x rate);
+- from device timestamps (index = time x rate, counted from the first stamp of the run so that coarse
+  stamps, Movesense's whole milliseconds, never round two ways);
 - without either, from arrival times (:class:`sensorkit.devices.arrival.ArrivalClock`).
 
 After a reconnect, or when a counter jumps far backwards, the index is checked against host time: a
 device that kept counting through the outage gives the exact gap; one that restarted its counter
-(power cycle, resume window over) starts a *new run*, placed where host time says it belongs.
+(power cycle, resume window over) starts a *new run*, placed where host time says it belongs. Time
+stamps that moved forward across an outage are taken as they are: the device's clock ran on (host
+time would only add the host's own delays, an emulator's lag on a busy machine).
 
 Packets then pass a small reorder buffer: a packet that continues the stream goes straight out; one
 after a hole waits until ``REORDER_PACKETS`` packets queue behind the hole or ``REORDER_WAIT_S`` has
 passed, and then the hole is declared a gap. Each index goes out at most once: duplicates (and late
 copies of a declared gap) are dropped and counted. Times come from :class:`.timebase.DriftClock`.
+
+The edges: what was lost before the first packet that arrives is a gap when the stream's start is
+known (a counter that a start resets to 0, flagged ``COUNTER_FROM_ZERO``; or :meth:`Reassembler.expect_origin`,
+which an emulated session calls with the emulator's first sample), and what was lost after the last
+is one when its end is known (:meth:`Reassembler.expect_end`, once the session confirms it has all
+the sensor sent). Every sample the sensor took is then stored or counted lost.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..devices.arrival import ArrivalClock
-from ..devices.base import DecodedSamples
+from ..devices.base import COUNTER_FROM_ZERO, DecodedSamples
 from ..events import Event
 from ..samples import SampleBlock
 from .timebase import DriftClock, unwrap
@@ -92,6 +101,10 @@ class Reassembler:
         self._blocks: list[SampleBlock] = []
         self._events: list[Event] = []
         self._oldest_host: float | None = None
+        self._time_anchor: tuple[float, int] | None = None  # (device time, index) of a stamped run's first packet
+        self._reanchor = False
+        self._origin: DecodedSamples | None = None
+        self._end_k: int | None = None
 
     # -- input -------------------------------------------------------------------------------
 
@@ -108,6 +121,27 @@ class Reassembler:
         self._lost_at = host
         self._gap_cause = "link"
         self._check_run = True
+        self._reanchor = True  # a restarted stamped stream may sit at another phase of its clock
+
+    def expect_origin(self, first: DecodedSamples) -> None:
+        """The sensor's stream begins with ``first`` (a one-sample position, as the profile decodes
+        it): samples lost before the first packet that arrives become a gap. Only before any packet."""
+        if self._next_k is None:
+            self._origin = first
+
+    def expect_end(self, last: DecodedSamples) -> None:
+        """The sensor's last sample is ``last``: samples lost after the last that arrives become a
+        gap at :meth:`finish`. Call it once the link has delivered everything sent before it."""
+        if self._next_k is not None:
+            self._end_k = self._device_index(last, peek=True) + self._run_offset
+
+    def finish(self) -> None:
+        """End of the session: release what waits, and count a lost tail when the end is known."""
+        self.release_all()
+        if self._end_k is None or self._next_k is None or self._end_k < self._next_k:
+            return
+        missing = self._end_k + 1 - self._next_k
+        self._count_gap(missing, float(self.clock.times(np.array([self._end_k]))[0]))
 
     def release_due(self, host: float) -> None:
         """Release what no longer needs to wait for a late packet."""
@@ -142,16 +176,29 @@ class Reassembler:
             self.stats.battery_low = True
             self._events.append(Event("battery_low", self.last_t, self.last_t, {}))
 
-    def _index_of(self, samples: DecodedSamples, host: float) -> int:
-        """The recording-wide index of the packet's first sample."""
+    def _device_index(self, samples: DecodedSamples, peek: bool = False) -> int:
+        """The device's index of the first sample, from its counter or its time stamp."""
         if samples.counter is not None:
             raw, modulus = samples.counter, samples.counter_modulus or 2**32
             ref = self._unwrap_ref if self._unwrap_ref is not None else raw
             k = unwrap(raw, ref, modulus)
-            self._unwrap_ref = max(k, ref)
-            k_dev = int(round(k / samples.counter_step))
-        elif samples.device_time_s is not None:
-            k_dev = int(round(float(samples.device_time_s[0]) * self.rate))
+            if not peek:
+                self._unwrap_ref = max(k, ref)
+            return int(round(k / samples.counter_step))
+        t = float(samples.device_time_s[0])
+        if self._time_anchor is None:
+            k = int(round(t * self.rate))
+        else:
+            t0, k0 = self._time_anchor
+            k = k0 + int(round((t - t0) * self.rate))
+        if not peek and (self._time_anchor is None or self._reanchor):
+            self._time_anchor, self._reanchor = (t, k), False
+        return k
+
+    def _index_of(self, samples: DecodedSamples, host: float) -> int:
+        """The recording-wide index of the packet's first sample."""
+        if samples.counter is not None or samples.device_time_s is not None:
+            k_dev = self._device_index(samples)
         else:
             if self._arrival is None:
                 self._arrival = ArrivalClock(self.rate)
@@ -160,9 +207,12 @@ class Reassembler:
         if self._next_k is None:
             return k
         far_behind = k + len(samples) <= self._next_k - NEW_RUN_TOLERANCE_S * self.rate
-        if self._check_run or far_behind:
-            self._check_run = False
+        # a time stamp that moved on across an outage is the device's own clock running on: only a
+        # counter, which a restart resets, needs host time to tell a new run from a long outage
+        stamped_forward = samples.device_time_s is not None and not far_behind
+        if (self._check_run and not stamped_forward) or far_behind:
             k = self._continuity(k, host)
+        self._check_run = False
         return k
 
     def _continuity(self, k: int, host: float) -> int:
@@ -185,8 +235,9 @@ class Reassembler:
     def _place(self, k0: int, host: float, samples: DecodedSamples) -> None:
         n = len(samples)
         if self._next_k is None:
-            self._next_k = k0
-            self.clock.start(k0)
+            origin = self._origin_index(samples)
+            self._next_k = k0 if origin is None else min(k0, origin)
+            self.clock.start(self._next_k)
             if self.on_start:
                 self.on_start(samples)
         if k0 + n <= self._next_k:
@@ -202,6 +253,14 @@ class Reassembler:
         self._pending[k0] = (host, samples)
         self.release_due(host)
 
+    def _origin_index(self, first: DecodedSamples) -> int | None:
+        """Where the stream began, when that is known."""
+        if self._origin is not None:
+            return self._device_index(self._origin, peek=True)
+        if COUNTER_FROM_ZERO in first.flags and first.counter is not None:
+            return 0
+        return None
+
     def _count_stale(self, k0: int, n: int) -> None:
         """A packet wholly before the next expected index: a late copy of a declared gap, or a duplicate."""
         if any(start <= k0 < end for start, end in self._lost_ranges):
@@ -214,12 +273,7 @@ class Reassembler:
         k = np.arange(k0, k0 + len(samples))
         t = self.clock.times(k)
         if k0 > self._next_k:
-            missing = k0 - self._next_k
-            self.stats.gaps += 1
-            self.stats.samples_lost += missing
-            self._lost_ranges.append((self._next_k, k0))
-            fields = {"samples": int(missing), "cause": self._gap_cause}
-            self._events.append(Event("data_gap", self.last_t, float(t[0]), fields))
+            self._count_gap(k0 - self._next_k, float(t[0]))
         if self._lost_at is not None:
             self.stats.reconnect_s.append((host - self._lost_at) / self.speed)
             self._lost_at = None
@@ -230,6 +284,15 @@ class Reassembler:
         self.last_t = float(t[-1])
         self._last_host = host
         self.clock.observe(int(k[-1]), host)
+
+    def _count_gap(self, missing: int, t_after: float) -> None:
+        """``missing`` samples from the next expected one were lost (``t_after``: the next sample's time)."""
+        assert self._next_k is not None
+        self.stats.gaps += 1
+        self.stats.samples_lost += missing
+        self._lost_ranges.append((self._next_k, self._next_k + missing))
+        fields = {"samples": int(missing), "cause": self._gap_cause}
+        self._events.append(Event("data_gap", self.last_t, t_after, fields))
 
 
 def _tail(samples: DecodedSamples, cut: int) -> DecodedSamples:

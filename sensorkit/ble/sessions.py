@@ -114,6 +114,7 @@ async def record_emulated(
         )
         if on_collector:
             on_collector(collector)
+        sensor.on_stream_start = collector.stream.expect_origin  # the emulator knows where it began
         stop_at_end = asyncio.get_running_loop().create_task(_stop_when_caught_up(sensor, collector))
         try:
             stats = await collector.run()
@@ -144,6 +145,9 @@ async def _stop_when_caught_up(sensor: EmulatedSensor, collector: Collector) -> 
     """
     await sensor.finished.wait()
     confirmed = await collector.caught_up(CATCH_UP_TIMEOUT_S)
+    last = sensor.position(sensor.counter - 1) if sensor.counter else None
+    if confirmed and last is not None:  # all it sent is in: what is missing at the end was lost
+        collector.stream.expect_end(last)
     collector.stop()
     return confirmed
 

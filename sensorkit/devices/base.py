@@ -47,6 +47,9 @@ class Capabilities:
     hardware_tested: bool = False
 
 
+COUNTER_FROM_ZERO = "counter_from_zero"
+
+
 @dataclass(frozen=True)
 class DecodedSamples:
     """Samples from one notification (or one assembled group), timed by the device.
@@ -59,7 +62,9 @@ class DecodedSamples:
     - neither: the device has no clock on the air; the collector infers time from arrival and rate.
 
     ``flags`` carries device status seen in this packet: ``"battery_low"``, ``"clipped"`` (a value hit
-    full scale); the collector records them as events.
+    full scale); the collector records them as events. :data:`COUNTER_FROM_ZERO` says the stream's
+    counter began at 0 (a protocol whose start resets it): what was lost before the first packet that
+    arrives is then a gap of known size.
     """
 
     acc: np.ndarray  # (n, 3) m/s^2

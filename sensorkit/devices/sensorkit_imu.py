@@ -47,14 +47,14 @@ from __future__ import annotations
 import math
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import DecodeError, DeviceError
 from ..samples import STANDARD_GRAVITY
-from .base import Advertisement, Capabilities, DecodedSamples, DeviceProfile, Notify
+from .base import COUNTER_FROM_ZERO, Advertisement, Capabilities, DecodedSamples, DeviceProfile, Notify
 
 SERVICE_UUID = "5e450001-8e2a-4c1b-9d3f-6a7b8c9d0e1f"
 DATA_UUID = "5e450002-8e2a-4c1b-9d3f-6a7b8c9d0e1f"
@@ -332,6 +332,7 @@ class SensorKitProfile(DeviceProfile):
         self.acc_code = range_code(self.acc_range_g, ACC_RANGES_G, "accelerometer range (g)")
         self.gyr_code = range_code(self.gyr_range_dps or 2000.0, GYR_RANGES_DPS, "gyroscope range (deg/s)")
         self.device_config: DeviceConfig | None = None  # as read back after configuring
+        self.counter_from_zero = False  # the stream was started from stopped: its counter began at 0
 
     @classmethod
     def recognises(cls, adv: Advertisement) -> bool:
@@ -355,6 +356,9 @@ class SensorKitProfile(DeviceProfile):
             await self._control(client, OP_SET_RANGES, self.acc_code, self.gyr_code)
             await self._control(client, OP_SET_SAMPLES_PER_PACKET, self._samples_per_packet(client))
         await self._control(client, OP_TIME_SYNC, time.time_ns() // 1000)
+        # a Start from stopped begins a new counter at 0 (SPEC.md 3.2): packets lost before the first
+        # that arrives are then a gap the collector can size; a running stream's counter says nothing
+        self.counter_from_zero = not config.streaming
         await client.start_notify(DATA_UUID, lambda _char, data: on_notify(DATA_UUID, data))
         await self._control(client, OP_START)
         self.device_config = config = DeviceConfig.unpack(await client.read_gatt_char(CONFIG_UUID))
@@ -373,7 +377,10 @@ class SensorKitProfile(DeviceProfile):
             pass
 
     def decode(self, char_uuid: str, payload: bytes) -> list[DecodedSamples]:
-        return [to_samples(unpack_data(payload))]
+        samples = to_samples(unpack_data(payload))
+        if self.counter_from_zero:
+            samples = replace(samples, flags=samples.flags | {COUNTER_FROM_ZERO})
+        return [samples]
 
     @property
     def acc_lsb(self) -> float:

@@ -40,6 +40,7 @@ from bumble import att, gatt
 from bumble.device import Connection, Device
 
 from ..ble.radio import VirtualRadio
+from ..devices.base import DecodedSamples
 from ..samples import SampleBlock
 from .faults import Faults
 
@@ -64,11 +65,20 @@ class EmulatorStats:
     # Samples taken but never sent because the fixed-size packet they belong to was never filled (the
     # end of the source, or a gap in a replayed one): :meth:`EmulatedSensor.encode` returned b"" for them.
     unsent_partial: int = 0
+    # Samples due while the sensor was stopped between two streaming runs (a collector restarting a
+    # sensor whose clock runs on, as Polar's does): the wearer moved on, the clock ran, nothing was taken.
+    unsent_stopped: int = 0
     behind_s: float = 0.0  # most stream seconds it fell behind its schedule (a busy machine at high speed)
 
     @property
     def samples_withheld(self) -> int:
         return sum(n for _, n in self.withheld)
+
+    @property
+    def samples_taken(self) -> int:
+        """Every sample of the source the sensor's clock passed: sent, withheld, or never sent."""
+        return (self.samples_sent + self.samples_withheld + self.unsent_no_link + self.unsent_partial
+                + self.unsent_stopped)
 
 
 def read_only(read: Callable[[Connection], bytes]) -> gatt.CharacteristicValue:
@@ -119,7 +129,8 @@ class EmulatedSensor(ABC):
         self._battery_char: gatt.Characteristic | None = None
         self._task: asyncio.Task | None = None
         self._source_base = 0
-        self._held: bytes | None = None
+        self._held: tuple[int, bytes] | None = None  # (samples, payload) held back for reordering
+        self.on_stream_start: Callable[[DecodedSamples], None] | None = None  # told where the first run begins
         self._subscribed: set = set()
         # Device counter of each source row, so gaps in a replayed source become counter jumps.
         t = np.asarray(stream.t, dtype=np.float64)
@@ -159,6 +170,12 @@ class EmulatedSensor(ABC):
 
     def on_battery_low(self) -> None:
         """Called once when the battery turns low; protocols with a status flag set it here."""
+
+    def position(self, counter: int) -> DecodedSamples | None:
+        """Sample ``counter`` of the current run as the device profile decodes it (one zero sample with
+        its counter or device time), so a collector can be told where the stream began and ended;
+        None for protocols that put nothing on the air that places a sample."""
+        return None
 
     # -- services every sensor has ---------------------------------------------------------------
 
@@ -247,6 +264,10 @@ class EmulatedSensor(ABC):
             return
         self.streaming = True
         self.counter = 0
+        tell, self.on_stream_start = self.on_stream_start, None  # only the first run's start
+        origin = self.position(0) if tell is not None else None
+        if origin is not None:
+            tell(origin)
         self._task = asyncio.get_running_loop().create_task(self._stream())
 
     def stop_streaming(self) -> None:
@@ -303,9 +324,8 @@ class EmulatedSensor(ABC):
                     await self._send(run_first, len(acc), payload)
                 else:
                     self.stats.unsent_partial += len(acc)
-        if self._held is not None and self.listening:  # a packet held back for reordering
-            await self._notify(self._held)
-        self._held = None
+        if self._held is not None:  # a packet held back for reordering goes out last, if it can
+            await self._release_held()
 
     def _source_runs(self, first: int, n: int):
         """The source samples with device counters first..first+n-1, as contiguous runs."""
@@ -337,26 +357,39 @@ class EmulatedSensor(ABC):
             payload = self.corrupt(payload)
             n = 0
         elif f.reorder and self._held is None and rng.random() < f.reorder:
-            self._held = payload
+            self._held = (n, payload)
             self.stats.reordered += 1
-            self.stats.samples_sent += n
             return
         copies = 2 if f.dup and rng.random() < f.dup else 1
         self.stats.duplicated += copies - 1
+        delivered = False
         for _ in range(copies):
-            await self._notify(payload)
-        self.stats.samples_sent += n
+            delivered = await self._notify(payload) or delivered
+        self._count_sent(n, delivered)
         if self._held is not None:
-            held, self._held = self._held, None
-            await self._notify(held)
+            await self._release_held()
 
-    async def _notify(self, payload: bytes) -> None:
+    async def _release_held(self) -> None:
+        (n, payload), self._held = self._held, None
+        self._count_sent(n, self.listening and await self._notify(payload))
+
+    def _count_sent(self, n: int, delivered: bool) -> None:
+        """Samples count as sent only once on the air; a send the link cut short never left."""
+        if delivered:
+            self.stats.samples_sent += n
+        else:
+            self.stats.unsent_no_link += n
+
+    async def _notify(self, payload: bytes) -> bool:
         assert self.device is not None and self.data_characteristic is not None
-        self.stats.packets_sent += 1
+        if not self.listening:  # the link went away between the parts of a packet
+            return False
         try:
             await self.device.notify_subscribers(self.data_characteristic, payload)
         except Exception:  # noqa: BLE001 - the link went away mid-send: on the air, that is a lost packet
-            self.stats.packets_sent -= 1
+            return False
+        self.stats.packets_sent += 1
+        return True
 
     def _battery_check(self, counter: int) -> None:
         at = self.faults.low_battery

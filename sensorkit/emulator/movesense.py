@@ -14,6 +14,7 @@ from bumble import gatt
 from bumble.device import Connection
 
 from ..devices import movesense as gsp
+from ..devices.base import DecodedSamples
 from ..errors import DecodeError
 from .vendor import VendorEmulator
 
@@ -26,6 +27,7 @@ class MovesenseEmulator(VendorEmulator):
     name_prefix = "Movesense"
     manufacturer = "Suunto"
     model = "Movesense MD"
+    free_running_clock = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,11 +72,17 @@ class MovesenseEmulator(VendorEmulator):
         """About 13 messages a second (8 samples at 104 Hz, as MS python_client assumes for IMU9)."""
         return int(min(18, max(1, round(self.rate_hz / 13))))
 
-    def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
+    def timestamp_ms(self, counter: int) -> int:
+        """The sensor's ms clock at a sample of the current run (it runs on across restarts)."""
         run_start_ms = CLOCK_START_MS + round(self.device_seconds_at_run_start() * 1000)
-        timestamp = run_start_ms + round(first_counter * 1000 / self.rate_hz)
+        return run_start_ms + round(counter * 1000 / self.rate_hz)
+
+    def position(self, counter: int) -> DecodedSamples:
+        return DecodedSamples(acc=np.zeros((1, 3)), device_time_s=np.array([self.timestamp_ms(counter) / 1000.0]))
+
+    def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
         gyr_dps = np.zeros_like(acc) if gyr is None else np.rad2deg(gyr)
-        return gsp.pack_imu6(timestamp, acc, gyr_dps)
+        return gsp.pack_imu6(self.timestamp_ms(first_counter), acc, gyr_dps)
 
     def notifications(self, payload: bytes) -> list[bytes]:
         if not payload:

@@ -16,6 +16,7 @@ from bumble import gatt
 from bumble.device import Connection
 
 from ..devices import polar as pmd
+from ..devices.base import DecodedSamples
 from ..errors import DecodeError
 from ..samples import STANDARD_GRAVITY
 from .vendor import VendorEmulator, to_counts
@@ -32,6 +33,7 @@ class PolarH10Emulator(VendorEmulator):
     rates_hz: ClassVar[tuple[int, ...]] = (25, 50, 100, 200)  # POLAR documentation/products/PolarH10.md
     ranges_g: ClassVar[tuple[int, ...]] = (2, 4, 8)
     compressed: ClassVar[bool] = False
+    free_running_clock = True
     features: ClassVar[bytes] = bytes([0x0F, 0x05, 0x00])  # ECG + ACC (polar-ble-sdk#360)
 
     def __init__(self, *args, **kwargs):
@@ -103,6 +105,9 @@ class PolarH10Emulator(VendorEmulator):
         the clock runs on across restarts (a real-time clock, POLAR TimeSystemExplained.md)."""
         run_start = CLOCK_START_NS + round(self.device_seconds_at_run_start() * 1e9)
         return run_start + round(last_counter * 1e9 / self.rate_hz)
+
+    def position(self, counter: int) -> DecodedSamples:
+        return DecodedSamples(acc=np.zeros((1, 3)), device_time_s=np.array([self.timestamp_ns(counter) / 1e9]))
 
     def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
         lsb = STANDARD_GRAVITY / 1000.0  # mG

@@ -15,6 +15,7 @@ from bumble import att, gatt
 from bumble.device import Connection
 
 from ..devices import sensorkit_imu as proto
+from ..devices.base import DecodedSamples
 from ..errors import DecodeError
 from .base import EmulatedSensor, read_only
 
@@ -76,6 +77,10 @@ class SensorKitEmulator(EmulatedSensor):
     def samples_per_packet(self) -> int:
         by_mtu = (self.att_payload - proto.HEADER.size) // (12 if self.config.has_gyro else 6)
         return max(1, min(self.config.samples_per_packet, by_mtu))
+
+    def position(self, counter: int) -> DecodedSamples:
+        return DecodedSamples(acc=np.zeros((1, 3)), counter=counter % proto.COUNTER_MODULUS,
+                              counter_modulus=proto.COUNTER_MODULUS)
 
     def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
         acc_raw, acc_clip = _to_counts(acc, proto.acc_scale(self.config.acc_code))

@@ -11,6 +11,7 @@ fault injection still acts on whole packets, so a lost packet loses all of its n
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import ClassVar
 
 import numpy as np
@@ -29,6 +30,8 @@ class VendorEmulator(EmulatedSensor):
     """An emulated commodity sensor; subclasses still implement ``build_services`` and ``encode``."""
 
     advertised_uuid: ClassVar[str | None] = None  # a 128-bit service UUID the real sensor advertises
+    # Data stamped by a clock that runs on across restarts (Polar, Movesense): the source runs on with it.
+    free_running_clock: ClassVar[bool] = False
     _powered_at: float | None = None  # loop time of the first streaming run
     _run_started_s: float = 0.0
 
@@ -36,7 +39,9 @@ class VendorEmulator(EmulatedSensor):
         """The sensor's own clock (s since power-on) when the current streaming run began.
 
         For protocols that stamp data with a free-running clock (Polar, Movesense): a restart after a
-        link loss resets the sample counter but not the clock, so stamps keep increasing."""
+        link loss resets the sample counter but not the clock, so stamps keep increasing. The motion
+        sensor inside keeps its output data rate running and a start only forwards its samples, so a
+        run begins on the sample grid of the first one (whole periods after it)."""
         return self._run_started_s
 
     def start_streaming(self) -> None:
@@ -44,16 +49,30 @@ class VendorEmulator(EmulatedSensor):
             loop_now = asyncio.get_running_loop().time()
             if self._powered_at is None:
                 self._powered_at = loop_now
-            self._run_started_s = (loop_now - self._powered_at) * self.speed
+            clock_s = (loop_now - self._powered_at) * self.speed * (1.0 + self.faults.drift_ppm * 1e-6)
+            self._run_started_s = math.ceil(clock_s * self.rate_hz - 1e-9) / self.rate_hz
+            if self.free_running_clock:
+                self._skip_stopped(round(self._run_started_s * self.rate_hz))
         super().start_streaming()
+
+    def _skip_stopped(self, clock_index: int) -> None:
+        """While stopped the wearer moved on and the clock ran: the source resumes at the clock's
+        sample, and the samples due meanwhile count as ``unsent_stopped`` (never taken, never sent)."""
+        skip = min(clock_index - self._source_base, self._last_counter() + 1)
+        if skip > 0:
+            self.stats.unsent_stopped += skip
+            self._source_base += skip
 
     def notifications(self, payload: bytes) -> list[bytes]:
         """The notifications that carry one encoded packet (default: exactly one)."""
         return [payload]
 
-    async def _notify(self, payload: bytes) -> None:
+    async def _notify(self, payload: bytes) -> bool:
+        """All the packet's notifications; one the link cut short loses the packet (False)."""
+        delivered = True
         for part in self.notifications(payload):
-            await super()._notify(part)
+            delivered = await super()._notify(part) and delivered
+        return delivered
 
     def reply(self, characteristic: gatt.Characteristic, payload: bytes) -> None:
         """Notify ``payload`` on ``characteristic`` soon, from outside the write handler that asked."""
