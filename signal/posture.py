@@ -58,10 +58,6 @@ PRONE_FLEXION_DEG = 45.0  # forward inclination that may be a stoop rather than 
 SIDE_LYING_LATERAL_DEG = 45.0  # ... unless the trunk is mostly on its side
 LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this close to upright
 LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
-UNSIGNED_LYING_S = (2.5, 3.0, 3.5)  # forward unknown: lying is confirmed this long after the lying angle was passed
-UNSIGNED_SETTLED_S = 1.0  # ... if for the last this long the trunk stayed beyond UNSIGNED_SETTLED_DEG, not
-# moving like walking
-UNSIGNED_SETTLED_DEG = 60.0  # (a bend comes back up within seconds: 122 of 125 SisFall stoops stay bends)
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
@@ -428,8 +424,6 @@ class PostureTracker:
             bent = fr.flexion[idx] > PRONE_FLEXION_DEG
             if bent and (not self.signed or abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG):
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
-                for delay in () if self.signed else UNSIGNED_LYING_S:
-                    self._schedule(t + delay, lambda s=t, d=delay: self._confirm_unsigned_lying(s, d))
                 return
             self._abandon_bend(t)
             start = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, t)
@@ -453,17 +447,6 @@ class PostureTracker:
             return
         self._abandon_bend(start)
         self._set_base("lying", start, "prone" if self.signed else None)
-
-    def _confirm_unsigned_lying(self, start: float, delay: float) -> None:
-        """Forward unknown: a deep bend and lying look alike, but lying settles near horizontal and
-        stays still, which a bend (down, at most a moment at the bottom, up) does not. The side is unknown."""
-        if self._lying_on_t != start or self.base == "lying":
-            return
-        seg = self.history.between(start + delay - UNSIGNED_SETTLED_S, start + delay)
-        if len(seg) and seg.inclination.min() > UNSIGNED_SETTLED_DEG and seg.movement.max() < MOVING_ON:
-            self._abandon_bend(start)
-            began = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, start)
-            self._transition(f"{_short(self.base)}_to_lie", began, start, "lying", None)
 
     def _drop_bend(self) -> None:
         self.bend_open = None
@@ -664,8 +647,11 @@ class PostureTracker:
         twist_max = np.maximum.accumulate(np.maximum(twist, b["twist"]))
         if not b["rule_met"]:
             # only leans that cannot be sitting or lying down are judged while open: deeper than any
-            # sit-down (MAX_TRANSITION_LEAN_DEG) or held beyond held_bend_s; the rest when final
+            # sit-down (MAX_TRANSITION_LEAN_DEG) or held beyond held_bend_s; the rest when final.
+            # Forward unknown, a lean past the lying angle may be lying down: judged when final too
             certain = (peak > MAX_TRANSITION_LEAN_DEG) | (above_s > self.profile.held_bend_s)
+            if not self.signed:
+                certain &= peak <= self.profile.lying_inclination_deg
             hit = np.flatnonzero(self.severity.is_high(peak, twist_max if self.has_gyro else None, above_s) & certain)
             k = self._first_severe(b["start"], fr.t, int(hit[0])) if len(hit) else None
             if k is not None:
