@@ -3,10 +3,10 @@
 ``validation/wear.py`` prints the table from these functions and ``tests/test_wear_validation.py``
 asserts the targets on the same code (fewer seeds and recordings).
 
-- Simulated: days of sitting, lying and walking with 15-120 min periods on a desk
-  (:func:`desk_day`), analysed as ``sensorkit analyze`` does; the share of the true non-wear time
-  inside detected ``not_worn`` events, and the share of the true sitting and lying time (worn and
-  still: the hard case) inside them.
+- Simulated: days of sitting and lying held still (breathing only), slouching and walking, with
+  15-120 min periods on a desk (:func:`desk_day`), analysed as ``sensorkit analyze`` does; the share
+  of the true non-wear time inside detected ``not_worn`` events, and the share of the true sitting
+  and lying time (worn and still: the hard case) inside them.
 - Real: every recording of a dataset through :class:`.nonwear.WearDetector`, the code the pipeline
   runs; the share of time called non-wear and the longest stretch read as still (a stretch must last
   ``min_not_worn_s`` to become non-wear, so this says how far from it a worn sensor stays).
@@ -35,16 +35,18 @@ def _overlap(a: Iterable[Event], b: Iterable[Event]) -> float:
 
 def desk_day(rng: np.random.Generator, periods: int = 3) -> list[Any]:
     """Activities of one simulated day: the sensor on a desk ``periods`` times for 15-120 min each,
-    between worn blocks of sitting (upright and slouched), lying and walking of 10-40 min."""
+    between worn blocks of sitting and lying held still (breathing only, :mod:`sensorkit.simulator.stillness`)
+    for 10-40 min, slouching and walking."""
     from sensorkit.simulator import Activity as A
 
+    still = {"still": True}
     acts = [A("stand", 20), A("walk", 60)]
     for k in range(periods):
-        acts += [A("sit", rng.uniform(600, 1800)), A("slouch", rng.uniform(60, 300)), A("stand", 10),
+        acts += [A("sit", rng.uniform(600, 1800), still), A("slouch", rng.uniform(60, 300)), A("stand", 10),
                  A("walk", rng.uniform(30, 120)), A("off", rng.uniform(15, 120) * 60), A("stand", 10),
                  A("walk", rng.uniform(30, 120))]
         if k % 2 == 0:
-            acts += [A("lie", rng.uniform(600, 2400)), A("stand", 10), A("walk", 30)]
+            acts += [A("lie", rng.uniform(600, 2400), still), A("stand", 10), A("walk", 30)]
     return acts + [A("stand", 20)]
 
 
@@ -60,6 +62,7 @@ class SimWear:
     still_called_s: float = 0.0
     worn_s: float = 0.0
     worn_called_s: float = 0.0
+    longest_worn_still_s: float = 0.0  # the longest stretch read as still while worn
 
     @property
     def found(self) -> float:
@@ -94,6 +97,8 @@ def evaluate_simulated_wear(seeds: Iterable[int], periods: int = 3, **sim_kwargs
         score.still_called_s += _overlap(still, found)
         score.worn_s += sum(e.duration for e in worn)
         score.worn_called_s += _overlap(worn, found)
+        for stretch in stillness(sim.block)[1]:
+            score.longest_worn_still_s = max(score.longest_worn_still_s, _overlap([stretch], worn))
     return score
 
 
@@ -113,19 +118,26 @@ class RealWear:
         return self.not_worn_s / self.seconds if self.seconds else float("nan")
 
 
-def wear_of(block: SampleBlock) -> tuple[float, float]:
-    """(seconds called non-wear, longest still stretch in seconds) of one recording."""
+def stillness(block: SampleBlock) -> tuple[list[Event], list[Event]]:
+    """(non-wear periods, every stretch read as still) of one recording, as events."""
     det = WearDetector(use_gyro=block.has_gyro)
     changes = det.update(block) + det.finish()
-    longest, since = 0.0, None
+    still, since = [], None
     for c in changes:
         if c.kind == "still":
             since = c.at
         elif c.kind in ("moving", "worn") and since is not None:
-            longest, since = max(longest, c.at - since), None
+            still.append(Event("still", since, c.at))
+            since = None
     if since is not None:
-        longest = max(longest, float(block.t[-1]) - since)
-    return sum(end - start for start, end in det.periods()), longest
+        still.append(Event("still", since, float(block.t[-1])))
+    return [Event("not_worn", a, b) for a, b in det.periods()], still
+
+
+def wear_of(block: SampleBlock) -> tuple[float, float]:
+    """(seconds called non-wear, longest still stretch in seconds) of one recording."""
+    not_worn, still = stillness(block)
+    return sum(e.duration for e in not_worn), max((e.duration for e in still), default=0.0)
 
 
 def score_real(name: str, blocks: Iterable[SampleBlock]) -> RealWear:

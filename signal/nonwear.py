@@ -18,8 +18,8 @@ beat and small shifts of weight). What this module changes, and why:
   bin) is still when the largest per-axis deviation of its 1-s means is below ``acc_still_mg`` and,
   when there is a gyroscope, that of the angular rate below ``gyr_still_dps``. Non-wear is an unbroken
   run of still windows lasting ``min_not_worn_s`` (5 min): long enough that no one wearing it is that
-  still (worn lying in UCI HAPT and SisFall never holds a still window for more than a few tens of
-  seconds, ``validation/wear.py``), short enough to find a 15-min break almost whole.
+  still (no worn recording in ``../shared/data``, lying included, stays still for more than 11 s;
+  ``validation/wear.py``), short enough to find a 15-min break almost whole.
 - **Both sensors.** The gyroscope's floor (0.005 deg/s for 1-s means of a 0.007 deg/s/sqrt(Hz) part)
   is far below the rotation of breathing (0.1-1 deg/s), so with a gyroscope the test is safer still.
 
@@ -46,6 +46,7 @@ import numpy as np
 from sensorkit.samples import STANDARD_GRAVITY, SampleBlock
 
 MIN_BINS_SHARE = 0.5  # a window needs more than half of its bins with samples, else it is not judged still
+MIN_WORN_KEPT = 0.02  # worn_samples keeps the whole block when less than this share of it was worn
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class WearChange:
 
 @dataclass
 class WearDetector:
-    """Streaming non-wear detection on raw samples in the sensor's own frame (orientation does not matter)."""
+    """Streaming non-wear detection on samples in the sensor's own frame (orientation does not matter);
+    the pipeline feeds it the 1/25-s bin means it already makes, whose 1-s means are the same."""
 
     params: WearParams = field(default_factory=WearParams)
     use_gyro: bool = True
@@ -226,4 +228,6 @@ def worn_samples(block: SampleBlock, params: WearParams | None = None, use_gyro:
     if not det.periods():
         return block
     keep = np.flatnonzero(~det.not_worn_at(block.t))
+    if len(keep) < MIN_WORN_KEPT * len(block):  # (almost) never worn: nothing better to learn from
+        return block
     return SampleBlock(block.t[keep], block.acc[keep], None if block.gyr is None else block.gyr[keep])

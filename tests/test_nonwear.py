@@ -221,3 +221,19 @@ def test_day_screen_shows_the_time_not_worn(tmp_path):
     assert bars["not worn"].share == pytest.approx(report.total["not_worn_s"] / report.duration_s)
     assert 380.0 < report.total["not_worn_s"] < 400.0
     assert sum(h.seconds["not_worn"] for h in report.hours) == pytest.approx(report.total["not_worn_s"], abs=0.5)
+
+
+@pytest.mark.parametrize("has_gyro", [True, False])
+def test_lying_held_still_breathes_and_is_worn(has_gyro):
+    """The simulator's held-still lying (breathing 0.05-0.3 deg, a tenth of the sway) is the hard case:
+    still not non-wear, and the trunk truth moves by about a breath, far less than free lying."""
+    from sensorkit.signal.evaluate_wear import wear_of
+
+    acts = [A("stand", 10), A("lie", 900, {"still": True, "side": "supine"}), A("lie", 120, {"side": "supine"})]
+    sim = simulate_activities(acts, seed=3, has_gyro=has_gyro)
+    not_worn_s, longest_still_s = wear_of(sim.block)
+    assert not_worn_s == 0.0 and longest_still_s < 60.0
+    t, flex = sim.truth.t, sim.truth.flexion_deg
+    held = flex[(t > 100) & (t < 800)]
+    free = flex[(t > 930) & (t < 1020)]
+    assert 0.02 < held.std() < 0.3 < free.std()

@@ -21,6 +21,7 @@ def test_simulated_desk_days(has_gyro):
     assert score.found >= 0.95
     assert score.still_called < 0.01
     assert score.worn_called < 0.01
+    assert score.longest_worn_still_s < WearParams().min_not_worn_s / 5
 
 
 @pytest.mark.shared_data

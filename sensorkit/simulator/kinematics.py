@@ -44,6 +44,7 @@ import numpy as np
 
 from .curves import Curve, MinJerkCurve, evaluate_spline, smooth_noise
 from .gait import Bout, GaitModel, plan_bout
+from .stillness import Stillness
 from .timeline import Segment
 
 SIT_HEIGHT_M = -0.45  # hip drop from standing to sitting on a chair or bed edge
@@ -140,6 +141,7 @@ class TrunkModel:
         self.gait = GaitModel(self.bouts)
         end = segments[-1].end if segments else 0.0
         self.sway = {name: smooth_noise(rng, end + 10.0, SWAY_KNOT_S, sd) for name, sd in SWAY_SD_DEG.items()}
+        self.stillness = Stillness(segments)
 
     # -- compiling ---------------------------------------------------------------------------
 
@@ -220,9 +222,9 @@ class TrunkModel:
     def evaluate(self, t: np.ndarray) -> Kinematics:
         gait = self.gait.evaluate(t)
         heading = self.yaw.evaluate(t)
-        pitch = self.pitch.evaluate(t) + evaluate_spline(self.sway["pitch"], t) + gait.pitch
-        roll = self.roll.evaluate(t) + evaluate_spline(self.sway["roll"], t) + gait.roll
-        yaw = heading + evaluate_spline(self.sway["yaw"], t) + gait.yaw
+        pitch = self._pitch(t, gait.pitch)
+        roll = self.roll.evaluate(t) + self._sway("roll", t) + gait.roll
+        yaw = heading + self._sway("yaw", t) + gait.yaw
         height = self.height.evaluate(t)
         omega = body_rates(_rad(pitch), _rad(roll), _rad(yaw))
         th, dth, ddth = _rad(pitch).value, _rad(pitch).d1, _rad(pitch).d2
@@ -235,8 +237,15 @@ class TrunkModel:
 
     def flexion_deg(self, t: np.ndarray) -> np.ndarray:
         """Truth trunk flexion (deg, + forward) relative to the person's upright-standing neutral."""
-        pitch = self.pitch.evaluate(t).value + self.sway["pitch"](t) + self.gait.evaluate(t).pitch.value
-        return pitch - self.person.neutral_pitch_deg
+        return self._pitch(t, self.gait.evaluate(t).pitch).value - self.person.neutral_pitch_deg
+
+    def _sway(self, name: str, t: np.ndarray) -> Curve:
+        """Postural sway, damped where the person holds still (:mod:`.stillness`)."""
+        return self.stillness.sway(evaluate_spline(self.sway[name], t), t)
+
+    def _pitch(self, t: np.ndarray, gait_pitch: Curve) -> Curve:
+        pitch = self.pitch.evaluate(t) + self._sway("pitch", t) + gait_pitch
+        return pitch + self.stillness.breathing(t) if self.stillness.active else pitch
 
 
 def _rad(curve: Curve) -> Curve:

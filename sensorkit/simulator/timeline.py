@@ -47,6 +47,7 @@ import numpy as np
 
 from ..errors import SettingsError
 from .desk import draw_off
+from .stillness import STILL_KINDS, draw_still
 
 POSTURE_OF = {"stand": "standing", "walk": "standing", "bend": "standing",
               "sit": "sitting", "slouch": "sitting", "lie": "lying"}
@@ -144,6 +145,8 @@ def _draw_params(rng: np.random.Generator, act: Activity) -> dict[str, Any]:
         p.setdefault("lean_deg", float(rng.uniform(1.0, 4.0)))
     elif act.kind == OFF:
         p = {**draw_off(rng), **p}
+    if act.kind in STILL_KINDS and p.get("still"):
+        p = {**draw_still(rng), **p}
     return p
 
 
