@@ -62,6 +62,8 @@ def truth_summary(truth: GroundTruth) -> str:
         f"{len(bouts)} walking bouts ({steps} steps, {walked / 60:.1f} min), "
         f"{len(slouches)} slouches ({slouched / 60:.1f} min), "
         f"{len(truth.of_type('posture'))} posture periods and {len(truth.of_type('transition'))} transitions"
+        + (f", off the body {len(off)} times ({sum(e.duration for e in off) / 60:.1f} min)"
+           if (off := truth.of_type("not_worn")) else "")
     )
 
 
