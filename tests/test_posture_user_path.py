@@ -104,3 +104,36 @@ def test_cues_must_agree():
     # ... but not a strong one (lying has a quarter of walking's weight or less)
     assert combine([_cue("walking", 0, 8.0), _cue("lying", 180, 0.8)]).known
     assert combine([]).reason == "no walking, bends or lying to show it"
+
+
+def test_analyze_file_csv_says_forward_unknown_and_mounting_fixes_it(shared_data, tmp_path, capsys):
+    """The issue's own path: a SisFall sit-lie-sit trial exported to CSV and analysed as a new user
+    would. Without a mounting: forward unknown, said in words; with --mounting up=-y,forward=+z (how
+    the SisFall board was worn) the lie is found, with its side (SisFall's D12 lies are on a side)."""
+    import json
+
+    import pandas as pd
+
+    from sensorkit.cli.main import main
+    from sensorkit.datasets import sisfall
+    from sensorkit.samples import STANDARD_GRAVITY
+
+    trial = sisfall.list_trials(shared_data / "sisfall_waist", ("D12",))[0]
+    block, _ = sisfall.load_trial(trial)
+    frame = pd.DataFrame({"time": block.t})
+    for i, axis in enumerate("xyz"):
+        frame[f"acc_{axis}"] = block.acc[:, i] / STANDARD_GRAVITY
+        frame[f"gyr_{axis}"] = np.degrees(block.gyr[:, i])
+    path = tmp_path / "d12.csv"
+    frame.to_csv(path, index=False)
+
+    assert main(["analyze", "--json", "--no-gait", str(path)]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["analysis"]["alignment"]["forward_known"] is False
+    assert any("could not be told from the movements" in w and "--mounting" in w for w in plain["analysis"]["warnings"])
+
+    assert main(["analyze", "--json", "--no-gait", str(path), "--mounting", "up=-y,forward=+z"]) == 0
+    told = json.loads(capsys.readouterr().out)
+    assert told["analysis"]["alignment"]["forward_known"] is True
+    lying = [e for e in told["events"] if e["type"] == "posture" and e["posture"] == "lying"]
+    assert lying and all(e["lying_side"] in ("left", "right") for e in lying)

@@ -44,8 +44,9 @@ WALKING_ACTIVITIES = (1, 2, 3)
 TRANSITION_ACTIVITIES = tuple(range(7, 13))
 
 # Nominal sensor axes as worn (``meta.extra["mounting"]``, read by the signal core's auto-alignment):
-# +x up; +y roughly forward (supine lying and sitting tilt gravity towards +y; the phone's yaw on the
-# belt varies by subject, which auto-alignment refines).
+# +x up; +y roughly forward (supine lying and sitting tilt gravity towards +y). The phone's yaw on the
+# belt varies by subject (+y is more than 45 deg from the labelled lying in 17 of 40 recordings);
+# auto-alignment refines it, and replaces it when walking and bends agree on another forward.
 MOUNTING = device_mounting("galaxy-s2-waist")
 
 _NAME = re.compile(r"acc_exp(\d+)_user(\d+)\.txt(\.gz)?$")
