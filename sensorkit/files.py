@@ -4,7 +4,8 @@ A command that replaces a file (a recording on ``--force``, a profile, an export
 content under a temporary name in the same folder, flushes it to disk and only then renames it over
 the old one. A crash, a full disk or a failed import therefore leaves either the old file or the
 new one, whole, never a half-written or emptied file. Everything SensorKit writes is health data,
-so files are created 0600 and folders 0700.
+so files are created 0600 and folders 0700. When a write fails anyway (a full disk, a read-only
+folder), the OS's or SQLite's error becomes one sentence saying what to do (:func:`describe_failure`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sqlite3
 import stat
 import tempfile
 from pathlib import Path
@@ -130,3 +132,27 @@ def describe_os_error(exc: OSError, action: str) -> str:
     remedy = _REMEDIES.get(exc.errno or 0, exc.strerror or str(exc))
     where = f" ({exc.filename})" if exc.filename and str(exc.filename) not in action else ""
     return f"cannot {action}{where}: {remedy}"
+
+
+# SQLite reports the OS's trouble in its own words; these are the ones a user can do something about.
+_SQLITE_REMEDIES = (
+    ("disk is full", "the disk is full (or the file-size limit, ulimit -f, was reached); "
+                     "free some space and try again"),
+    ("readonly", "the file or its folder is read-only; choose a writable folder"),
+    ("unable to open", "the file or its folder cannot be opened; check the path and its permissions"),
+    ("locked", "another program is using the recording; wait for it to finish and try again"),
+    # SQLite says "disk I/O error" for a full disk and for a write past ulimit -f as well as for a failing disk
+    ("disk i/o error", "the disk refused the write (full, over the file-size limit, or failing); "
+                       "free some space and check the disk"),
+    ("malformed", "the file is damaged"),
+    ("not a database", "the file is damaged or not a SensorKit recording"),
+)
+
+
+def describe_failure(exc: OSError | sqlite3.Error, action: str) -> str:
+    """``cannot <action>: <what to do>`` for an OSError or an SQLite error."""
+    if isinstance(exc, OSError):
+        return describe_os_error(exc, action)
+    text = str(exc).lower()
+    remedy = next((r for key, r in _SQLITE_REMEDIES if key in text), f"SQLite said {exc}")
+    return f"cannot {action}: {remedy}"

@@ -207,3 +207,12 @@ def test_analyze_skips_impossible_values_and_reports_them(
     assert b["steps"] == pytest.approx(a["steps"], abs=1) and a["steps"] > 0
     for posture, seconds in a["posture_s"].items():
         assert b["posture_s"][posture] == pytest.approx(seconds, abs=1.0)
+
+
+def test_rows_two_fields_too_wide_take_the_slow_path_and_are_listed(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("time,acc_x,acc_y,acc_z\n0,0,0,1\n0.01,0,0,1,5,6\n0.02,0,0,1\n\n0.03,0,0\n0.04,0,0,1\n")
+    block, _, report = read_csv(path, rate_hz=100)
+    np.testing.assert_allclose(block.t, [0, 0.02, 0.04])
+    assert report.bad_lines == [3, 6]
+    assert report.reasons == {"wrong number of fields": 1, "unreadable or missing values": 1}

@@ -8,12 +8,11 @@ import sys
 from pathlib import Path
 
 from ..errors import RecordingError, SensorKitError
-from ..files import replacing
+from ..files import describe_failure, replacing
 from ..importer import ACC_UNITS, GYRO_UNITS, ImportReport, check_rate, read_csv
 from ..mounting import add_mounting_options, with_mounting
 from ..store import RecordingReader, RecordingWriter, is_in_progress
 from ..store.lock import in_progress_message
-from .failures import describe_failure
 
 
 def add_unit_options(p: argparse.ArgumentParser) -> None:

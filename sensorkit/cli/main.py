@@ -15,7 +15,7 @@ import sys
 from typing import Sequence
 
 from ..errors import SensorKitError
-from .failures import describe_failure
+from ..files import describe_failure
 
 # Each module named here defines ``add_parser(subparsers)``, which registers one sub-command and
 # sets ``func(args) -> int`` on it. Adding a command means adding a module and a line here.

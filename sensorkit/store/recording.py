@@ -48,7 +48,7 @@ import numpy as np
 
 from ..errors import RecordingError, SensorKitError
 from ..events import Event
-from ..files import SQLITE_SIDE_FILES, describe_os_error, require_regular_file
+from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, require_regular_file
 from ..files import _fsync_path as fsync_path  # the same flush that files.replacing() does
 from ..samples import RecordingMeta, SampleBlock
 from .codec import block_size, decode_block, decode_into, encode_block
@@ -114,9 +114,7 @@ def _check_header(path: Path) -> None:
 
 
 def _write_problem(path: Path, exc: sqlite3.Error) -> str:
-    """One sentence for a failed write: what failed and what to do (the commands' table of remedies)."""
-    from ..cli.failures import describe_failure  # one wording for SQLite's troubles, store and commands alike
-
+    """One sentence for a failed write: what failed and what to do (one table of remedies, store and commands)."""
     return describe_failure(exc, f"write {path}")
 
 

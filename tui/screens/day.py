@@ -148,9 +148,9 @@ class DayScreen(Screen):
             return
         from sensorkit.importer import events_frame, write_frame
 
-        out = free_name(self.path.with_name(f"{self.path.stem}-events.csv"))
+        out = free_name(self.path.with_name(f"{self.path.stem}-events.csv"))  # never over an earlier export
         try:
-            write_frame(events_frame(self.report.events, self.report.meta, self.report.zone), out, overwrite=False)  # never over an earlier export
+            write_frame(events_frame(self.report.events, self.report.meta, self.report.zone), out, overwrite=False)
         except (OSError, SensorKitError) as exc:
             self.notify(f"could not write {out}: {exc}", severity="error")
             return
