@@ -182,21 +182,29 @@ def header_text(r: DayReport) -> str:
 
 
 def posture_bars(r: Span) -> tuple[Bar, ...]:
+    """Time per posture as a share of the time worn; the time not worn, if any, as a share of the recording."""
     posture = r.summary["posture_s"]
     walking = r.summary.get("walking_s", 0.0)
+    worn = worn_s(r)
     rows = [
         ("sitting", posture["sitting"]),
         ("standing", max(0.0, posture["standing"] - walking)),
         ("walking", walking),
         ("lying", posture["lying"]),
     ]
-    if r.summary.get("not_worn_s"):  # a row only for recordings with non-wear
-        rows.append(("not_worn", r.summary["not_worn_s"]))
-    rows.append(("unknown", max(0.0, r.duration_s - sum(s for _, s in rows))))
-    return tuple(
-        Bar({"unknown": "not classified", "not_worn": "not worn"}.get(kind, kind), s / r.duration_s, f"{duration(s)}  {percent(s, r.duration_s):>5}", kind)
-        for kind, s in rows
-    )
+    rows.append(("unknown", max(0.0, worn - sum(s for _, s in rows))))
+    bars = [Bar("not classified" if kind == "unknown" else kind, s / worn if worn else 0.0,
+                f"{duration(s)}  {percent(s, worn):>5}", kind) for kind, s in rows]
+    not_worn = float(r.summary.get("not_worn_s", 0.0))
+    if not_worn > 0:  # a row only for recordings with non-wear
+        bars.append(Bar("not worn", not_worn / r.duration_s,
+                        f"{duration(not_worn)}  {percent(not_worn, r.duration_s):>5} of the recording", "not_worn"))
+    return tuple(bars)
+
+
+def worn_s(r: Span) -> float:
+    """The time the sensor was worn: the denominator of every share and rate on the screen."""
+    return float(r.summary.get("worn_s", r.duration_s))
 
 
 def band_bars(r: Span) -> tuple[Bar, ...]:
@@ -213,8 +221,9 @@ def band_bars(r: Span) -> tuple[Bar, ...]:
 def severity_bars(r: Span) -> tuple[Bar, ...]:
     by = r.summary["bends"]["by_severity"]
     most = max(by.values(), default=0) or 1
-    hours = r.duration_s / 3600.0
-    return tuple(Bar(sev, by[sev] / most, f"{by[sev]}  ({by[sev] / hours:.1f} per hour)", f"sev-{sev}") for sev in SEVERITIES)
+    hours = worn_s(r) / 3600.0
+    return tuple(Bar(sev, by[sev] / most, f"{by[sev]}  ({by[sev] / hours if hours else 0.0:.1f} per hour)", f"sev-{sev}")
+                 for sev in SEVERITIES)
 
 
 def bend_text(r: Span) -> str:
