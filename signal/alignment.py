@@ -241,7 +241,9 @@ def _still_up(means: np.ndarray, stds: np.ndarray, mounting: "Mounting | None") 
     return dirs[0]
 
 
-def _forward_from_tilts(means: np.ndarray, up: np.ndarray, sign_hint: np.ndarray | None) -> np.ndarray | None:
+def _forward_from_tilts(means: np.ndarray, up: np.ndarray, nominal: np.ndarray) -> np.ndarray | None:
+    """The nominal forward refined to the plane the trunk tilts in (bends, sitting back), if that
+    plane is within MAX_REFINE_DEG of it; None when the recording holds too few tilts."""
     dirs = _unit_rows(means)
     tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
     sel = (tilt >= TILT_BAND_DEG[0]) & (tilt <= TILT_BAND_DEG[1])
@@ -251,15 +253,11 @@ def _forward_from_tilts(means: np.ndarray, up: np.ndarray, sign_hint: np.ndarray
     _, _, vt = np.linalg.svd(h, full_matrices=False)
     axis = vt[0] - (vt[0] @ up) * up
     axis /= np.linalg.norm(axis)
-    if sign_hint is not None:
-        hint = sign_hint - (sign_hint @ up) * up
-        hint /= max(np.linalg.norm(hint), 1e-9)
-        if abs(axis @ hint) < np.cos(np.radians(MAX_REFINE_DEG)):
-            return hint  # the tilts were sideways (lying on a side): they do not show forward
-        return axis if axis @ hint >= 0 else -axis
-    # Deepest tilts are taken to be forward bends: gravity then moves towards the back (-forward).
-    deepest = h[tilt[sel] >= np.percentile(tilt[sel], 80)]
-    return -axis if (deepest @ axis).mean() > 0 else axis
+    hint = nominal - (nominal @ up) * up
+    hint /= max(np.linalg.norm(hint), 1e-9)
+    if abs(axis @ hint) < np.cos(np.radians(MAX_REFINE_DEG)):
+        return hint  # the tilts were sideways (lying on a side): they do not show forward
+    return axis if axis @ hint >= 0 else -axis
 
 
 def _mounting_warnings(up: np.ndarray, forward: np.ndarray, mounting: Mounting | None) -> list[str]:

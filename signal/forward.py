@@ -6,16 +6,16 @@ direction in the horizontal plane (sensor frame) with a weight:
 
 - **walking**: at the lower back the anteroposterior (AP) acceleration oscillates at the step
   frequency, the mediolateral one mostly at the stride frequency (half of it), so the AP axis is the
-  horizontal direction of most step-band power (Moe-Nilssen 1998, J. Biomech. 31:121, tilt-corrected
-  trunk accelerations). Its sign comes from the gait cycle's phase: the inverted-pendulum trunk
+  horizontal direction of most step-band power (in the horizontal plane of the walking vertical: the
+  tilt correction of trunk accelerations, Moe-Nilssen 1998, Clin. Biomech. 13:320). Its sign comes from the gait cycle's phase: the inverted-pendulum trunk
   decelerates while rising over the stance leg and accelerates forward while falling onto the next
   one, then brakes at heel strike while the vertical acceleration peaks (Zijlstra & Hof 2003, Gait
   Posture 18:1; the initial contact at the peak of forward acceleration, as in mobgap's Zijlstra
   based detectors). Forward acceleration therefore leads vertical acceleration at the step frequency
   by about a third of a step: measured 82-113 deg on the Mobilise-D lab example (sensor z forward),
-  90-152 deg on UCI HAPT (41 recordings, 38 of them), 124-138 deg on the simulator. The sign is the
-  one that puts this phase nearer 120 deg; the weight grows with the walking time and the phase's
-  clarity.
+  90-152 deg on 37 of 40 UCI HAPT recordings (three at -44 to -68), 124-138 deg on the simulator.
+  The sign is the one that puts this phase nearer 120 deg; the weight grows with the walking time
+  and the phase's clarity.
 - **bends**: short excursions away from upright that come back (bends, the lean of sitting down or
   standing up) are forward by anatomy; gravity then moves towards the back. Long tilts (sitting back,
   lying) are left out, and so is anything deeper than a bend at the waist.
@@ -23,10 +23,11 @@ direction in the horizontal plane (sensor frame) with a weight:
   acceleration then points to the front (supine) or sideways, rarely to the back. A weak cue alone;
   with another cue's axis it tells the sign.
 
-:func:`find_forward` combines them. ``known`` is True only when at least two cues are present and
-none points more than ``AGREE_DEG`` away from the combined direction, or walking alone is strong and
-clear; otherwise the combined direction is still returned (the best guess) with ``known`` False and
-a reason in words, and analysis reports the unsigned tilt.
+:func:`combine` joins them. ``known`` is True only when at least two cues count and none points
+further than ``AGREE_DEG`` from the combined direction (a cue with less than ``VETO_SHARE`` of the
+strongest's weight cannot veto it), or when walking or bends alone are strong; otherwise the
+combined direction is still returned (the best guess) with ``known`` False and a reason in words,
+and analysis reports the unsigned tilt.
 """
 
 from __future__ import annotations
