@@ -1,7 +1,16 @@
-"""Store benchmark: a 24 h day of 100 Hz 6-axis samples written, sized and loaded back.
+"""Store benchmark: a 24 h day of 100 Hz 6-axis samples written, sized and loaded back; bytes written while recording.
 
 Targets (issue 2): load into NumPy in under 1 s, under 80 MB on disk.
 Run by hand:  python benchmarks/store_benchmark.py [--hours 24] [--keep PATH]
+              python benchmarks/store_benchmark.py --amplification [--seconds 120] [--scenario demo]
+
+``--amplification`` (issue 15, point 15) records an emulated sensor in real time through the whole
+path (``sensorkit record --emulate sensorkit --from`` a simulated recording of ``--scenario``: bleak,
+the collector, the store) in a fresh process and reads that process's ``/proc/self/io`` around it:
+``wchar``, the bytes it handed to the operating system (SQLite's log, file and journal writes), and
+``write_bytes``, what the kernel charged it for writing to the disk (4 KiB page-cache pages, counted
+again whenever a page dirtied after a flush to disk). Both per second of data, beside the growth of the
+recording file itself. Linux only.
 
 The day is the simulator's warehouse shift (walking, bending, lifting: the least compressible kind
 of day) repeated to fill the hours, quantised to a +-16 g / +-2000 deg/s int16 sensor with that
@@ -57,11 +66,49 @@ def write_day(path: Path, hours: float) -> tuple[float, int]:
     return time.perf_counter() - start, written
 
 
+RECORD_SCRIPT = """
+import json, sys
+from pathlib import Path
+from sensorkit.cli.main import main
+def io():
+    return {k: int(v) for k, v in (line.split(': ') for line in Path('/proc/self/io').read_text().splitlines())}
+before = io()
+code = main(['record', '--emulate', 'sensorkit', '--from', sys.argv[1], '--duration', sys.argv[3], '-o', sys.argv[2]])
+after = io()
+print(json.dumps({'code': code, 'wchar': after['wchar'] - before['wchar'],
+                  'write_bytes': after['write_bytes'] - before['write_bytes']}))
+"""
+
+
+def amplification(seconds: float, scenario: str) -> None:
+    """Bytes written per second of data by a real-time recording, end to end (see the module docstring)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source, out = Path(tmp) / "source.skr", Path(tmp) / "recorded.skr"
+        sim = simulate(scenario, seed=1, duration_s=max(seconds + 10.0, 60.0), rate_hz=100.0)
+        with RecordingWriter(source, sim.meta) as writer:
+            writer.append(sim.block)
+        done = subprocess.run([sys.executable, "-c", RECORD_SCRIPT, str(source), str(out), f"{seconds:g}"],
+                              capture_output=True, text=True, check=True, cwd=tmp)  # imports the installed package
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        size = os.path.getsize(out)
+    print(f"recorded {seconds:g} s of the simulated '{scenario}' scenario in real time (100 Hz, 6 axes), exit {figures['code']}")
+    print(f"recording file: {size / seconds:.0f} bytes per second of data")
+    print(f"handed to the OS (wchar): {figures['wchar'] / seconds:.0f} bytes per second of data "
+          f"({figures['wchar'] / size:.1f}x the file)")
+    print(f"charged as disk writes (write_bytes): {figures['write_bytes'] / seconds:.0f} bytes per second of data")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--keep", type=Path, help="write the day here and keep it")
+    parser.add_argument("--amplification", action="store_true", help="bytes written per second of data while recording")
+    parser.add_argument("--seconds", type=float, default=120.0, help="with --amplification: seconds to record")
+    parser.add_argument("--scenario", default="demo", help="with --amplification: the simulated scenario streamed")
     args = parser.parse_args()
+    if args.amplification:
+        amplification(args.seconds, args.scenario)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "day.skr"
         write_s, samples = write_day(path, args.hours)
