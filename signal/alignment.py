@@ -303,8 +303,8 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
     else:
         forward, known, cues = found.direction, found.known, found.describe()
         if not known:
-            warnings.append(f"{FORWARD_UNKNOWN}: which way the sensor faced could not be told from the "
-                            f"movements ({found.reason}); say how it was worn (--mounting) or calibrate")
+            warnings.append(f"{FORWARD_UNKNOWN} (which way the sensor faced could not be told from the "
+                            f"movements: {found.reason}); say how it was worn with --mounting, or calibrate")
         if forward is None:
             forward = _least_vertical_axis(up)
     warnings = _mounting_warnings(up, forward, mounting) + warnings

@@ -206,4 +206,5 @@ def combine(cues: list[Cue]) -> Forward:
     strong = {"walking": STRONG_WALK, "bends": STRONG_BENDS, "lying": np.inf}
     if len(cues) >= 2 or cues[0].weight >= strong[cues[0].name]:
         return Forward(total, True, cues)
-    return Forward(total, False, cues, f"only {cues[0].name} shows it, not enough to be sure")
+    only = {"walking": "a little walking shows", "bends": "only a few bends show", "lying": "only lying shows"}
+    return Forward(total, False, cues, f"{only[cues[0].name]} it, not enough to be sure")
