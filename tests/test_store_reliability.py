@@ -96,6 +96,24 @@ def test_a_merge_reads_and_deletes_its_blocks_in_one_transaction(tmp_path: Path)
     writer.close()
 
 
+def test_one_commit_per_second_of_data_samples_and_events_together(tmp_path: Path) -> None:
+    clock = DataClock()
+    writer = RecordingWriter(tmp_path / "r", meta(), clock=clock)
+    statements: list[str] = []
+    writer._db.set_trace_callback(statements.append)
+    block = device_block(1000)
+    for k in range(0, 1000, 10):
+        clock.now += 0.1
+        writer.append(block.slice(k, k + 10))
+        writer.add_events([])  # nothing new: must not start the one-second wait early
+        if k == 450:
+            writer.add_events([Event("data_gap", 4.5, 4.6, {"samples": 9})])
+    assert statements.count("BEGIN IMMEDIATE") == 10  # ten seconds of data, ten commits
+    writer.close()
+    with RecordingReader(tmp_path / "r") as reader:
+        assert reader.sample_count() == 1000 and len(reader.events("data_gap")) == 1
+
+
 # -- 2: a reader at the end of a recording ---------------------------------------------------------
 
 POLLER = """

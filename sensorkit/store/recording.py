@@ -325,6 +325,8 @@ class RecordingWriter:
         self._commit_when_due()
 
     def _commit_when_due(self) -> None:
+        if not self._pending and not self._pending_events:
+            return
         now = self._clock()
         if self._pending_since is None:
             self._pending_since = now
