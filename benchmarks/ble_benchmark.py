@@ -76,7 +76,7 @@ async def full_run(seconds: float, speed: float, out: Path) -> dict:
         def feed(block):  # runs inside Collector._commit, so its CPU is metered there
             live.feed(block)
             if live.pipeline is not None and c.published_arrival is not None:
-                latencies.append(time.monotonic() - c.published_arrival)
+                latencies.append(c.clock() - c.published_arrival)
 
         c.consumers.append(feed)
         c.finishers.append(live.finish)

@@ -18,7 +18,7 @@ def test_monitor_prints_live_states_and_stores_the_live_events(tmp_path, capsys)
     states = [line for line in lines if "  state  " in line]
     assert states and all(line.split()[2] in LIVE_STATES for line in states)
     assert any("  gap  " in line and "(link)" in line for line in lines)  # the drop at 40 s is shown
-    assert lines[-3].startswith(f"recorded {out}: ")
+    assert any(line.startswith(f"recorded {out}: ") for line in lines)  # wherever warnings put it
     with RecordingReader(out) as reader:
         kinds = {e.type for e in reader.events()}
     assert {"posture", "data_gap"} <= kinds
@@ -28,8 +28,8 @@ def test_demo_streams_the_demo_scenario_through_the_whole_path_and_summarises(tm
     from sensorkit.simulator import load_ground_truth
 
     out = tmp_path / "demo.skr"
-    # 40x (the default): at 100x on a loaded 2-core machine the emulator falls behind its own schedule,
-    # which the drift-corrected clock then reads as a slow sensor clock (times stretched up to 2 %)
+    # 40x, the default. On a loaded machine the emulator falls behind its schedule; the emulated world's
+    # clock waits for it (EmulatedSensor.world_time), so that is not read as a slow sensor clock.
     assert main(["demo", "-o", str(out), "--speed", "40", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert f"recorded {out}: 60000 samples" in text and "day summary" in text and "truth" in text

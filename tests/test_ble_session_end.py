@@ -3,7 +3,8 @@
 A busy machine makes the emulator fall behind its schedule (it shares the event loop with the
 collector and the live consumers). The session must still store every sample: it ends on the
 collector's confirmation, not after a fixed sleep, and ``--duration`` cuts the source, not the
-stream by drift-corrected time (which a lagging emulator stretches like a slow clock).
+stream by drift-corrected time. The emulated world waits for a late emulator (its clock pauses), so
+the lag is not read as a slow sensor clock.
 """
 
 from __future__ import annotations
@@ -30,18 +31,19 @@ def _record(tmp_path, seconds: float, *, speed: float, slow_consumer_s: float = 
     return result, stored
 
 
-def test_a_slow_consumer_at_high_speed_loses_no_sample(tmp_path):
+def test_a_slow_consumer_at_high_speed_loses_no_sample_and_keeps_the_sensor_times(tmp_path):
     # 5 ms per committed block caps the loop at ~200 packets/s; 100x needs ~530: the emulator falls
-    # far behind, which over 100 s the drift estimate reads as a clock 2 % slow (its clamp).
+    # far behind. Timed by the real clock that read as a clock 2 % slow (its clamp: 100 s of data
+    # stretched by 2 s); on the emulated world's clock, which waits for it, the times stay the sensor's.
     result, stored = _record(tmp_path, 100.0, speed=100.0, slow_consumer_s=0.005)
-    assert result.stats.clock_ppm < -10_000  # the lag was seen as a slow clock (times stretched) ...
-    assert result.emulator.samples_sent == 10_000  # ... yet the emulator sent all it had
+    assert result.emulator.behind_s > 10.0  # the world waited for the emulator ...
+    assert result.emulator.samples_sent == 10_000  # ... which sent all it had
     assert result.stats.samples_stored == len(stored) == 10_000  # and every sample is stored
-    assert result.stats.gaps == 0
-    assert result.emulator.behind_s > 10.0 and len(result.warnings) == 1 and "off by that rate" in result.warnings[0]
+    assert result.stats.gaps == 0 and not result.warnings
     assert np.all(np.diff(stored.t) > 0)
-    # Spacing is the estimated period: the samples are all there, in order, only timed longer.
-    assert abs(stored.t[-1] / (9999 / RATE) - 1.0) < 0.021
+    # What is left is the link's own delay, under one packet (19 samples, 0.19 s): it can tilt the drift
+    # estimate by that much over the recording (a few thousand ppm over 100 s), never more.
+    assert abs(stored.t[-1] - 9999 / RATE) < 0.2  # was 101.99 s: stretched by the 2 % clamp
 
 
 def test_duration_cuts_the_source_and_the_session_ends_on_its_own(tmp_path):

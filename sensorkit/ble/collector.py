@@ -150,7 +150,8 @@ class Collector:
     """Records one sensor into one recording until ``duration_s`` of data, :meth:`stop`, or an error.
 
     ``speed`` is only for emulated sensors running faster than real time: host times are multiplied
-    by it so they are on the device's time scale. ``consumers`` get each committed SampleBlock;
+    by it so they are on the device's time scale; ``clock`` (seconds, ``time.monotonic`` by default)
+    is an emulated session's world clock (:meth:`~sensorkit.emulator.base.EmulatedSensor.world_time`). ``consumers`` get each committed SampleBlock;
     ``event_consumers`` each gap/battery event (after it is stored).
     """
 
@@ -172,6 +173,7 @@ class Collector:
         finishers: list[Callable[[], list[Event]]] | None = None,
         calibration: dict[str, Any] | None = None,
         wearer: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         if found.profile is None:
             raise DeviceError(f"{found.device.address} is not a supported sensor")
@@ -190,7 +192,8 @@ class Collector:
         self.finishers = list(finishers or [])  # called at the end; the events they return are stored
         self.calibration = calibration  # the wearer's sensor-to-body calibration (patient profile), if known
         self.wearer = dict(wearer or {})  # RecordingMeta's patient_id and timezone: who wears it, where
-        # Diagnostics for latency: time.monotonic() of the oldest notification in the block being published.
+        self.clock = clock
+        # Diagnostics for latency: clock() of the oldest notification in the block being published.
         self.published_arrival: float | None = None
         self.stats = CollectorStats()
         self.writer: RecordingWriter | None = None
@@ -200,7 +203,7 @@ class Collector:
         self._stop = asyncio.Event()
         self._link_lost = asyncio.Event()
         self._client: BleakClient | None = None  # the client while it is streaming (for caught_up)
-        self._host0 = time.monotonic()
+        self._host0 = clock()
 
     # -- public --------------------------------------------------------------------------------
 
@@ -255,7 +258,7 @@ class Collector:
     # -- connection management -----------------------------------------------------------------
 
     def _host_now(self) -> float:
-        return (time.monotonic() - self._host0) * self.speed
+        return (self.clock() - self._host0) * self.speed
 
     async def _session_loop(self) -> None:
         attempt, first = 0, True

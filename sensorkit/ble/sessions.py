@@ -27,7 +27,6 @@ from .radio import VirtualRadio, use_radio
 
 log = logging.getLogger(__name__)
 CATCH_UP_TIMEOUT_S = 10.0  # real seconds the collector may take to receive what the emulator sent last
-LAG_WARNING_PPM = 500.0  # clock estimate this far from the emulated drift, with the emulator behind: say why
 
 
 @dataclass
@@ -94,8 +93,10 @@ async def record_emulated(
 
     ``duration_s`` cuts the source, not the stream: the emulator sends exactly those samples and the
     session ends once the collector has received all of them (:func:`_stop_when_caught_up`). A cut
-    on the collector's drift-corrected times would drop samples whenever an emulator that falls
-    behind on a busy machine is read as a slow clock.
+    on the collector's drift-corrected times would drop the last samples whenever the drift estimate
+    is a little off. The collector reads the emulated world's clock (``EmulatedSensor.world_time``),
+    so an emulator that falls behind on a busy machine slows the session down instead of looking
+    like a slow sensor clock or lost samples.
     """
     listeners = listeners or Listeners.none()
     radio = VirtualRadio()
@@ -110,7 +111,7 @@ async def record_emulated(
             found, output, profile=_profile_for(found, source.rate_hz), transport=transport,
             speed=speed, source=f"emulated {kind}: {source.description}", overwrite=overwrite,
             consumers=listeners.samples, event_consumers=listeners.events, attachments=attachments,
-            calibration=calibration, wearer=wearer,
+            calibration=calibration, wearer=wearer, clock=sensor.world_time,
         )
         if on_collector:
             on_collector(collector)
@@ -122,7 +123,6 @@ async def record_emulated(
             stop_at_end.cancel()
         confirmed = not stop_at_end.done() or stop_at_end.cancelled() or stop_at_end.result()
         warnings = [] if confirmed else [_shortfall(sensor.stats, stats)]
-        warnings += _lag_warning(sensor, stats)
         return SessionResult(Path(output), kind, sensor.name, stats, sensor.stats, warnings)
     finally:
         await sensor.close()
@@ -150,24 +150,6 @@ async def _stop_when_caught_up(sensor: EmulatedSensor, collector: Collector) -> 
         collector.stream.expect_end(last)
     collector.stop()
     return confirmed
-
-
-def _lag_warning(sensor: EmulatedSensor, got: CollectorStats) -> list[str]:
-    """Why the times may be off: an emulator falling behind (or catching up) looks like a drifting clock.
-
-    A collector cannot tell a sender that falls behind from a clock that runs slow (both deliver
-    later and later), so the drift correction stretches the times (catching up compresses them).
-    A real sensor keeps its own clock whatever the computer does; the emulator shares the event loop
-    with the collector and the live consumers, so at a high ``speed`` it is the one that falls behind.
-    """
-    error = got.clock_ppm - sensor.faults.drift_ppm
-    if sensor.stats.behind_s < 1.0 or abs(error) < LAG_WARNING_PPM:
-        return []
-    message = (f"the emulator fell up to {sensor.stats.behind_s:.0f} s of stream behind its schedule (busy machine "
-               f"at --speed {sensor.speed:g}), which the clock correction took for a sensor clock off by "
-               f"{error:+.0f} ppm: every sample is stored, but their times are off by that rate; use a lower --speed")
-    log.warning(message)
-    return [message]
 
 
 def _shortfall(sent: EmulatorStats, got: CollectorStats) -> str:

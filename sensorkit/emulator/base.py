@@ -24,6 +24,16 @@ is source sample ``round(t * rate)`` and is sent at ``k / (rate * (1 + drift) * 
 streaming started, in the packet that completes with it. A link loss does not stop the stream: the
 counter keeps running and samples due while nobody is connected are never sent, as on a real sensor.
 Gaps in the source (a replayed recording's) become counter jumps.
+
+Those times are on the emulated world's clock (:meth:`EmulatedSensor.world_time`), which the
+receiving side of an emulated session reads too. Why not the real clock: a real sensor keeps its
+schedule whatever the computer does, but an emulator shares the event loop with the collector, and on
+a busy machine it wakes late. Sent late and timed by the real clock, its packets would look delayed
+in transit, which a collector reads as loss (a sensor without a clock on the air,
+:mod:`sensorkit.devices.arrival`) or as a slow sensor clock (the drift correction). So the emulated
+world pauses while the emulator is late: its clock is the real one less the time the emulator spent
+behind its schedule, and it never runs past the moment the next packet is due. A busy machine then
+only slows the emulation down; the collector sees the sensor's schedule plus the link's own delay.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar
@@ -68,7 +79,7 @@ class EmulatorStats:
     # Samples due while the sensor was stopped between two streaming runs (a collector restarting a
     # sensor whose clock runs on, as Polar's does): the wearer moved on, the clock ran, nothing was taken.
     unsent_stopped: int = 0
-    behind_s: float = 0.0  # most stream seconds it fell behind its schedule (a busy machine at high speed)
+    behind_s: float = 0.0  # stream seconds the emulated world waited for the emulator (a busy machine)
 
     @property
     def samples_withheld(self) -> int:
@@ -131,6 +142,8 @@ class EmulatedSensor(ABC):
         self._source_base = 0
         self._held: tuple[int, bytes] | None = None  # (samples, payload) held back for reordering
         self.on_stream_start: Callable[[DecodedSamples], None] | None = None  # told where the first run begins
+        self._paused_s = 0.0  # real seconds the emulated world has waited for the emulator so far
+        self._due: float | None = None  # world time the next packet is due (held there meanwhile)
         self._subscribed: set = set()
         # Device counter of each source row, so gaps in a replayed source become counter jumps.
         t = np.asarray(stream.t, dtype=np.float64)
@@ -270,10 +283,33 @@ class EmulatedSensor(ABC):
             tell(origin)
         self._task = asyncio.get_running_loop().create_task(self._stream())
 
+    def world_time(self) -> float:
+        """The emulated world's time in seconds (the ``time.monotonic()`` scale, not ``speed``-scaled).
+
+        The real clock less the pauses, held at the due time of the next packet until the emulator
+        sends it (see the module's docstring); monotonic, and running at the real clock's rate
+        whenever the emulator keeps up."""
+        now = time.monotonic() - self._paused_s
+        return now if self._due is None else min(now, self._due)
+
+    def _pause_until_due(self) -> float:
+        """The world waits for the packet due at ``_due`` if the emulator is late; real seconds late."""
+        assert self._due is not None
+        late = max(0.0, time.monotonic() - self._paused_s - self._due)
+        self._paused_s += late
+        return late
+
+    def _release_world(self) -> None:
+        """Streaming stopped: the world's clock runs on from where it was held."""
+        if self._due is not None:
+            self._pause_until_due()
+            self._due = None
+
     def stop_streaming(self) -> None:
         if not self.streaming:
             return
         self.streaming = False
+        self._release_world()
         self._source_base += self.counter  # a restart continues the source where it stopped
         if self._task is not None:
             self._task.cancel()
@@ -295,8 +331,7 @@ class EmulatedSensor(ABC):
         return int(self._source_counter[-1]) - self._source_base if len(self._source_counter) else -1
 
     async def _stream_source(self) -> None:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
+        start = self.world_time()
         samples_per_s = self.rate_hz * (1.0 + self.faults.drift_ppm * 1e-6) * self.speed
         next_drop = self.faults.drop_every * self.rate_hz if self.faults.drop_every else None
         last = self._last_counter()
@@ -310,9 +345,9 @@ class EmulatedSensor(ABC):
                 self.stop_streaming()  # resume window over: the next Start begins a new run
                 return
             n = min(self.samples_per_packet(), last - self.counter + 1)
-            delay = start + (self.counter + n) / samples_per_s - loop.time()
-            self.stats.behind_s = max(self.stats.behind_s, -delay * self.speed)
-            await asyncio.sleep(max(delay, 0.0))
+            self._due = start + (self.counter + n) / samples_per_s
+            await asyncio.sleep(max(self._due - self.world_time(), 0.0))
+            self.stats.behind_s += self._pause_until_due() * self.speed
             first, self.counter = self.counter, self.counter + n
             self._battery_check(first)
             if next_drop is not None and first >= next_drop:
@@ -324,6 +359,9 @@ class EmulatedSensor(ABC):
                     await self._send(run_first, len(acc), payload)
                 else:
                     self.stats.unsent_partial += len(acc)
+        # Hold the world where the next packet would be due until streaming stops: the last ones may
+        # still be on their way (the collector confirms that by a read; the session then stops us).
+        self._due = start + (self.counter + self.samples_per_packet()) / samples_per_s
         if self._held is not None:  # a packet held back for reordering goes out last, if it can
             await self._release_held()
 
