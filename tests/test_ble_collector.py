@@ -137,7 +137,7 @@ def test_sensor_restarting_its_counter_after_a_reconnect_is_placed_by_host_time(
         await sensor.start(radio)
         found = await find(sensor.name, 2.0, Transport.virtual())
         collector = Collector(found, tmp_path / "rec.skr", profile=SensorKitProfile(100), duration_s=19.0,
-                              transport=Transport.virtual(), speed=4.0)
+                              transport=Transport.virtual(), speed=4.0, clock=sensor.world_time)
         stats = await collector.run()
         await sensor.close()
         return stats

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
 
 import numpy as np
 import pytest
@@ -23,7 +22,14 @@ from sensorkit.simulator import simulate
 from sensorkit.store import RecordingReader
 
 
-def test_kill_9_of_the_recorder_leaves_everything_but_the_last_second(tmp_path):
+def test_kill_9_of_the_recorder_loses_nothing_it_had_committed(tmp_path):
+    """What a kill -9 leaves: a readable recording, without gaps, holding every sample committed before.
+
+    How much is committed by then is the store's one-second rule, tested on a controllable clock in
+    test_store_reliability (the main file alone misses at most the last second). It is not checked
+    against the wall clock here: on a busy machine the emulated sensor inside the recorder falls
+    behind the wall clock (its world waits for it), so wall time says nothing about what was sent.
+    """
     path = tmp_path / "killed.skr"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sensorkit.cli", "record", "--emulate", "sensorkit", "--scenario", "static",
@@ -32,10 +38,12 @@ def test_kill_9_of_the_recorder_leaves_everything_but_the_last_second(tmp_path):
     )
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not _holds_seconds(path, 2.0):
+        while time.monotonic() < deadline and _stored_seconds(path) < 2.0:
             time.sleep(0.2)
-        time.sleep(1.0)
-        killed_at = time.time()
+        seen = _stored_seconds(path)
+        for _ in range(5):  # watch it commit some more, then kill it at an arbitrary moment
+            time.sleep(0.2)
+            seen = max(seen, _stored_seconds(path))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -43,25 +51,24 @@ def test_kill_9_of_the_recorder_leaves_everything_but_the_last_second(tmp_path):
             proc.kill()
     with RecordingReader(path) as reader:
         stored = reader.samples()
-        start = datetime.fromisoformat(reader.meta.start_time.replace("Z", "+00:00")).timestamp()
-    streamed_s = killed_at - start  # the sensor had sent about this much when the recorder died
-    assert len(stored) > 200 and not find_gaps(stored.t, 100.0)
-    assert stored.t[-1] >= streamed_s - 1.0  # everything but (at most) the last second
+    assert seen >= 2.0 and len(stored) > 200 and not find_gaps(stored.t, 100.0)
+    assert stored.t[-1] >= seen  # nothing committed was lost
     truth = simulate("static", seed=5, duration_s=60).block
     k = np.round(stored.t * 100).astype(int)
     assert np.array_equal(k, np.arange(len(k)))
     assert np.max(np.abs(stored.acc - truth.acc[k])) <= 16 * 9.80665 / 32768
 
 
-def _holds_seconds(path, seconds: float) -> bool:
+def _stored_seconds(path) -> float:
+    """The time of the last committed sample (0 before there is one)."""
     if not path.exists():
-        return False
+        return 0.0
     try:
         with RecordingReader(path) as reader:
             t = reader.samples().t
     except Exception:  # noqa: BLE001 - the writer may be between creating the file and its schema
-        return False
-    return len(t) > 0 and t[-1] >= seconds
+        return 0.0
+    return float(t[-1]) if len(t) else 0.0
 
 
 class ForeignBand(EmulatedSensor):

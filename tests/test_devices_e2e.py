@@ -98,11 +98,12 @@ async def _record(emulator, rate: float, profile_kwargs: dict, path: Path) -> tu
         found = await find(emulator.name, 5.0, Transport.virtual())
         profile = found.profile(**profile_kwargs)
         length = len(emulator.stream) / rate
-        collector = Collector(found, path, profile=profile, duration_s=length, transport=Transport.virtual(), speed=SPEED)
+        collector = Collector(found, path, profile=profile, duration_s=length, transport=Transport.virtual(),
+                              speed=SPEED, clock=emulator.world_time)  # a busy machine only slows it down
         task = asyncio.get_running_loop().create_task(collector.run())
         finished = asyncio.get_running_loop().create_task(emulator.finished.wait())
         await asyncio.wait({task, finished}, timeout=length / SPEED + 10, return_when=asyncio.FIRST_COMPLETED)
-        await asyncio.sleep(0.3)
+        await collector.caught_up()  # all it sent is queued (not a fixed sleep)
         finished.cancel()
         collector.stop()
         await task

@@ -32,7 +32,7 @@ class VendorEmulator(EmulatedSensor):
     advertised_uuid: ClassVar[str | None] = None  # a 128-bit service UUID the real sensor advertises
     # Data stamped by a clock that runs on across restarts (Polar, Movesense): the source runs on with it.
     free_running_clock: ClassVar[bool] = False
-    _powered_at: float | None = None  # loop time of the first streaming run
+    _powered_at: float | None = None  # world time (EmulatedSensor.world_time) of the first streaming run
     _run_started_s: float = 0.0
 
     def device_seconds_at_run_start(self) -> float:
@@ -46,7 +46,7 @@ class VendorEmulator(EmulatedSensor):
 
     def start_streaming(self) -> None:
         if not self.streaming:
-            loop_now = asyncio.get_running_loop().time()
+            loop_now = self.world_time()
             if self._powered_at is None:
                 self._powered_at = loop_now
             clock_s = (loop_now - self._powered_at) * self.speed * (1.0 + self.faults.drift_ppm * 1e-6)
