@@ -102,9 +102,10 @@ def unit_scale(table: dict[str, float], unit: str, what: str) -> float:
 
 
 def _open_text(path: Path) -> IO[str]:
+    """Text with a UTF-8 byte-order mark dropped (spreadsheets write one before the header)."""
     if path.suffix.lower() == ".gz":
-        return gzip.open(path, "rt", newline="")
-    return path.open(newline="")
+        return gzip.open(path, "rt", newline="", encoding="utf-8-sig")
+    return path.open(newline="", encoding="utf-8-sig")
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -127,7 +128,8 @@ def _read_table(path: Path) -> pd.DataFrame:
             raise ImportFormatError(f"{path} is empty")
         try:
             return pd.read_csv(path, dtype=str, header=None, skiprows=1, names=header + [EXTRA_FIELDS],
-                               skip_blank_lines=False, skipinitialspace=True, index_col=False)
+                               skip_blank_lines=False, skipinitialspace=True, index_col=False,
+                               encoding="utf-8-sig")
         except pd.errors.ParserError:
             return _read_ragged_csv(path, header)
     except pd.errors.EmptyDataError:  # a header and nothing else
@@ -320,7 +322,10 @@ def read_csv(
     frame.columns = [c if c == EXTRA_FIELDS else str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ACC_COLUMNS if c not in frame.columns]
     if missing:
-        raise ImportFormatError(f"{path} lacks the column(s) {', '.join(missing)}")
+        names = [c for c in frame.columns if c != EXTRA_FIELDS]
+        hint = ("; the header is one column: separate the columns with commas"
+                if len(names) == 1 and any(sep in names[0] for sep in ";\t ") else "")
+        raise ImportFormatError(f"{path} lacks the column(s) {', '.join(missing)}{hint}")
     has_gyro = all(c in frame.columns for c in GYR_COLUMNS)
     t, anchor, impossible_t = _raw_times(frame, path)
     acc = _numeric(frame, ACC_COLUMNS)

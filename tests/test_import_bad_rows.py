@@ -232,3 +232,17 @@ def test_real_recordings_lose_no_row_to_the_limits(shared_data: Path) -> None:
     for name, counts in results.items():
         assert counts["files"] == 2 and counts["rows"] > 0 and module.unexplained_skips(counts) == 0, (name, counts)
         assert counts["rows read back"] == counts["rows"] - counts["source times not increasing"], (name, counts)
+
+
+def test_a_spreadsheet_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes("\ufefftime,acc_x,acc_y,acc_z\r\n0,0,0,1\r\n0.01,0,0,1\r\n0.02,0,0,1\r\n".encode())
+    block, _, report = read_csv(path, start="2026-01-01T00:00:00")
+    assert len(block) == 3 and not report.bad_lines
+
+
+def test_a_file_not_separated_by_commas_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("time;acc_x;acc_y;acc_z\n0;0;0;1\n")
+    with pytest.raises(ImportFormatError, match="separate the columns with commas"):
+        read_csv(path)
