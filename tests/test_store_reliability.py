@@ -72,6 +72,8 @@ def test_analyze_save_refuses_a_recording_in_progress_and_loses_nothing(tmp_path
     writer.add_events([Event("data_gap", 50.0, 51.0, {"samples": 99})])
     writer.flush()
     assert is_in_progress(rec)
+    assert main(["info", str(rec), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["in_progress"] is True
     assert main(["analyze", str(rec), "--save"]) == 1
     assert "still being recorded" in capsys.readouterr().err
     with pytest.raises(RecordingError, match="being recorded"):

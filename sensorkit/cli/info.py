@@ -3,7 +3,8 @@
 The JSON document is a stable interface (documented in the README): ``samples`` (int), ``duration_s``,
 ``rate_hz``, ``gaps`` (list of ``{start, end, samples}``), ``events`` (count), plus ``device``,
 ``start_time``, ``has_gyro``, ``calibration``, ``damaged`` (parts of a damaged file that could not be
-read: ``{start, end, samples, reason}``; everything else is still described).
+read: ``{start, end, samples, reason}``; everything else is still described), ``in_progress`` (a recorder
+is writing it now).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from typing import Any
 
 from ..samples import find_gaps
-from ..store import RecordingReader
+from ..store import RecordingReader, is_in_progress
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -45,6 +46,7 @@ def describe(reader: RecordingReader) -> dict[str, Any]:
         "timezone": meta.timezone,
         "source": meta.source,
         "damaged": [lost.to_json() for lost in reader.damage],
+        "in_progress": is_in_progress(reader.path),
     }
 
 
@@ -71,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"device      {device['kind']} {device['name']} {device['address']}".rstrip())
     print(f"patient     {doc['patient_id'] or '(not set)'}")
     print(f"start       {doc['start_time']}" + (f" = {_local(doc)} {doc['timezone']}" if doc["timezone"] else ""))
-    print(f"duration    {doc['duration_s']:.1f} s, {doc['samples']} samples at {doc['rate_hz']:g} Hz")
+    print(f"duration    {doc['duration_s']:.1f} s, {doc['samples']} samples at {doc['rate_hz']:g} Hz"
+          + (" so far (still being recorded)" if doc["in_progress"] else ""))
     print(f"channels    accelerometer{' + gyroscope' if doc['has_gyro'] else ' only'}")
     print(f"gaps        {len(doc['gaps'])} ({doc['missing_samples']} samples missing)")
     print(f"calibration {'yes' if doc['calibration'] else 'none'}")
