@@ -589,7 +589,7 @@ class PostureTracker:
     def _bend_wait_over(self, t: float) -> None:
         self._finalize_bends(t, None)
 
-    def _undecided_vertical(self, bend: Event, now: float) -> float | None:
+    def _vertical_undecided_until(self, bend: Event, now: float) -> float | None:
         """When a vertical movement overlapping ``bend``, undecided at ``now``, is surely no transition
         (None: there is none). A movement still undecided at ``now`` lasts at least until
         ``now - VERTICAL_MERGE_S``, so one that started MAX_TRANSITION_S before that is too long to
@@ -612,7 +612,7 @@ class PostureTracker:
             if overlaps and b.start not in self._bends_alerted:
                 self._bends_judged.discard(b.start)
                 continue
-            known = self._undecided_vertical(b, now)
+            known = self._vertical_undecided_until(b, now)
             if now < b.end + VERTICAL_MERGE_S or known is not None:
                 keep.append(b)
                 if known is not None:
