@@ -203,6 +203,7 @@ class PostureTracker:
         self._neutrals: list[float] = []
         self.slouch_h = Hysteresis(np.inf, np.inf)
         self.slouch_runs = RunTracker(0.0)
+        self._slouch_seen: list[tuple[np.ndarray, np.ndarray]] = []  # (t, flexion) of the open slouch run
         self._slouch_alerted_run: float | None = None  # start of the slouch run judged (alert or cool-down)
         self._slouch_alert_sent: float | None = None  # ... and alerted on
         self._scheduled: list[_Decision] = []
@@ -709,9 +710,12 @@ class PostureTracker:
             mask = self.slouch_h.run(fr.flexion)
             if self.bend_open is not None:
                 mask[:] = False
+        if mask.any() or self.slouch_runs.open_start is not None:
+            self._slouch_seen.append((fr.t, fr.flexion))
         for run in self.slouch_runs.feed(fr.t, mask):
             self._slouch_run_closed(run)
         start = self.slouch_runs.open_start
+        self._keep_slouch_samples(start)
         delay = self.profile.slouch_delay_s
         if start is not None and self.slouch_runs.open_end - start >= delay and self._slouch_alerted_run != start:
             self._slouch_alerted_run = start
@@ -725,8 +729,7 @@ class PostureTracker:
             if self._slouch_alerted_run != run.start:
                 at = run.start + self.profile.slouch_delay_s
                 self._emit(at, self.alerts.offer("slouch", at, posture=self.base, slouch_start=round(run.start, 3)))
-            seg = self.history.between(run.start, run.end)
-            rel = seg.flexion - (self.sit_neutral or 0.0)
+            rel = self._slouch_flexion(run.start, run.end) - (self.sit_neutral or 0.0)
             self._emit(run.end, Event("slouch", run.start, run.end, {
                 "posture": self.base,
                 "peak_flexion_deg": round(float(rel.max()), 1) if len(rel) else None,
@@ -744,6 +747,21 @@ class PostureTracker:
             self._slouch_run_closed(Run(start, end, t))
         self.slouch_runs = RunTracker(0.0)
         self.slouch_h = Hysteresis(np.inf, np.inf)
+        self._slouch_seen = []
+
+    def _keep_slouch_samples(self, start: float | None) -> None:
+        """Keep the flexion seen since the open slouch run began (a slouch outlasts the history:
+        measured from it, a long one depended on the chunking), nothing when none is open."""
+        if start is None:
+            self._slouch_seen = []
+            return
+        while self._slouch_seen and self._slouch_seen[0][0][-1] < start:
+            self._slouch_seen.pop(0)
+
+    def _slouch_flexion(self, start: float, end: float) -> np.ndarray:
+        t = np.concatenate([t for t, _ in self._slouch_seen]) if self._slouch_seen else np.zeros(0)
+        flexion = np.concatenate([f for _, f in self._slouch_seen]) if self._slouch_seen else np.zeros(0)
+        return flexion[(t >= start) & (t <= end)]
 
     # -- per-sample work between decisions -------------------------------------------------------
 

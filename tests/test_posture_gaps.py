@@ -22,7 +22,7 @@ import pytest
 from sensorkit.samples import SampleBlock
 from sensorkit.signal.alignment import alignment_for
 from sensorkit.signal.pipeline import Pipeline, analyze
-from sensorkit.signal.posture import LONG_GAP_S
+from sensorkit.signal.posture import HISTORY_S, LONG_GAP_S
 from sensorkit.simulator import simulate
 
 RATE = 25.0
@@ -135,3 +135,15 @@ def test_a_bend_cut_by_a_gap_is_measured_only_on_its_own_samples(warehouse):
     (cut,) = [e for e in events if e["type"] == "bend" and e["start"] < at < e["end"] + LONG_GAP_S]
     seconds = cut["seconds_0_20"] + cut["seconds_20_60"] + cut["seconds_over_60"]
     assert seconds <= cut["end"] - cut["start"] + 1e-6 < bend.end - bend.start
+
+
+def test_a_slouch_longer_than_the_history_is_measured_whole_whatever_the_chunking():
+    """Slouches were measured from the 600 s feature history: a 23-minute one got its peak and mean
+    from whatever the chunking had left of it (peak 18.3 deg in 7 s chunks, 24.0 offline)."""
+    sim = simulate("office", seed=2, rate_hz=RATE)
+    block = sim.block.between(0.0, 2400.0)
+    alignment = alignment_for(block, sim.meta)
+    slouches = {c: [e for e in events_of(block, alignment, c) if e["type"] == "slouch"] for c in (7.0, 650.0)}
+    longest = max(slouches[7.0], key=lambda e: e["end"] - e["start"])
+    assert longest["end"] - longest["start"] > HISTORY_S
+    assert slouches[7.0] == slouches[650.0]
