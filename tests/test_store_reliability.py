@@ -363,3 +363,18 @@ def test_a_second_of_data_costs_a_few_kilobytes_of_writes_not_fifty(tmp_path: Pa
     # the old store wrote ~50,000 through the collector (a commit per notification batch), ~11,000 at one
     # commit a second; now ~5,700 with the main file kept whole every second
     assert per_second < 7000
+
+
+def test_blocks_that_repeat_a_time_are_skipped_never_returned_twice(tmp_path: Path) -> None:
+    path = tmp_path / "r.skr"
+    with RecordingWriter(path, meta()) as writer:
+        writer.append(device_block(6000))
+    db = sqlite3.connect(path)  # a stale copy of the first block, as a torn copy of the file could show
+    db.execute("INSERT INTO blocks (t_start, t_end, n, merged, payload) "
+               "SELECT t_start + 10, t_end + 10, n, merged, payload FROM blocks WHERE t_start = 0")
+    db.commit()
+    db.close()
+    with RecordingReader(path) as reader:
+        block = reader.samples()
+        assert len(block) == 6000 and np.all(np.diff(block.t) > 0)
+        assert [d.samples for d in reader.damage] == [6000] and "repeats" in reader.damage[0].reason

@@ -612,7 +612,21 @@ class RecordingReader:
             ).fetchall()
         except sqlite3.DatabaseError:
             rows = self._probe_block_index(t0, t1)
-        return sorted(rows, key=lambda row: row[1])  # already in time order: writers append in time order
+        return self._without_overlaps(sorted(rows, key=lambda row: row[1]))  # writers append in time order
+
+    def _without_overlaps(self, index: list[tuple[int, float, float, int]]) -> list[tuple[int, float, float, int]]:
+        """Drop a block that starts before the one ahead of it ends: samples are never stored twice.
+
+        Only a damaged file has such blocks (e.g. a copy taken while a merge was being written, where a
+        stale page still lists one-second blocks the merge replaced); the repeat is skipped and listed.
+        """
+        kept: list[tuple[int, float, float, int]] = []
+        for row in index:
+            if kept and row[1] <= kept[-1][2]:
+                self._lost(row, "it repeats the time of the block before it")
+            else:
+                kept.append(row)
+        return kept
 
     def _probe_block_index(self, t0: float, t1: float) -> list[tuple[int, float, float, int]]:
         """The block list of a file whose table pages are damaged: every row that can be read, by id.
