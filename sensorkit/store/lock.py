@@ -37,6 +37,8 @@ class RecordingLock:
             except BlockingIOError:
                 os.close(fd)
                 raise RecordingError(in_progress_message(path)) from None
+            except OSError:  # a file system without flock (some network or FUSE mounts): record unprotected
+                pass
         return cls(fd, path)
 
     def release(self) -> None:
