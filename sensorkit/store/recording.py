@@ -295,7 +295,10 @@ class RecordingWriter:
         self._closed = False
 
     def _find_unmerged(self) -> None:
-        rows = self._db.execute("SELECT id, t_start, t_end FROM blocks WHERE merged = 0 ORDER BY id").fetchall()
+        try:
+            rows = self._db.execute("SELECT id, t_start, t_end FROM blocks WHERE merged = 0 ORDER BY id").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise RecordingError(_write_problem(self.path, exc)) from exc
         for block_id, t_start, t_end in rows:
             self._note_unmerged(block_id, t_start, t_end)
 
@@ -502,7 +505,7 @@ class LostBlock:
 
     start: float  # seconds since the recording's start
     end: float
-    samples: int | None  # None when the damage hid the block's own description too
+    samples: int | None  # None when not even the time range is known (damage up to the end of the file)
     reason: str
 
     def to_json(self) -> dict[str, Any]:
@@ -693,7 +696,10 @@ class RecordingReader:
         self._note_damage(LostBlock(float(row[1]), float(row[2]), int(row[3]), reason))
 
     def _lost_between(self, after: float, before: float) -> None:
-        self._note_damage(LostBlock(after, before, None, "the table page listing these samples cannot be read"))
+        """Blocks whose own row is unreadable: lost between the intact blocks around them (count estimated)."""
+        estimate = max(0, round((before - after) * self.meta.rate_hz) - 1) if np.isfinite(before) else None
+        self._note_damage(LostBlock(after, before, estimate, "the table page listing these samples cannot be read "
+                                    "(the count is estimated from the time between the intact blocks around it)"))
 
     def _note_damage(self, lost: LostBlock) -> None:
         if lost not in self.damage:
