@@ -8,7 +8,8 @@ Three ways to get it, best first:
    flexion), optionally one slow forward bend (the direction gravity moves in the sensor during the
    bend gives the sagittal plane, so flexion and lateral bend do not mix).
 2. :func:`auto_align`: no calibration. Vertical from walking (people walk upright; the mean of the
-   acceleration over a few steps is gravity) or, failing that, from the first still second. Forward:
+   acceleration over a few steps is gravity) or, failing that, from the first still posture held
+   for a few seconds in all. Forward:
    with a nominal :class:`Mounting` (device profile, dataset loader, ``--mounting``), its forward,
    refined by the plane the trunk tilts in; without one, from the movements themselves (walking's
    gait phase, bends, lying: :mod:`.forward`), trusted only when those cues agree.
@@ -54,6 +55,9 @@ MIN_BIAS_SPREAD_DEG = 15.0  # still orientations must span this much for a bias 
 STILL_ACC_SD, STILL_GYR = 0.06, 0.05  # m/s^2 per axis, rad/s: "still" for the bias fit
 NEAR_WALK_S = 5  # still seconds this close to walking are taken as standing
 STANDING_CONE_DEG = 8.0  # ... if within this angle of the walking vertical
+QUIET_S = 3  # still seconds alike that make a posture the vertical may come from (no walking)
+QUIET_DEG = 10.0  # ... "alike": directions within this of each other
+QUIET_CANDIDATES = 600  # still seconds tried as the first of such a posture
 
 
 
@@ -227,18 +231,32 @@ def _standing_up(means: np.ndarray, stds: np.ndarray, walking_up: np.ndarray) ->
 
 
 def _still_up(means: np.ndarray, stds: np.ndarray, mounting: "Mounting | None") -> np.ndarray | None:
-    """Vertical from the first still second (recordings usually start with the wearer standing),
-    skipping still seconds far from the nominal vertical when a mounting is known."""
+    """Vertical from the first still posture the recording comes back to (recordings usually start
+    with the wearer standing or sitting), skipping still seconds far from the nominal vertical when a
+    mounting is known.
+
+    The first still second alone is often the sensor being handled or put on (UCI HAPT experiment
+    20: 55 deg off the standing vertical), so a still second counts only if QUIET_S still seconds of
+    the recording (or as many as there are, if fewer) lie within QUIET_DEG of it: a posture held, the
+    quiet stand that orientation correction takes gravity from (Tundo, Lemaire & Baddour 2013, IEEE
+    MeMeA; gravity as the mean of still samples: Mizell 2003, ISWC). The earliest such second, with
+    its like, gives the vertical. Only the first QUIET_CANDIDATES still seconds are tried (cost)."""
     still = np.flatnonzero(stds < STILL_STD)
     if len(still) == 0:
         return None
     dirs = _unit_rows(means[still])
     if mounting is not None:
         nominal = _unit_rows(np.asarray(mounting.up, dtype=np.float64))
-        near = np.flatnonzero(np.degrees(np.arccos(np.clip(dirs @ nominal, -1, 1))) < STILL_NEAR_NOMINAL_DEG)
-        if len(near):
-            return dirs[near[0]]
-    return dirs[0]
+        near = np.degrees(np.arccos(np.clip(dirs @ nominal, -1, 1))) < STILL_NEAR_NOMINAL_DEG
+        if near.any():
+            dirs, still = dirs[near], still[near]
+    alike = dirs[:QUIET_CANDIDATES] @ dirs.T > np.cos(np.radians(QUIET_DEG))
+    support = alike.sum(axis=1)
+    first = int(np.flatnonzero(support >= min(QUIET_S, support.max()))[0])
+    # the posture as held then: the still seconds in a row from it that stay alike (later sitting
+    # within QUIET_DEG of a stand must not pull the standing vertical towards it)
+    held = np.flatnonzero(~alike[first, first:] | (np.diff(still[first:], append=still[-1] + 2) > 1))
+    return _unit_rows(np.median(dirs[first:first + int(held[0]) + 1], axis=0))
 
 
 def _forward_from_tilts(means: np.ndarray, up: np.ndarray, nominal: np.ndarray) -> np.ndarray | None:

@@ -12,10 +12,8 @@ Measured per bend (event fields):
 - ``peak_speed_dps``: peak sagittal angular speed (deg/s);
 - ``twist_deg``: rotation about the vertical while bent, at its largest (absolute, deg; from the
   gyroscope, ``null`` without one);
-- ``style``: ``squat`` when the hips dropped by more than ``SQUAT_DROP_M`` during the bend (knees bent),
-  else ``stoop``. The drop is the integrated vertical acceleration of the sensor minus what trunk
-  rotation alone explains (the sensor sits ~0.14 m above the hips); ``null`` when the bend is too
-  long to integrate;
+- ``style``: ``squat`` when the hips went down and up a squat's distance (knees bent), else ``stoop``
+  (:func:`bend_style`); ``null`` when the bend is too long to judge;
 - ``severity`` by these rules, first match wins: ``high`` if peak > ``band_high_deg``, or peak >
   ``band_low_deg`` with twist > ``twist_severe_deg``, or more than ``held_bend_s`` above
   ``band_low_deg``; ``moderate`` if peak > ``band_low_deg``; else ``low``.
@@ -34,6 +32,11 @@ from .features import Frame, height_change
 from .profile import Profile
 
 SQUAT_DROP_M = 0.18  # hip drop separating a squat (0.30-0.50 m) from a stoop (0.03-0.10 m)
+MAX_DROP_M = 0.7  # an integrated drop beyond this is integration error (no hip travels so far in a squat)
+SQUAT_ACC_MS2 = 2.2  # swing of the vertical acceleration (0.25 s means) above this: a squat's hips moved
+STOOP_ACC_MS2 = 1.2  # ... below this: they did not (a stoop); in between the integrated drop decides
+ACC_SMOOTH_S = 0.25
+SQUAT_MAX_DEG = 70.0  # a waist inclination beyond this is a stoop: squats keep it within 20-60 deg
 SENSOR_ABOVE_HIP_M = 0.14  # lower-back sensor height above the hip joints (0.10-0.18 m in adults)
 MAX_INTEGRATION_S = 30.0  # beyond this the height integral drifts too much to classify the style
 
@@ -75,6 +78,36 @@ class BendSeverity:
         return "moderate" if peak > self.profile.band_low_deg else "low"
 
 
+def bend_style(padded: Frame, peak_deg: float) -> str:
+    """``squat`` or ``stoop`` for the samples of one bend (with half a second either side).
+
+    A squat moves the hips 0.30-0.50 m down and back up within 1-2 s each way, which takes vertical
+    accelerations of 1-3 m/s^2 both ways; a stoop rotates the trunk about the hips and moves the
+    sensor (0.14 m above them) a few centimetres (squatting keeps the trunk more upright and drops
+    the hips: Burgess-Limerick 2003, Int. J. Ind. Ergon. 31:143). So the swing (max - min) of the
+    vertical acceleration decides first: it needs no integration, and a real accelerometer's
+    orientation-dependent offset (axis gains a few % apart) moves it by only 0.2-0.4 m/s^2, whereas
+    integrated twice over a 6 s bend that offset makes a phantom hip drop of up to 2 m (SisFall D15
+    and D16 at the waist: integrated drops of 0.4-2.5 m in half the stoops). Only in between does the
+    integrated drop (minus what trunk rotation alone explains) decide, and only if it is plausible.
+    A bend deeper than SQUAT_MAX_DEG at the waist is a stoop whatever the swing: a squat keeps the
+    trunk far more upright, and so deep a rotation leaks gravity into the vertical acceleration
+    (UMAFall bends of 100-130 deg at 20 Hz swing 3-16 m/s^2). Thresholds set on the simulator and
+    the odd-numbered SisFall subjects (validation/posture.md).
+    """
+    if len(padded) < 3 or peak_deg > SQUAT_MAX_DEG:
+        return "stoop"
+    k = max(1, int(round(ACC_SMOOTH_S / float(np.median(np.diff(padded.t))))))
+    smooth = np.convolve(padded.vertical_acc, np.ones(k) / k, mode="valid")
+    swing = float(np.ptp(smooth)) if len(smooth) else 0.0
+    if swing >= SQUAT_ACC_MS2 or swing < STOOP_ACC_MS2:
+        return "squat" if swing >= SQUAT_ACC_MS2 else "stoop"
+    _, lowest, _ = height_change(padded.t, padded.vertical_acc)
+    # the sensor sits above the hips, so trunk rotation alone lowers it by r (1 - cos(peak))
+    hip_drop = -lowest - SENSOR_ABOVE_HIP_M * (1.0 - np.cos(np.radians(peak_deg)))
+    return "squat" if SQUAT_DROP_M < hip_drop < MAX_DROP_M else "stoop"
+
+
 def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> Event:
     """The bend event for the samples ``fr`` between ``start`` and ``end`` (see module docstring)."""
     b = fr.between(start, end)
@@ -91,13 +124,7 @@ def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro
     if has_gyro:
         heading = np.cumsum(b.heading_rate * dt)
         twist = float(np.max(np.abs(heading - heading[0]))) if len(heading) else 0.0
-    style = None
-    if end - start <= MAX_INTEGRATION_S:
-        padded = fr.between(start - 0.5, end + 0.5)
-        _, lowest, _ = height_change(padded.t, padded.vertical_acc)
-        # the sensor sits above the hips, so trunk rotation alone lowers it by r (1 - cos(peak))
-        hip_drop = -lowest - SENSOR_ABOVE_HIP_M * (1.0 - np.cos(np.radians(float(flex.max()))))
-        style = "squat" if hip_drop > SQUAT_DROP_M else "stoop"
+    style = bend_style(fr.between(start - 0.5, end + 0.5), float(flex.max())) if end - start <= MAX_INTEGRATION_S else None
     peak = float(flex[i_peak])
     above_low = bands["seconds_20_60"] + bands["seconds_over_60"]
     fields = {

@@ -18,7 +18,11 @@ direction in the horizontal plane (sensor frame) with a weight:
   and the phase's clarity.
 - **bends**: short excursions away from upright that come back (bends, the lean of sitting down or
   standing up) are forward by anatomy; gravity then moves towards the back. Long tilts (sitting back,
-  lying) are left out, and so is anything deeper than a bend at the waist.
+  lying) are left out, and so is anything deeper than a bend at the waist. Of a long excursion
+  (sitting), the seconds just after it leaves upright and just before it returns count when they tilt
+  clearly beyond the sitting posture: the hips rise over the feet only with the trunk leaning forward
+  (the flexion-momentum phase of sit-to-stand, 25-45 deg: Schenkman et al. 1990, Phys. Ther. 70:638),
+  and sitting down mirrors it.
 - **lying**: lying still for a while is far more often supine or on a side than prone: the measured
   acceleration then points to the front (supine) or sideways, rarely to the back. A weak cue alone;
   with another cue's axis it tells the sign.
@@ -48,6 +52,8 @@ STRONG_WALK = 2.0  # walking weight (about 50 s of clear walking on UCI HAPT) tr
 STRONG_BENDS = 2.5  # bends weight (seven excursions that agree) trusted alone
 BEND_TILT_DEG = (15.0, 70.0)  # peak tilt of an excursion that counts as a bend or a sit/stand lean
 BEND_MAX_S = 15.0  # ... lasting at most this long (longer: sitting back, lying)
+LEAN_S = 5  # seconds at either end of a longer excursion searched for the lean of a sit-to-stand or stand-to-sit
+LEAN_MARGIN_DEG = 10.0  # ... which tilts this much beyond the posture held in between
 UPRIGHT_DEG = 10.0  # excursions start and end within this of the vertical
 LYING_DEG = 65.0  # still tilt beyond this is lying
 MIN_LYING_S = 3.0
@@ -149,18 +155,31 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
+def _lean_segments(tilt: np.ndarray, a: int, b: int) -> list[tuple[int, int]]:
+    """The parts of the excursion ``[a, b)`` from upright that may hold a forward lean: all of a short
+    one (a bend); of a long one (sitting between a stand-to-sit and a sit-to-stand), the LEAN_S
+    seconds after it leaves upright and before it returns, when they tilt LEAN_MARGIN_DEG beyond
+    the posture held in between (the lean of the hips rising or lowering; a reclined sitting does not)."""
+    if b - a <= BEND_MAX_S:
+        return [(a, b)]
+    held = float(np.median(tilt[a + LEAN_S:b - LEAN_S]))
+    return [(s, e) for s, e in ((a, a + LEAN_S), (b - LEAN_S, b)) if tilt[s:e].max() >= held + LEAN_MARGIN_DEG]
+
+
 def bend_cue(dirs: np.ndarray, up: np.ndarray) -> Cue | None:
-    """Short excursions from upright (one-second mean directions ``dirs``): forward by anatomy."""
+    """Short excursions from upright, and the leans of sitting down and standing up (one-second mean
+    directions ``dirs``): forward by anatomy."""
     tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
     votes = []
     for a, b in _runs(tilt > UPRIGHT_DEG):
-        if a == 0 or b == len(tilt) or b - a > BEND_MAX_S:
-            continue  # not seen to start and end upright, or too long for a bend
-        peak = a + int(np.argmax(tilt[a:b]))
-        if BEND_TILT_DEG[0] <= tilt[peak] <= BEND_TILT_DEG[1]:
-            vote = _unit(-_horizontal(dirs[peak], up))
-            if vote is not None:
-                votes.append(vote)
+        if a == 0 or b == len(tilt):
+            continue  # not seen to start and end upright
+        for s, e in _lean_segments(tilt, a, b):
+            peak = s + int(np.argmax(tilt[s:e]))
+            if BEND_TILT_DEG[0] <= tilt[peak] <= BEND_TILT_DEG[1]:
+                vote = _unit(-_horizontal(dirs[peak], up))
+                if vote is not None:
+                    votes.append(vote)
     if not votes:
         return None
     mean = np.mean(votes, axis=0)

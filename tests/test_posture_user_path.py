@@ -25,7 +25,8 @@ def no_confidently_wrong(checks: list) -> None:
 
 @pytest.fixture(scope="module")
 def sisfall_held_out(shared_data):
-    return evaluate_sisfall(shared_data / "sisfall_waist", codes=("D16", "D12"), mounting=False, subjects=held_out)
+    return evaluate_sisfall(shared_data / "sisfall_waist", codes=("D16", "D15", "D12"), mounting=False,
+                            subjects=held_out)
 
 
 @pytest.mark.xfail(strict=True, reason="target not met: a 5 s lie without a known forward reads as a deep bend "
@@ -56,6 +57,14 @@ def test_stoops_found_without_mounting(sisfall_held_out):
     assert sisfall_held_out.with_bend["D16"] / sisfall_held_out.trials["D16"] >= 0.95  # measured 59 / 60
 
 
+def test_stoop_and_squat_told_apart_on_held_out_subjects(sisfall_held_out):
+    """The swing of the vertical acceleration (a squat's hips travel 0.3-0.5 m), not its double
+    integral (offset drift): measured stoops 52 / 59 as stoops, squats 41 / 54 as squats (before:
+    13 / 59 and 29 / 55); thresholds set on the simulator and the odd-numbered subjects."""
+    assert sisfall_held_out.style_share("D16", "stoop") >= 0.85
+    assert sisfall_held_out.style_share("D15", "squat") >= 0.7
+
+
 def test_short_trials_never_claim_a_wrong_forward(sisfall_held_out, shared_data):
     no_confidently_wrong(sisfall_held_out.forward)
     uma = evaluate_umafall(shared_data / "umafall_bending", mounting=False)
@@ -67,9 +76,10 @@ def test_hapt_sit_stand_without_mounting(shared_data):
     hapt = evaluate_hapt(shared_data / "uci_hapt", mounting=False, users=held_out)
     no_confidently_wrong(hapt.forward)
     assert sum(c.known for c in hapt.forward) >= 17  # of 20: walking shows forward
-    # measured 0.876 on the held-out users (0.907 on the tuning ones; 0.69-0.77 before issue 9);
-    # target 0.90 not met on the held-out half, this floor catches regressions
-    assert hapt.sit_stand >= 0.87
+    # measured 0.893 on the held-out users (0.907 on the tuning ones; 0.876 with the vertical from the
+    # first still second, 0.69-0.77 before issue 9); target 0.90 not met on the held-out half, this
+    # floor catches regressions
+    assert hapt.sit_stand >= 0.885
 
 
 @pytest.mark.parametrize("scenario, seeds, duration", [("demo", range(2), None), ("warehouse", range(1), 1200.0)])
@@ -86,6 +96,21 @@ def test_simulated_day_worn_any_way_round(scenario, seeds, duration):
 def test_no_walking_no_bends_means_forward_unknown_said_in_words():
     turned = evaluate_simulation("slouch", range(1), rotation_deg=180.0)
     assert not any(c.known for c in turned.forward)
+
+
+def test_vertical_without_walking_skips_the_sensor_being_handled():
+    """No walking: the vertical comes from the first posture held a few seconds, not the first still
+    second (the phone being put on, UCI HAPT experiment 20), nor pulled towards later sitting."""
+    from sensorkit.signal.alignment import _still_up
+
+    def tilted(deg: float) -> np.ndarray:
+        return 9.81 * np.array([np.sin(np.radians(deg)), 0.0, np.cos(np.radians(deg))])
+
+    means = np.array([tilted(55), tilted(50)] + [tilted(0)] * 5 + [tilted(30)] + [tilted(8)] * 20)
+    stds = np.array([0.1] * 7 + [1.0] + [0.1] * 20)
+    assert np.degrees(np.arccos(_still_up(means, stds, None)[2])) < 0.5
+    # a short recording holding nothing that long uses the posture it holds longest
+    assert np.degrees(np.arccos(_still_up(means[:3], stds[:3], None) @ tilted(50) / 9.81)) < 3
 
 
 def _cue(name: str, deg: float, weight: float) -> Cue:
