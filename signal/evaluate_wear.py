@@ -24,6 +24,8 @@ from sensorkit.events import Event
 from sensorkit.samples import SampleBlock
 
 from .nonwear import WearDetector
+
+HANDLING_S = 15.0  # taking the sensor off or putting it on, and what it may set off, is over by then
 from .pipeline import analyze
 
 
@@ -63,6 +65,8 @@ class SimWear:
     worn_s: float = 0.0
     worn_called_s: float = 0.0
     longest_worn_still_s: float = 0.0  # the longest stretch read as still while worn
+    off_events: int = 0  # bends and alerts within HANDLING_S before the sensor rests (taking it off)
+    on_events: int = 0  # ... and after it is picked up (putting it back on)
 
     @property
     def found(self) -> float:
@@ -99,6 +103,9 @@ def evaluate_simulated_wear(seeds: Iterable[int], periods: int = 3, **sim_kwargs
         score.worn_called_s += _overlap(worn, found)
         for stretch in stillness(sim.block)[1]:
             score.longest_worn_still_s = max(score.longest_worn_still_s, _overlap([stretch], worn))
+        marks = [e.start for e in result.events if e.type in ("bend", "alert")]
+        score.off_events += sum(any(e.start - HANDLING_S <= m <= e.start for e in truth) for m in marks)
+        score.on_events += sum(any(e.end <= m <= e.end + HANDLING_S for e in truth) for m in marks)
     return score
 
 

@@ -78,6 +78,8 @@ def lying_side(gravity: np.ndarray) -> np.ndarray:
 
 SIDES = ("supine", "prone", "left", "right")
 NOT_WORN = "not_worn"  # the base state while the sensor is off the body: no posture at all
+PUT_ON_S = 10.0  # after non-wear, the sensor moving this long from the pick-up is being put on (chosen)
+LIE_ALERT_WAIT_S = 15.0  # a lie-down that makes a long-sitting alert due waits this long for stillness
 
 
 def held_bends(seg: Frame, bend_start_deg: float) -> list[tuple[int, int]]:
@@ -213,6 +215,7 @@ class PostureTracker:
         self._t_last: float | None = None
         self._still_since: float | None = None  # the sensor has read still since (see .nonwear)
         self._held_alerts: list[Event] = []  # alerts due while it was still: worn or not is not known yet
+        self._put_on_until = -np.inf  # before this the sensor is being put on: no bend, lie-down or sit-down
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -294,7 +297,10 @@ class PostureTracker:
         while self._scheduled and self._scheduled[0].time < after:
             heapq.heappop(self._scheduled).apply()
         self._finalize_bends(after, None)
-        if self.base is not None and before > self.base_since:
+        if self.base == NOT_WORN:
+            if before > self.base_since:
+                self._emit(before, self._not_worn_event(before))
+        elif self.base is not None and before > self.base_since:
             fields = {"posture": self.base, **({"lying_side": self.side} if self.base == "lying" else {})}
             self._emit(before, Event("posture", self.base_since, before, fields))
         self.base_since = max(after, self.base_since)
@@ -398,6 +404,8 @@ class PostureTracker:
         since = self.sedentary.sedentary_since
         if since is not None and not self.sedentary.alerted:
             at = max(since + self.profile.sedentary_alert_s, t)
+            if self.base == "lying" and at == t:  # a sensor put down flat reads as lying down: is it still?
+                at = t + LIE_ALERT_WAIT_S
             self._schedule(at, lambda b=since, a=at: self._sedentary_alert(b, a))
 
     def _transition(self, kind: str, start: float, end: float, posture: str, side: str | None = None) -> None:
@@ -417,7 +425,7 @@ class PostureTracker:
         t = float(fr.t[idx])
         if on:
             self._lying_on_t = t
-            if self.base in ("lying", NOT_WORN):
+            if self.base in ("lying", NOT_WORN) or t < self._put_on_until:
                 return
             side = SIDES[int(lying_side(fr.gravity[idx:idx + 1])[0])]
             # bent forward rather than on a side: a stoop until held long enough to be prone lying
@@ -513,7 +521,7 @@ class PostureTracker:
                 self._set_base("standing", start)
 
     def _recline_held(self, start: float) -> None:
-        if self.base == "standing" and self.bend_open is None:
+        if self.base == "standing" and self.bend_open is None and start >= self._put_on_until:
             self._set_base("sitting", start)
 
     # -- wear -----------------------------------------------------------------------------------
@@ -562,7 +570,10 @@ class PostureTracker:
 
     def _leave_not_worn(self, c: WearChange) -> None:
         """Worn again from ``c.at``: standing, as people put a belt sensor on (the sensor is still in
-        the hand when this is decided, so its inclination says nothing); cues correct it as they come."""
+        the hand when this is decided, so its inclination says nothing); cues correct it as they come.
+        For ``PUT_ON_S`` the sensor is turned from its resting orientation to the back: what that looks
+        like (a deep fast lean, a lie-down, a recline) opens no bend and changes no posture (a sit-down
+        found from the hips' drop still counts: lifting the sensor to the belt only raises it)."""
         self._still_since = None
         if self.base != NOT_WORN:
             return
@@ -570,6 +581,7 @@ class PostureTracker:
         self._emit(end, self._not_worn_event(end))
         self.base = None
         self._set_base("standing", end)
+        self._put_on_until = end + PUT_ON_S
 
     def _not_worn_event(self, end: float) -> Event:
         return Event(NOT_WORN, self.base_since, end, {"duration_s": round(end - self.base_since, 1)})
@@ -579,7 +591,7 @@ class PostureTracker:
     def _lean_edge(self, fr: Frame, idx: int, on: bool) -> None:
         t = float(fr.t[idx])
         if on:
-            if self.base == "standing" and self.bend_open is None:
+            if self.base == "standing" and self.bend_open is None and t >= self._put_on_until:
                 before = self.history.between(t - 10.0, t)
                 self.bend_open = {"start": bend_start(before, t, self.profile), "rule_met": False, "alert_t": None,
                                   "peak": -np.inf, "above": 0.0, "twist": 0.0, "heading": 0.0}

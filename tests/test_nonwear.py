@@ -237,3 +237,19 @@ def test_lying_held_still_breathes_and_is_worn(has_gyro):
     held = flex[(t > 100) & (t < 800)]
     free = flex[(t > 930) & (t < 1020)]
     assert 0.02 < held.std() < 0.3 < free.std()
+
+
+def test_handling_the_sensor_raises_nothing_it_can_avoid():
+    """Simulated office day (seed 3) where, before PUT_ON_S and LIE_ALERT_WAIT_S, putting the sensor
+    down flat raised a long-sitting alert (the bout was past 30 min, the desk read as lying down) and
+    picking it up read as a 75-deg stoop with a severe-bend alert."""
+    from sensorkit.simulator import simulate
+
+    sim = simulate("office_desk", seed=3, duration_s=7200.0)
+    result = analyze(sim.block, sim.meta)
+    rests = sim.truth.of_type("not_worn")
+    assert len(rests) == 2
+    marks = [e for e in result.events if e.type in ("bend", "alert")]
+    assert not [e for e in marks if any(r.end <= e.start <= r.end + 15.0 for r in rests)]
+    assert not [e for e in marks if e.type == "alert" and e.fields["alert"] == "long_sedentary"
+                and any(r.start - 15.0 <= e.start <= r.end for r in rests)]

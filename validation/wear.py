@@ -32,6 +32,8 @@ def sim_rows(score: SimWear, label: str) -> list[str]:
         row("non-wear time found", data, f"{score.found:.2%}", ">= 95 %"),
         row("worn sitting and lying held still (breathing only) called non-wear; longest worn still stretch", data,
             f"{score.still_called:.2%}; {score.longest_worn_still_s:.0f} s", "< 1 %; < 300 s"),
+        row("bends and alerts within 15 s after picking the sensor up; before putting it down", data,
+            f"{score.on_events}; {score.off_events}", "0; -"),
     ]
 
 
