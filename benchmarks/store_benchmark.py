@@ -10,7 +10,8 @@ the collector, the store) in a fresh process and reads that process's ``/proc/se
 ``wchar``, the bytes it handed to the operating system (SQLite's log, file and journal writes), and
 ``write_bytes``, what the kernel charged it for writing to the disk (4 KiB page-cache pages, counted
 again whenever a page dirtied after a flush to disk). Both per second of data, beside the growth of the
-recording file itself. Linux only.
+recording file itself. Linux only. ``--unsynced`` measures the same without the store's flush to disk
+(SQLite's synchronous=OFF, which a power cut could corrupt), to show what that flush costs.
 
 The day is the simulator's warehouse shift (walking, bending, lifting: the least compressible kind
 of day) repeated to fill the hours, quantised to a +-16 g / +-2000 deg/s int16 sensor with that
@@ -73,6 +74,14 @@ RECORD_SCRIPT = """
 import json, sys
 from pathlib import Path
 from sensorkit.cli.main import main
+if sys.argv[4] == "unsynced":  # what the per-second flush to disk costs: SQLite's synchronous=OFF
+    import sensorkit.store.recording as store
+    connect = store._connect_for_writing
+    def unsynced(path):
+        db = connect(path)
+        db.execute("PRAGMA synchronous=OFF")
+        return db
+    store._connect_for_writing = unsynced
 def io():
     return {k: int(v) for k, v in (line.split(': ') for line in Path('/proc/self/io').read_text().splitlines())}
 before = io()
@@ -83,18 +92,20 @@ print(json.dumps({'code': code, 'wchar': after['wchar'] - before['wchar'],
 """
 
 
-def amplification(seconds: float, scenario: str) -> None:
+def amplification(seconds: float, scenario: str, unsynced: bool = False) -> None:
     """Bytes written per second of data by a real-time recording, end to end (see the module docstring)."""
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / "source.skr", Path(tmp) / "recorded.skr"
         sim = simulate(scenario, seed=1, duration_s=max(seconds + 10.0, 60.0), rate_hz=100.0)
         with RecordingWriter(source, sim.meta) as writer:
             writer.append(sim.block)
-        done = subprocess.run([sys.executable, "-c", RECORD_SCRIPT, str(source), str(out), f"{seconds:g}"],
+        done = subprocess.run([sys.executable, "-c", RECORD_SCRIPT, str(source), str(out), f"{seconds:g}",
+                               "unsynced" if unsynced else "synced"],
                               capture_output=True, text=True, check=True, cwd=tmp)  # imports the installed package
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         size = os.path.getsize(out)
-    print(f"recorded {seconds:g} s of the simulated '{scenario}' scenario in real time (100 Hz, 6 axes), exit {figures['code']}")
+    print(f"recorded {seconds:g} s of the simulated '{scenario}' scenario in real time (100 Hz, 6 axes), exit {figures['code']}"
+          + (" (unsynced: no flush to disk, NOT power-cut safe; for comparison only)" if unsynced else ""))
     print(f"recording file: {size / seconds:.0f} bytes per second of data")
     print(f"handed to the OS (wchar): {figures['wchar'] / seconds:.0f} bytes per second of data "
           f"({figures['wchar'] / size:.1f}x the file)")
@@ -108,9 +119,11 @@ def main() -> None:
     parser.add_argument("--amplification", action="store_true", help="bytes written per second of data while recording")
     parser.add_argument("--seconds", type=float, default=120.0, help="with --amplification: seconds to record")
     parser.add_argument("--scenario", default="demo", help="with --amplification: the simulated scenario streamed")
+    parser.add_argument("--unsynced", action="store_true",
+                        help="with --amplification: measure the store without its flush to disk (comparison only)")
     args = parser.parse_args()
     if args.amplification:
-        amplification(args.seconds, args.scenario)
+        amplification(args.seconds, args.scenario, args.unsynced)
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "day.skr"
