@@ -35,7 +35,7 @@ from sensorkit.errors import SettingsError
 from sensorkit.mounting import device_mounting
 from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 
-from .forward import Forward, bend_cue, combine, lying_cue, walking_cue
+from .forward import Forward, bend_cue, combine, lying_cue, sitting_cue, walking_cue
 
 STILL_STD = 0.35  # m/s^2: std of |acc| over one second below this counts as still
 WALK_STD = (0.8, 6.0)  # m/s^2: std of |acc| over one second typical of walking at the lower back
@@ -342,10 +342,11 @@ def _turned_from(found: Forward, nominal: np.ndarray, up: np.ndarray) -> float |
 
 def forward_from_movements(block: SampleBlock, rate_hz: float, means: np.ndarray, stds: np.ndarray,
                            up: np.ndarray) -> Forward:
-    """Forward from walking, bends and lying (:mod:`.forward`), given the vertical ``up``."""
+    """Forward from walking, bends, lying and sitting (:mod:`.forward`), given the vertical ``up``."""
     dirs = _unit_rows(means)
+    still = stds < STILL_STD
     cues = [walking_cue(block, rate_hz, up, _walking_windows(means, stds)), bend_cue(dirs, up),
-            lying_cue(dirs, stds < STILL_STD, up)]
+            lying_cue(dirs, still, up), sitting_cue(dirs, still, up)]
     return combine([c for c in cues if c is not None])
 
 

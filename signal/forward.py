@@ -18,11 +18,15 @@ direction in the horizontal plane (sensor frame) with a weight:
   and the phase's clarity.
 - **bends**: short excursions away from upright that come back (bends, the lean of sitting down or
   standing up) are forward by anatomy; gravity then moves towards the back. Long tilts (sitting back,
-  lying) are left out, and so is anything deeper than a bend at the waist. Of a long excursion
-  (sitting), the seconds just after it leaves upright and just before it returns count when they tilt
-  clearly beyond the sitting posture: the hips rise over the feet only with the trunk leaning forward
-  (the flexion-momentum phase of sit-to-stand, 25-45 deg: Schenkman et al. 1990, Phys. Ther. 70:638),
-  and sitting down mirrors it.
+  lying) are left out, and so is anything deeper than a bend at the waist.
+- **sitting**: long still tilts between upright periods (sitting between a stand-to-sit and a
+  sit-to-stand) lean backwards at the waist: sitting rotates the pelvis posteriorly (pelvic tilt +18
+  deg on average from standing, lumbar lordosis halved: Endo et al. 2012, J. Orthop. Sci. 17:682;
+  waist sensors recline 8-43 deg when sitting in UCI HAPT), so gravity moves towards the front. A
+  sensor higher on the back tilts forward when slumping (the simulator models that), so this cue
+  only confirms: it never sets the direction and never vetoes, it counts as a second cue when it
+  agrees with the others. On the odd-numbered UCI HAPT users every sitting vote lay within 36 deg of
+  the labelled-lying reference.
 - **lying**: lying still for a while is far more often supine or on a side than prone: the measured
   acceleration then points to the front (supine) or sideways, rarely to the back. A weak cue alone;
   with another cue's axis it tells the sign.
@@ -52,14 +56,15 @@ STRONG_WALK = 2.0  # walking weight (about 50 s of clear walking on UCI HAPT) tr
 STRONG_BENDS = 2.5  # bends weight (seven excursions that agree) trusted alone
 BEND_TILT_DEG = (15.0, 70.0)  # peak tilt of an excursion that counts as a bend or a sit/stand lean
 BEND_MAX_S = 15.0  # ... lasting at most this long (longer: sitting back, lying)
-LEAN_S = 5  # seconds at either end of a longer excursion searched for the lean of a sit-to-stand or stand-to-sit
-LEAN_MARGIN_DEG = 10.0  # ... which tilts this much beyond the posture held in between
+SIT_EDGE_S = 5  # seconds at either end of a longer excursion left out (sitting down, standing up)
+SIT_TILT_MAX_DEG = 60.0  # still tilts up to this between upright periods: sitting
+MIN_SIT_S = 5  # still seconds of such sitting that make a vote
 UPRIGHT_DEG = 10.0  # excursions start and end within this of the vertical
 LYING_DEG = 65.0  # still tilt beyond this is lying
 MIN_LYING_S = 3.0
-AGREE_DEG = {"walking": 60.0, "bends": 60.0, "lying": 100.0}  # further from the combined forward: disagree
+AGREE_DEG = {"walking": 60.0, "bends": 60.0, "lying": 100.0, "sitting": 60.0}  # further from the combined forward: disagree
 VETO_SHARE = 0.25  # a disagreeing cue vetoes only if it has at least this share of the strongest's weight
-MIN_WEIGHT = {"walking": 1.0, "bends": 1.4, "lying": 0.5}  # below: too weak to count (bends: two alike)
+MIN_WEIGHT = {"walking": 1.0, "bends": 1.4, "lying": 0.5, "sitting": 1.0}  # below: too weak to count (bends: two alike)
 
 
 @dataclass(frozen=True)
@@ -155,37 +160,45 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
-def _lean_segments(tilt: np.ndarray, a: int, b: int) -> list[tuple[int, int]]:
-    """The parts of the excursion ``[a, b)`` from upright that may hold a forward lean: all of a short
-    one (a bend); of a long one (sitting between a stand-to-sit and a sit-to-stand), the LEAN_S
-    seconds after it leaves upright and before it returns, when they tilt LEAN_MARGIN_DEG beyond
-    the posture held in between (the lean of the hips rising or lowering; a reclined sitting does not)."""
-    if b - a <= BEND_MAX_S:
-        return [(a, b)]
-    held = float(np.median(tilt[a + LEAN_S:b - LEAN_S]))
-    return [(s, e) for s, e in ((a, a + LEAN_S), (b - LEAN_S, b)) if tilt[s:e].max() >= held + LEAN_MARGIN_DEG]
-
-
 def bend_cue(dirs: np.ndarray, up: np.ndarray) -> Cue | None:
-    """Short excursions from upright, and the leans of sitting down and standing up (one-second mean
-    directions ``dirs``): forward by anatomy."""
+    """Short excursions from upright (one-second mean directions ``dirs``): forward by anatomy."""
     tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
     votes = []
     for a, b in _runs(tilt > UPRIGHT_DEG):
-        if a == 0 or b == len(tilt):
-            continue  # not seen to start and end upright
-        for s, e in _lean_segments(tilt, a, b):
-            peak = s + int(np.argmax(tilt[s:e]))
-            if BEND_TILT_DEG[0] <= tilt[peak] <= BEND_TILT_DEG[1]:
-                vote = _unit(-_horizontal(dirs[peak], up))
-                if vote is not None:
-                    votes.append(vote)
+        if a == 0 or b == len(tilt) or b - a > BEND_MAX_S:
+            continue  # not seen to start and end upright, or too long for a bend
+        peak = a + int(np.argmax(tilt[a:b]))
+        if BEND_TILT_DEG[0] <= tilt[peak] <= BEND_TILT_DEG[1]:
+            vote = _unit(-_horizontal(dirs[peak], up))
+            if vote is not None:
+                votes.append(vote)
+    return _mean_cue("bends", votes)
+
+
+def sitting_cue(dirs: np.ndarray, still: np.ndarray, up: np.ndarray) -> Cue | None:
+    """Long still tilts between upright periods (sitting, one-second windows): reclined backwards."""
+    tilt = np.degrees(np.arccos(np.clip(dirs @ up, -1, 1)))
+    votes = []
+    for a, b in _runs(tilt > UPRIGHT_DEG):
+        if a == 0 or b == len(tilt) or b - a <= BEND_MAX_S:
+            continue  # not seen to start and end upright, or short enough to be a bend
+        mid = np.arange(a + SIT_EDGE_S, b - SIT_EDGE_S)  # not the sitting down and standing up
+        mid = mid[still[mid] & (tilt[mid] <= SIT_TILT_MAX_DEG)]
+        if len(mid) >= MIN_SIT_S:
+            vote = _unit(_horizontal(dirs[mid].mean(axis=0), up))
+            if vote is not None:
+                votes.append(vote)
+    return _mean_cue("sitting", votes)
+
+
+def _mean_cue(name: str, votes: list[np.ndarray]) -> Cue | None:
+    """One cue from unit votes: their mean direction, weighted by how well they agree and how many."""
     if not votes:
         return None
     mean = np.mean(votes, axis=0)
     direction = _unit(mean)
     weight = float(np.linalg.norm(mean) ** 2 * np.sqrt(len(votes)))
-    return None if direction is None else Cue("bends", direction, weight)
+    return None if direction is None else Cue(name, direction, weight)
 
 
 def lying_cue(dirs: np.ndarray, still: np.ndarray, up: np.ndarray) -> Cue | None:
@@ -209,21 +222,26 @@ def combine(cues: list[Cue]) -> Forward:
     """The weighted direction of the cues that count; known only when they agree (module docstring).
 
     Lying gives no direction of its own to the combination (a side is as likely as the back), only a
-    veto: the combined forward must not point to where a prone wearer's would."""
+    veto: the combined forward must not point to where a prone wearer's would. Sitting only confirms:
+    it counts when it agrees with the others' direction and is left out when it does not."""
     cues = [c for c in cues if c.weight >= MIN_WEIGHT[c.name]]
     if not cues:
         return Forward(None, False, [], "no walking, bends or lying to show it")
-    directional = [c for c in cues if c.name != "lying"] or cues
+    directional = [c for c in cues if c.name not in ("lying", "sitting")] or cues
     total = _unit(np.sum([c.direction * c.weight for c in directional], axis=0))
     if total is None:
         return Forward(None, False, cues, "the movements point in opposite directions")
+    if any(c.name not in ("lying", "sitting") for c in cues):
+        cues = [c for c in cues if c.name != "sitting"
+                or np.degrees(np.arccos(np.clip(c.direction @ total, -1, 1))) <= AGREE_DEG["sitting"]]
     off = {c.name: float(np.degrees(np.arccos(np.clip(c.direction @ total, -1, 1)))) for c in cues}
     heaviest = max(c.weight for c in cues)  # a cue far weaker than the strongest cannot veto it
     disagree = [c.name for c in cues if off[c.name] > AGREE_DEG[c.name] and c.weight >= VETO_SHARE * heaviest]
     if disagree:
         return Forward(total, False, cues, f"{' and '.join(c.name for c in cues)} disagree")
-    strong = {"walking": STRONG_WALK, "bends": STRONG_BENDS, "lying": np.inf}
+    strong = {"walking": STRONG_WALK, "bends": STRONG_BENDS, "lying": np.inf, "sitting": np.inf}
     if len(cues) >= 2 or cues[0].weight >= strong[cues[0].name]:
         return Forward(total, True, cues)
-    only = {"walking": "a little walking shows", "bends": "only a few bends show", "lying": "only lying shows"}
+    only = {"walking": "a little walking shows", "bends": "only a few bends show", "lying": "only lying shows",
+            "sitting": "only sitting shows"}
     return Forward(total, False, cues, f"{only[cues[0].name]} it, not enough to be sure")
