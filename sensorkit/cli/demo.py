@@ -48,7 +48,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=DEFAULT_SPEED, metavar="X",
                    help=f"times faster than real time (default {DEFAULT_SPEED:g})")
     p.add_argument("--fault", metavar="SPEC", help="faults to inject, e.g. loss=0.01,drop_every=120")
-    p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.add_argument("--tui", action="store_true", help="show the terminal app's live screen while it streams")
     p.set_defaults(func=run)
 
