@@ -30,7 +30,9 @@ from ..ble.sessions import Listeners, SessionResult, record_device, record_emula
 from ..emulator.faults import Faults
 from ..emulator.registry import emulator_class, kinds
 from ..emulator.sources import recorded, simulated, simulation_rate
-from ..errors import SettingsError
+from ..errors import RecordingError, SettingsError
+from ..store import is_in_progress
+from ..store.lock import in_progress_message
 
 DEFAULT_SCENARIO = "demo"
 
@@ -85,6 +87,8 @@ def check_session_arguments(args: argparse.Namespace) -> Faults:
     if args.emulate is not None:
         emulator_class(args.emulate)
     wearer(args)  # a bad --tz or a --patient that contradicts the profile stops here, before a sensor is touched
+    if args.output and is_in_progress(args.output):  # another recorder is writing it: refused before connecting
+        raise RecordingError(in_progress_message(Path(args.output)))
     return faults
 
 
