@@ -215,7 +215,7 @@ class PostureTracker:
         self._t_last: float | None = None
         self._still_since: float | None = None  # the sensor has read still since (see .nonwear)
         self._held_alerts: list[Event] = []  # alerts due while it was still: worn or not is not known yet
-        self._put_on_until = -np.inf  # before this the sensor is being put on: no bend, lie-down or sit-down
+        self._put_on_until = -np.inf  # before this the sensor is being put on: no bend, lie-down or recline
 
     # -- plumbing -----------------------------------------------------------------------------
 
