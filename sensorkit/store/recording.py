@@ -17,10 +17,12 @@ The crash promise (README, "Reliability"), and the policy that keeps it:
 - *One writer at a time.* The writer holds :class:`~.lock.RecordingLock` for its whole life, so
   ``record --force``, ``import --force`` or ``analyze --save`` on a recording in progress is refused.
 - *Few bytes written.* The recorder used to commit each notification batch (about ten commits a
-  second, each several 4 KiB pages written twice): ~48 KB written per second of data for a file that
-  grows 0.6 KB/s. Now one commit a second touches about three 512-byte pages (the header page, the
-  row's leaf and its overflow page; there is no time index to update: blocks are stored in time order),
-  written once to the log and once by the checkpoint (benchmarks/store_benchmark.py --amplification).
+  second, each several 4 KiB pages): 50 KB written per second of data for a file that grows 0.6 KB/s.
+  Now one commit a second touches about three 512-byte pages (the header page, the row's leaf and its
+  overflow page; there is no time index to update: blocks are stored in time order), written once to
+  the log and once by the checkpoint: 4.8 KB per second (benchmarks/store_benchmark.py --amplification).
+  The checkpoint is flushed to disk (``synchronous=NORMAL``), so a power cut loses about a second at
+  most and never corrupts the file; that flush is most of what the disk is still charged.
 
 Load speed: every 60 s the writer merges its one-second blocks into one larger block in a single
 transaction, so a 24 h day is ~1,440 rows to decode rather than 86,400.
