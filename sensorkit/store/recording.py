@@ -489,9 +489,9 @@ class RecordingWriter:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
+            self._checkpoint_when_due()
         except sqlite3.Error as exc:
             raise RecordingError(_write_problem(self.path, exc)) from exc
-        self._checkpoint_when_due()
 
     def _checkpoint_when_due(self) -> None:
         """Copy the log into the main file, so the file alone holds what was just committed."""
