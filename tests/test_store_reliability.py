@@ -384,3 +384,22 @@ def test_blocks_that_repeat_a_time_are_skipped_never_returned_twice(tmp_path: Pa
         block = reader.samples()
         assert len(block) == 6000 and np.all(np.diff(block.t) > 0)
         assert [d.samples for d in reader.damage] == [6000] and "repeats" in reader.damage[0].reason
+
+
+def test_a_full_disk_during_a_recording_says_so_and_keeps_what_was_committed(tmp_path: Path) -> None:
+    import resource
+    import signal
+
+    def file_size_limit() -> None:  # ulimit -f: the disk is "full" once the recording reaches 40 kB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    rec = tmp_path / "full.skr"
+    done = subprocess.run([sys.executable, "-m", "sensorkit.cli", "record", "--emulate", "sensorkit",
+                           "--duration", "120", "--speed", "20", "-o", str(rec)],
+                          preexec_fn=file_size_limit, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "free some space" in done.stderr and "internal error" not in done.stderr
+    with RecordingReader(rec) as reader:
+        block = reader.samples()
+    assert len(block) > 0 and np.all(np.diff(block.t) > 0) and not reader.damage
