@@ -101,7 +101,8 @@ def test_a_lost_start_and_a_lost_tail_are_gaps(kind, rate, tmp_path, monkeypatch
     assert [g.fields["samples"] for g in gaps] == [head, tail]  # before: no gap at either edge
     assert got.t[0] == pytest.approx(head / rate, abs=0.5 / rate)  # the start is where the sensor began
     assert gaps[0].start == 0.0 and gaps[0].end == pytest.approx(got.t[0])
-    assert gaps[1].start == pytest.approx(got.t[-1]) and gaps[1].end == pytest.approx(got.t[-1] + tail / rate, abs=0.5 / rate)
+    assert gaps[1].start == pytest.approx(got.t[-1])
+    assert gaps[1].end == pytest.approx(got.t[-1] + tail / rate, abs=0.5 / rate)
     assert len(got) + stats.samples_lost == len(src.block) == emu.samples_taken
 
 
@@ -129,7 +130,8 @@ def test_the_sensorkit_profile_flags_a_start_from_stopped():
     from sensorkit.devices.sensorkit_imu import SensorKitProfile
 
     profile = SensorKitProfile(100.0)
-    payload = emulator_class("sensorkit")(source(100.0, 10.0).block, 100.0).encode(0, np.zeros((2, 3)), np.zeros((2, 3)))
+    emulator = emulator_class("sensorkit")(source(100.0, 10.0).block, 100.0)
+    payload = emulator.encode(0, np.zeros((2, 3)), np.zeros((2, 3)))
     assert COUNTER_FROM_ZERO not in profile.decode("", payload)[0].flags
     profile.counter_from_zero = True  # set by start() when the board was not streaming before its Start
     assert COUNTER_FROM_ZERO in profile.decode("", payload)[0].flags

@@ -361,7 +361,9 @@ class Collector:
 
     def _open_writer(self, samples: DecodedSamples) -> None:
         has_gyro = samples.gyr is not None
-        wall_first = datetime.now(timezone.utc) - timedelta(seconds=(len(samples) - 1) / self.rate)
+        # t = 0 is the stream's first sample: before the first packet that arrived when its start is known
+        before_first = (len(samples) - 1 + self.stream.lead_samples) / self.rate
+        wall_first = datetime.now(timezone.utc) - timedelta(seconds=before_first)
         meta = RecordingMeta(
             rate_hz=self.rate,
             start_time=wall_first.isoformat(timespec="milliseconds").replace("+00:00", "Z"),

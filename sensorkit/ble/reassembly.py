@@ -105,6 +105,7 @@ class Reassembler:
         self._reanchor = False
         self._origin: DecodedSamples | None = None
         self._end_k: int | None = None
+        self.lead_samples = 0  # samples lost before the first packet that arrived (t = 0 is the stream's start)
 
     # -- input -------------------------------------------------------------------------------
 
@@ -237,6 +238,7 @@ class Reassembler:
         if self._next_k is None:
             origin = self._origin_index(samples)
             self._next_k = k0 if origin is None else min(k0, origin)
+            self.lead_samples = k0 - self._next_k
             self.clock.start(self._next_k)
             if self.on_start:
                 self.on_start(samples)
