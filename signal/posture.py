@@ -58,6 +58,10 @@ PRONE_FLEXION_DEG = 45.0  # forward inclination that may be a stoop rather than 
 SIDE_LYING_LATERAL_DEG = 45.0  # ... unless the trunk is mostly on its side
 LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this close to upright
 LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
+TURNED_LYING_S = 3.0  # forward unknown: a deep lean held this long, entered turning, is lying
+TURNED_LYING_DEG = 60.0  # ... settled at least this far from upright (median of those seconds)
+TURNED_LYING_TILT_DEG = 5.0  # ... the tilt direction turned more than this on the way down
+TURNED_LYING_HEADING_DEG = 15.0  # ... or the heading (rotation about the vertical) more than this
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
@@ -123,6 +127,29 @@ def hip_height_change(seg: Frame, bend_start_deg: float) -> float:
     """
     cuts = [0] + [i for hold in held_bends(seg, bend_start_deg) for i in hold] + [len(seg)]
     return sum(height_change(seg.t[a:b], seg.vertical_acc[a:b])[0] for a, b in zip(cuts[0::2], cuts[1::2]))
+
+
+def turned_into_lying(seg: Frame, settled_from: float) -> bool:
+    """Whether the move ``seg`` (from the last moment near upright to TURNED_LYING_S past the lying
+    angle at ``settled_from``) was lying down rather than a deep stoop, with no forward known.
+
+    A stoop rotates the trunk in one plane, forward and back, about the hips' left-right axis; lying
+    down onto a side from sitting takes the legs onto the bed and rolls the trunk, so the direction
+    the trunk tilts in turns on the way down and the body turns about the vertical. On the odd-numbered
+    SisFall subjects (waist, sit-lie-sit D12 vs held stoops D16) the tilt direction between 30 deg
+    and the deepest point turned by a median 12 deg (D12) vs 3 deg (D16, at most 9), the heading by a
+    median 16 vs 3 deg. A lie must also settle beyond TURNED_LYING_DEG."""
+    settled = seg.t >= settled_from
+    if len(seg) < 3 or not settled.any() or np.median(seg.inclination[settled]) < TURNED_LYING_DEG:
+        return False
+    horizontal = seg.gravity[:, :2]
+    first = int(np.argmax(seg.inclination >= LYING_FROM_DEG))
+    end = horizontal[settled].mean(axis=0)
+    cos = horizontal[first] @ end / max(float(np.linalg.norm(horizontal[first]) * np.linalg.norm(end)), 1e-9)
+    turn = float(np.degrees(np.arccos(np.clip(cos, -1, 1))))
+    dt = np.diff(seg.t, prepend=seg.t[0])
+    heading = float(abs(np.sum(seg.heading_rate * dt)))
+    return turn > TURNED_LYING_TILT_DEG or heading > TURNED_LYING_HEADING_DEG
 
 
 @dataclass
@@ -433,6 +460,8 @@ class PostureTracker:
             bent = fr.flexion[idx] > PRONE_FLEXION_DEG
             if bent and (not self.signed or abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG):
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
+                if not self.signed:
+                    self._schedule(t + TURNED_LYING_S, lambda s=t: self._confirm_turned_lying(s))
                 return
             self._abandon_bend(t)
             start = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, t)
@@ -456,6 +485,16 @@ class PostureTracker:
             return
         self._abandon_bend(start)
         self._set_base("lying", start, "prone" if self.signed else None)
+
+    def _confirm_turned_lying(self, start: float) -> None:
+        """Forward unknown: a deep lean held TURNED_LYING_S is lying when the trunk turned on the way
+        into it (:func:`turned_into_lying`), not only once held ``prone_confirm_s``."""
+        if self._lying_on_t != start or self.base in ("lying", NOT_WORN):
+            return
+        into = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, start)
+        if turned_into_lying(self.history.between(into, start + TURNED_LYING_S), start):
+            self._abandon_bend(start)
+            self._set_base("lying", start, None)
 
     def _drop_bend(self) -> None:
         self.bend_open = None

@@ -29,11 +29,19 @@ def sisfall_held_out(shared_data):
                             subjects=held_out)
 
 
-@pytest.mark.xfail(strict=True, reason="target not met: a 5 s lie without a known forward reads as a deep bend "
-                   "(single 12 s trials show no forward; a quick lying rule lost 24 of 125 stoops instead)")
+@pytest.mark.xfail(strict=True, reason="target not met: 46 of 60 held-out trials (a 5 s lie without a known forward "
+                   "is lying only when the trunk turned on the way down; the rest read as deep bends)")
 def test_lying_found_in_sit_lie_sit_without_mounting(sisfall_held_out):
     lying = sisfall_held_out.lying_s["D12"]
     assert sum(s > 1.0 for s in lying) / len(lying) >= 0.95
+
+
+def test_lying_found_in_most_sit_lie_sit_trials_without_mounting(sisfall_held_out):
+    """Forward unknown, a deep lean held 3 s is lying when the trunk turned on the way down
+    (``posture.turned_into_lying``, set on the odd subjects: 46 / 65 there): measured 46 / 60 held
+    out (before: 0 / 60); this floor catches regressions."""
+    lying = sisfall_held_out.lying_s["D12"]
+    assert sum(s > 1.0 for s in lying) / len(lying) >= 0.7
 
 
 def test_lying_down_without_forward_raises_no_bend_alert_while_it_lasts(shared_data):
@@ -54,7 +62,8 @@ def test_lying_down_without_forward_raises_no_bend_alert_while_it_lasts(shared_d
 
 
 def test_stoops_found_without_mounting(sisfall_held_out):
-    assert sisfall_held_out.with_bend["D16"] / sisfall_held_out.trials["D16"] >= 0.95  # measured 59 / 60
+    # measured 57 / 60 (59 / 60 before the turned-lying rule, which reads two held stoops as lying)
+    assert sisfall_held_out.with_bend["D16"] / sisfall_held_out.trials["D16"] >= 0.95
 
 
 def test_stoop_and_squat_told_apart_on_held_out_subjects(sisfall_held_out):
