@@ -44,6 +44,31 @@ def test_lying_found_in_most_sit_lie_sit_trials_without_mounting(sisfall_held_ou
     assert sum(s > 1.0 for s in lying) / len(lying) >= 0.7
 
 
+def test_turned_lying_is_decided_alike_whatever_the_chunking(shared_data):
+    """The turned-lying decision looks back from the moment it is due, never ahead: a sit-lie-sit
+    trial fed in small or odd chunks gives the events of one block, lying included."""
+    from sensorkit.datasets import sisfall
+    from sensorkit.signal.alignment import alignment_for
+    from sensorkit.signal.evaluate import as_imported
+    from sensorkit.signal.pipeline import Pipeline
+
+    def run(block, meta, alignment, step):
+        pipe = Pipeline(meta.rate_hz, alignment, gait=False)
+        events = [e for a in range(0, len(block), step) for e in pipe.update(block.slice(a, a + step))]
+        return sorted((e.to_json() for e in events + pipe.finish()),
+                      key=lambda d: (d["start"], d["type"], d["end"]))
+
+    trial = sisfall.list_trials(shared_data / "sisfall_waist", ("D12",))[0]
+    block, meta = sisfall.load_trial(trial)
+    meta = as_imported(block, meta)
+    alignment = alignment_for(block, meta)
+    whole = run(block, meta, alignment, len(block))
+    assert not alignment.forward_known
+    assert any(e["type"] == "posture" and e["posture"] == "lying" for e in whole)
+    for step in (37, 200, 1013):
+        assert run(block, meta, alignment, step) == whole, step
+
+
 def test_lying_down_without_forward_raises_no_bend_alert_while_it_lasts(shared_data):
     """Forward unknown, a lean past the lying angle may be lying down: it is judged when final, so a
     severe-bend alert never comes while the trunk is still down (before: at once, on every lie-down)."""
