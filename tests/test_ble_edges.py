@@ -34,7 +34,7 @@ from sensorkit.emulator.sources import Source
 from sensorkit.simulator import simulate
 from sensorkit.store import RecordingReader
 
-COMBINED = "loss=0.05,dup=0.05,reorder=0.05,corrupt=0.05,drop_every=4"
+COMBINED = "loss=0.05,dup=0.1,reorder=0.1,corrupt=0.05,drop_every=4"
 
 
 def source(rate: float, seconds: float, gyro: bool = True) -> Source:
@@ -49,7 +49,7 @@ def events_of(path: Path) -> tuple[int, list]:
 
 @pytest.mark.parametrize("kind,rate,seed", [("sensorkit", 100.0, 1), ("polar", 100.0, 3), ("movesense", 104.0, 2)])
 def test_combined_faults_every_sample_stored_or_counted_lost(kind, rate, seed, tmp_path):
-    src = source(rate, 30.0, gyro=kind != "polar")
+    src = source(rate, 40.0, gyro=kind != "polar")
     result = asyncio.run(record_emulated(kind, src, tmp_path / "r.skr", faults=Faults.parse(COMBINED),
                                          speed=10.0, seed=seed))
     emu, stats = result.emulator, result.stats
