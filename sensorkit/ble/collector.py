@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 import numpy as np
 from bleak import BleakClient, BleakScanner
@@ -193,6 +193,9 @@ class Collector:
         self.calibration = calibration  # the wearer's sensor-to-body calibration (patient profile), if known
         self.wearer = dict(wearer or {})  # RecordingMeta's patient_id and timezone: who wears it, where
         self.clock = clock
+        # awaited with the client each time a link is up and streaming (reconnect: True after the first),
+        # e.g. to read the battery or to keep the client for haptic feedback
+        self.on_connected: list[Callable[[BleakClient, bool], Awaitable[None]]] = []
         # Diagnostics for latency: clock() of the oldest notification in the block being published.
         self.published_arrival: float | None = None
         self.stats = CollectorStats()
@@ -272,6 +275,8 @@ class Collector:
                 await client.connect()
                 await self.profile.start(client, self._on_notify)
                 self._client = client
+                for hook in self.on_connected:
+                    await hook(client, not first)
             except (BleakError, TimeoutError, asyncio.TimeoutError, OSError, DecodeError) as exc:
                 with contextlib.suppress(Exception):
                     await client.disconnect()

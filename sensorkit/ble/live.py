@@ -14,6 +14,10 @@ be the unsigned tilt); a failed routine says why and falls back to the automatic
 What the alignment could not know (forward unknown, a sensor worn differently from its calibration)
 goes to ``on_warning`` when the pipeline starts, so the wearer hears it while it can still be fixed.
 
+Everything said during one ``feed`` (prompts, warnings, events, state changes) is handed on in time
+order at its end: the pipeline starts on 20 s of buffered samples, so an alert at 0:00:16.7 comes out
+of the same update as the warning and the state at 0:00:20.1 and must be shown before them.
+
 Alongside the events, time spent in each live activity is accumulated for the end-of-session summary.
 """
 
@@ -68,6 +72,7 @@ class LiveAnalysis:
         self._buffer: list[SampleBlock] = []
         self._activity: str | None = None
         self._since: float | None = None
+        self._said: list[tuple[float, int, Callable[..., None], Any]] = []  # held until the feed ends
 
     @property
     def meta(self) -> RecordingMeta:
@@ -83,6 +88,25 @@ class LiveAnalysis:
         return self.calibration is not None and not self.calibration.finished
 
     def feed(self, block: SampleBlock) -> None:
+        try:
+            self._feed(block)
+        finally:
+            self._tell()
+
+    def _say(self, t: float, callback: Callable[..., None] | None, what: Any) -> None:
+        if callback is not None:
+            self._said.append((t, len(self._said), callback, what))
+
+    def _tell(self) -> None:
+        """Hand on what this feed said, oldest first (same time: in the order it was said)."""
+        said, self._said = sorted(self._said, key=lambda s: s[:2]), []
+        for t, _, callback, what in said:
+            if isinstance(what, Event):
+                callback(what)
+            else:
+                callback(t, what)
+
+    def _feed(self, block: SampleBlock) -> None:
         if len(block) == 0:
             return
         if self.calibrating:
@@ -106,8 +130,7 @@ class LiveAnalysis:
         for warning in alignment.warnings:
             if not alignment.forward_known and warning.startswith(self._forward_unknown):
                 warning += "; calibrate (sensorkit calibrate) so that bends and reclining can be told apart"
-            if self.on_warning:
-                self.on_warning(t, warning)
+            self._say(t, self.on_warning, warning)
 
     def _calibrate(self, block: SampleBlock) -> SampleBlock:
         """Run the guided calibration on ``block``; returns the samples left for the pipeline."""
@@ -132,8 +155,7 @@ class LiveAnalysis:
         return held.between(guide.span[1], np.inf)
 
     def _prompt(self, t: float, text: str) -> None:
-        if self.on_prompt:
-            self.on_prompt(t, text)
+        self._say(t, self.on_prompt, text)
 
     def finish(self) -> list[Event]:
         """Close open episodes; returns every event of the session in start order."""
@@ -143,18 +165,18 @@ class LiveAnalysis:
         if self.pipeline is None and self._buffer:  # shorter than align_s: align on what there is
             buffered, self._buffer = SampleBlock.concat(self._buffer), []
             self.align_s = 0.0
-            self.feed(buffered)
+            self._feed(buffered)
         if self.pipeline is not None:
             self._emit(self.pipeline.finish())
             if self._since is not None and self.pipeline.state.t is not None:
                 self.activity_s[self._activity or "unknown"] += max(0.0, self.pipeline.state.t - self._since)
+        self._tell()
         return sorted(self.events, key=lambda e: (e.start, e.end, e.type))
 
     def _emit(self, events: list[Event]) -> None:
         self.events += events
-        if self.on_event:
-            for event in events:
-                self.on_event(event)
+        for event in events:
+            self._say(event.start, self.on_event, event)
 
     def _track(self, t: float) -> None:
         activity = self.pipeline.state.activity
@@ -162,5 +184,4 @@ class LiveAnalysis:
             if self._since is not None:
                 self.activity_s[self._activity or "unknown"] += t - self._since
             self._activity, self._since = activity, t
-            if self.on_state:
-                self.on_state(t, activity)
+            self._say(t, self.on_state, activity)

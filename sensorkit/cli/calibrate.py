@@ -159,10 +159,15 @@ def _store(args: argparse.Namespace, alignment: Any, doc: dict[str, Any]) -> Non
     if args.json:
         print(json.dumps(doc))
     else:
+        from .monitor import plain_warning
+
         for w in alignment.warnings:
-            print(f"warning: {w}")
-        print(f"vertical (sensor axes): {[round(float(v), 3) for v in alignment.rotation[2]]}")
-        print(f"forward  (sensor axes): {[round(float(v), 3) for v in alignment.rotation[0]]}")
+            print(f"warning: {plain_warning(w)}")
+        print("calibrated: the sensor now knows how you stand upright"
+              + (" and which way you bend forward" if alignment.forward_known else ""))
+        if getattr(args, "verbose", 0):  # the engineer's view: where upright and forward point on the sensor
+            print(f"vertical (sensor axes): {[round(float(v), 3) for v in alignment.rotation[2]]}")
+            print(f"forward  (sensor axes): {[round(float(v), 3) for v in alignment.rotation[0]]}")
         if args.profile:
             print(f"stored in {args.profile}; use: sensorkit monitor ... --profile {args.profile}, "
                   f"or sensorkit analyze RECORDING --profile {args.profile}")

@@ -6,9 +6,11 @@
 Same device options as `sensorkit record`. One line per change: ``time  kind  text``, where time is
 the local clock time (hh:mm:ss, in ``--tz``, else the profile's ``[patient] timezone``, else the
 computer's zone; stored in the recording with the patient id), kind is ``state`` (sitting upright, slouched, standing, walking,
-bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause), ``battery``, ``guide`` (the
+bending, lying), ``ALERT``, ``gap`` (lost samples, with the cause), ``battery``, ``sensor`` (connected, with the
+battery and the file it records to, at once; reconnected), ``guide`` (the
 prompts of a guided calibration, see ``sensorkit demo``) or ``warning`` (what the alignment could not
-know, e.g. which way is forward without a calibration). ``--profile`` gives the patient's
+know, e.g. which way is forward without a calibration, in plain words; ``-v`` adds the technical
+ones). Lines come in time order. ``--profile`` gives the patient's
 thresholds, height and calibration (stored in the recording as well). The events go into
 the recording as well, beside the samples. Stops at ``--duration``, at the end of an emulated
 source, or on Ctrl-C.
@@ -25,7 +27,9 @@ from ..ble.collector import Collector
 from ..ble.live import LiveAnalysis
 from ..events import Event
 from ..localtime import time_of_day
+from .announce import announce
 from ..samples import RecordingMeta
+from ..signal.alignment import FORWARD_UNKNOWN
 from ..signal.calibration import GuidedCalibration
 from ..signal.profile import Profile, load_profile
 from .record import add_session_arguments, check_session_arguments, run_session, summary_lines
@@ -44,11 +48,28 @@ def clock(t: float) -> str:
     return f"{int(t // 3600)}:{int(t % 3600 // 60):02d}:{t % 60:04.1f}"
 
 
-class Printer:
-    """Turns live callbacks into lines; the TUI replaces this with a screen."""
+def plain_warning(text: str) -> str:
+    """What an alignment warning means for the wearer, without axes or "unsigned tilt" (``-v`` shows the
+    engineer's wording as well)."""
+    if text.startswith(FORWARD_UNKNOWN):
+        return ("I cannot tell yet which way you face, so bending forward and leaning back look alike: "
+                "calibrate once (sensorkit calibrate) for bend and slouch alerts you can trust")
+    if text.startswith("the sensor's forward seems turned"):
+        return ("the sensor seems to sit turned from how it was calibrated: check that it lies flat and "
+                "straight on your back, or calibrate again")
+    if text.startswith("no walking and no still period"):
+        return "still learning how you stand: stand still or walk for a moment"
+    return text
 
-    def __init__(self, out: TextIO | None = None):
+
+class Printer:
+    """Turns live callbacks into lines; the TUI replaces this with a screen.
+
+    ``verbose``: warnings also in the engineer's words (axes, unsigned tilt), after the plain ones."""
+
+    def __init__(self, out: TextIO | None = None, verbose: bool = False):
         self.out = out if out is not None else sys.stdout  # looked up now, not at import (tests swap stdout)
+        self.verbose = verbose
         # the recording's metadata once it exists (its start and zone make the clock time)
         self.meta: Callable[[], RecordingMeta | None] = lambda: None
 
@@ -61,13 +82,14 @@ class Printer:
         elif event.type == "data_gap":
             self.line(event.start, "gap", f"{event.fields['samples']} samples lost ({event.fields['cause']})")
         elif event.type == "battery_low":
-            self.line(event.start, "battery", "the sensor's battery is low")
+            self.line(event.start, "battery", "the sensor's battery is low: charge it soon, it may stop within the hour")
 
     def guide(self, t: float, text: str) -> None:
         self.line(t, "guide", text)
 
     def warning(self, t: float, text: str) -> None:
-        self.line(t, "warning", text)
+        plain = plain_warning(text)
+        self.line(t, "warning", plain if plain == text or not self.verbose else f"{plain} [{text}]")
 
     def line(self, t: float, kind: str, text: str) -> None:
         meta = self.meta()
@@ -93,6 +115,7 @@ def attach_live(collector: Collector, printer: Printer | None, profile: Profile 
     collector.consumers.append(live.feed)
     collector.finishers.append(live.finish)
     if printer:
+        announce(collector, printer.out)
         printer.meta = lambda: collector.writer.meta if collector.writer is not None else None
         collector.event_consumers.append(printer.event)
     return live
@@ -110,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             print("stopped before the sensor was connected; nothing was recorded")
             return 0
     else:
-        printer = Printer()
+        printer = Printer(verbose=bool(getattr(args, "verbose", 0)))
         result = asyncio.run(run_session(args, faults, on_collector=lambda c: attach_live(c, printer, profile)))
     print("\n".join(summary_lines(result)))
     return 0

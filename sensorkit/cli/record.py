@@ -197,6 +197,8 @@ def summary_lines(result: SessionResult) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     faults = check_session_arguments(args)
-    result = asyncio.run(run_session(args, faults))
+    from .announce import announce
+
+    result = asyncio.run(run_session(args, faults, on_collector=announce))
     print("\n".join(summary_lines(result)))
     return 0

@@ -1,0 +1,53 @@
+"""What a patient sees in `record`/`monitor`: a first line at once, lines in time order, plain words."""
+
+from __future__ import annotations
+
+from sensorkit.ble.live import LiveAnalysis
+from sensorkit.cli.main import main
+from sensorkit.cli.monitor import plain_warning
+from sensorkit.events import Event
+from sensorkit.signal.alignment import FORWARD_UNKNOWN
+
+
+def _times(lines: list[str]) -> list[str]:
+    return [line.split()[0] for line in lines if line[:2].isdigit() and line[2] == ":"]
+
+
+def test_monitor_says_connected_first_and_prints_in_time_order_in_plain_words(tmp_path, capsys):
+    out = tmp_path / "live.skr"
+    # the default demo scenario bends deeply in its first 20 s: the alert comes out of the same update
+    # as the alignment warning and the first state at 20 s, and used to be printed after them
+    assert main(["monitor", "--emulate", "sensorkit", "--duration", "40", "--speed", "20", "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = lines[0].split(None, 2)
+    assert first[1] == "sensor"
+    assert first[2] == f"connected to SensorKit-0001 (100 samples a second), battery 100 %, recording to {out}, Ctrl-C to stop"
+    times = _times(lines)
+    assert times == sorted(times)  # hh:mm:ss strings sort as times (a session crossing midnight aside)
+    text = "\n".join(lines)
+    assert "unsigned" not in text and "sensor axes" not in text and "calibrate once" in text
+
+
+def test_record_says_connected_before_the_summary(tmp_path, capsys):
+    out = tmp_path / "r.skr"
+    assert main(["record", "--emulate", "metamotion", "--duration", "5", "--speed", "20", "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "connected to MetaWear-0001" in lines[0] and "Ctrl-C to stop" in lines[0]
+    assert lines[1].startswith(f"recorded {out}")
+
+
+def test_live_analysis_hands_on_what_one_feed_said_in_time_order():
+    said: list[tuple[float, str]] = []
+    live = LiveAnalysis(None, on_warning=lambda t, w: said.append((t, w)),
+                        on_event=lambda e: said.append((e.start, e.type)))
+    live._say(20.0, live.on_warning, "late")
+    live._say(16.7, live.on_event, Event("alert", 16.7, 16.7, {}))
+    live._say(20.0, live.on_warning, "later, same time")
+    live._tell()
+    assert said == [(16.7, "alert"), (20.0, "late"), (20.0, "later, same time")]
+
+
+def test_warnings_in_plain_words():
+    assert "unsigned" not in plain_warning(FORWARD_UNKNOWN + " (no bend)")
+    assert "calibrate" in plain_warning(FORWARD_UNKNOWN)
+    assert plain_warning("something else") == "something else"
