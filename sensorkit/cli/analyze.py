@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RecordingError, SensorKitError, SettingsError
-from ..importer import read_csv
+from ..importer import read_all
 from ..localtime import clock, zone_for
 from ..mounting import add_mounting_options, with_mounting
 from ..samples import RecordingMeta, SampleBlock, start_datetime
 from ..store import RecordingReader, is_in_progress
 from ..signal.profile import load_profile
 from ..signal.saved_analysis import SCHEMA_VERSION, analysis_provenance, save_analysis
-from .import_csv import add_import_options, report_problems
+from .import_csv import add_import_options, import_options, report_problems
 
 TABLE_SUFFIXES = {".csv", ".parquet", ".txt", ".gz"}
 
@@ -53,7 +53,7 @@ def _is_table(path: str) -> bool:
 def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMeta, dict[str, Any]]:
     p = Path(path)
     if _is_table(path):
-        block, meta, report = read_csv(p, args.acc_unit, args.gyro_unit, args.rate, args.start)
+        block, meta, report = read_all(p, import_options(args))
         report_problems(path, report)
         return block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
     with RecordingReader(p) as reader:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..importer import check_output_table, events_frame, samples_frame, write_frame
+from ..importer import check_output_table, events_frame, write_frame, write_samples
 from ..localtime import zone_for
 from ..store import RecordingReader
 from .import_csv import add_unit_options
@@ -37,7 +37,10 @@ def run(args: argparse.Namespace) -> int:
         if args.events:
             frame = events_frame(reader.events(), reader.meta, zone_for(args.tz, reader.meta.timezone))
         else:
-            frame = samples_frame(reader.samples(), reader.meta, args.acc_unit, args.gyro_unit)
-    write_frame(frame, args.output, overwrite=args.force)
-    print(f"wrote {len(frame)} {'events' if args.events else 'samples'} to {args.output}")
+            count = write_samples(reader.iter_blocks(), reader.meta, args.output, acc_unit=args.acc_unit,
+                                  gyro_unit=args.gyro_unit, overwrite=args.force)
+    if args.events:
+        write_frame(frame, args.output, overwrite=args.force)
+        count = len(frame)
+    print(f"wrote {count} {'events' if args.events else 'samples'} to {args.output}")
     return 0

@@ -313,16 +313,32 @@ class RecordingWriter:
 
     def append(self, block: SampleBlock) -> None:
         """Queue samples; they are committed within a second (of data or of waiting). Times must increase."""
-        if len(block) == 0:
+        if not self._accept(block):
             return
+        self._pending.append(block)
+        self._pending_n += len(block)
+        self._commit_when_due()
+
+    def append_block(self, block: SampleBlock) -> None:
+        """Store ``block`` as one finished block now, in its own transaction: for an importer that
+        already holds a whole block (MERGE_SECONDS) of samples, which the one-second commits and the
+        merge would only copy twice."""
+        if not self._accept(block):
+            return
+        self.flush()
+        with self._transaction():
+            self._insert_block(block, merged=True)
+
+    def _accept(self, block: SampleBlock) -> bool:
+        """Check a block's shape and times against the recording; False for an empty block."""
+        if len(block) == 0:
+            return False
         if block.has_gyro != self.meta.has_gyro:
             raise RecordingError("block and recording disagree on having a gyroscope")
         if block.t[0] <= self._last_t or np.any(np.diff(block.t) <= 0):
             raise RecordingError("sample times must strictly increase")
         self._last_t = float(block.t[-1])
-        self._pending.append(block)
-        self._pending_n += len(block)
-        self._commit_when_due()
+        return True
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Queue events; they are committed with the samples around them (same one-second rule)."""

@@ -1,0 +1,276 @@
+"""The tables people already have: which app or device wrote a file, and where its samples are.
+
+Each known export is recognised from its header (never from values), so ``sensorkit import FILE``
+needs no options; ``--format`` names one when the guess is wrong, and ``--columns``/``--sep``/
+``--decimal``/``--time-unit``/``--epoch`` describe any other table. Units come from the header text
+(``(g)``, ``[mg]``, ``(m/s^2)``, ``[dps]``, ``(rad/s)``), times from each format's own clock:
+
+==================  =======================================  ======================================
+format              time                                     samples
+==================  =======================================  ======================================
+sensorkit           ``time`` (s; UNIX time if after 1973)    acc_x..z (g), gyr_x..z (deg/s)
+                    or ``timestamp`` (ISO 8601)
+metabase            ``epoch (ms)``: UNIX ms                  x/y/z-axis (g); the Gyroscope file of
+                                                             the same session (deg/s) is paired
+polar               ``sensor timestamp [ns]``: ns since      X/Y/Z [mg]; the GYRO file beside the
+                    2000-01-01, the phone's local clock      ACC file (deg/s) is paired
+phyphox             ``Time (s)`` from the experiment start   X/Y/Z (m/s^2); Gyroscope.csv (rad/s)
+                    (``meta/time.csv`` gives the start)      beside it is paired
+sensorlogger        ``time``: UNIX ns                        columns z, y, x; TotalAcceleration
+                                                             (m/s^2) or AccelerometerUncalibrated
+                                                             (iOS, g); Gyroscope.csv (rad/s)
+==================  =======================================  ======================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import ImportFormatError
+from .table_reader import TextLayout
+
+POLAR_EPOCH_S = 946684800.0  # 2000-01-01T00:00:00 UTC in UNIX seconds
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+EPOCHS = {"auto": None, "unix": 0.0, "relative": None, "polar": POLAR_EPOCH_S}
+AXES = ("x", "y", "z")
+
+
+@dataclass(frozen=True)
+class TimeColumn:
+    """Where a table's times are and how to read them."""
+
+    name: str
+    text: bool = False  # date-time text (ISO 8601) rather than a number
+    unit_s: float = 1.0  # seconds per unit of a number
+    epoch: str = "auto"  # "auto": UNIX time when after 1973, else relative; "unix"; "relative"; "polar"
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """One file's samples: the columns of x, y, z (acceleration or angular rate) and their units."""
+
+    name: str
+    time: TimeColumn
+    acc: tuple[str, str, str] | None
+    gyr: tuple[str, str, str] | None = None
+    acc_unit: str = "g"
+    gyro_unit: str = "deg/s"
+    acc_sign: float = 1.0  # -1 where the app reports acceleration with the opposite sign (iOS)
+    layout: TextLayout = TextLayout()
+    local_clock: bool = False  # times are a phone's local wall clock with no zone: read as UTC
+    last_line_end: bool = True  # the app ends its last line with a line end (else one missing is no sign of a cut)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What to read: the accelerometer's table and, when the app writes it apart, the gyroscope's."""
+
+    format_name: str
+    acc_path: Path
+    acc: TableFormat
+    gyr_path: Path | None = None
+    gyr: TableFormat | None = None
+    start_file: Path | None = None  # phyphox's meta/time.csv
+
+    @property
+    def has_gyro(self) -> bool:
+        return self.gyr is not None or self.acc.gyr is not None
+
+
+FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger")
+
+
+def _csv_header(path: Path, layout: TextLayout) -> list[str]:
+    from .table_reader import read_header
+
+    return read_header(path, layout)
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            return f.readline(4096).decode("utf-8", errors="replace").lstrip("\ufeff")
+    except OSError:
+        return ""
+
+
+def _columns_with(header: list[str], *words: str) -> list[str]:
+    lowered = [h.lower() for h in header]
+    return [header[i] for i, h in enumerate(lowered) if all(w in h for w in words)]
+
+
+def _xyz(header: list[str], template: str) -> tuple[str, str, str] | None:
+    """The x, y, z columns named ``template.format(axis)`` (case-insensitive), or None."""
+    lowered = {h.lower(): h for h in header}
+    names = [lowered.get(template.format(a).lower()) for a in AXES]
+    return tuple(names) if all(names) else None  # type: ignore[return-value]
+
+
+# -- each app's export -------------------------------------------------------------------------------
+
+def _metabase(path: Path, header: list[str]) -> Source | None:
+    if not header or header[0].lower() != "epoch (ms)":
+        return None
+    time = TimeColumn(header[0], unit_s=1e-3, epoch="unix")
+    acc = _xyz(header, "{}-axis (g)")
+    gyr = _xyz(header, "{}-axis (deg/s)")
+    if acc is None:
+        if gyr is not None:
+            raise ImportFormatError(
+                f"{path} looks like a MetaBase gyroscope file; import the session's Accelerometer file "
+                "(its gyroscope file is found beside it and paired)")
+        return None
+    source = Source("metabase", path, TableFormat("metabase", time, acc))
+    partner = _metabase_partner(path)
+    if partner is not None:
+        partner_header = _csv_header(partner, TextLayout())
+        partner_gyr = _xyz(partner_header, "{}-axis (deg/s)")
+        if partner_gyr is not None:
+            return replace(source, gyr_path=partner, gyr=TableFormat(
+                "metabase", TimeColumn(partner_header[0], unit_s=1e-3, epoch="unix"), None, partner_gyr))
+    return source
+
+
+def _metabase_partner(path: Path) -> Path | None:
+    """The Gyroscope file of the same session: same name up to ``_Accelerometer_``."""
+    marker = "_Accelerometer_"
+    if marker not in path.name:
+        return None
+    prefix = path.name.split(marker)[0]
+    found = sorted(path.parent.glob(f"{_glob_escape(prefix)}_Gyroscope_*.csv"))
+    return found[0] if found else None
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
+
+
+def _polar(path: Path, first: str) -> Source | None:
+    if not first.startswith("Phone timestamp;"):
+        return None
+    layout = TextLayout(sep=";")
+    header = _csv_header(path, layout)
+    time = TimeColumn("sensor timestamp [ns]", unit_s=1e-9, epoch="polar")
+    if "sensor timestamp [ns]" not in header:
+        return None
+    acc = _xyz(header, "{} [mg]")
+    if acc is None:
+        if _xyz(header, "{} [dps]") is not None:
+            raise ImportFormatError(
+                f"{path} looks like a Polar Sensor Logger GYRO file; import the ACC file of the same "
+                "session (the GYRO file beside it is paired)")
+        return None
+    source = Source("polar", path, TableFormat("polar", time, acc, acc_unit="mg", layout=layout, local_clock=True))
+    partner = path.with_name(path.name.replace("ACC", "GYRO")) if "ACC" in path.name else None
+    if partner is not None and partner.is_file():
+        gyr = _xyz(_csv_header(partner, layout), "{} [dps]")
+        if gyr is not None:
+            return replace(source, gyr_path=partner, gyr=TableFormat(
+                "polar", time, None, gyr, layout=layout, local_clock=True))
+    return source
+
+
+def _phyphox(path: Path, header: list[str]) -> Source | None:
+    if not header or header[0] != "Time (s)":
+        return None
+    time = TimeColumn("Time (s)", epoch="relative")
+    acc = _xyz(header, "{} (m/s^2)") or _xyz(header, "Acceleration {} (m/s^2)")
+    if acc is None:
+        if _xyz(header, "{} (rad/s)") or _xyz(header, "Gyroscope {} (rad/s)"):
+            raise ImportFormatError(
+                f"{path} looks like a phyphox gyroscope file; import the accelerometer file of the same "
+                "experiment (Accelerometer.csv; the Gyroscope.csv beside it is paired)")
+        return None
+    source = Source("phyphox", path, TableFormat("phyphox", time, acc, acc_unit="m/s2", last_line_end=False))
+    start = path.parent / "meta" / "time.csv"
+    if start.is_file():
+        source = replace(source, start_file=start)
+    partner = path.parent / "Gyroscope.csv"
+    if partner.is_file() and partner != path:
+        partner_header = _csv_header(partner, TextLayout())
+        gyr = _xyz(partner_header, "{} (rad/s)") or _xyz(partner_header, "Gyroscope {} (rad/s)")
+        if gyr is not None:
+            source = replace(source, gyr_path=partner, gyr=TableFormat("phyphox", time, None, gyr, gyro_unit="rad/s",
+                                                                      last_line_end=False))
+    return source
+
+
+SENSOR_LOGGER_HEADER = ["time", "seconds_elapsed", "z", "y", "x"]
+
+
+def _sensor_logger_folder(folder: Path) -> Source:
+    """A Sensor Logger session: acceleration including gravity, and the gyroscope beside it."""
+    time = TimeColumn("time", unit_s=1e-9, epoch="unix")
+    total = folder / "TotalAcceleration.csv"  # Android: m/s^2 with gravity, the project's sign
+    uncalibrated = folder / "AccelerometerUncalibrated.csv"  # iOS: g with gravity, opposite sign
+    if total.is_file():
+        acc = TableFormat("sensorlogger", time, ("x", "y", "z"), acc_unit="m/s2")
+        acc_path = total
+    elif uncalibrated.is_file():
+        acc = TableFormat("sensorlogger", time, ("x", "y", "z"), acc_unit="g", acc_sign=-1.0)
+        acc_path = uncalibrated
+    else:
+        raise ImportFormatError(
+            f"{folder} is a Sensor Logger recording without acceleration that includes gravity: record "
+            "again with 'Total Acceleration' (Android) or 'Accelerometer Uncalibrated' (iOS) switched on")
+    source = Source("sensorlogger", acc_path, acc)
+    gyro = folder / "Gyroscope.csv"
+    if gyro.is_file():
+        source = replace(source, gyr_path=gyro,
+                         gyr=TableFormat("sensorlogger", time, None, ("x", "y", "z"), gyro_unit="rad/s"))
+    return source
+
+
+# -- detection ---------------------------------------------------------------------------------------
+
+def sniff(path: Path, name: str | None = None) -> Source | None:
+    """The app export ``path`` is (``name`` forces one), or None for the interchange format/others."""
+    if path.is_dir():
+        if (path / "Metadata.csv").is_file() or name == "sensorlogger":
+            return _sensor_logger_folder(path)
+        raise ImportFormatError(f"{path} is a folder; name a file in it (or a Sensor Logger folder)")
+    if name == "sensorkit" or path.suffix.lower() in (".parquet", ".gz"):
+        return None
+    first = _first_line(path)
+    detected = _polar(path, first)
+    if detected is None and first.strip():
+        header = _csv_header(path, TextLayout())
+        if header == SENSOR_LOGGER_HEADER:
+            detected = _sensor_logger_folder(path.parent)
+        else:
+            detected = _metabase(path, header) or _phyphox(path, header)
+    if name is not None and (detected is None or detected.format_name != name):
+        found = f"it looks like a {detected.format_name} export" if detected else "its header is not that format's"
+        raise ImportFormatError(f"{path} is not a {name} export ({found}); first line: {first.strip()[:120]!r}")
+    return detected
+
+
+def unpack_zip(path: Path, into: Path) -> Path:
+    """A zipped Sensor Logger session extracted into ``into``; the folder holding its CSV files."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if m.lower().endswith(".csv") and ".." not in m]
+            if not members:
+                raise ImportFormatError(f"{path} holds no CSV files")
+            for member in members:
+                target = into / Path(member).name
+                target.write_bytes(archive.read(member))
+    except zipfile.BadZipFile as exc:
+        raise ImportFormatError(f"{path} is not a readable zip file ({exc})") from exc
+    return into
+
+
+def phyphox_start(time_file: Path) -> float | None:
+    """UNIX seconds of the experiment's time 0 (the START row of phyphox's meta/time.csv)."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(time_file.read_text(encoding="utf-8"))))
+        for row in rows:
+            if row.get("event") == "START":
+                return float(row["system time"]) - float(row["experiment time"])
+    except (OSError, ValueError, KeyError, UnicodeDecodeError):
+        return None
+    return None

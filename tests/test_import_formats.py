@@ -1,0 +1,162 @@
+"""App and device exports imported with no options (issue 12, points 1 and 2), checked against the
+real files in ../shared/data/formats (read in place: several carry no licence to copy them), and any
+other table described by --columns/--sep/--decimal/--time-unit."""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sensorkit.cli.main import main
+from sensorkit.errors import ImportFormatError, SettingsError
+from sensorkit.importer import read_csv
+from sensorkit.samples import STANDARD_GRAVITY
+from sensorkit.store import RecordingReader
+
+G = STANDARD_GRAVITY
+DEG = math.pi / 180
+
+
+def rows(path: Path, sep: str = ",") -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return [row for row in csv.reader(f, delimiter=sep)][1:]
+
+
+def utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture()
+def formats(shared_data: Path) -> Path:
+    folder = shared_data / "formats"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    return folder
+
+
+def test_metabase_accelerometer_and_gyroscope_files_are_paired(formats: Path) -> None:
+    folder = formats / "metabase_csv" / "classyglass"
+    acc_file = next(folder.glob("*_Accelerometer_*.csv"))
+    gyr_file = next(folder.glob("*_Gyroscope_*.csv"))
+    block, meta, report = read_csv(acc_file)
+    acc, gyr = rows(acc_file), rows(gyr_file)
+    assert len(block) == len(acc) == 2966 and not report.bad_lines
+    assert meta.rate_hz == pytest.approx(100.0, rel=1e-3) and meta.has_gyro
+    assert meta.start_time == utc(int(acc[0][0]) / 1000)
+    np.testing.assert_allclose(block.acc[0], [float(v) * G for v in acc[0][3:6]])
+    np.testing.assert_allclose(block.acc[-1], [float(v) * G for v in acc[-1][3:6]])
+    assert block.t[-1] == pytest.approx((int(acc[-1][0]) - int(acc[0][0])) / 1000)
+    # gyroscope samples 13 ms after the accelerometer's: interpolated between the two around each row
+    t_acc, t_gyr = int(acc[100][0]), [int(r[0]) for r in gyr]
+    k = int(np.searchsorted(t_gyr, t_acc))
+    expected = np.interp(t_acc, t_gyr[k - 1:k + 1], [float(gyr[k - 1][3]), float(gyr[k][3])]) * DEG
+    assert block.gyr[100, 0] == pytest.approx(expected)
+
+
+def test_metabase_at_different_rates(formats: Path) -> None:
+    acc_file = next((formats / "metabase_csv" / "ebbelaar").glob("*_Accelerometer_*.csv"))
+    block, meta, _ = read_csv(acc_file)
+    assert len(block) == len(rows(acc_file)) == 206 and meta.rate_hz == pytest.approx(12.5, rel=1e-2)
+    assert meta.has_gyro  # the 25 Hz gyroscope file beside it
+
+
+def test_polar_sensor_logger_acc_in_mg_with_its_2000_epoch(formats: Path) -> None:
+    folder = formats / "polar_sensor_logger"
+    block, meta, report = read_csv(folder / "Polar_Sense_ACC.txt")
+    acc, gyr = rows(folder / "Polar_Sense_ACC.txt", ";"), rows(folder / "Polar_Sense_GYRO.txt", ";")
+    ns = np.array([int(r[1]) for r in acc])
+    gyr_end = int(gyr[-1][1])
+    paired = ns <= gyr_end + 100_000_000  # the GYRO file stops first: later rows have no angular rate
+    assert len(block) == paired.sum() == len(acc) - report.reasons["no gyroscope sample within 0.1 s"]
+    assert meta.rate_hz == pytest.approx(51.7, abs=0.1)  # by the sensor clock, not the nominal 52 Hz
+    assert meta.start_time.startswith("2022-04-25T11:39:3")  # the phone's local clock, read as UTC
+    assert any("local clock" in note for note in report.notes)
+    np.testing.assert_allclose(block.acc[0], [int(v) / 1000 * G for v in acc[0][2:5]])
+    assert block.t[-1] == pytest.approx((ns[paired][-1] - ns[0]) / 1e9, abs=1e-6)
+
+
+def test_phyphox_two_sensor_export_takes_its_start_from_meta_time(formats: Path) -> None:
+    folder = formats / "phyphox" / "accel_gyro_ios_1.1.9"
+    block, meta, report = read_csv(folder / "Accelerometer.csv")
+    acc = rows(folder / "Accelerometer.csv")
+    assert report.start_from == "file" and not report.cut_short  # phyphox never ends its last line
+    start = 1.621948067521186e9 + float(acc[0][0])
+    assert meta.start_time[:23] == utc(start)[:23] and meta.has_gyro
+    assert len(block) == len(acc) - report.skipped and report.skipped <= 1
+    np.testing.assert_allclose(block.acc[0], [float(v) for v in acc[0][1:4]])  # m/s^2 already
+    assert meta.rate_hz == pytest.approx(100.0, rel=0.01)
+
+
+def test_phyphox_acceleration_with_g_is_relative_and_says_so(formats: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = formats / "phyphox" / "acceleration_with_g" / "Raw Data.csv"
+    assert main(["import", str(path), "-o", str(tmp_path / "r")]) == 0
+    err = capsys.readouterr().err
+    assert "relative times and no --start" in err and "modification time" in err
+    with RecordingReader(tmp_path / "r") as reader:
+        assert reader.sample_count() == len(rows(path)) and not reader.meta.has_gyro
+
+
+@pytest.mark.parametrize("session, sign, unit", [("android_1.60.0", 1.0, 1.0), ("ios_1.10.4", -1.0, G)])
+def test_sensor_logger_folder_gravity_included_and_axes_reordered(formats: Path, session: str, sign: float,
+                                                                  unit: float) -> None:
+    folder = formats / "sensor_logger" / session
+    block, meta, _ = read_csv(folder)
+    acc_file = folder / ("TotalAcceleration.csv" if session.startswith("android") else "AccelerometerUncalibrated.csv")
+    acc = rows(acc_file)
+    first = acc[0]
+    np.testing.assert_allclose(block.acc[0], [sign * unit * float(first[i]) for i in (4, 3, 2)])  # z,y,x
+    assert meta.start_time[:22] == utc(int(first[0]) / 1e9)[:22] and meta.has_gyro
+    assert len(block) >= len(acc) - 3
+    at_rest = np.linalg.norm(block.acc, axis=1).mean()
+    assert 8.0 < at_rest < 12.0  # gravity is in, in m/s^2, whatever the phone wrote
+    # a plain file of the session imports the whole session
+    assert len(read_csv(folder / "Gyroscope.csv")[0]) == len(block)
+
+
+def test_a_gyroscope_file_alone_says_which_file_to_import(formats: Path) -> None:
+    with pytest.raises(ImportFormatError, match="looks like a Polar Sensor Logger GYRO file; import the ACC"):
+        read_csv(formats / "polar_sensor_logger" / "Polar_Sense_GYRO.txt")
+
+
+def test_a_wrong_format_name_says_what_the_file_looks_like(formats: Path) -> None:
+    with pytest.raises(ImportFormatError, match="not a metabase export .it looks like a polar export"):
+        read_csv(formats / "polar_sensor_logger" / "Polar_Sense_ACC.txt", format="metabase")
+
+
+EUROPEAN = (
+    "Zeit [ms];Beschl. X [mg];Beschl. Y [mg];Beschl. Z [mg]\n"
+    + "".join(f"{i * 10};{i % 7},5;-3,25;1000,{i % 10}\n" for i in range(500))
+)
+
+
+def test_a_european_spreadsheet_with_a_column_map(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(EUROPEAN, encoding="utf-8")
+    block, meta, report = read_csv(
+        path, acc_unit="mg", start="2026-02-01T09:00:00", sep=";", decimal=",", time_unit="ms",
+        columns={"time": "Zeit [ms]", "acc_x": "Beschl. X [mg]", "acc_y": "Beschl. Y [mg]", "acc_z": "Beschl. Z [mg]"})
+    assert len(block) == 500 and not report.bad_lines and meta.rate_hz == pytest.approx(100.0)
+    assert meta.start_time == "2026-02-01T09:00:00Z" and block.t[-1] == pytest.approx(4.99)
+    np.testing.assert_allclose(block.acc[3], [3.5e-3 * G, -3.25e-3 * G, 1000.3e-3 * G])
+
+
+def test_wrong_options_list_the_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(EUROPEAN, encoding="utf-8")
+    with pytest.raises(ImportFormatError, match=r"the header is one column .*pass --sep ';'"):
+        read_csv(path)
+    with pytest.raises(ImportFormatError, match=r"lacks the column\(s\) acc_x.*its columns are 'Zeit \[ms\]', "
+                                                r"'Beschl. X \[mg\]'.*--columns time=COL"):
+        read_csv(path, sep=";")
+    with pytest.raises(SettingsError, match=r"--columns acc_x=ax, acc_y=ay, acc_z=az: not in export.csv, whose columns are .Zeit"):
+        read_csv(path, sep=";", columns={"time": "Zeit [ms]", "acc_x": "ax", "acc_y": "ay", "acc_z": "az"})
+    code = main(["import", str(path), "-o", str(tmp_path / "r"), "--sep", ";", "--decimal", ",",
+                 "--columns", "time=Zeit [ms],acc_x=Beschl. X [mg],acc_y=Beschl. Y [mg],acc_z=Beschl. Z [mg]",
+                 "--time-unit", "ms", "--acc-unit", "mg", "--start", "2026-02-01T09:00:00"])
+    assert code == 0 and "imported 500 samples at 100 Hz" in capsys.readouterr().out
