@@ -98,11 +98,6 @@ def _first_line(path: Path) -> str:
         return ""
 
 
-def _columns_with(header: list[str], *words: str) -> list[str]:
-    lowered = [h.lower() for h in header]
-    return [header[i] for i, h in enumerate(lowered) if all(w in h for w in words)]
-
-
 def _xyz(header: list[str], template: str) -> tuple[str, str, str] | None:
     """The x, y, z columns named ``template.format(axis)`` (case-insensitive), or None."""
     lowered = {h.lower(): h for h in header}
@@ -250,7 +245,8 @@ def sniff(path: Path, name: str | None = None) -> Source | None:
 
 
 def unpack_zip(path: Path, into: Path) -> Path:
-    """A zipped Sensor Logger session extracted into ``into``; the folder holding its CSV files."""
+    """A zipped Sensor Logger session extracted into ``into`` (a private temporary folder); its CSV
+    files land side by side there, whatever folders the zip had."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.namelist() if m.lower().endswith(".csv") and ".." not in m]

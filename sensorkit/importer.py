@@ -28,6 +28,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -40,7 +42,8 @@ from .errors import ImportFormatError, SensorKitError, SettingsError
 from .events import Event
 from .files import describe_os_error, replacing, require_regular_file
 from .fixed_csv import format_rows
-from .formats import EPOCHS, FORMATS, TIME_UNITS, Source, TableFormat, TimeColumn, phyphox_start, sniff
+from .formats import (EPOCHS, FORMATS, TIME_UNITS, Source, TableFormat, TimeColumn, phyphox_start, sniff,
+                      unpack_zip)
 from .samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock, parse_utc, start_datetime
 from .store.recording import MERGE_SECONDS
 from .table_reader import Chunk, Progress, TextLayout, parquet_chunks, parquet_header, read_header, text_chunks
@@ -535,20 +538,26 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
         check_rate(options.rate_hz)
     origin = parse_start(options.start) if options.start is not None else None
     if not path.is_dir():
-        require_regular_file(path, "CSV or Parquet file")
+        require_regular_file(path, "file to import")
     report = ImportReport()
     gyro_report = ImportReport()
+    unpacked = Path(tempfile.mkdtemp(prefix="sensorkit-import-")) if path.suffix.lower() == ".zip" else None
     try:
-        source = _source(path, options)
+        source = _source(unpack_zip(path, unpacked) if unpacked else path, options)
         clock, rows = _file_rows(source.acc_path, source.acc, report, progress)
         if source.gyr is not None and source.gyr_path is not None:
             _, gyro_rows = _file_rows(source.gyr_path, source.gyr, gyro_report, None)
             rows = _paired(rows, gyro_rows, report)
         first = _first_rows(rows)
     except OSError as exc:
+        _remove(unpacked)
         raise ImportFormatError(describe_os_error(exc, f"read {path}")) from exc
+    except BaseException:
+        _remove(unpacked)
+        raise
     _gyro_notes(gyro_report, report)
     if first is None:
+        _remove(unpacked)
         report.finish()
         raise ImportFormatError(f"{path} has no usable rows ({report.describe()}){_unit_hint(report)}")
     t0 = float(first.t[0])
@@ -592,11 +601,19 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
                 yield SampleBlock(part.t, part.acc, part.gyr)
         except OSError as exc:
             raise ImportFormatError(describe_os_error(exc, f"read {path}")) from exc
+        finally:
+            _remove(unpacked)
         _gyro_notes(gyro_report, report)
         report.finish()
 
     return ImportedSamples(meta, report, blocks())
 
+
+
+def _remove(folder: Path | None) -> None:
+    """The folder a zip was unpacked into, once its files are read."""
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _first_rows(rows: Iterator[Rows]) -> Rows | None:

@@ -160,3 +160,15 @@ def test_wrong_options_list_the_columns(tmp_path: Path, capsys: pytest.CaptureFi
                  "--columns", "time=Zeit [ms],acc_x=Beschl. X [mg],acc_y=Beschl. Y [mg],acc_z=Beschl. Z [mg]",
                  "--time-unit", "ms", "--acc-unit", "mg", "--start", "2026-02-01T09:00:00"])
     assert code == 0 and "imported 500 samples at 100 Hz" in capsys.readouterr().out
+
+
+def test_a_zipped_sensor_logger_session(formats: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    folder = formats / "sensor_logger" / "android_1.60.0"
+    with zipfile.ZipFile(tmp_path / "session.zip", "w") as archive:
+        for file in folder.glob("*.csv"):
+            archive.write(file, f"2026-06-18_16-48-30/{file.name}")
+    block, meta, _ = read_csv(tmp_path / "session.zip")
+    assert np.array_equal(block.acc, read_csv(folder)[0].acc) and meta.has_gyro
+    assert not list(Path(__import__("tempfile").gettempdir()).glob("sensorkit-import-*"))
