@@ -538,7 +538,7 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
         check_rate(options.rate_hz)
     origin = parse_start(options.start) if options.start is not None else None
     if not path.is_dir():
-        require_regular_file(path, "file to import")
+        require_regular_file(path, "CSV or Parquet file")
     report = ImportReport()
     gyro_report = ImportReport()
     unpacked = Path(tempfile.mkdtemp(prefix="sensorkit-import-")) if path.suffix.lower() == ".zip" else None
