@@ -324,7 +324,7 @@ class EmulatedSensor(ABC):
             log.exception("emulated sensor %s stopped streaming", self.name)
             self.finished.set()
             return
-        if self.counter > self._last_counter():  # the source is exhausted (not merely stopped)
+        if self.streaming and self.counter > self._last_counter():  # exhausted (not merely stopped)
             self.finished.set()
 
     def _last_counter(self) -> int:
@@ -353,6 +353,9 @@ class EmulatedSensor(ABC):
             if next_drop is not None and first >= next_drop:
                 next_drop += self.faults.drop_every * self.rate_hz
                 self.drop_link()
+                if not self.streaming:  # a subclass powered off with the link: these were never sent
+                    self.stats.unsent_no_link += n
+                    return
             for run_first, acc, gyr in self._source_runs(first, n):
                 payload = self.encode(run_first, acc, gyr)
                 if payload:
@@ -361,7 +364,8 @@ class EmulatedSensor(ABC):
                     self.stats.unsent_partial += len(acc)
         # Hold the world where the next packet would be due until streaming stops: the last ones may
         # still be on their way (the collector confirms that by a read; the session then stops us).
-        self._due = start + (self.counter + self.samples_per_packet()) / samples_per_s
+        if self.streaming:
+            self._due = start + (self.counter + self.samples_per_packet()) / samples_per_s
         if self._held is not None:  # a packet held back for reordering goes out last, if it can
             await self._release_held()
 
