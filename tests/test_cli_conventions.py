@@ -1,11 +1,14 @@
-"""Command-line conventions (issue 16): --version, python -m sensorkit, global options anywhere, -v/-q."""
+"""Command-line conventions (issue 16): --version, python -m sensorkit, global options anywhere, -v/-q,
+and validation scripts that say in one line when the real recordings are missing."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +62,18 @@ def test_verbosity_sets_the_log_level(flags, level, tmp_path, capsys) -> None:
         assert root.level == level
     finally:
         root.setLevel(before)
+
+
+@pytest.mark.parametrize("script", ["posture.py", "wear.py", "gait.py", "import_real.py"])
+def test_validation_scripts_without_the_real_recordings_say_so_in_one_line(script, tmp_path, monkeypatch) -> None:
+    """A clone with no ../shared/data beside it: one sentence and status 1, not a traceback."""
+    root = Path(__file__).resolve().parents[1]
+    clone = tmp_path / "clone" / "validation"
+    clone.mkdir(parents=True)
+    shutil.copy(root / "validation" / script, clone / script)
+    monkeypatch.delenv("SENSORKIT_SHARED_DATA", raising=False)
+    run = subprocess.run([sys.executable, str(clone / script)], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr == (f"real recordings not found at {tmp_path / 'shared' / 'data'}: put the public datasets "
+                          "there or set SENSORKIT_SHARED_DATA to their folder (see the README, Set up)\n")

@@ -10,7 +10,6 @@ Data: ``../shared/data`` (or ``$SENSORKIT_SHARED_DATA``); see that folder's READ
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from sensorkit.datasets import mobgap_lab, uci_hapt, voisard
+from sensorkit.datasets.location import default_shared_data, require_shared_data
 from sensorkit.samples import SampleBlock
 from sensorkit.signal.gait import BoutParams, GaitDetector
 from sensorkit.signal.gait.bouts import cadence_spm
@@ -27,7 +27,7 @@ from sensorkit.signal.gait.scoring import (Counts, match_bouts, match_contacts, 
                                            walking_time)
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SENSORKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED = default_shared_data(ROOT)
 
 
 @dataclass
@@ -213,9 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--with-mobgap", action="store_true", help="add mobgap's rows (needs the [compare] extra)")
     args = ap.parse_args(argv)
-    if not SHARED.is_dir():
-        print(f"real recordings not found at {SHARED}", file=sys.stderr)
-        return 1
+    require_shared_data(SHARED)
     rows = {"sensorkit": score_mobgap_lab(run_ours)}
     healthy = None
     if args.with_mobgap:

@@ -23,6 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
+from sensorkit.datasets.location import default_shared_data, require_shared_data
 from sensorkit.importer import read_csv, samples_frame, write_frame
 from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 
@@ -72,9 +73,10 @@ def check(data: Path, per_dataset: int) -> dict[str, Counter]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=default_shared_data(ROOT))
     parser.add_argument("--per-dataset", type=int, default=1000, help="at most this many recordings per dataset")
     args = parser.parse_args()
+    require_shared_data(args.data)
     results = check(args.data, args.per_dataset)
     wrong = 0
     for name, r in results.items():

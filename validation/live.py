@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from sensorkit.ble.live import LiveAnalysis
+from sensorkit.errors import SensorKitError
 from sensorkit.signal.calibration import GuidedCalibration
 from sensorkit.signal.pipeline import analyze
 from sensorkit.signal.scoring import MatchResult, match_events, outside
@@ -76,7 +77,11 @@ def simulated(seeds: range) -> None:
 
 
 def recording(path: Path) -> None:
-    with RecordingReader(path) as reader:
+    try:
+        reader = RecordingReader(path)
+    except SensorKitError as exc:  # no such file, not a recording: one sentence, not a traceback
+        raise SystemExit(str(exc)) from None
+    with reader:
         block, meta, truth, stored = reader.samples(), reader.meta, load_ground_truth(reader), reader.events()
     if truth is None:
         raise SystemExit(f"{path} has no ground truth (not a simulated or demo recording)")

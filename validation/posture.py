@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensorkit.datasets.location import default_shared_data, require_shared_data
 from sensorkit.signal.evaluate import (evaluate_hapt, evaluate_simulation, evaluate_sisfall, evaluate_umafall,
                                        tuning_half)
 from sensorkit.signal.scoring import rms
@@ -188,8 +189,9 @@ def bending(data: Path) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=default_shared_data(ROOT))
     args = ap.parse_args()
+    require_shared_data(args.data)
     t0 = time.time()
     print("| what | data | figure | target |")
     print("|---|---|---|---|")

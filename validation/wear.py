@@ -14,6 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
+from sensorkit.datasets.location import default_shared_data, require_shared_data
 from sensorkit.signal.evaluate_wear import SimWear, evaluate_real_wear, evaluate_simulated_wear
 from sensorkit.signal.nonwear import WearParams
 
@@ -56,8 +57,9 @@ def real(data: Path) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=4)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=default_shared_data(ROOT))
     args = ap.parse_args()
+    require_shared_data(args.data)
     t0 = time.time()
     for line in table(range(args.seeds), args.data):
         print(line)
