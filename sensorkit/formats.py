@@ -19,6 +19,8 @@ phyphox             ``Time (s)`` from the experiment start   X/Y/Z (m/s^2); Gyro
 sensorlogger        ``time``: UNIX ns                        columns z, y, x; TotalAcceleration
                                                              (m/s^2) or AccelerometerUncalibrated
                                                              (iOS, g); Gyroscope.csv (rad/s)
+omgui               UNIX s or date-time text (no header)     ax, ay, az (g)[, gx, gy, gz (deg/s)]
+actilife            none: the preamble's rate and start      Accelerometer X/Y/Z (g)
 ==================  =======================================  ======================================
 """
 
@@ -28,6 +30,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ImportFormatError
@@ -43,10 +46,12 @@ AXES = ("x", "y", "z")
 class TimeColumn:
     """Where a table's times are and how to read them."""
 
-    name: str
+    name: str  # "" when the file has no time column (rows at a fixed rate)
     text: bool = False  # date-time text (ISO 8601) rather than a number
     unit_s: float = 1.0  # seconds per unit of a number
     epoch: str = "auto"  # "auto": UNIX time when after 1973, else relative; "unix"; "relative"; "polar"
+    rate_hz: float | None = None  # no time column: the row on line first_line + i is at i / rate_hz
+    first_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class TableFormat:
     layout: TextLayout = TextLayout()
     local_clock: bool = False  # times are a phone's local wall clock with no zone: read as UTC
     last_line_end: bool = True  # the app ends its last line with a line end (else one missing is no sign of a cut)
+    names: tuple[str, ...] | None = None  # the columns of a file without a header line
 
 
 @dataclass(frozen=True)
@@ -74,14 +80,14 @@ class Source:
     acc: TableFormat
     gyr_path: Path | None = None
     gyr: TableFormat | None = None
-    start_file: Path | None = None  # phyphox's meta/time.csv
+    start_unix: float | None = None  # UNIX seconds of time 0 of relative times, where the export says it
 
     @property
     def has_gyro(self) -> bool:
         return self.gyr is not None or self.acc.gyr is not None
 
 
-FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger")
+FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger", "omgui", "actilife")
 
 
 def _csv_header(path: Path, layout: TextLayout) -> list[str]:
@@ -183,7 +189,7 @@ def _phyphox(path: Path, header: list[str]) -> Source | None:
     source = Source("phyphox", path, TableFormat("phyphox", time, acc, acc_unit="m/s2", last_line_end=False))
     start = path.parent / "meta" / "time.csv"
     if start.is_file():
-        source = replace(source, start_file=start)
+        source = replace(source, start_unix=phyphox_start(start))
     partner = path.parent / "Gyroscope.csv"
     if partner.is_file() and partner != path:
         partner_header = _csv_header(partner, TextLayout())
@@ -220,6 +226,60 @@ def _sensor_logger_folder(folder: Path) -> Source:
     return source
 
 
+def _omgui(path: Path, first: str) -> Source | None:
+    """Axivity's CSV export (OmGui, cwa-convert): no header; time, ax, ay, az (g)[, gx, gy, gz (deg/s)].
+
+    The time is UNIX seconds or date-time text, both of the device's local clock.
+    """
+    cells = [c.strip() for c in first.strip().split(",")]
+    if len(cells) not in (4, 7):
+        return None
+    try:
+        [float(c) for c in cells[1:]]
+    except ValueError:
+        return None
+    try:
+        text = float(cells[0]) < 1e8  # a number before 1973 is no OmGui time
+        if text:
+            return None
+    except ValueError:
+        text = True
+        if not (len(cells[0]) >= 19 and cells[0][4] == "-" and cells[0][10] == " "):
+            return None
+    names = ("time", "ax", "ay", "az", "gx", "gy", "gz")[:len(cells)]
+    time = TimeColumn("time", text=text, epoch="unix")
+    layout = TextLayout(header_line=0)
+    fmt = TableFormat("omgui", time, ("ax", "ay", "az"), ("gx", "gy", "gz") if len(cells) == 7 else None,
+                      layout=layout, local_clock=True, last_line_end=False, names=names)
+    return Source("omgui", path, fmt)
+
+
+def _actilife(path: Path, first: str) -> Source | None:
+    """ActiLife's CSV export: a 10-line preamble (rate, start date and time), then acceleration in g
+    and no time column: the rows are at the preamble's rate from its start, the device's local clock."""
+    if "ActiGraph" not in first or " Hz" not in first:
+        return None
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            preamble = [next(f).strip() for _ in range(11)]
+        rate = float(first.split(" Hz")[0].rsplit(" ", 1)[1])
+        clock = next(line.split()[-1] for line in preamble if line.startswith("Start Time"))
+        day = next(line.split()[-1] for line in preamble if line.startswith("Start Date"))
+        order = "%d/%m/%Y" if "date format d/M/yyyy" in first or "date format dd/MM/yyyy" in first else "%m/%d/%Y"
+        start = datetime.strptime(f"{day} {clock}", f"{order} %H:%M:%S").replace(tzinfo=timezone.utc)
+    except (StopIteration, ValueError, IndexError, OSError):
+        raise ImportFormatError(f"{path} looks like an ActiLife CSV export, but its preamble lacks the rate, "
+                                "Start Time or Start Date lines") from None
+    header = _csv_header(path, TextLayout(header_line=11))
+    acc = _xyz(header, "Accelerometer {}")
+    if acc is None:
+        raise ImportFormatError(f"{path} looks like an ActiLife CSV export without Accelerometer X/Y/Z columns "
+                                f"(its columns: {', '.join(header)})")
+    time = TimeColumn("", epoch="relative", rate_hz=rate, first_line=12)
+    fmt = TableFormat("actilife", time, acc, layout=TextLayout(header_line=11), local_clock=True)
+    return Source("actilife", path, fmt, start_unix=start.timestamp())
+
+
 # -- detection ---------------------------------------------------------------------------------------
 
 def sniff(path: Path, name: str | None = None) -> Source | None:
@@ -231,7 +291,7 @@ def sniff(path: Path, name: str | None = None) -> Source | None:
     if name == "sensorkit" or path.suffix.lower() in (".parquet", ".gz"):
         return None
     first = _first_line(path)
-    detected = _polar(path, first)
+    detected = _polar(path, first) or _actilife(path, first) or _omgui(path, first)
     if detected is None and first.strip():
         header = _csv_header(path, TextLayout())
         if header == SENSOR_LOGGER_HEADER:

@@ -42,8 +42,7 @@ from .errors import ImportFormatError, SensorKitError, SettingsError
 from .events import Event
 from .files import describe_os_error, replacing, require_regular_file
 from .fixed_csv import format_rows
-from .formats import (EPOCHS, FORMATS, TIME_UNITS, Source, TableFormat, TimeColumn, phyphox_start, sniff,
-                      unpack_zip)
+from .formats import EPOCHS, FORMATS, TIME_UNITS, Source, TableFormat, TimeColumn, sniff, unpack_zip
 from .samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock, parse_utc, start_datetime
 from .store.recording import MERGE_SECONDS
 from .table_reader import Chunk, Progress, TextLayout, parquet_chunks, parquet_header, read_header, text_chunks
@@ -77,6 +76,7 @@ RATE_ROWS = 1_000  # the nominal rate is estimated from the first rows kept
 BLOCK_SECONDS = MERGE_SECONDS  # imported samples are stored in blocks as long as a recorder's
 PAIR_TOLERANCE_S = 0.1  # farthest gyroscope sample (of a separate file) an accelerometer row is paired with
 NO_GYRO = "no gyroscope sample within 0.1 s"
+EXPORT_BATCH_ROWS = 60_000  # samples formatted to CSV at a time
 
 
 @dataclass
@@ -237,6 +237,10 @@ class Clock:
 
     def seconds(self, chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
         """Times in seconds (NaN where unreadable or impossible) and the impossible rows."""
+        if self.time.rate_hz:
+            secs = (chunk.lines - self.time.first_line) / self.time.rate_hz
+            self.reference = 0.0
+            return secs, np.zeros(len(chunk), dtype=bool)
         if self.time.text:
             return self._from_stamps(chunk.texts[self.time.name])
         secs = chunk.numbers[self.time.name] * self.time.unit_s + (EPOCHS[self.time.epoch] or 0.0)
@@ -464,13 +468,14 @@ def _file_rows(path: Path, fmt: TableFormat, report: ImportReport, progress: Pro
     unit_scale(ACC_UNITS, fmt.acc_unit, "acceleration")
     unit_scale(GYRO_UNITS, fmt.gyro_unit, "angular rate")
     value_columns = [*(fmt.acc or ()), *(fmt.gyr or ())]
-    numbers = value_columns + ([] if fmt.time.text else [fmt.time.name])
+    numbers = value_columns + ([] if fmt.time.text or not fmt.time.name else [fmt.time.name])
     texts = [fmt.time.name] if fmt.time.text else []
     if path.suffix.lower() == ".parquet":
         chunks = parquet_chunks(path, numbers, texts, progress)
     else:
         report.cut_short_pending = fmt.last_line_end and _ends_mid_line(path)
-        chunks = text_chunks(path, read_header(path, fmt.layout), numbers, texts, fmt.layout, progress)
+        header = list(fmt.names) if fmt.names else read_header(path, fmt.layout)
+        chunks = text_chunks(path, header, numbers, texts, fmt.layout, progress)
     clock = Clock(fmt.time)
     chooser = RowChooser(report)
     acc_scale = ACC_UNITS[fmt.acc_unit] * fmt.acc_sign
@@ -561,19 +566,18 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
         report.finish()
         raise ImportFormatError(f"{path} has no usable rows ({report.describe()}){_unit_hint(report)}")
     t0 = float(first.t[0])
-    start_file = phyphox_start(source.start_file) if source.start_file else None
     if origin is not None:
         report.start_from = "--start"
     elif clock.anchor is not None:
         origin = clock.anchor + timedelta(seconds=t0)
-    elif start_file is not None:
-        origin = datetime.fromtimestamp(start_file + t0, timezone.utc)
+    elif source.start_unix is not None:
+        origin = datetime.fromtimestamp(source.start_unix + t0, timezone.utc)
     else:
         origin = datetime.fromtimestamp(source.acc_path.stat().st_mtime, timezone.utc)
         report.start_from = "mtime"
     if source.acc.local_clock and report.start_from != "--start":
-        report.notes.append(f"{source.format_name} times are the phone's local clock with no zone; they "
-                            "were read as UTC (pass --start with the offset, e.g. 2022-04-25T11:39:36+02:00)")
+        report.notes.append(f"times in this {source.format_name} export are a local clock with no zone; they were "
+                            "read as UTC (pass --start with the true start and its offset, e.g. 2022-04-25T11:39:36+02:00)")
     rate = options.rate_hz or estimate_rate(first.t)
     if not 10.0 <= rate <= 400.0 and options.rate_hz is None and len(first) > 1:
         raise ImportFormatError(
@@ -699,6 +703,20 @@ def _export_columns(block: SampleBlock, start: float, acc_scale: float, gyr_scal
     return columns
 
 
+def _batches(blocks: Iterable[SampleBlock], rows: int = EXPORT_BATCH_ROWS) -> Iterator[SampleBlock]:
+    """Blocks joined into batches of at least ``rows`` samples: fewer, larger NumPy steps."""
+    waiting: list[SampleBlock] = []
+    size = 0
+    for block in blocks:
+        waiting.append(block)
+        size += len(block)
+        if size >= rows:
+            yield SampleBlock.concat(waiting)
+            waiting, size = [], 0
+    if waiting:
+        yield SampleBlock.concat(waiting)
+
+
 def samples_frame(
     block: SampleBlock, meta: RecordingMeta, acc_unit: str = "g", gyro_unit: str = "deg/s"
 ) -> pd.DataFrame:
@@ -738,9 +756,9 @@ def write_samples(
             else:
                 with open(temp, "wb") as out:
                     out.write((",".join(names) + "\n").encode())
-                    for block in blocks:
-                        out.write(format_rows(list(_export_columns(block, start, acc_scale, gyr_scale).values())))
-                        count += len(block)
+                    for batch in _batches(blocks):
+                        out.write(format_rows(list(_export_columns(batch, start, acc_scale, gyr_scale).values())))
+                        count += len(batch)
     except ImportError as exc:
         raise SettingsError("writing Parquet needs pyarrow: pip install pyarrow") from exc
     except OSError as exc:

@@ -172,3 +172,31 @@ def test_a_zipped_sensor_logger_session(formats: Path, tmp_path: Path) -> None:
     block, meta, _ = read_csv(tmp_path / "session.zip")
     assert np.array_equal(block.acc, read_csv(folder)[0].acc) and meta.has_gyro
     assert not list(Path(__import__("tempfile").gettempdir()).glob("sensorkit-import-*"))
+
+
+@pytest.mark.parametrize("name, gyro", [("ax3_testfile_unix_timestamps.csv", False),
+                                        ("ax6_testfile_formatted_timestamps.csv", True)])
+def test_axivity_csv_exports_without_a_header(formats: Path, name: str, gyro: bool) -> None:
+    path = formats / "axivity_cwa" / "csv_export" / name
+    with path.open() as f:
+        table = list(csv.reader(f))
+    block, meta, report = read_csv(path)
+    assert len(block) == len(table) and not report.bad_lines and meta.has_gyro == gyro
+    assert meta.rate_hz == pytest.approx(100.0, rel=0.02) and report.notes  # local clock, said so
+    np.testing.assert_allclose(block.acc[-1], [float(v) * G for v in table[-1][1:4]])
+    if gyro:
+        np.testing.assert_allclose(block.gyr[0], [float(v) * DEG for v in table[0][4:7]])
+        assert meta.start_time == "2019-12-23T21:04:06.690000Z"
+    else:
+        assert meta.start_time == utc(float(table[0][0]))
+
+
+def test_actilife_csv_rows_at_the_preamble_rate_from_its_start(formats: Path) -> None:
+    path = formats / "actigraph_gt3x" / "pygt3x" / "neo.csv"
+    block, meta, report = read_csv(path)
+    with path.open() as f:
+        table = list(csv.reader(f))[11:]
+    assert len(block) == len(table) and meta.rate_hz == pytest.approx(30.0)
+    assert meta.start_time == "2021-12-20T11:55:00Z" and not meta.has_gyro
+    assert block.t[-1] == pytest.approx((len(table) - 1) / 30.0)
+    np.testing.assert_allclose(block.acc[0], [float(v) * G for v in table[0]])
