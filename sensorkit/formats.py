@@ -21,6 +21,8 @@ sensorlogger        ``time``: UNIX ns                        columns z, y, x; To
                                                              (iOS, g); Gyroscope.csv (rad/s)
 omgui               UNIX s or date-time text (no header)     ax, ay, az (g)[, gx, gy, gz (deg/s)]
 actilife            none: the preamble's rate and start      Accelerometer X/Y/Z (g)
+axivity, actigraph, the device's clock (.cwa, .gt3x, .bin    acceleration (g)[, angular rate
+geneactiv           through the formats extra)               (deg/s)]
 ==================  =======================================  ======================================
 """
 
@@ -33,6 +35,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .device_files import SUFFIXES as DEVICE_SUFFIXES
+from .device_files import read_device_file
 from .errors import ImportFormatError
 from .table_reader import TextLayout
 
@@ -87,7 +91,8 @@ class Source:
         return self.gyr is not None or self.acc.gyr is not None
 
 
-FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger", "omgui", "actilife")
+FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger", "omgui", "actilife",
+           "axivity", "actigraph", "geneactiv")
 
 
 def _csv_header(path: Path, layout: TextLayout) -> list[str]:
@@ -280,6 +285,19 @@ def _actilife(path: Path, first: str) -> Source | None:
     return Source("actilife", path, fmt, start_unix=start.timestamp())
 
 
+def _device_file(path: Path, name: str | None) -> Source:
+    """A research accelerometer's own file, by its suffix (read through the formats extra)."""
+    kind = DEVICE_SUFFIXES.get(path.suffix.lower())
+    if kind is None or (name is not None and name != kind):
+        expected = {v: k for k, v in DEVICE_SUFFIXES.items()}
+        raise ImportFormatError(f"{path}: {name or kind} files end in {expected[name or kind]}")
+    _, _, gyr, _ = read_device_file(path)
+    time = TimeColumn("time", epoch="unix")
+    fmt = TableFormat(kind, time, ("ax", "ay", "az"), ("gx", "gy", "gz") if gyr is not None else None,
+                      local_clock=True, names=("time", "ax", "ay", "az", "gx", "gy", "gz"))
+    return Source(kind, path, fmt)
+
+
 # -- detection ---------------------------------------------------------------------------------------
 
 def sniff(path: Path, name: str | None = None) -> Source | None:
@@ -290,6 +308,8 @@ def sniff(path: Path, name: str | None = None) -> Source | None:
         raise ImportFormatError(f"{path} is a folder; name a file in it (or a Sensor Logger folder)")
     if name == "sensorkit" or path.suffix.lower() in (".parquet", ".gz"):
         return None
+    if path.suffix.lower() in DEVICE_SUFFIXES or name in DEVICE_SUFFIXES.values():
+        return _device_file(path, name)
     first = _first_line(path)
     detected = _polar(path, first) or _actilife(path, first) or _omgui(path, first)
     if detected is None and first.strip():

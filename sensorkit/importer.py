@@ -38,6 +38,8 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
+from .device_files import SUFFIXES as DEVICE_SUFFIXES
+from .device_files import device_chunks, read_device_file
 from .errors import ImportFormatError, SensorKitError, SettingsError
 from .events import Event
 from .files import describe_os_error, replacing, require_regular_file
@@ -472,6 +474,11 @@ def _file_rows(path: Path, fmt: TableFormat, report: ImportReport, progress: Pro
     texts = [fmt.time.name] if fmt.time.text else []
     if path.suffix.lower() == ".parquet":
         chunks = parquet_chunks(path, numbers, texts, progress)
+    elif path.suffix.lower() in DEVICE_SUFFIXES:
+        chunks = device_chunks(path)
+        warnings = read_device_file(path)[3]
+        if warnings:
+            report.notes.append(f"{len(warnings)} damaged part(s) of the file were skipped ({warnings[0]})")
     else:
         report.cut_short_pending = fmt.last_line_end and _ends_mid_line(path)
         header = list(fmt.names) if fmt.names else read_header(path, fmt.layout)
@@ -576,7 +583,7 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
         origin = datetime.fromtimestamp(source.acc_path.stat().st_mtime, timezone.utc)
         report.start_from = "mtime"
     if source.acc.local_clock and report.start_from != "--start":
-        report.notes.append(f"times in this {source.format_name} export are a local clock with no zone; they were "
+        report.notes.append(f"times in this {source.format_name} file are a local clock with no zone; they were "
                             "read as UTC (pass --start with the true start and its offset, e.g. 2022-04-25T11:39:36+02:00)")
     rate = options.rate_hz or estimate_rate(first.t)
     if not 10.0 <= rate <= 400.0 and options.rate_hz is None and len(first) > 1:

@@ -200,3 +200,51 @@ def test_actilife_csv_rows_at_the_preamble_rate_from_its_start(formats: Path) ->
     assert meta.start_time == "2021-12-20T11:55:00Z" and not meta.has_gyro
     assert block.t[-1] == pytest.approx((len(table) - 1) / 30.0)
     np.testing.assert_allclose(block.acc[0], [float(v) * G for v in table[0]])
+
+
+DEVICE_FILES = [  # file, samples, rate (Hz), gyroscope, first acceleration (g) as the device's own tools decode it
+    ("axivity_cwa/ax3_testfile.cwa", 17400, 100.0, False, (0.328125, 0.984375, 0.203125)),  # = the CSV export
+    ("axivity_cwa/ax6_testfile.cwa", 11320, 100.0, True, (0.007324, 0.071289, 0.008789)),
+    ("actigraph_gt3x/ggir/actigraph_testfile.gt3x", 17640, 30.0, False, None),
+    ("actigraph_gt3x/actfast/actigraph.gt3x", 4860, 60.0, False, None),
+    ("geneactiv_bin/actfast/geneactiv.bin", 6000, 60.0, False, None),
+    ("geneactiv_bin/ggirread/GENEActiv_testfile.bin", 5031, 85.7, False, None),  # truncated mid-page
+]
+
+
+@pytest.mark.parametrize("name, samples, rate, gyro, first", DEVICE_FILES, ids=[d[0] for d in DEVICE_FILES])
+def test_research_device_files_import_and_analyze(formats: Path, tmp_path: Path, name: str, samples: int,
+                                                  rate: float, gyro: bool, first: tuple | None,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
+    path = formats / name
+    assert main(["import", str(path), "-o", str(tmp_path / "r")]) == 0
+    with RecordingReader(tmp_path / "r") as reader:
+        block, meta = reader.samples(), reader.meta
+    assert len(block) == samples and meta.rate_hz == pytest.approx(rate, rel=0.01) and meta.has_gyro == gyro
+    assert 0.5 * G < np.median(np.linalg.norm(block.acc, axis=1)) < 1.5 * G  # g read as g
+    if first is not None:
+        np.testing.assert_allclose(block.acc[0] / G, first, atol=1e-6)
+    capsys.readouterr()
+    assert main(["analyze", str(tmp_path / "r"), "--json"]) == 0
+
+
+def test_a_damaged_cwa_keeps_its_intact_blocks_and_says_so(formats: Path) -> None:
+    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
+    block, _, report = read_csv(formats / "axivity_cwa" / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa")
+    assert len(block) == 17400 - 6 * 120 and any("6 damaged part(s)" in note for note in report.notes)
+
+
+def test_the_old_actigraph_layout_says_what_to_do(formats: Path) -> None:
+    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
+    with pytest.raises(ImportFormatError, match="old NEO layout .* export it from ActiLife as CSV"):
+        read_csv(formats / "actigraph_gt3x" / "pygt3x" / "neo.gt3x")
+
+
+def test_without_the_extra_the_error_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "actfast", None)  # as if not installed
+    (tmp_path / "day.cwa").write_bytes(b"MD" + bytes(1022))
+    with pytest.raises(ImportFormatError, match=r"needs the formats extra: pip install 'sensorkit\[formats\]'"):
+        read_csv(tmp_path / "day.cwa")
