@@ -97,7 +97,7 @@ def bend_style(padded: Frame, peak_deg: float) -> str:
     """
     if len(padded) < 3 or peak_deg > SQUAT_MAX_DEG:
         return "stoop"
-    k = max(1, int(round(ACC_SMOOTH_S / float(np.median(np.diff(padded.t))))))
+    k = max(1, int(round(ACC_SMOOTH_S / max(float(np.median(np.diff(padded.t))), 1e-3))))
     smooth = np.convolve(padded.vertical_acc, np.ones(k) / k, mode="valid")
     swing = float(np.ptp(smooth)) if len(smooth) else 0.0
     if swing >= SQUAT_ACC_MS2 or swing < STOOP_ACC_MS2:
