@@ -9,9 +9,16 @@ https://lancaster-university.github.io/microbit-docs/resources/bluetooth/bluetoo
 read for this module, not in the reference notes). Nothing was checked on hardware.
 
 Quirks: the service exists only if the program on the micro:bit instantiates it; v1.7+ builds need
-bonding; the period is snapped to a supported value and written back, so :meth:`MicroBit.start` reads
-it back and fails if the sensor chose a different rate. Valid periods 1, 2, 5, 10, 20, 80, 160, 640 ms
-come from a third-party wrapper whose author says they did not behave as expected: unverified.
+bonding. A period written is replaced by one the board's accelerometer supports and that is what reads
+back, so :meth:`MicroBit.start` reads it back. Which periods depends on the chip, and each driver has
+its own table (``accelerometerPeriodData`` in microbit-dal ``source/drivers/MMA8653.cpp``,
+``FXOS8700.cpp``, ``LSM303Accelerometer.cpp``; codal-core's ``LSM303Accelerometer.cpp`` for the v2,
+the same table): the request is looked up as the table's smallest period at or above it (the largest
+when none is; ``KeyValueTable::find`` in ``MicroBitUtil.cpp`` / ``CodalUtil.cpp``), in microseconds,
+and read back in whole milliseconds. The FXOS8700 driver looks up *twice* the request (accelerometer
+and magnetometer share the chip's rate), so that board never reads back what was asked; :func:`request_for`
+finds what to ask instead. 12.5 Hz (80 ms) is in no LSM303AGR table: every v2 and the LSM303 v1.5 boards
+refuse it. None of this was checked on hardware.
 
 Time: one sample per notification, **no counter, no timestamp**; loss is only inferred from arrival
 (see :mod:`sensorkit.devices.arrival`).
@@ -41,7 +48,14 @@ ACC_DATA_CHAR = microbit_uuid(0xCA4B)
 ACC_PERIOD_CHAR = microbit_uuid(0xFB24)
 LED_SERVICE = microbit_uuid(0xD91D)  # microbit-dal MicroBitLEDService.cpp
 LED_MATRIX_CHAR = microbit_uuid(0x7B77)
-VALID_PERIODS_MS = (1, 2, 5, 10, 20, 80, 160, 640)
+# The drivers' period tables, in microseconds (see the module docstring), and how many times the
+# request each one looks up.
+PERIOD_TABLES_US: dict[str, tuple[int, ...]] = {
+    "MMA8653": (1250, 2500, 5000, 10000, 20000, 80000, 160000, 640000),  # v1.3 and earlier (microbit-dal)
+    "FXOS8700": (2500, 5000, 10000, 20000, 80000, 160000, 320000, 1280000),  # some v1.5 (microbit-dal)
+    "LSM303AGR": (617, 744, 2500, 5000, 10000, 20000, 40000, 100000, 1000000),  # other v1.5; v2 (codal)
+}
+LOOKUP_FACTOR = {"MMA8653": 1, "FXOS8700": 2, "LSM303AGR": 1}
 DATA_LEN = 6
 
 # Row bitmaps for the 5 x 5 display (bit 4 = left column).
@@ -63,9 +77,21 @@ def unpack_period(data: bytes) -> int:
     return struct.unpack("<H", data)[0]
 
 
-def snap_period(period_ms: int) -> int:
-    """The supported period nearest a request, as the firmware does before writing it back (UBIT)."""
-    return min(VALID_PERIODS_MS, key=lambda p: (abs(p - period_ms), p))
+def chosen_period(chip: str, requested_ms: int) -> int:
+    """The period (ms) a board with this accelerometer sets, and reads back, for a request (the driver's
+    ``configure``: the table's smallest period at or above the request, else its largest)."""
+    table, wanted = PERIOD_TABLES_US[chip], requested_ms * 1000 * LOOKUP_FACTOR[chip]
+    return next((key for key in table if key >= wanted), table[-1]) // 1000
+
+
+def request_for(chip: str, period_ms: int) -> int | None:
+    """A request that this accelerometer turns into ``period_ms``, or None when it cannot."""
+    return next((r for r in range(period_ms, 0, -1) if chosen_period(chip, r) == period_ms), None)
+
+
+def chips_answering(requested_ms: int, answer_ms: int) -> list[str]:
+    """The accelerometers whose driver answers ``answer_ms`` to ``requested_ms``."""
+    return [chip for chip in PERIOD_TABLES_US if chosen_period(chip, requested_ms) == answer_ms]
 
 
 def pack_acc(milli_g: np.ndarray) -> bytes:
@@ -123,12 +149,28 @@ class MicroBit(DeviceProfile):
         return STANDARD_GRAVITY / 1000.0
 
     async def start(self, client: Any, on_notify: Notify) -> None:
+        """Set the period, asking for what the board's accelerometer turns into it (found from its answer)."""
         period = round(1000.0 / self.rate_hz)
-        await client.write_gatt_char(ACC_PERIOD_CHAR, pack_period(period), response=True)
-        actual = unpack_period(bytes(await client.read_gatt_char(ACC_PERIOD_CHAR)))
+        actual = await self._set_period(client, period)
+        chips = chips_answering(period, actual)
+        if actual != period and len(chips) == 1 and (request := request_for(chips[0], period)) is not None:
+            actual = await self._set_period(client, request)
         if actual != period:
-            raise DeviceError(f"the micro:bit chose a {actual} ms period instead of {period} ms")
+            offers = "; ".join(f"{chip}: {self._rates_of(chip)} Hz" for chip in chips) or "an unknown accelerometer"
+            raise DeviceError(f"this micro:bit cannot sample at {self.rate_hz:g} Hz: asked for a {period} ms period, "
+                              f"it chose {actual} ms ({offers})")
         await client.start_notify(ACC_DATA_CHAR, notification_handler(on_notify))
+
+    @staticmethod
+    async def _set_period(client: Any, request_ms: int) -> int:
+        await client.write_gatt_char(ACC_PERIOD_CHAR, pack_period(request_ms), response=True)
+        return unpack_period(bytes(await client.read_gatt_char(ACC_PERIOD_CHAR)))
+
+    @classmethod
+    def _rates_of(cls, chip: str) -> str:
+        """The rates this profile offers that a board with this accelerometer can give."""
+        return "/".join(f"{rate:g}" for rate in cls.capabilities.rates_hz
+                        if request_for(chip, round(1000.0 / rate)) is not None) or "none"
 
     async def stop(self, client: Any) -> None:
         await best_effort(client.stop_notify(ACC_DATA_CHAR), "stop_notify")

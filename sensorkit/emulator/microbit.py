@@ -1,7 +1,8 @@
 """An emulated BBC micro:bit with the Accelerometer and LED Bluetooth services: milli-g, no gyroscope.
 
-Speaks what :mod:`sensorkit.devices.microbit` documents (microbit-dal): the period characteristic
-snaps a requested period to a supported one and reads back what it chose; the data characteristic
+Speaks what :mod:`sensorkit.devices.microbit` documents (microbit-dal, codal): the period characteristic
+turns a requested period into one its accelerometer's driver table has (``chip``: a v2's LSM303AGR by
+default, or a v1's MMA8653 or FXOS8700) and reads back what it chose; the data characteristic
 notifies one milli-g sample per event with no counter; LED matrix writes are kept so tests can see
 which pixels feedback lit.
 """
@@ -23,10 +24,11 @@ class MicroBitEmulator(VendorEmulator):
     name_prefix = "BBC micro:bit"
     manufacturer = "BBC"
     model = "BBC micro:bit V2"
+    chip = "LSM303AGR"  # the v2's accelerometer
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.period_ms = 20  # the DAL default
+        self.period_ms = 20  # the default period
         self.led_writes: list[bytes] = []
 
     def build_services(self) -> list[gatt.Service]:
@@ -48,7 +50,7 @@ class MicroBitEmulator(VendorEmulator):
 
     def _on_period(self, _connection: Connection, value: bytes) -> None:
         try:
-            self.period_ms = ubit.snap_period(ubit.unpack_period(bytes(value)))
+            self.period_ms = ubit.chosen_period(self.chip, ubit.unpack_period(bytes(value)))
         except DecodeError:
             raise att.ATT_Error(att.ErrorCode.INVALID_ATTRIBUTE_LENGTH) from None
 
