@@ -42,7 +42,7 @@ RESPONSE = 0xF0  # POLAR PmdControlPointResponse.kt
 ALREADY_IN_STATE = 6  # response status (POLAR PmdControlPointResponse.kt)
 MEASUREMENT_STOPPED = 0x01  # [0x01, types...] notified by the sensor (POLAR BlePMDClient.kt)
 ACC = 2  # measurement type (POLAR PmdMeasurementType.kt)
-SAMPLE_RATE, RESOLUTION, RANGE, CHANNELS, FACTOR = 0, 1, 2, 4, 5  # POLAR PmdSetting.kt
+SAMPLE_RATE, RESOLUTION, RANGE, RANGE_MILLIUNIT, CHANNELS, FACTOR = 0, 1, 2, 3, 4, 5  # POLAR PmdSetting.kt
 SETTING_SIZES = {0: 2, 1: 2, 2: 2, 3: 4, 4: 1, 5: 4, 6: 16}  # bytes per value (POLAR PmdSetting.kt)
 STATUS = (
     "success", "invalid op code", "invalid measurement type", "not supported", "invalid length",
@@ -58,7 +58,8 @@ COMPRESSED = 0x80
 # ---- control point ------------------------------------------------------------------------------
 
 def pack_settings(settings: dict[int, tuple[float, ...]]) -> bytes:
-    """``[type, count, values...]`` per setting; floats for the factor (type 5), LE ints otherwise."""
+    """``[type, count, values...]`` per setting; floats for the factor (type 5), LE ints otherwise
+    (the 4-byte milli-unit range signed: the SDK's PmdSettingTest reads FF FF FF FF as -1)."""
     out = bytearray()
     for kind, values in settings.items():
         out += bytes([kind, len(values)])
@@ -66,7 +67,7 @@ def pack_settings(settings: dict[int, tuple[float, ...]]) -> bytes:
             if kind == FACTOR:
                 out += struct.pack("<f", value)
             else:
-                out += int(value).to_bytes(SETTING_SIZES[kind], "little")
+                out += int(value).to_bytes(SETTING_SIZES[kind], "little", signed=kind == RANGE_MILLIUNIT)
     return bytes(out)
 
 
@@ -84,7 +85,8 @@ def unpack_settings(data: bytes) -> dict[int, tuple[float, ...]]:
             raise DecodeError("PMD settings: truncated values")
         raw = [data[offset + i * size : offset + (i + 1) * size] for i in range(count)]
         settings[kind] = tuple(
-            struct.unpack("<f", r)[0] if kind == FACTOR else int.from_bytes(r, "little") for r in raw
+            struct.unpack("<f", r)[0] if kind == FACTOR else int.from_bytes(r, "little", signed=kind == RANGE_MILLIUNIT)
+            for r in raw
         )
         offset += count * size
     return settings
