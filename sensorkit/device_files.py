@@ -1,4 +1,5 @@
-"""Research accelerometers' own files: Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv ``.bin``.
+"""Files read whole: research accelerometers' own (Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv
+``.bin``) and Movesense's JSON logs.
 
 Read through actfast (the optional ``formats`` extra: ``pip install 'sensorkit[formats]'``), chosen
 over the alternatives because it is one small MIT-licensed wheel (Rust, NumPy its only dependency)
@@ -14,6 +15,7 @@ not support; ActiLife's CSV export of such a file imports instead.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -23,14 +25,17 @@ import numpy as np
 from .errors import ImportFormatError
 from .table_reader import Chunk
 
-SUFFIXES = {".cwa": "axivity", ".gt3x": "actigraph", ".bin": "geneactiv"}
+SUFFIXES = {".cwa": "axivity", ".gt3x": "actigraph", ".bin": "geneactiv", ".json": "movesense"}
 CHUNK_SAMPLES = 100_000
 INSTALL = "pip install 'sensorkit[formats]'"
 
 
 @lru_cache(maxsize=1)
 def read_device_file(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...]]:
-    """Times (UNIX seconds of the device's clock), acceleration (g), angular rate (deg/s) or None, warnings."""
+    """Times (UNIX seconds of the device's clock; Movesense: its uptime), acceleration (g; Movesense:
+    m/s^2), angular rate (deg/s) or None, warnings."""
+    if path.suffix.lower() == ".json":
+        return _movesense_log(path)
     try:
         import actfast
     except ImportError as exc:
@@ -50,6 +55,25 @@ def read_device_file(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
     acc = np.asarray(series["acceleration"], dtype=np.float64)
     gyr = np.asarray(series["gyroscope"], dtype=np.float64) if "gyroscope" in series else None
     return t, acc, gyr, tuple(data.get("warnings", []))
+
+
+def _movesense_log(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...]]:
+    """A Movesense logbook entry as JSON (``{"Meas": {"IMU9": [packet, ...]}}``): each packet holds a few
+    samples and the sensor's uptime (ms) of its first one, so the samples between are spaced by the
+    median packet step over the samples per packet."""
+    try:
+        packets = next(v for k, v in json.loads(path.read_bytes())["Meas"].items() if k.startswith(("IMU", "Acc")))
+        timestamps = np.array([p["Timestamp"] for p in packets], dtype=np.float64) / 1000.0
+        acc = [np.array([[s["x"], s["y"], s["z"]] for s in p["ArrayAcc"]], dtype=np.float64) for p in packets]
+        gyr = ([np.array([[s["x"], s["y"], s["z"]] for s in p["ArrayGyro"]], dtype=np.float64) for p in packets]
+               if "ArrayGyro" in packets[0] else None)
+    except (ValueError, KeyError, TypeError, StopIteration, IndexError, UnicodeDecodeError) as exc:
+        raise ImportFormatError(f"{path} is not a Movesense JSON log (a 'Meas' tree of IMU or Acc packets; "
+                                f"{type(exc).__name__}: {exc})") from exc
+    per_packet = np.array([a.shape[0] for a in acc])
+    period = float(np.median(np.diff(timestamps) / per_packet[:-1])) if len(packets) > 1 else 0.01
+    t = np.concatenate([ts + np.arange(n) * period for ts, n in zip(timestamps, per_packet)])
+    return t, np.concatenate(acc), None if gyr is None else np.concatenate(gyr), ()
 
 
 def device_chunks(path: Path) -> Iterator[Chunk]:

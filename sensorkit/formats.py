@@ -23,6 +23,8 @@ omgui               UNIX s or date-time text (no header)     ax, ay, az (g)[, gx
 actilife            none: the preamble's rate and start      Accelerometer X/Y/Z (g)
 axivity, actigraph, the device's clock (.cwa, .gt3x, .bin    acceleration (g)[, angular rate
 geneactiv           through the formats extra)               (deg/s)]
+movesense           JSON log: packet ``Timestamp`` (sensor       ArrayAcc (m/s^2), ArrayGyro (deg/s)
+                    uptime, ms) of its first sample
 ==================  =======================================  ======================================
 """
 
@@ -92,7 +94,7 @@ class Source:
 
 
 FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger", "omgui", "actilife",
-           "axivity", "actigraph", "geneactiv")
+           "axivity", "actigraph", "geneactiv", "movesense")
 
 
 def _csv_header(path: Path, layout: TextLayout) -> list[str]:
@@ -292,9 +294,11 @@ def _device_file(path: Path, name: str | None) -> Source:
         expected = {v: k for k, v in DEVICE_SUFFIXES.items()}
         raise ImportFormatError(f"{path}: {name or kind} files end in {expected[name or kind]}")
     _, _, gyr, _ = read_device_file(path)
-    time = TimeColumn("time", epoch="unix")
+    movesense = kind == "movesense"  # the sensor's uptime, and SI units
+    time = TimeColumn("time", epoch="relative" if movesense else "unix")
     fmt = TableFormat(kind, time, ("ax", "ay", "az"), ("gx", "gy", "gz") if gyr is not None else None,
-                      local_clock=True, names=("time", "ax", "ay", "az", "gx", "gy", "gz"))
+                      acc_unit="m/s2" if movesense else "g", local_clock=not movesense,
+                      names=("time", "ax", "ay", "az", "gx", "gy", "gz"))
     return Source(kind, path, fmt)
 
 

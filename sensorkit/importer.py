@@ -120,8 +120,8 @@ class ImportReport:
         )
 
     def to_json(self) -> dict[str, object]:
-        return {"rows": self.rows, "skipped_lines": self.bad_lines, "reasons": self.reasons,
-                "cut_short": self.cut_short, "start_from": self.start_from}
+        return {"rows": self.rows, "skipped": self.skipped, "skipped_lines": self.bad_lines, "reasons": self.reasons,
+                "cut_short": self.cut_short, "start_from": self.start_from, "notes": self.notes}
 
 
 def unit_scale(table: dict[str, float], unit: str, what: str) -> float:

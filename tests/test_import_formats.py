@@ -248,3 +248,19 @@ def test_without_the_extra_the_error_names_it(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "day.cwa").write_bytes(b"MD" + bytes(1022))
     with pytest.raises(ImportFormatError, match=r"needs the formats extra: pip install 'sensorkit\[formats\]'"):
         read_csv(tmp_path / "day.cwa")
+
+
+def test_movesense_json_log_spaces_each_packets_samples(formats: Path) -> None:
+    import json
+
+    path = formats / "movesense" / "json_log" / "MovesenseLog_3_786.json"
+    packets = json.loads(path.read_text())["Meas"]["IMU9"]
+    block, meta, report = read_csv(path, start="2021-04-18T10:00:00")
+    assert len(block) == sum(len(p["ArrayAcc"]) for p in packets) == 8744 and meta.has_gyro
+    assert block.t[8] == pytest.approx((packets[1]["Timestamp"] - packets[0]["Timestamp"]) / 1000, abs=0.002)
+    assert block.t[-1] == pytest.approx((packets[-1]["Timestamp"] - packets[0]["Timestamp"]) / 1000 + 7 * 0.00975,
+                                        abs=0.002)
+    first = packets[0]
+    np.testing.assert_allclose(block.acc[0], [first["ArrayAcc"][0][a] for a in "xyz"])  # m/s^2 already
+    np.testing.assert_allclose(block.gyr[1], [first["ArrayGyro"][1][a] * DEG for a in "xyz"])
+    assert 100 < meta.rate_hz < 105 and report.start_from == "--start"

@@ -79,3 +79,18 @@ def test_parquet_export_is_written_block_by_block(tmp_path: Path) -> None:
     file = pq.ParquetFile(tmp_path / "out.parquet")
     assert file.metadata.num_row_groups == 3 and file.metadata.num_rows == len(frame)
     np.testing.assert_allclose(file.read().to_pandas().to_numpy(), frame.to_numpy(), atol=1.5e-6)
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(table_reader, "CHUNK_BYTES", 64 << 10)
+    write_minutes(tmp_path / "in.csv", 3)
+    assert main(["import", str(tmp_path / "in.csv"), "-o", str(tmp_path / "a")]) == 0
+    assert "%" not in capsys.readouterr().err  # not a terminal: quiet
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["import", str(tmp_path / "in.csv"), "-o", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    shown = [int(p.split(": ")[1].rstrip("%")) for p in err.split("\r") if p.startswith("importing in.csv: ")]
+    assert len(shown) > 5 and shown == sorted(shown) and shown[-1] == 100
