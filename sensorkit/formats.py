@@ -19,6 +19,7 @@ phyphox             ``Time (s)`` from the experiment start   X/Y/Z (m/s^2); Gyro
 sensorlogger        ``time``: UNIX ns                        columns z, y, x; TotalAcceleration
                                                              (m/s^2) or AccelerometerUncalibrated
                                                              (iOS, g); Gyroscope.csv (rad/s)
+witmotion           ``Chiptime`` date-time text (SDK .txt)   a{x,y,z}(g), w{x,y,z}(deg/s)
 omgui               UNIX s or date-time text (no header)     ax, ay, az (g)[, gx, gy, gz (deg/s)]
 actilife            none: the preamble's rate and start      Accelerometer X/Y/Z (g)
 axivity, actigraph, the device's clock (.cwa, .gt3x, .bin    acceleration (g)[, angular rate
@@ -93,7 +94,7 @@ class Source:
         return self.gyr is not None or self.acc.gyr is not None
 
 
-FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger", "omgui", "actilife",
+FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger", "witmotion", "omgui", "actilife",
            "axivity", "actigraph", "geneactiv", "movesense")
 
 
@@ -261,6 +262,22 @@ def _omgui(path: Path, first: str) -> Source | None:
     return Source("omgui", path, fmt)
 
 
+def _witmotion(path: Path, first: str) -> Source | None:
+    """WitMotion's SDK text log: tab separated, a GBK header, ``Chiptime`` as date-time text of the
+    sensor's clock (not zero padded, ``None`` where missing); rows repeat whenever a register
+    updates, so repeated and backward times are skipped as out of order."""
+    if not first.startswith("Chiptime\t"):
+        return None
+    layout = TextLayout(sep="\t", encoding="gbk")
+    header = _csv_header(path, layout)
+    acc = _xyz(header, "a{}(g)")
+    if acc is None:
+        return None
+    fmt = TableFormat("witmotion", TimeColumn("Chiptime", text=True), acc, _xyz(header, "w{}(deg/s)"),
+                      layout=layout, local_clock=True)
+    return Source("witmotion", path, fmt)
+
+
 def _actilife(path: Path, first: str) -> Source | None:
     """ActiLife's CSV export: a 10-line preamble (rate, start date and time), then acceleration in g
     and no time column: the rows are at the preamble's rate from its start, the device's local clock."""
@@ -315,7 +332,7 @@ def sniff(path: Path, name: str | None = None) -> Source | None:
     if path.suffix.lower() in DEVICE_SUFFIXES or name in DEVICE_SUFFIXES.values():
         return _device_file(path, name)
     first = _first_line(path)
-    detected = _polar(path, first) or _actilife(path, first) or _omgui(path, first)
+    detected = _polar(path, first) or _witmotion(path, first) or _actilife(path, first) or _omgui(path, first)
     if detected is None and first.strip():
         header = _csv_header(path, TextLayout())
         if header == SENSOR_LOGGER_HEADER:

@@ -586,7 +586,8 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
         report.notes.append(f"times in this {source.format_name} file are a local clock with no zone; they were "
                             "read as UTC (pass --start with the true start and its offset, e.g. 2022-04-25T11:39:36+02:00)")
     rate = options.rate_hz or estimate_rate(first.t)
-    if not 10.0 <= rate <= 400.0 and options.rate_hz is None and len(first) > 1:
+    guessed_time_unit = source.format_name in ("sensorkit", "columns")  # an app's export says its unit
+    if not 10.0 <= rate <= 400.0 and options.rate_hz is None and len(first) > 1 and guessed_time_unit:
         raise ImportFormatError(
             f"{path}: estimated sampling rate {rate:.3g} Hz is outside 10-400 Hz; pass --rate if it is right"
         )

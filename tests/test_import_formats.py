@@ -264,3 +264,14 @@ def test_movesense_json_log_spaces_each_packets_samples(formats: Path) -> None:
     np.testing.assert_allclose(block.acc[0], [first["ArrayAcc"][0][a] for a in "xyz"])  # m/s^2 already
     np.testing.assert_allclose(block.gyr[1], [first["ArrayGyro"][1][a] * DEG for a in "xyz"])
     assert 100 < meta.rate_hz < 105 and report.start_from == "--start"
+
+
+def test_witmotion_sdk_text_repeated_rows_skipped(formats: Path) -> None:
+    folder = formats / "witmotion" / "python_sdk_txt"
+    block, meta, report = read_csv(folder / "20220705190138.txt")
+    assert len(block) + report.skipped == 712 and set(report.reasons) == {"time not after the previous row"}
+    assert meta.start_time == "2022-07-05T11:58:22.115000Z" and meta.has_gyro
+    assert np.all(np.diff(block.t) > 0) and 8 < meta.rate_hz < 11  # the SDK logs at 10 Hz
+    np.testing.assert_allclose(block.acc[0], [0.1577 * G, -0.4883 * G, 0.8765 * G])
+    with pytest.raises(ImportFormatError, match="no usable rows .*298 unreadable or missing values"):
+        read_csv(folder / "20220714084918.txt")  # its Chiptime is None on every row
