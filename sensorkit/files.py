@@ -76,9 +76,9 @@ def replacing(path: str | os.PathLike[str], *, overwrite: bool) -> Iterator[Path
     temp = Path(name)
     try:
         yield temp
-        _fsync_path(temp)
+        fsync_path(temp)
         os.replace(temp, target)
-        _fsync_path(folder)
+        fsync_path(folder)
     except BaseException:
         for suffix in ("",) + SQLITE_SIDE_FILES:
             Path(str(temp) + suffix).unlink(missing_ok=True)
@@ -98,7 +98,7 @@ def write_text(path: str | os.PathLike[str], text: str, *, overwrite: bool = Tru
     write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     """Flush a file (or a folder's entry list) to disk; folders cannot be opened on Windows."""
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY
     try:

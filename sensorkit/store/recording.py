@@ -50,8 +50,7 @@ import numpy as np
 
 from ..errors import RecordingError, SensorKitError
 from ..events import Event
-from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, require_regular_file
-from ..files import _fsync_path as fsync_path  # the same flush that files.replacing() does
+from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, fsync_path, require_regular_file
 from ..samples import RecordingMeta, SampleBlock
 from .codec import block_size, decode_block, decode_into, encode_block
 from .lock import RecordingLock
