@@ -11,7 +11,11 @@ loading the command-line program itself), so the figures are what a user sees. `
 picks the interpreters of those processes, run one after the other on the same file: give this
 checkout's venv and an interpreter that imports another checkout (say, main before a change) to
 compare code under the same machine load. Commands run from the temporary folder, so the current
-checkout is not imported by accident. The CSV
+checkout is not imported by accident. The README's "before" was main at da453ec, unpacked with
+``git archive da453ec sensorkit | tar -x -C /tmp/old`` and run by a two-line script
+``PYTHONPATH=/tmp/old exec python "$@"`` given as ``--python``.
+
+``--hours 168 --skip-export``: a 7-day file, for the peak memory of an import that long. The CSV
 is the interchange format at six decimals: a sensor's int16 counts (+-16 g, +-2000 deg/s) of a
 slowly turning, noisy signal, written by sensorkit's fixed-point CSV writer.
 """

@@ -459,7 +459,8 @@ def _source(path: Path, options: ImportOptions) -> Source:
 
 def _with_units(source: Source, options: ImportOptions) -> Source:
     """The unit flags, where given, override what a format's header says."""
-    acc = replace(source.acc, acc_unit=options.acc_unit or source.acc.acc_unit)
+    acc = replace(source.acc, acc_unit=options.acc_unit or source.acc.acc_unit,
+                  gyro_unit=options.gyro_unit or source.acc.gyro_unit)
     gyr = source.gyr and replace(source.gyr, gyro_unit=options.gyro_unit or source.gyr.gyro_unit)
     return replace(source, acc=acc, gyr=gyr)
 
@@ -588,6 +589,7 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
     rate = options.rate_hz or estimate_rate(first.t)
     guessed_time_unit = source.format_name in ("sensorkit", "columns")  # an app's export says its unit
     if not 10.0 <= rate <= 400.0 and options.rate_hz is None and len(first) > 1 and guessed_time_unit:
+        _remove(unpacked)
         raise ImportFormatError(
             f"{path}: estimated sampling rate {rate:.3g} Hz is outside 10-400 Hz; pass --rate if it is right"
         )
