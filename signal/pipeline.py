@@ -79,6 +79,8 @@ class Pipeline:
         # seconds upright in each flexion band per quarter hour since 1970 (UTC), for the summary: every
         # zone's offset is a whole number of quarter hours, so any zone's local days add up from them
         self._origin = start_datetime(start_time).timestamp() if start_time else 0.0
+        if start_time:  # quiet hours are local clock hours: the patient's zone, else the computer's
+            self.posture.alerts.local_hour = _local_hour(self._origin, zone_for(None, "", self.profile))
         self.band_seconds: dict[int, np.ndarray] = {}
         self._last_t: float | None = None
 
@@ -101,7 +103,7 @@ class Pipeline:
         self.samples_seen += len(block)
         binned = self.binner.update(block) if self.binner else block
         self.posture.wear(self.wear.update(binned))  # 1-s means of the 1/25-s means: the same, 4x cheaper
-        events = self._posture_path(binned)
+        events = self._posture_path(binned) + self.posture.alerts.take_held()
         if self.gait is not None:
             events += self.gait.update(block)
         return events
@@ -167,9 +169,18 @@ class Pipeline:
         empty = np.empty(0)
         self._count_worn_bands(empty, empty, empty, final=True)
         events += self.posture.finish()
+        events += self.posture.alerts.take_held()
         if self.gait is not None:
             events += self.gait.finish()
         return events
+
+
+def _local_hour(origin: float, zone: tzinfo):
+    """Recording time -> hour of the local day (0-24) in ``zone``, for the alert policy's quiet hours."""
+    def hour(t: float) -> float:
+        moment = datetime.fromtimestamp(origin + t, timezone.utc).astimezone(zone)
+        return moment.hour + moment.minute / 60 + moment.second / 3600
+    return hour
 
 
 @dataclass

@@ -765,17 +765,22 @@ class PostureTracker:
         start = self.slouch_runs.open_start
         self._keep_slouch_samples(start)
         delay = self.profile.slouch_delay_s
-        if start is not None and self.slouch_runs.open_end - start >= delay and self._slouch_alerted_run != start:
+        after = self._slouch_alert_delay()
+        if start is not None and self.slouch_runs.open_end - start >= after and self._slouch_alerted_run != start:
             self._slouch_alerted_run = start
-            alert = self.alerts.offer("slouch", start + delay, posture=self.base, slouch_start=round(start, 3))
+            alert = self.alerts.offer("slouch", start + after, posture=self.base, slouch_start=round(start, 3))
             self._slouch_alert_sent = start if alert is not None else None
-            self._emit(start + delay, alert)
+            self._emit(start + after, alert)
         self.live.slouching = start is not None and self.slouch_runs.open_end - start >= delay
+
+    def _slouch_alert_delay(self) -> float:
+        """How long a slouch is held before the patient is told (never before it is an episode)."""
+        return max(self.profile.slouch_delay_s, self.profile.slouch_alert_delay_s)
 
     def _slouch_run_closed(self, run: Run) -> None:
         if run.end - run.start >= self.profile.slouch_delay_s:
-            if self._slouch_alerted_run != run.start:
-                at = run.start + self.profile.slouch_delay_s
+            if self._slouch_alerted_run != run.start and run.end - run.start >= self._slouch_alert_delay():
+                at = run.start + self._slouch_alert_delay()
                 self._emit(at, self.alerts.offer("slouch", at, posture=self.base, slouch_start=round(run.start, 3)))
             rel = self._slouch_flexion(run.start, run.end) - (self.sit_neutral or 0.0)
             self._emit(run.end, Event("slouch", run.start, run.end, {

@@ -105,12 +105,35 @@ THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("sedentary_alert_s", 1800.0, "s", 60.0, 86400.0,
               "sedentary bout length that raises an alert",
               "break up sitting at least every 30 min (Buckley et al. 2015, Br. J. Sports Med. 49:1357)"),
-    Threshold("slouch_alert_cooldown_s", 300.0, "s", 0.0, 86400.0,
-              "quiet time after a slouch alert", "engineering default against nagging"),
-    Threshold("bend_alert_cooldown_s", 60.0, "s", 0.0, 86400.0,
-              "quiet time after a severe-bend alert", "engineering default against nagging"),
+    Threshold("slouch_alert_cooldown_s", 7200.0, "s", 0.0, 86400.0,
+              "quiet time after a slouch alert",
+              "fewer reminders keep a learnt habit better than constant ones (reduced-frequency feedback, Winstein & Schmidt 1990, J. Exp. Psychol. Learn. 16:677); reviewers took buzz-on-every-slouch trackers off (Lumoback: PCWorld 2013, Fast Company 2014); the long-sitting alert still asks to stand up every 30 min; validation/alerts.py"),
+    Threshold("bend_alert_cooldown_s", 900.0, "s", 0.0, 86400.0,
+              "quiet time after a severe-bend alert",
+              "a lifting worker bends severely about once a minute (simulated warehouse): one reminder of "
+              "technique per quarter hour, every severe bend counted in the day; validation/alerts.py"),
     Threshold("sedentary_alert_cooldown_s", 1800.0, "s", 0.0, 86400.0,
               "quiet time after a long-sitting alert", "engineering default: one reminder per 30 min"),
+    Threshold("slouch_alert_delay_s", 120.0, "s", 1.0, 3600.0,
+              "how long a slouch is held before the patient is told (at least slouch_delay_s)",
+              "Lumo Lift lets the wearer choose 3 s-10 min and recommends 2 min (Potenza, The Verge 2016); "
+              "Upright GO buzzes after ~5 s but only in training sessions of minutes, tracking silently "
+              "the rest of the day (Principle Four Osteopathy review, Cushtie 2017)"),
+    Threshold("alert_budget_per_hour", 2.0, "alerts", 1.0, 60.0,
+              "most alerts given in any 60 minutes; more are held back and counted as held",
+              "fewer reminders keep a learnt habit better than constant ones (reduced-frequency feedback, Winstein & Schmidt 1990, J. Exp. Psychol. Learn. 16:677); reviewers took buzz-on-every-slouch trackers off (Lumoback: PCWorld 2013, Fast Company 2014); 2 an hour keeps a simulated warehouse shift at 16 (was 147-167)"),
+    Threshold("alert_min_gap_s", 600.0, "s", 0.0, 3600.0,
+              "least time between two alerts of any kind",
+              "engineering default: a slouch and a long-sitting alert minutes apart are one interruption "
+              "too many; validation/alerts.py"),
+    Threshold("quiet_from_h", 0.0, "h", 0.0, 24.0,
+              "local hour from which no alert is given (equal to quiet_until_h: no quiet hours)",
+              "the patient's choice, e.g. 22 for nights"),
+    Threshold("quiet_until_h", 0.0, "h", 0.0, 24.0,
+              "local hour until which no alert is given (e.g. 7 for 22-7)", "the patient's choice, e.g. 7 after a night"),
+    Threshold("snooze_s", 1800.0, "s", 60.0, 14400.0,
+              "how long a snooze (the s key, or SIGUSR1 in line mode) silences alerts",
+              "engineering default: a meeting or a meal"),
 )
 _BY_NAME = {th.name: th for th in THRESHOLDS}
 

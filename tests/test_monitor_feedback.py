@@ -51,3 +51,38 @@ def test_warnings_in_plain_words():
     assert "unsigned" not in plain_warning(FORWARD_UNKNOWN + " (no bend)")
     assert "calibrate" in plain_warning(FORWARD_UNKNOWN)
     assert plain_warning("something else") == "something else"
+
+
+def test_a_snooze_holds_the_alerts_and_is_stored_with_the_recording(tmp_path):
+    import asyncio
+
+    from sensorkit.ble.sessions import record_emulated
+    from sensorkit.cli.monitor import attach_live
+    from sensorkit.emulator.sources import simulated
+    from sensorkit.store import RecordingReader
+
+    out = tmp_path / "snooze.skr"
+    lives = []
+
+    def attach(collector):
+        live = attach_live(collector, None)
+        lives.append(live)
+        collector.consumers.append(lambda block: live.snooze(600) if not live.events and block.t[-1] > 2 else None)
+
+    asyncio.run(record_emulated("sensorkit", simulated("demo", 0, 40.0), out, speed=20, duration_s=40.0,
+                                on_collector=attach))
+    events = lives[0].events
+    assert [e.type for e in events].count("alerts_snoozed") == 1
+    assert not any(e.type == "alert" for e in events)  # the demo's deep bend at ~15 s is held, not lost
+    assert any(e.type == "alert_held" and e.fields["reason"] == "snoozed" for e in events)
+    with RecordingReader(out) as reader:
+        stored = list(reader.events("alerts_snoozed"))
+    assert len(stored) == 1 and stored[0].duration == 600
+
+
+def test_monitor_set_overrides_a_threshold_and_refuses_an_unknown_key(tmp_path, capsys):
+    out = tmp_path / "bad.skr"
+    assert main(["monitor", "--emulate", "sensorkit", "--duration", "5", "--set", "slouch_cooldown=3",
+                 "-o", str(out)]) != 0
+    err = capsys.readouterr().err
+    assert "did you mean 'slouch_alert_cooldown_s'" in err and not out.exists()

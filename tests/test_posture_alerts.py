@@ -39,10 +39,16 @@ class Run:
     profile: Profile
 
 
+# The rules themselves (when each alert is due and which event it belongs to), with the policy that
+# decides how many reach the patient (delay, budget, least gap: tests/test_alert_policy.py) out of the way.
+RULES_ONLY = Profile().with_values(slouch_alert_delay_s=15.0, alert_budget_per_hour=60.0, alert_min_gap_s=0.0,
+                                   slouch_alert_cooldown_s=300.0, bend_alert_cooldown_s=60.0)
+
+
 def run_live(scenario: str, seed: int, duration_s: float | None = None, profile: Profile | None = None,
              **sim_kwargs: float) -> Run:
     sim = simulate(scenario, seed, duration_s=duration_s, **sim_kwargs)
-    profile = profile or Profile()
+    profile = profile or RULES_ONLY
     pipe = Pipeline(sim.meta.rate_hz, alignment_for(sim.block, sim.meta, None), profile,
                     has_gyro=sim.block.has_gyro, gait=False, start_time=sim.meta.start_time)
     frames: list[Frame] = []
@@ -199,7 +205,7 @@ def test_warehouse_hour_twisted_bends_alert_once_confirmed(seed):
     check_sedentary_alerts(run)
 
 
-NO_COOLDOWN = Profile().with_values(slouch_alert_cooldown_s=0.0, bend_alert_cooldown_s=0.0,
+NO_COOLDOWN = RULES_ONLY.with_values(slouch_alert_cooldown_s=0.0, bend_alert_cooldown_s=0.0,
                                     sedentary_alert_cooldown_s=0.0)
 
 

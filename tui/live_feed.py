@@ -22,7 +22,7 @@ from sensorkit.events import Event
 
 # Events the patient sees in the alert list as they happen. Of the data gaps only lost connections are
 # shown: a lost packet here and there is counted, but listing each would bury the posture alerts.
-NOTICE_TYPES = ("alert", "data_gap", "battery_low")
+NOTICE_TYPES = ("alert", "data_gap", "battery_low", "alerts_snoozed", "alerts_paused", "alerts_resumed")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ Everything said during one ``feed`` (prompts, warnings, events, state changes) i
 order at its end: the pipeline starts on 20 s of buffered samples, so an alert at 0:00:16.7 comes out
 of the same update as the warning and the state at 0:00:20.1 and must be shown before them.
 
+The patient can ask for quiet (:meth:`LiveAnalysis.snooze`, :meth:`LiveAnalysis.pause`): the alert
+policy holds alerts back meanwhile, and the request is an event of the recording.
+
 Alongside the events, time spent in each live activity is accumulated for the end-of-session summary.
 """
 
@@ -72,6 +75,8 @@ class LiveAnalysis:
         self._buffer: list[SampleBlock] = []
         self._activity: str | None = None
         self._since: float | None = None
+        self._early_policy = None  # a snooze or pause asked for before the pipeline started
+        self._last_t: float | None = None
         self._said: list[tuple[float, int, Callable[..., None], Any]] = []  # held until the feed ends
 
     @property
@@ -93,6 +98,42 @@ class LiveAnalysis:
         finally:
             self._tell()
 
+    def snooze(self, seconds: float | None = None) -> Event:
+        """The patient asked for quiet: no alerts for ``seconds`` (default: the profile's ``snooze_s``)
+        from the last sample seen; recorded as an ``alerts_snoozed`` event (stored with the recording)."""
+        policy = self._policy()
+        t = self._now()
+        seconds = float(seconds if seconds is not None else getattr(self.profile, "snooze_s", 1800.0))
+        policy.snooze(t, seconds)
+        return self._record(Event("alerts_snoozed", t, t + seconds, {"seconds": seconds}))
+
+    def pause(self) -> Event:
+        """Pause alerts, or resume them if paused; recorded as ``alerts_paused`` / ``alerts_resumed``."""
+        policy = self._policy()
+        policy.pause(not policy.paused)
+        t = self._now()
+        return self._record(Event("alerts_paused" if policy.paused else "alerts_resumed", t, t, {}))
+
+    def _policy(self):
+        """The alert policy: the pipeline's once it runs; before that, one it will take over."""
+        if self.pipeline is not None:
+            return self.pipeline.posture.alerts
+        if self._early_policy is None:
+            from ..signal.alerts import AlertPolicy
+            from ..signal.profile import Profile
+
+            self._early_policy = AlertPolicy(self.profile or Profile())
+        return self._early_policy
+
+    def _now(self) -> float:
+        return self._last_t if self._last_t is not None else 0.0
+
+    def _record(self, event: Event) -> Event:
+        self.events.append(event)
+        self._say(event.start, self.on_event, event)
+        self._tell()
+        return event
+
     def _say(self, t: float, callback: Callable[..., None] | None, what: Any) -> None:
         if callback is not None:
             self._said.append((t, len(self._said), callback, what))
@@ -109,6 +150,7 @@ class LiveAnalysis:
     def _feed(self, block: SampleBlock) -> None:
         if len(block) == 0:
             return
+        self._last_t = float(block.t[-1])
         if self.calibrating:
             block = self._calibrate(block)
             if len(block) == 0:
@@ -127,6 +169,9 @@ class LiveAnalysis:
     def _start(self, alignment: Any, has_gyro: bool, t: float) -> None:
         self.pipeline = self._pipeline_cls(self.meta.rate_hz, alignment, self.profile, has_gyro=has_gyro,
                                            start_time=self.meta.start_time)
+        if self._early_policy is not None:  # keep what the patient asked for before it started
+            policy = self.pipeline.posture.alerts
+            policy.quiet_until, policy.paused = self._early_policy.quiet_until, self._early_policy.paused
         for warning in alignment.warnings:
             if not alignment.forward_known and warning.startswith(self._forward_unknown):
                 warning += "; calibrate (sensorkit calibrate) so that bends and reclining can be told apart"

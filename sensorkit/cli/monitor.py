@@ -14,17 +14,25 @@ ones). Lines come in time order. ``--profile`` gives the patient's
 thresholds, height and calibration (stored in the recording as well). The events go into
 the recording as well, beside the samples. Stops at ``--duration``, at the end of an emulated
 source, or on Ctrl-C.
+
+Alerts follow the profile's policy (delay, cool-down per kind, hourly budget, quiet hours; see
+``sensorkit.signal.alerts``); ``--set KEY=VALUE`` changes a threshold for this session. Quiet on demand:
+``s`` + Enter (or ``kill -USR1 PID``) snoozes alerts for ``snooze_s``, ``p`` + Enter (``kill -USR2 PID``)
+pauses or resumes them; each is a ``quiet`` line and an event of the recording.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from typing import Callable, TextIO
 
 from ..ble.collector import Collector
 from ..ble.live import LiveAnalysis
+from ..errors import SettingsError
 from ..events import Event
 from ..localtime import time_of_day
 from .announce import announce
@@ -40,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description=__doc__.splitlines()[0])
     add_session_arguments(p)
     p.add_argument("--tui", action="store_true", help="show the terminal app's live screen instead of lines")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                   help="override a profile threshold for this session, e.g. --set slouch_alert_cooldown_s=900 "
+                        "(repeatable; the keys of the profile's [thresholds])")
     p.set_defaults(func=run)
 
 
@@ -81,6 +92,11 @@ class Printer:
             self.line(event.start, "ALERT", str(event.fields.get("message") or event.fields.get("alert")))
         elif event.type == "data_gap":
             self.line(event.start, "gap", f"{event.fields['samples']} samples lost ({event.fields['cause']})")
+        elif event.type == "alerts_snoozed":
+            self.line(event.start, "quiet", f"alerts snoozed for {event.duration / 60:g} min")
+        elif event.type in ("alerts_paused", "alerts_resumed"):
+            self.line(event.start, "quiet", "alerts paused (again to resume)" if event.type == "alerts_paused"
+                      else "alerts resumed")
         elif event.type == "battery_low":
             self.line(event.start, "battery", "the sensor's battery is low: charge it soon, it may stop within the hour")
 
@@ -121,9 +137,43 @@ def attach_live(collector: Collector, printer: Printer | None, profile: Profile 
     return live
 
 
+def with_settings(profile: Profile, settings: list[str]) -> Profile:
+    """``profile`` with the ``--set KEY=VALUE`` overrides (checked like the profile's own keys)."""
+    changes: dict[str, float] = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        try:
+            changes[key.strip()] = float(value)
+        except ValueError:
+            raise SettingsError(f"--set {item}: expected KEY=NUMBER, e.g. slouch_alert_cooldown_s=900") from None
+        if not sep:
+            raise SettingsError(f"--set {item}: expected KEY=NUMBER, e.g. slouch_alert_cooldown_s=900")
+    return profile.with_values(**changes) if changes else profile
+
+
+def quiet_controls(live: LiveAnalysis) -> None:
+    """Snooze and pause in line mode: ``kill -USR1 PID`` snoozes, ``kill -USR2 PID`` pauses or resumes;
+    at a terminal, typing ``s`` or ``p`` and Enter does the same. Signal handlers of the event loop run
+    in the loop, not inside a signal frame, so they may touch the analysis."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):  # Windows: no SIGUSR1
+        loop.add_signal_handler(signal.SIGUSR1, live.snooze)
+        loop.add_signal_handler(signal.SIGUSR2, live.pause)
+    if sys.stdin is not None and sys.stdin.isatty():
+        def key() -> None:
+            typed = sys.stdin.readline().strip().lower()
+            if typed == "s":
+                live.snooze()
+            elif typed == "p":
+                live.pause()
+
+        with contextlib.suppress(NotImplementedError, OSError, ValueError):
+            loop.add_reader(sys.stdin.fileno(), key)
+
+
 def run(args: argparse.Namespace) -> int:
     faults = check_session_arguments(args)
-    profile = load_profile(args.profile)
+    profile = with_settings(load_profile(args.profile), args.settings)
     if args.tui:  # the live screen attaches its own live analysis (sensorkit.tui.live_feed)
         from sensorkit.tui.app import run_live
 
@@ -134,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
     else:
         printer = Printer(verbose=bool(getattr(args, "verbose", 0)))
-        result = asyncio.run(run_session(args, faults, on_collector=lambda c: attach_live(c, printer, profile)))
+        result = asyncio.run(run_session(args, faults, on_collector=lambda c: quiet_controls(
+            attach_live(c, printer, profile))))
     print("\n".join(summary_lines(result)))
     return 0

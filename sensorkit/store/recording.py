@@ -65,7 +65,7 @@ CHECKPOINT_MIN_INTERVAL_S = 0.5  # wall time between two copies of the log into 
 PAGE_SIZE = 512  # SQLite's smallest page: a one-second commit rewrites the fewest bytes
 LEAVE_WAL_TIMEOUT_MS = 1000  # how long close() waits for readers before leaving the file in WAL mode
 # Events the recorder stores (facts about the recording, not analysis results): analyze --save keeps them.
-RECORDED_EVENT_TYPES = frozenset({"data_gap", "battery_low"})
+RECORDED_EVENT_TYPES = frozenset({"data_gap", "battery_low", "alerts_snoozed", "alerts_paused", "alerts_resumed"})
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _PROBE_PAST_END = 100_000  # ids probed past the last readable block of a damaged table (a day has ~90,000)
 _REMEDY = "restore it from a backup, or export what is readable (sensorkit export) and import that"

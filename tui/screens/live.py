@@ -66,6 +66,8 @@ class LiveScreen(Screen):
     BINDINGS = [
         Binding("q", "stop", "Stop and quit"),
         Binding("d", "day", "Day view (when done)"),
+        Binding("s", "snooze", "Snooze alerts"),
+        Binding("p", "pause", "Pause/resume alerts"),
     ]
 
     class Update(Message):
@@ -104,6 +106,7 @@ class LiveScreen(Screen):
         self._guide_t: float | None = None
         self._collector: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._live: Any = None  # the session's LiveAnalysis, once connected (snooze and pause go to it)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,7 +146,7 @@ class LiveScreen(Screen):
 
         def attach(collector: Any) -> None:
             self._collector, self._loop = collector, asyncio.get_running_loop()
-            feed.attach(collector)
+            self._live = feed.attach(collector)
 
         try:
             ended = Ended(result=asyncio.run(self.session(attach)))
@@ -202,6 +205,10 @@ class LiveScreen(Screen):
         """Put an alert, a data gap or a low battery on top of the alert list."""
         if event.type == "alert":
             text = str(event.fields.get("message") or event.fields.get("alert", "alert"))
+        elif event.type == "alerts_snoozed":
+            text = f"alerts snoozed for {event.duration / 60:g} min"
+        elif event.type in ("alerts_paused", "alerts_resumed"):
+            text = "alerts paused (p to resume)" if event.type == "alerts_paused" else "alerts resumed"
         elif event.type == "data_gap":
             text = f"connection lost and back: {event.fields.get('samples', '?')} samples missing"
         else:
@@ -238,6 +245,22 @@ class LiveScreen(Screen):
             except RuntimeError:  # the session's loop has just closed: it ended, its Finished message is on the way
                 pass
         return True
+
+    def action_snooze(self) -> None:
+        self._quiet("snooze")
+
+    def action_pause(self) -> None:
+        self._quiet("pause")
+
+    def _quiet(self, what: str) -> None:
+        """Snooze or pause the session's alerts, in the session's own loop (it runs in another thread)."""
+        if self.ended is not None or self._live is None or self._loop is None:
+            self.notify("alerts can be snoozed once the sensor is connected", severity="warning")
+            return
+        try:
+            self._loop.call_soon_threadsafe(getattr(self._live, what))
+        except RuntimeError:  # the session's loop has just closed
+            pass
 
     def action_day(self) -> None:
         result = self.ended.result if self.ended else None
