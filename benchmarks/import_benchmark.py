@@ -1,4 +1,5 @@
-"""Import/export benchmark: a 24 h 100 Hz 6-axis CSV imported, a window read back, exported again.
+"""Import/export benchmark: a 24 h 100 Hz 6-axis CSV imported, a window read back, exported again
+(CSV and Parquet), and the Parquet file imported.
 
 Targets (issue 12): import with peak RSS <= 300 MB and >= 5x faster than before; the imported day
 stored in blocks as long as a recorder's (so a 10-minute window loads as fast); CSV export >= 5x
@@ -102,6 +103,8 @@ def measure(python: str, folder: Path, csv: Path, rec: Path, export: bool) -> di
             out = folder / f"out.{suffix}"
             seconds, rss = run(python, "export", str(rec), "-o", str(out), "--force")
             results.update({f"export_{suffix}_s": round(seconds, 2), f"export_{suffix}_peak_rss_mb": round(rss)})
+        seconds, rss = run(python, "import", str(folder / "out.parquet"), "-o", str(rec), "--force")
+        results.update(import_parquet_s=round(seconds, 2), import_parquet_peak_rss_mb=round(rss))
     rec.unlink()
     return results
 

@@ -384,6 +384,8 @@ def _last_flagged(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:
 
 
 def _layout(options: ImportOptions) -> TextLayout:
+    if options.sep is not None and len(options.sep) != 1:
+        raise SettingsError(f"--sep {options.sep!r}: give one character, such as ';' or '\\t' for a tab")
     return TextLayout(sep=options.sep or ",", decimal=options.decimal or ".")
 
 
