@@ -180,15 +180,24 @@ def parquet_header(path: Path) -> list[str]:
         raise ImportFormatError(f"{path} is not a readable Parquet file ({exc})") from exc
 
 
+def _parquet_batches(path: Path, columns: list[str]) -> Iterator[object]:
+    """Record batches, one row group read at a time: memory bounded by a row group (``iter_batches``
+    kept growing with the file: 452 MB peak for a 24 h import against 267 MB from CSV)."""
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    for group in range(file.num_row_groups):
+        yield from file.read_row_group(group, columns=columns).to_batches(max_chunksize=PARQUET_BATCH_ROWS)
+
+
 def parquet_chunks(path: Path, numbers: list[str], texts: list[str],
                    progress: Progress | None = None) -> Iterator[Chunk]:
     """Row batches of a Parquet file; a row's 'line' is its number + 2, as if it were a CSV."""
     import pyarrow.parquet as pq
 
     try:
-        file = pq.ParquetFile(path)
-        total, done = file.metadata.num_rows, 0
-        for batch in file.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=numbers + texts):
+        total, done = pq.ParquetFile(path).metadata.num_rows, 0
+        for batch in _parquet_batches(path, numbers + texts):
             frame = batch.to_pandas()
             for name in numbers:
                 frame[name] = pd.to_numeric(frame[name], errors="coerce")
