@@ -7,6 +7,7 @@ from sensorkit.cli.main import main
 from sensorkit.cli.monitor import plain_warning
 from sensorkit.events import Event
 from sensorkit.signal.alignment import FORWARD_UNKNOWN
+from sensorkit.store import RecordingReader
 
 
 def _times(lines: list[str]) -> list[str]:
@@ -86,3 +87,48 @@ def test_monitor_set_overrides_a_threshold_and_refuses_an_unknown_key(tmp_path, 
                  "-o", str(out)]) != 0
     err = capsys.readouterr().err
     assert "did you mean 'slouch_alert_cooldown_s'" in err and not out.exists()
+
+
+# the policy out of the way so that a short warehouse stretch has several severe-bend alerts
+SECONDS = 300
+EVERY_ALERT = ["--set", "alert_budget_per_hour=60", "--set", "bend_alert_cooldown_s=0", "--set", "alert_min_gap_s=0"]
+
+
+def _vibrate(tmp_path, capsys, kind: str, extra: list[str]) -> tuple[list[str], int]:
+    out = tmp_path / f"{kind}.skr"
+    assert main(["monitor", "--emulate", kind, "--scenario", "warehouse", "--duration", str(SECONDS), "--speed", "30",
+                 "--vibrate", *extra, "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    received = [line for line in lines if "vibration commands received" in line]
+    with RecordingReader(out) as reader:  # an alert raised as the session ends has no link left to buzz
+        alerts = [e for e in reader.events("alert") if e.start < SECONDS - 2]
+    return alerts, int(received[0].split()[1]) if received else 0
+
+
+def test_vibrate_buzzes_the_sensorkit_sensor_once_per_alert(tmp_path, capsys):
+    alerts, buzzes = _vibrate(tmp_path, capsys, "sensorkit", EVERY_ALERT)
+    assert len(alerts) >= 2 and buzzes == len(alerts)
+
+
+def test_vibrate_on_metamotion_sends_the_bend_pattern_two_pulses(tmp_path, capsys):
+    alerts, pulses = _vibrate(tmp_path, capsys, "metamotion", EVERY_ALERT)
+    bends = sum(e.fields["alert"] == "severe_bend" for e in alerts)
+    assert bends >= 2 and pulses == 2 * bends + (len(alerts) - bends)
+
+
+def test_vibrate_follows_the_policy_and_a_sensor_without_motor_says_so_once(tmp_path, capsys):
+    alerts, buzzes = _vibrate(tmp_path, capsys, "sensorkit", [])
+    assert len(alerts) == buzzes == 1  # the default policy: one alert in these minutes, one buzz
+    out = tmp_path / "thingy.skr"
+    assert main(["monitor", "--emulate", "thingy52", "--scenario", "warehouse", "--duration", "60",
+                 "--speed", "20", "--vibrate", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.count("has no vibration motor") == 1 and "vibration commands received" not in text
+
+
+def test_buzz_patterns_tell_the_habits_apart():
+    from sensorkit.ble.haptics import pattern_for
+
+    alert = lambda kind, repeat=1: Event("alert", 0, 0, {"alert": kind, "repeat": repeat})  # noqa: E731
+    assert [pattern_for(alert(k)) for k in ("slouch", "severe_bend", "long_sedentary")] == ["short", "double", "long"]
+    assert pattern_for(alert("slouch", 3)) == "long"  # a habit that persists escalates

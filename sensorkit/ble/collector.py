@@ -232,6 +232,11 @@ class Collector:
         return True
 
     @property
+    def streaming(self) -> bool:
+        """True while a link is up and the sensor streams (False before, after, and during a reconnect)."""
+        return self._client is not None and not self._stop.is_set()
+
+    @property
     def elapsed_s(self) -> float:
         """Seconds of recording so far (device time of the last sample received)."""
         return self.stream.last_t

@@ -5,7 +5,8 @@ Bluetooth radio; the same collector that reads a real sensor records it through 
 As a patient does after pairing, the session starts with the guided calibration (the simulated
 wearer stands still, then bends forward slowly once; the live analysis prompts for both, finds them
 in the stream and stores the result in the recording), then the live analysis prints state changes;
-at the end comes the day's summary, beside the simulation's ground truth. ``--speed`` (default 40)
+each alert the alert policy lets through buzzes the emulated sensor (the summary counts the vibration
+commands it received); at the end comes the day's summary, beside the simulation's ground truth. ``--speed`` (default 40)
 runs faster than real time, so the default demo ends by itself in well under a minute. The
 recording goes to the user's data folder (``$XDG_DATA_HOME/sensorkit`` or ``~/.local/share/sensorkit``)
 unless ``-o`` says otherwise; each run replaces the previous demo.
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     result = asyncio.run(record_emulated(
         "sensorkit", source, path, faults=faults, speed=args.speed, seed=DEMO_SEED, overwrite=True,
         attachments={ATTACHMENT: source.simulation.truth.to_npz(source.rate_hz)},
-        on_collector=lambda c: lives.append(attach_live(c, printer, calibration=GuidedCalibration())),
+        on_collector=lambda c: lives.append(attach_live(c, printer, calibration=GuidedCalibration(), vibrate=True)),
     ))
     print("\n".join(summary_lines(result)))
     print("\n".join(day_summary(lives[0], result)))

@@ -18,7 +18,9 @@ source, or on Ctrl-C.
 Alerts follow the profile's policy (delay, cool-down per kind, hourly budget, quiet hours; see
 ``sensorkit.signal.alerts``); ``--set KEY=VALUE`` changes a threshold for this session. Quiet on demand:
 ``s`` + Enter (or ``kill -USR1 PID``) snoozes alerts for ``snooze_s``, ``p`` + Enter (``kill -USR2 PID``)
-pauses or resumes them; each is a ``quiet`` line and an event of the recording.
+pauses or resumes them; each is a ``quiet`` line and an event of the recording. ``--vibrate`` (or the
+profile's ``vibrate = 1``) buzzes the sensor for each alert let through: short for a slouch, double for
+a risky bend, long for long sitting or a slouch that keeps coming back (line mode).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from datetime import datetime
 from typing import Callable, TextIO
 
 from ..ble.collector import Collector
@@ -35,6 +38,7 @@ from ..ble.live import LiveAnalysis
 from ..errors import SettingsError
 from ..events import Event
 from ..localtime import time_of_day
+from ..ble.haptics import Haptics
 from .announce import announce
 from ..samples import RecordingMeta
 from ..signal.alignment import FORWARD_UNKNOWN
@@ -48,6 +52,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description=__doc__.splitlines()[0])
     add_session_arguments(p)
     p.add_argument("--tui", action="store_true", help="show the terminal app's live screen instead of lines")
+    p.add_argument("--vibrate", action="store_true", help="buzz the sensor for each alert (sensors with a "
+                   "vibration motor: SensorKit, MetaMotion; also the profile's vibrate = 1)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a profile threshold for this session, e.g. --set slouch_alert_cooldown_s=900 "
                         "(repeatable; the keys of the profile's [thresholds])")
@@ -100,6 +106,10 @@ class Printer:
         elif event.type == "battery_low":
             self.line(event.start, "battery", "the sensor's battery is low: charge it soon, it may stop within the hour")
 
+    def sensor(self, text: str) -> None:
+        """A line about the sensor itself (no vibration motor, a buzz that failed), at the clock time now."""
+        print(f"{datetime.now().strftime('%H:%M:%S')}  {'sensor':<7}  {text}", file=self.out, flush=True)
+
     def guide(self, t: float, text: str) -> None:
         self.line(t, "guide", text)
 
@@ -113,11 +123,26 @@ class Printer:
         print(f"{at}  {kind:<7}  {text}", file=self.out, flush=True)
 
 
+def _both(first: Callable[[Event], None], then: Callable[[Event], None]) -> Callable[[Event], None]:
+    def call(event: Event) -> None:
+        first(event)
+        then(event)
+
+    return call
+
+
 def attach_live(collector: Collector, printer: Printer | None, profile: Profile | None = None,
-                calibration: GuidedCalibration | None = None) -> LiveAnalysis:
+                calibration: GuidedCalibration | None = None, vibrate: bool = False) -> LiveAnalysis:
     """Feed the collector's committed samples to a live analysis (printing through ``printer``).
 
-    ``calibration``: run this guided calibration first; its result goes into the recording."""
+    ``calibration``: run this guided calibration first; its result goes into the recording.
+    ``vibrate``: buzz the sensor for each alert let through (:mod:`sensorkit.ble.haptics`)."""
+    if printer:
+        announce(collector, printer.out)
+    on_event = printer.event if printer else None
+    if vibrate:
+        haptics = Haptics(collector, printer.sensor if printer else lambda _text: None)
+        on_event = haptics.alert if printer is None else _both(printer.event, haptics.alert)
     live = LiveAnalysis(
         lambda: collector.writer.meta,  # type: ignore[union-attr]
         profile=profile,
@@ -126,12 +151,11 @@ def attach_live(collector: Collector, printer: Printer | None, profile: Profile 
         on_calibrated=lambda doc: collector.writer.set_calibration(doc),  # type: ignore[union-attr]
         on_warning=printer.warning if printer else None,
         on_state=printer.state if printer else None,
-        on_event=printer.event if printer else None,
+        on_event=on_event,
     )
     collector.consumers.append(live.feed)
     collector.finishers.append(live.finish)
     if printer:
-        announce(collector, printer.out)
         printer.meta = lambda: collector.writer.meta if collector.writer is not None else None
         collector.event_consumers.append(printer.event)
     return live
@@ -185,6 +209,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         printer = Printer(verbose=bool(getattr(args, "verbose", 0)))
         result = asyncio.run(run_session(args, faults, on_collector=lambda c: quiet_controls(
-            attach_live(c, printer, profile))))
+            attach_live(c, printer, profile, vibrate=args.vibrate or bool(profile.vibrate)))))
     print("\n".join(summary_lines(result)))
     return 0

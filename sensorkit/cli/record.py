@@ -189,6 +189,8 @@ def summary_lines(result: SessionResult) -> list[str]:
         )
         if e.unsent_partial:
             lines.append(f"  emulator: {e.unsent_partial} samples never sent (left in a packet that was never filled)")
+        if e.feedback:
+            lines.append(f"  emulator: {len(e.feedback)} vibration commands received (on-body feedback)")
         if e.unsent_stopped:
             lines.append(f"  emulator: {e.unsent_stopped} samples due while the collector restarted it (a gap in its clock)")
     lines += [f"  warning: {w}" for w in result.warnings]

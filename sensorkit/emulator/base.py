@@ -80,6 +80,8 @@ class EmulatorStats:
     # sensor whose clock runs on, as Polar's does): the wearer moved on, the clock ran, nothing was taken.
     unsent_stopped: int = 0
     behind_s: float = 0.0  # stream seconds the emulated world waited for the emulator (a busy machine)
+    # on-body feedback the sensor was asked for: (samples sent by then, what, *parameters) per command
+    feedback: list[tuple] = field(default_factory=list)
 
     @property
     def samples_withheld(self) -> int:

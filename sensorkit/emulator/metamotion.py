@@ -73,7 +73,7 @@ class MetaMotionEmulator(VendorEmulator):
         elif command == mw.battery_query():
             self.reply(self._notify_char, mw.pack_battery(self.battery_level, 4000 if self.battery_level > 20 else 3500))
         elif module == mw.HAPTIC:
-            self._try(lambda: self.haptic_log.append(mw.parse_haptic(command)))
+            self._try(lambda: self._haptic(mw.parse_haptic(command)))
         elif register == mw.CONFIG and module == mw.ACC:
             self._try(lambda: self._set_acc(*mw.parse_acc_config(self.chip, command)))
         elif register == mw.CONFIG and module == mw.GYRO:
@@ -85,6 +85,10 @@ class MetaMotionEmulator(VendorEmulator):
             self._update_streaming()
         elif len(body) == 1 and module in (mw.ACC, mw.GYRO):
             (self.subscribed.add if body[0] else self.subscribed.discard)((module, register))
+
+    def _haptic(self, pulse: tuple[float, int]) -> None:
+        self.haptic_log.append(pulse)
+        self.stats.feedback.append((self.stats.samples_sent, "pulse", *pulse))
 
     @staticmethod
     def _try(action) -> None:

@@ -73,6 +73,7 @@ class SensorKitEmulator(EmulatedSensor):
             self.config = replace(self.config, sync_counter=self.counter, sync_host_us=params[0])
         elif op == proto.OP_IDENTIFY:
             self.identify_log.append((params[0], params[1]))
+            self.stats.feedback.append((self.stats.samples_sent, "buzz", params[0], params[1]))
 
     def samples_per_packet(self) -> int:
         by_mtu = (self.att_payload - proto.HEADER.size) // (12 if self.config.has_gyro else 6)
