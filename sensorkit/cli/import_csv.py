@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from pathlib import Path
 
-from ..errors import RecordingError, SensorKitError
-from ..files import describe_failure, replacing
+from ..errors import SensorKitError
 from ..formats import FORMATS, TIME_UNITS
 from ..importer import ACC_UNITS, GYRO_UNITS, ImportOptions, ImportReport, check_rate, open_samples
 from ..mounting import add_mounting_options, with_mounting
-from ..store import RecordingReader, RecordingWriter, is_in_progress
-from ..store.lock import in_progress_message
+from ..store import writing_new_recording
 
 
 def add_unit_options(p: argparse.ArgumentParser, reading: bool = False) -> None:
@@ -98,35 +95,16 @@ def report_problems(path: str, report: ImportReport) -> None:
               f"from the file's modification time, {report.start} (pass --start to set it)", file=sys.stderr)
 
 
-def check_replaceable(out: Path) -> None:
-    """``import --force`` replaces only a recording, and never one a recorder is still writing."""
-    if is_in_progress(out):
-        raise RecordingError(in_progress_message(out))
-    try:  # never replace a file that is not a recording (a typo in -o)
-        RecordingReader(out).close()
-    except RecordingError as exc:
-        raise RecordingError(f"{exc}; it will not be replaced (move it away or choose another name)") from exc
-
-
 def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
-    if args.force and out.is_file():
-        check_replaceable(out)
     progress = ProgressLine(Path(args.file).name) if sys.stderr.isatty() else None
     imported = open_samples(args.file, import_options(args), progress)
     meta = with_mounting(imported.meta, args).with_changes(patient_id=args.patient)
-    # The old recording stays whole until the new one is complete and on disk: a bad file, a full
-    # disk or a kill leaves it as it was, never an empty or half recording.
     try:
-        with replacing(out, overwrite=args.force) as temp:
-            with RecordingWriter(temp, meta, overwrite=True) as writer:
-                for block in imported.blocks:
-                    writer.append_block(block)
-                writer.set_extra("import_report", imported.report.to_json())
-            if args.force and is_in_progress(out):  # a recorder started on it meanwhile
-                raise RecordingError(in_progress_message(out))
-    except (OSError, sqlite3.Error) as exc:
-        raise SensorKitError(describe_failure(exc, f"write the recording {out}")) from exc
+        with writing_new_recording(out, meta, overwrite=args.force) as writer:
+            for block in imported.blocks:
+                writer.append_block(block)
+            writer.set_extra("import_report", imported.report.to_json())
     finally:
         if progress is not None:
             progress.done()

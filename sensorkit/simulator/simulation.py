@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import SettingsError
 from ..samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
-from ..store import RecordingWriter
+from ..store import writing_new_recording
 from .desk import off_signals, world_from_body
 from .kinematics import Person, TrunkModel, specific_force_body
 from .scenarios import get_scenario
@@ -186,7 +186,7 @@ def save_simulation(sim: Simulation, path: str | os.PathLike[str], overwrite: bo
     The truth is deliberately not written as the recording's events: those belong to the analysis,
     which replaces them; the truth must survive it.
     """
-    with RecordingWriter(path, sim.meta, overwrite=overwrite) as writer:
+    with writing_new_recording(path, sim.meta, overwrite=overwrite) as writer:
         step = int(CHUNK_S * sim.meta.rate_hz)
         for i0 in range(0, len(sim.block), step):
             writer.append(sim.block.slice(i0, i0 + step))
