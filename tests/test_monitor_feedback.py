@@ -132,3 +132,15 @@ def test_buzz_patterns_tell_the_habits_apart():
     alert = lambda kind, repeat=1: Event("alert", 0, 0, {"alert": kind, "repeat": repeat})  # noqa: E731
     assert [pattern_for(alert(k)) for k in ("slouch", "severe_bend", "long_sedentary")] == ["short", "double", "long"]
     assert pattern_for(alert("slouch", 3)) == "long"  # a habit that persists escalates
+
+
+def test_bell_rings_with_each_alert_only_when_asked(tmp_path, capsys):
+    from sensorkit.cli.monitor import Printer
+    import io
+
+    for bell in (True, False):
+        out = io.StringIO()
+        printer = Printer(out, bell=bell)
+        printer.event(Event("alert", 1.0, 1.0, {"alert": "slouch", "message": "sit up"}))
+        printer.event(Event("data_gap", 2.0, 2.0, {"samples": 3, "cause": "link"}))
+        assert out.getvalue().count("\a") == (1 if bell else 0)

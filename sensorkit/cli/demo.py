@@ -68,12 +68,20 @@ def day_summary(live: LiveAnalysis, result: SessionResult) -> list[str]:
         "day summary",
         f"  time      {shares or 'no data'}",
         f"  walking   {len(bouts)} bouts, {sum(int(e.fields.get('steps', 0)) for e in bouts)} steps",
-        f"  back      {count['bend']} bends, {count['slouch']} slouches, {count['alert']} alerts",
+        f"  back      {count['bend']} bends, {count['slouch']} slouches, {count['alert']} alerts{_held(events)}",
         f"  sedentary {count['sedentary_bout']} bouts, {clock(sedentary)} in total",
         f"  data      {stats.samples_stored} samples, {stats.gaps} gaps ({stats.samples_lost} samples lost), "
         f"{stats.reconnects} reconnects",
         f"  aligned   {_alignment_line(live)}",
     ]
+
+
+def _held(events: list[Event]) -> str:
+    """The alerts the alert policy held back, and why (nothing when none was)."""
+    reasons = Counter(str(e.fields.get("reason")) for e in _of(events, "alert_held"))
+    if not reasons:
+        return ""
+    return f" ({sum(reasons.values())} held back: {', '.join(f'{r} {n}' for r, n in reasons.most_common())})"
 
 
 def _alignment_line(live: LiveAnalysis) -> str:

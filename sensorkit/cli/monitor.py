@@ -20,7 +20,8 @@ Alerts follow the profile's policy (delay, cool-down per kind, hourly budget, qu
 ``s`` + Enter (or ``kill -USR1 PID``) snoozes alerts for ``snooze_s``, ``p`` + Enter (``kill -USR2 PID``)
 pauses or resumes them; each is a ``quiet`` line and an event of the recording. ``--vibrate`` (or the
 profile's ``vibrate = 1``) buzzes the sensor for each alert let through: short for a slouch, double for
-a risky bend, long for long sitting or a slouch that keeps coming back (line mode).
+a risky bend, long for long sitting or a slouch that keeps coming back (line mode); ``--bell`` rings the
+terminal's bell with each alert.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tui", action="store_true", help="show the terminal app's live screen instead of lines")
     p.add_argument("--vibrate", action="store_true", help="buzz the sensor for each alert (sensors with a "
                    "vibration motor: SensorKit, MetaMotion; also the profile's vibrate = 1)")
+    p.add_argument("--bell", action="store_true", help="ring the terminal's bell with each alert (line mode)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a profile threshold for this session, e.g. --set slouch_alert_cooldown_s=900 "
                         "(repeatable; the keys of the profile's [thresholds])")
@@ -84,9 +86,10 @@ class Printer:
 
     ``verbose``: warnings also in the engineer's words (axes, unsigned tilt), after the plain ones."""
 
-    def __init__(self, out: TextIO | None = None, verbose: bool = False):
+    def __init__(self, out: TextIO | None = None, verbose: bool = False, bell: bool = False):
         self.out = out if out is not None else sys.stdout  # looked up now, not at import (tests swap stdout)
         self.verbose = verbose
+        self.bell = bell  # ring the terminal's bell with each alert (a terminal behind other windows)
         # the recording's metadata once it exists (its start and zone make the clock time)
         self.meta: Callable[[], RecordingMeta | None] = lambda: None
 
@@ -96,6 +99,8 @@ class Printer:
     def event(self, event: Event) -> None:
         if event.type == "alert":  # fields: alert (kind), message (for the patient), details
             self.line(event.start, "ALERT", str(event.fields.get("message") or event.fields.get("alert")))
+            if self.bell:
+                print("\a", end="", file=self.out, flush=True)
         elif event.type == "data_gap":
             self.line(event.start, "gap", f"{event.fields['samples']} samples lost ({event.fields['cause']})")
         elif event.type == "alerts_snoozed":
@@ -207,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
             print("stopped before the sensor was connected; nothing was recorded")
             return 0
     else:
-        printer = Printer(verbose=bool(getattr(args, "verbose", 0)))
+        printer = Printer(verbose=bool(getattr(args, "verbose", 0)), bell=args.bell)
         result = asyncio.run(run_session(args, faults, on_collector=lambda c: quiet_controls(
             attach_live(c, printer, profile, vibrate=args.vibrate or bool(profile.vibrate)))))
     print("\n".join(summary_lines(result)))
