@@ -144,3 +144,30 @@ def test_bell_rings_with_each_alert_only_when_asked(tmp_path, capsys):
         printer.event(Event("alert", 1.0, 1.0, {"alert": "slouch", "message": "sit up"}))
         printer.event(Event("data_gap", 2.0, 2.0, {"samples": 3, "cause": "link"}))
         assert out.getvalue().count("\a") == (1 if bell else 0)
+
+
+def test_notify_shows_each_alert_on_the_desktop_and_needs_its_extra(tmp_path, capsys, monkeypatch):
+    import sys
+    import types
+
+    sent: list[str] = []
+
+    class FakeNotifier:  # stands in for desktop_notifier.DesktopNotifier (no desktop in a test)
+        def __init__(self, app_name: str):
+            self.app_name = app_name
+
+        async def send(self, title: str, message: str) -> str:
+            sent.append(message)
+            return "id"
+
+    monkeypatch.setitem(sys.modules, "desktop_notifier", types.SimpleNamespace(DesktopNotifier=FakeNotifier))
+    out = tmp_path / "n.skr"
+    assert main(["monitor", "--emulate", "sensorkit", "--scenario", "warehouse", "--duration", str(SECONDS),
+                 "--speed", "30", "--notify", *EVERY_ALERT, "-o", str(out)]) == 0
+    with RecordingReader(out) as reader:
+        alerts = [e.fields["message"] for e in reader.events("alert") if e.start < SECONDS - 2]
+    assert len(alerts) >= 2 and sent[:len(alerts)] == alerts  # one raised as the session ends may not make it
+    monkeypatch.setitem(sys.modules, "desktop_notifier", None)  # not installed
+    capsys.readouterr()
+    assert main(["monitor", "--emulate", "sensorkit", "--duration", "5", "--notify", "-o", str(tmp_path / "x.skr")]) != 0
+    assert "pip install 'sensorkit[notify]'" in capsys.readouterr().err and not (tmp_path / "x.skr").exists()

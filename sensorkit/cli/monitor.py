@@ -21,7 +21,7 @@ Alerts follow the profile's policy (delay, cool-down per kind, hourly budget, qu
 pauses or resumes them; each is a ``quiet`` line and an event of the recording. ``--vibrate`` (or the
 profile's ``vibrate = 1``) buzzes the sensor for each alert let through: short for a slouch, double for
 a risky bend, long for long sitting or a slouch that keeps coming back (line mode); ``--bell`` rings the
-terminal's bell with each alert.
+terminal's bell with each alert, ``--notify`` shows it as a desktop notification (optional extra).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from ..events import Event
 from ..localtime import time_of_day
 from ..ble.haptics import Haptics
 from .announce import announce
+from .notify import DesktopNotices
 from ..samples import RecordingMeta
 from ..signal.alignment import FORWARD_UNKNOWN
 from ..signal.calibration import GuidedCalibration
@@ -55,6 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tui", action="store_true", help="show the terminal app's live screen instead of lines")
     p.add_argument("--vibrate", action="store_true", help="buzz the sensor for each alert (sensors with a "
                    "vibration motor: SensorKit, MetaMotion; also the profile's vibrate = 1)")
+    p.add_argument("--notify", action="store_true", help="also show each alert as a desktop notification "
+                   "(needs pip install 'sensorkit[notify]')")
     p.add_argument("--bell", action="store_true", help="ring the terminal's bell with each alert (line mode)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a profile threshold for this session, e.g. --set slouch_alert_cooldown_s=900 "
@@ -137,7 +140,8 @@ def _both(first: Callable[[Event], None], then: Callable[[Event], None]) -> Call
 
 
 def attach_live(collector: Collector, printer: Printer | None, profile: Profile | None = None,
-                calibration: GuidedCalibration | None = None, vibrate: bool = False) -> LiveAnalysis:
+                calibration: GuidedCalibration | None = None, vibrate: bool = False,
+                notices: DesktopNotices | None = None) -> LiveAnalysis:
     """Feed the collector's committed samples to a live analysis (printing through ``printer``).
 
     ``calibration``: run this guided calibration first; its result goes into the recording.
@@ -147,7 +151,9 @@ def attach_live(collector: Collector, printer: Printer | None, profile: Profile 
     on_event = printer.event if printer else None
     if vibrate:
         haptics = Haptics(collector, printer.sensor if printer else lambda _text: None)
-        on_event = haptics.alert if printer is None else _both(printer.event, haptics.alert)
+        on_event = haptics.alert if on_event is None else _both(on_event, haptics.alert)
+    if notices is not None:
+        on_event = notices.alert if on_event is None else _both(on_event, notices.alert)
     live = LiveAnalysis(
         lambda: collector.writer.meta,  # type: ignore[union-attr]
         profile=profile,
@@ -213,7 +219,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
     else:
         printer = Printer(verbose=bool(getattr(args, "verbose", 0)), bell=args.bell)
+        notices = DesktopNotices() if args.notify else None  # a missing extra is refused before connecting
         result = asyncio.run(run_session(args, faults, on_collector=lambda c: quiet_controls(
-            attach_live(c, printer, profile, vibrate=args.vibrate or bool(profile.vibrate)))))
+            attach_live(c, printer, profile, vibrate=args.vibrate or bool(profile.vibrate), notices=notices))))
     print("\n".join(summary_lines(result)))
     return 0
