@@ -171,3 +171,14 @@ def test_notify_shows_each_alert_on_the_desktop_and_needs_its_extra(tmp_path, ca
     capsys.readouterr()
     assert main(["monitor", "--emulate", "sensorkit", "--duration", "5", "--notify", "-o", str(tmp_path / "x.skr")]) != 0
     assert "pip install 'sensorkit[notify]'" in capsys.readouterr().err and not (tmp_path / "x.skr").exists()
+
+
+def test_profile_show_lists_the_policy_with_changes_marked(tmp_path, capsys):
+    prof = tmp_path / "p.toml"
+    prof.write_text("[thresholds]\nquiet_from_h = 22\nquiet_until_h = 7\n")
+    assert main(["profile", "show", "--profile", str(prof), "--set", "alert_budget_per_hour=4"]) == 0
+    rows = {line.split()[0]: line.split()[1] for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["quiet_from_h"] == "22*" and rows["quiet_until_h"] == "7*" and rows["alert_budget_per_hour"] == "4*"
+    assert rows["slouch_alert_delay_s"] == "120" and rows["vibrate"] == "0"
+    assert main(["profile", "show", "--set", "alert_budget_per_huor=4"]) == 1
+    assert "did you mean 'alert_budget_per_hour'" in capsys.readouterr().err

@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "monitor",
     "analyze",
     "calibrate",
+    "profile",
     "view",
     "trends",
 ]
