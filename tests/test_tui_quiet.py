@@ -43,3 +43,23 @@ def test_s_snoozes_and_p_pauses_alerts_live_and_both_are_recorded(tmp_path):
         held = [e for e in reader.events("alert_held")]
     assert types.count("alerts_snoozed") == 1 and types.count("alerts_paused") == 1
     assert "alert" not in types and held  # the demo's deep bend at ~15 s is held back, not lost
+
+
+async def _vibrating(out: Path) -> dict:
+    args = argparse.Namespace(device=None, emulate="sensorkit", scenario="demo", from_recording=None, seed=0,
+                              duration=60.0, fault=None, speed=20.0, rate=100.0, force=False, output=str(out))
+    screen = LiveScreen(lambda attach: run_session(args, check_session_arguments(args), on_collector=attach),
+                        "vibrate", vibrate=True)
+    app = SensorKitApp(lambda: screen)
+    async with app.run_test(size=(100, 30)):
+        await app.workers.wait_for_complete()
+        return {"ended": screen.ended}
+
+
+def test_the_live_screen_buzzes_the_sensor_per_alert_when_asked(tmp_path):
+    out = tmp_path / "vibrate.skr"
+    ended = asyncio.run(_vibrating(out))["ended"]
+    assert ended is not None and ended.error is None
+    with RecordingReader(out) as reader:
+        alerts = [e for e in reader.events("alert") if e.start < 58]
+    assert alerts and len(ended.result.emulator.feedback) == len(alerts)

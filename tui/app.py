@@ -43,13 +43,14 @@ class SensorKitApp(App):
 
 
 def run_live(session: Callable[[Callable[[Any], None]], Awaitable[Any]], what: str, *,
-             profile: Any = None, calibration: Any = None) -> Any:
+             profile: Any = None, calibration: Any = None, vibrate: bool = False) -> Any:
     """The live screen over ``session`` until the user quits; returns the SessionResult (None if stopped
     before a sensor was connected) and raises the session's error, if any, once the terminal is back.
-    ``profile`` and ``calibration`` (a GuidedCalibration to run first) go to the live analysis."""
+    ``profile`` and ``calibration`` (a GuidedCalibration to run first) go to the live analysis;
+    ``vibrate``: buzz the sensor for each alert (:mod:`sensorkit.ble.haptics`)."""
     from .screens.live import LiveScreen
 
-    screen = LiveScreen(session, what, profile=profile, calibration=calibration)
+    screen = LiveScreen(session, what, profile=profile, calibration=calibration, vibrate=vibrate)
     SensorKitApp(lambda: screen).run()
     ended = screen.ended
     if ended is None:  # quit before a sensor was connected

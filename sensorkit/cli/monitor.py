@@ -213,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
         from sensorkit.tui.app import run_live
 
         result = run_live(lambda attach: run_session(args, faults, on_collector=attach), f"monitor {args.output}",
-                          profile=profile)
+                          profile=profile, vibrate=args.vibrate or bool(profile.vibrate))
         if result is None:
             print("stopped before the sensor was connected; nothing was recorded")
             return 0

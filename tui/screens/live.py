@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from sensorkit.ble.haptics import Haptics
 from sensorkit.events import Event
 from sensorkit.localtime import time_of_day
 
@@ -92,7 +93,8 @@ class LiveScreen(Screen):
             super().__init__()
             self.ended = ended
 
-    def __init__(self, session: Session | None, what: str = "", *, profile: Any = None, calibration: Any = None) -> None:
+    def __init__(self, session: Session | None, what: str = "", *, profile: Any = None, calibration: Any = None,
+                 vibrate: bool = False) -> None:
         """``profile`` (thresholds, calibration, height) and ``calibration`` (a GuidedCalibration to run
         first) go to the live analysis; see :class:`~sensorkit.tui.live_feed.LiveFeed`."""
         super().__init__()
@@ -100,6 +102,7 @@ class LiveScreen(Screen):
         self.what = what
         self.profile = profile
         self.calibration = calibration
+        self.vibrate = vibrate  # buzz the sensor for each alert, as monitor --vibrate does
         self.ended: Ended | None = None
         self.stopping = False
         self.alerts: deque[str] = deque(maxlen=ALERTS_SHOWN)
@@ -147,6 +150,15 @@ class LiveScreen(Screen):
         def attach(collector: Any) -> None:
             self._collector, self._loop = collector, asyncio.get_running_loop()
             self._live = feed.attach(collector)
+            if self.vibrate:
+                haptics = Haptics(collector, lambda text: self.post_message(self.Said(0.0, "warning", text)))
+                shown = self._live.on_event
+
+                def on_event(event: Event) -> None:
+                    shown(event)
+                    haptics.alert(event)
+
+                self._live.on_event = on_event
 
         try:
             ended = Ended(result=asyncio.run(self.session(attach)))
