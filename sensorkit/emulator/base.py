@@ -407,15 +407,21 @@ class EmulatedSensor(ABC):
         copies = 2 if f.dup and rng.random() < f.dup else 1
         self.stats.duplicated += copies - 1
         delivered = False
-        for _ in range(copies):
-            delivered = await self._notify(payload) or delivered
-        self._count_sent(n, delivered)
+        try:
+            for _ in range(copies):
+                delivered = await self._notify(payload) or delivered
+        finally:  # also when a Stop cancels the stream mid-send: the samples are counted either way
+            self._count_sent(n, delivered)
         if self._held is not None:
             await self._release_held()
 
     async def _release_held(self) -> None:
         (n, payload), self._held = self._held, None
-        self._count_sent(n, self.listening and await self._notify(payload))
+        delivered = False
+        try:
+            delivered = self.listening and await self._notify(payload)
+        finally:
+            self._count_sent(n, delivered)
 
     def _count_sent(self, n: int, delivered: bool) -> None:
         """Samples count as sent only once on the air; a send the link cut short never left."""
