@@ -45,7 +45,9 @@ def test_a_save_killed_as_it_writes_keeps_every_sample_and_one_whole_analysis(
     outcome = harness.save_trial(tmp_path / "trial", template, samples, kill_after_s, in_save=True)
     assert outcome.problem == "", outcome.line()
     assert outcome.samples == samples and outcome.copy_missing == 0
-    assert outcome.state.split()[0] in ("old", "new")  # either analysis whole; "mid-save": killed inside the save
+    # each file holds one whole analysis, old or new ("mid-save": killed inside the save); the copy
+    # alone may still hold the old one when the kill came between the commit and its copy into the file
+    assert set(outcome.state.replace(" mid-save", "").replace("/copy ", " ").split()) <= {"old", "new"}
 
 
 @pytest.mark.slow

@@ -39,6 +39,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -530,6 +531,11 @@ class LostBlock:
         return {"start": round(self.start, 3), "end": end, "samples": self.samples, "reason": self.reason}
 
 
+def _needs_a_writer(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_READONLY_RECOVERY / _ROLLBACK: a crashed writer's log must be applied before reading."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY
+
+
 class RecordingReader:
     """Reads a recording without changing it, also while a writer is still appending.
 
@@ -540,13 +546,22 @@ class RecordingReader:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self.damage: list[LostBlock] = []
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         _check_header(self.path)
         uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+            try:
+                self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if not _needs_a_writer(exc):
+                    raise
+                self.close()
+                self._db = self._open_recovered_copy()
+                app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise RecordingError(f"{self.path} is corrupted or truncated ({exc}); {_REMEDY}") from exc
         if app_id != APPLICATION_ID:
             self._db.close()
@@ -771,8 +786,27 @@ class RecordingReader:
         rows = self._rows("SELECT data FROM attachments WHERE name = ?", (name,))
         return None if not rows else bytes(rows[0][0])
 
+    def _open_recovered_copy(self) -> sqlite3.Connection:
+        """A writer killed mid-transaction left a log that only a writer may apply (SQLite's recovery).
+
+        Readers never write, so the log is applied to a private copy (0700 scratch folder, removed on
+        close): the reader sees exactly what SQLite will keep, the recording stays as it was until
+        its next writer recovers it in place.
+        """
+        self._scratch = tempfile.TemporaryDirectory(prefix="sensorkit-recovered-")
+        copy = Path(self._scratch.name) / self.path.name
+        for suffix in ("",) + SQLITE_SIDE_FILES:
+            side = Path(str(self.path) + suffix)
+            if suffix != "-shm" and side.exists():  # the index is rebuilt from the log
+                shutil.copyfile(side, str(copy) + suffix)
+        return sqlite3.connect(copy, check_same_thread=False)
+
     def close(self) -> None:
-        self._db.close()
+        if getattr(self, "_db", None) is not None:
+            self._db.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     def __enter__(self) -> "RecordingReader":
         return self
