@@ -395,15 +395,19 @@ class PostureTracker:
         else:
             self._set_base("standing", t0)
 
+    def _emit_posture_period(self, t: float) -> None:
+        """The posture held since ``base_since`` ends at ``t`` (lying carries its side)."""
+        fields = {"posture": self.base}
+        if self.base == "lying":
+            fields["lying_side"] = self.side
+        self._emit(t, Event("posture", self.base_since, t, fields))
+
     def _set_base(self, posture: str, t: float, side: str | None = None) -> None:
         if posture == self.base and side == self.side:
             return
         t = max(t, self.base_since)  # a cue found late never rewrites a posture already reported
         if self.base is not None and t > self.base_since:
-            fields = {"posture": self.base}
-            if self.base == "lying":
-                fields["lying_side"] = self.side
-            self._emit(t, Event("posture", self.base_since, t, fields))
+            self._emit_posture_period(t)
         for e in self.sedentary.posture(posture, t):
             self._emit(t, e)
         self._end_slouch(t)
@@ -594,10 +598,7 @@ class PostureTracker:
             self._bends_alerted.discard(self.bend_open["start"])
             self._drop_bend()
         if t > self.base_since:
-            fields = {"posture": self.base}
-            if self.base == "lying":
-                fields["lying_side"] = self.side
-            self._emit(t, Event("posture", self.base_since, t, fields))
+            self._emit_posture_period(t)
         for e in self.sedentary.finish(t):
             self._emit(t, e)
         self._held_alerts = []
@@ -870,10 +871,7 @@ class PostureTracker:
         if self.base == NOT_WORN:
             self._emit(t, self._not_worn_event(t))
         elif self.base is not None and t > self.base_since:
-            fields = {"posture": self.base}
-            if self.base == "lying":
-                fields["lying_side"] = self.side
-            self._emit(t, Event("posture", self.base_since, t, fields))
+            self._emit_posture_period(t)
         for e in self.sedentary.finish(t):
             self._emit(t, e)
         out = sorted(self._out, key=lambda x: (x[0], x[1]))
