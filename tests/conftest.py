@@ -6,8 +6,12 @@ In CI (``CI`` set) it must exist, so a missing folder fails loudly rather than s
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Callable
 
 import pytest
 
@@ -23,6 +27,23 @@ def shared_data() -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"CI must have the real recordings at {SHARED_DATA}")
     pytest.skip(f"real recordings not found at {SHARED_DATA} (they sit beside the checkout in CI)")
+
+
+@pytest.fixture(scope="session")
+def validation_script() -> Callable[[str], ModuleType]:
+    """Load a script of validation/ by name, so a test runs a few trials of what is run there by hand."""
+    loaded: dict[str, ModuleType] = {}
+
+    def load(name: str) -> ModuleType:
+        if name not in loaded:
+            spec = importlib.util.spec_from_file_location(f"validation_{name}", ROOT / "validation" / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # its dataclasses look their module up there
+            spec.loader.exec_module(module)
+            loaded[name] = module
+        return loaded[name]
+
+    return load
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import importlib.util
 import os
 import random
 import resource
@@ -31,15 +30,7 @@ from sensorkit.signal.profile import Profile, dumps_profile, load_profile
 from sensorkit.store import RecordingReader
 from sensorkit.store.catalog import scan
 
-ROOT = Path(__file__).resolve().parents[1]
 START = 1_764_900_000.0
-
-
-def _load_kill_trials():
-    spec = importlib.util.spec_from_file_location("kill_trials", ROOT / "validation" / "kill_trials.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_csv(path: Path, rows: int, seed: int = 1) -> None:
@@ -205,10 +196,10 @@ def test_full_disk_during_calibrate_keeps_the_profile(demo_recording: Path, tmp_
 # -- kill -9 during import and export (the 20-trial run: validation/kill_trials.py) ------------------
 
 
-def test_kill_9_during_import_and_export_loses_nothing(tmp_path: Path) -> None:
+def test_kill_9_during_import_and_export_loses_nothing(tmp_path: Path, validation_script) -> None:
     """Per command: one kill at a random moment and one while the new file is half written (retried if
     a busy machine polled too late to see the temporary file); the old file or the new one, whole."""
-    kt = _load_kill_trials()
+    kt = validation_script("kill_trials")
     rows, rng = 10_000, random.Random(15)
     paths = kt.prepare(tmp_path, rows)
     old_export = paths["old-export.csv"].read_bytes()

@@ -6,8 +6,6 @@ mobgap is not installed in CI, so its figures are constants measured by ``valida
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +14,6 @@ import pytest
 from sensorkit.datasets import mobgap_lab, voisard
 from sensorkit.signal.gait.scoring import Counts, match_bouts, match_contacts, walking_time
 
-ROOT = Path(__file__).resolve().parents[1]
 # mobgap 1.2.0 MobilisedPipelineHealthy on the same 9 lab trials, same scoring (validation/gait.md).
 MOBGAP_HEALTHY_IC_F1 = 0.643
 MOBGAP_HEALTHY_IC_ERROR_S = 0.078
@@ -26,17 +23,9 @@ MOBGAP_HEALTHY_STRIDE_ERROR_M = 0.137
 MOBGAP_IMPAIRED_SPEED_ERROR_MPS = 0.129
 
 
-def _validation():
-    spec = importlib.util.spec_from_file_location("validation_gait", ROOT / "validation" / "gait.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["validation_gait"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def validation(shared_data: Path):
-    module = _validation()
+def validation(shared_data: Path, validation_script):
+    module = validation_script("gait")
     module.SHARED = shared_data
     return module
 

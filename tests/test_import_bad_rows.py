@@ -221,15 +221,10 @@ def test_rows_two_fields_too_wide_take_the_slow_path_and_are_listed(tmp_path: Pa
     assert report.reasons == {"wrong number of fields": 1, "unreadable or missing values": 1}
 
 
-def test_real_recordings_lose_no_row_to_the_limits(shared_data: Path) -> None:
+def test_real_recordings_lose_no_row_to_the_limits(shared_data: Path, validation_script) -> None:
     """The limits catch corruption, not people: real recordings exported and imported back keep every row
     (the full run over every file is ``python validation/import_real.py``)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "import_real", Path(__file__).resolve().parents[1] / "validation" / "import_real.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = validation_script("import_real")
     results = module.check(shared_data, per_dataset=2)
     assert len(results) == 5
     for name, counts in results.items():

@@ -19,7 +19,6 @@ from sensorkit.store import RecordingReader
 from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.report import load_day, split_hours
 from sensorkit.tui.screens.day import DayScreen, header_text
-from sensorkit.tui.widgets.hours import HourStrip
 
 
 @pytest.fixture

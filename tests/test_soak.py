@@ -7,27 +7,15 @@ streaming disagree with batch from reaching main unnoticed.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 
 from sensorkit.samples import SampleBlock
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
-def soak_module():
-    spec = importlib.util.spec_from_file_location("validation_soak", ROOT / "validation" / "soak.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_short_scenarios_in_every_variant_give_no_internal_error():
-    soak = soak_module()
+def test_short_scenarios_in_every_variant_give_no_internal_error(validation_script):
+    soak = validation_script("soak")
     result = soak.run(0.0, 1, 25.0, scenarios=("demo", "bends", "slouch", "walk", "static"), log=lambda _s: None,
                       repeat=2)
     table = soak.table(result)
@@ -38,8 +26,8 @@ def test_short_scenarios_in_every_variant_give_no_internal_error():
     assert all(t.internal == 0 and t.user_errors == 0 and t.differ == 0 for t in result.tally.values()), table
 
 
-def test_injected_gaps_are_long_and_keep_every_sample():
-    soak = soak_module()
+def test_injected_gaps_are_long_and_keep_every_sample(validation_script):
+    soak = validation_script("soak")
     t = np.arange(0, 3600.0, 0.04)
     block = SampleBlock(t, np.zeros((len(t), 3)), None)
     gapped = soak.with_long_gaps(block, np.random.default_rng(3))

@@ -8,22 +8,15 @@ recording that ends while another process holds it open.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def harness():
-    spec = importlib.util.spec_from_file_location("store_faults", ROOT / "validation" / "store_faults.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
+def harness(validation_script):
+    return validation_script("store_faults")
 
 
 @pytest.mark.slow
