@@ -3,6 +3,7 @@ and validation scripts that say in one line when the real recordings are missing
 
 from __future__ import annotations
 
+import argparse
 import logging
 import shutil
 import subprocess
@@ -77,3 +78,44 @@ def test_validation_scripts_without_the_real_recordings_say_so_in_one_line(scrip
     assert run.returncode == 1 and run.stdout == ""
     assert run.stderr == (f"real recordings not found at {tmp_path / 'shared' / 'data'}: put the public datasets "
                           "there or set SENSORKIT_SHARED_DATA to their folder (see the README, Set up)\n")
+
+
+def _modules_loaded_by(argv: list[str]) -> set[str]:
+    """Top-level packages imported by running ``sensorkit ARGV`` in a fresh interpreter."""
+    code = ("import sys\nfrom sensorkit.cli.main import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n"
+            "    pass\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules} | "
+            "{m for m in sys.modules if m.startswith('sensorkit.cli.')})))")
+    run = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return set(run.stdout.split("\n")[-2].split())
+
+
+def test_the_command_list_imports_no_command_and_no_heavy_package() -> None:
+    loaded = _modules_loaded_by(["--help"])
+    assert not loaded & {"numpy", "scipy", "pandas", "bumble", "textual", "bleak", "pyarrow"}
+    assert not {m for m in loaded if m.startswith("sensorkit.cli.")} - {"sensorkit.cli.main"}
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    loaded = _modules_loaded_by(["info", "--help"])
+    assert {m for m in loaded if m.startswith("sensorkit.cli.")} == {"sensorkit.cli.main", "sensorkit.cli.info"}
+
+
+def test_every_listed_command_is_registered_by_its_module_under_that_name(capsys) -> None:
+    from sensorkit.cli.main import COMMANDS
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(commands.choices) == list(COMMANDS)
+    assert {a.dest: a.help for a in commands._choices_actions} == {k: v[1] for k, v in COMMANDS.items()}
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listing = capsys.readouterr().out
+    assert all(f"    {name} " in listing for name in COMMANDS)
+
+
+def test_an_unknown_command_is_a_usage_error_listing_the_commands(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["analyse", "x.skr"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'analyse' (choose from " in capsys.readouterr().err

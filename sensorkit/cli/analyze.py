@@ -30,8 +30,7 @@ TABLE_SUFFIXES = {".csv", ".parquet", ".txt", ".gz"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="find postures, bends, slouching and sitting bouts",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("analyze", description=__doc__.splitlines()[0])
     p.add_argument("inputs", nargs="+", metavar="RECORDING|FILE.csv", help="recordings or CSV/Parquet files")
     p.add_argument("--json", action="store_true", help="print one JSON document per input, one per line")
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")

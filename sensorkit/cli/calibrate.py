@@ -37,8 +37,7 @@ from .record import add_session_arguments, check_session_arguments, run_session
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("calibrate", help="calibrate sensor-to-body alignment (live, guided; or from a recording)",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("calibrate", description=__doc__.splitlines()[0])
     p.add_argument("input", nargs="?", metavar="RECORDING|FILE.csv", help="recording or CSV/Parquet file (offline)")
     p.add_argument("--upright", metavar="START:END", help="offline: seconds standing still and upright")
     p.add_argument("--bend", metavar="START:END", help="offline: seconds of one slow forward bend (optional)")

@@ -43,8 +43,7 @@ def default_path() -> Path:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="an emulated sensor through the whole product, then the day's summary",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("demo", description=__doc__.splitlines()[0])
     p.add_argument("-o", "--output", metavar="RECORDING", help=f"where to write it (default {default_path()})")
     p.add_argument("--speed", type=float, default=DEFAULT_SPEED, metavar="X",
                    help=f"times faster than real time (default {DEFAULT_SPEED:g})")

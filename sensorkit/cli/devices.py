@@ -17,7 +17,7 @@ from ..emulator import registry as emulators
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("devices", help="list supported sensor kinds", description=__doc__.splitlines()[0])
+    p = sub.add_parser("devices", description=__doc__.splitlines()[0])
     p.add_argument("--json", action="store_true", help="print a machine-readable JSON document")
     p.set_defaults(func=run)
 

@@ -19,8 +19,7 @@ from .import_csv import add_unit_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export samples or events to CSV or Parquet",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("export", description=__doc__.splitlines()[0])
     p.add_argument("recording", help="recording to read (never modified)")
     p.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.parquet")
     p.add_argument("--events", action="store_true", help="write the events instead of samples")

@@ -66,7 +66,6 @@ def import_options(args: argparse.Namespace) -> ImportOptions:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import",
-        help="import a CSV, Parquet or app export (MetaBase, Polar, phyphox, Sensor Logger) into a recording",
         description="The app that wrote FILE is recognised from its header (or --format); sensorkit's own "
         "CSV has columns time (s) or timestamp (ISO 8601), acc_x, acc_y, acc_z, optional gyr_x, gyr_y, gyr_z; "
         "--columns/--sep/--decimal/--time-unit describe any other table. Bad rows are skipped and listed "

@@ -18,7 +18,7 @@ from ..store import RecordingReader, is_in_progress
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("info", help="describe a recording", description=__doc__.splitlines()[0])
+    p = sub.add_parser("info", description=__doc__.splitlines()[0])
     p.add_argument("recording", help="path of a SensorKit recording")
     p.add_argument("--json", action="store_true", help="print a machine-readable JSON document")
     p.set_defaults(func=run)

@@ -17,29 +17,32 @@ import logging
 import sqlite3
 import sys
 from importlib.metadata import PackageNotFoundError, version
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from ..errors import SensorKitError
 from ..files import describe_failure
 
-# Each module named here defines ``add_parser(subparsers)``, which registers one sub-command and
-# sets ``func(args) -> int`` on it. Adding a command means adding a module and a line here.
-COMMAND_MODULES = [
-    "import_csv",
-    "export",
-    "info",
-    "devices",
-    "simulate",
-    "demo",
-    "scan",
-    "record",
-    "monitor",
-    "analyze",
-    "calibrate",
-    "profile",
-    "view",
-    "trends",
-]
+# One line per sub-command: its name, the module of this package that defines it, and the one-line summary
+# `sensorkit --help` lists. Only the module of the command being run is imported (its ``add_parser(sub)``
+# registers the name in full and sets ``func(args) -> int``), so one command's heavy imports (pandas,
+# SciPy, bumble, Textual) never slow another's start or the listing. Adding a command: a module and a line.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "import": ("import_csv", "import a CSV, Parquet or app export (MetaBase, Polar, phyphox, Sensor Logger) into "
+                             "a recording"),
+    "export": ("export", "export samples or events to CSV or Parquet"),
+    "info": ("info", "describe a recording"),
+    "devices": ("devices", "list supported sensor kinds"),
+    "simulate": ("simulate", "write a simulated recording with ground truth"),
+    "demo": ("demo", "an emulated sensor through the whole product, then the day's summary"),
+    "scan": ("scan", "list supported sensors nearby"),
+    "record": ("record", "record a sensor (real or emulated)"),
+    "monitor": ("monitor", "record and show live posture state and alerts"),
+    "analyze": ("analyze", "find postures, bends, slouching and sitting bouts"),
+    "calibrate": ("calibrate", "calibrate sensor-to-body alignment (live, guided; or from a recording)"),
+    "profile": ("profile", "show a patient profile's thresholds and alert policy"),
+    "view": ("view", "the terminal app: one day's summary, or a folder of days"),
+    "trends": ("trends", "per-patient days, weeks and trends from a folder of recordings"),
+}
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, in_command: bool) -> None:
@@ -60,7 +63,21 @@ def installed_version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Listed:
+    """The ``sub`` a command module's ``add_parser`` is given: argparse's, listing the command with its summary
+    from COMMANDS (the one place it is written) whatever help the module passes."""
+
+    def __init__(self, sub: argparse._SubParsersAction, summary: str) -> None:
+        self.sub, self.summary = sub, summary
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        return self.sub.add_parser(name, **{**kwargs, "help": self.summary})
+
+
+def build_parser(full: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The command line with the sub-commands named in ``full`` (default: all) registered in full; the others
+    only by name and summary, which is all ``sensorkit --help`` shows and costs no import."""
+    full = COMMANDS if full is None else set(full)
     parser = argparse.ArgumentParser(
         prog="sensorkit",
         description="Posture and activity monitor for a lower-back motion sensor.",
@@ -68,11 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sensorkit {installed_version()}")
     add_global_options(parser, in_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"sensorkit.cli.{name}").add_parser(sub)
-    for command in sub.choices.values():
-        add_global_options(command, in_command=True)
+    for name, (module, summary) in COMMANDS.items():
+        if name in full:
+            importlib.import_module(f"sensorkit.cli.{module}").add_parser(_Listed(sub, summary))
+        else:
+            sub.add_parser(name, help=summary)
+    for name in full:
+        add_global_options(sub.choices[name], in_command=True)
     return parser
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` runs: its first word that is not an option (the global options take no value)."""
+    for arg in argv:
+        if arg == "--" or not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -101,8 +129,9 @@ def configure_logging(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = command_in(argv)
+    args = build_parser([command] if command else []).parse_args(argv)
     configure_logging(args)
     try:
         return int(args.func(args) or 0)

@@ -50,8 +50,7 @@ from .record import add_session_arguments, check_session_arguments, run_session,
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("monitor", help="record and show live posture state and alerts",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("monitor", description=__doc__.splitlines()[0])
     add_session_arguments(p)
     p.add_argument("--tui", action="store_true", help="show the terminal app's live screen instead of lines")
     p.add_argument("--vibrate", action="store_true", help="buzz the sensor for each alert (sensors with a "

@@ -14,8 +14,7 @@ from ..signal.profile import THRESHOLDS, Profile, load_profile
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("profile", help="show a patient profile's thresholds and alert policy",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("profile", description=__doc__.splitlines()[0])
     actions = p.add_subparsers(dest="action", required=True, metavar="show")
     show = actions.add_parser("show", help="every threshold in effect, with its range and meaning")
     show.add_argument("--profile", metavar="FILE", help="patient profile (TOML); default: the defaults")

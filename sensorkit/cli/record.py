@@ -38,7 +38,7 @@ DEFAULT_SCENARIO = "demo"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("record", help="record a sensor (real or emulated)", description=__doc__.splitlines()[0])
+    p = sub.add_parser("record", description=__doc__.splitlines()[0])
     add_session_arguments(p)
     p.set_defaults(func=run)
 

@@ -19,7 +19,7 @@ from ..samples import SampleBlock
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scan", help="list supported sensors nearby", description=__doc__.splitlines()[0])
+    p = sub.add_parser("scan", description=__doc__.splitlines()[0])
     p.add_argument("--emulate", metavar="KIND", help=f"scan an emulated sensor instead ({', '.join(kinds())})")
     p.add_argument("--timeout", type=float, default=5.0, metavar="S", help="seconds to listen (default 5)")
     p.add_argument("--all", action="store_true", help="also list devices SensorKit does not support")

@@ -23,8 +23,7 @@ from ..simulator import SCENARIOS, GroundTruth, Simulation, save_simulation, sim
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "simulate", help="write a simulated recording with ground truth",
-        description=__doc__.splitlines()[0],
+        "simulate", description=__doc__.splitlines()[0],
         epilog="scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()),
     )
     p.add_argument("--scenario", required=True, metavar="NAME", help=f"one of {', '.join(SCENARIOS)}")

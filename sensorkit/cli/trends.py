@@ -47,8 +47,7 @@ TREND_LINES = (
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("trends", help="per-patient days, weeks and trends from a folder of recordings",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("trends", description=__doc__.splitlines()[0])
     p.add_argument("folder", metavar="FOLDER", help="recordings, directly or one sub-folder (patient) down")
     p.add_argument("--patient", metavar="ID", help="only this patient (stored id, else the sub-folder's name)")
     p.add_argument("--weeks", type=_positive, metavar="N", help="only the last N calendar weeks")

@@ -17,8 +17,7 @@ from ..store import RecordingReader
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("view", help="the terminal app: one day's summary, or a folder of days",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("view", description=__doc__.splitlines()[0])
     p.add_argument("path", metavar="RECORDING|FOLDER", help="a recording, or a folder of recordings")
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
     p.add_argument("--tz", metavar="ZONE", help="show days and clock times in this IANA zone (default: each "
