@@ -40,12 +40,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from functools import partial
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from sensorkit.errors import RecordingError, SensorKitError
 from sensorkit.localtime import zone_for, zone_name
+from sensorkit.parallel import Progress, map_in_order
 from sensorkit.store import RecordingReader
 from sensorkit.store.catalog import Entry, scan
 
@@ -91,6 +93,7 @@ METRICS: tuple[Metric, ...] = (
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 _COMBINE = {m.key: m.combine for m in METRICS}
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]  # func, items -> results in order
 _ZERO = {m.key: 0.0 if m.unit == "s" else 0 for m in METRICS}  # seconds stay floats, counts ints
 
 
@@ -325,52 +328,89 @@ def _modified(path: Path) -> float:
 
 
 def folder_trends(folder: str | Path, profile: Any = None, patient: str | None = None,
-                  weeks: int | None = None, progress: Callable[[str], None] | None = None,
-                  tz: str | None = None) -> FolderTrends:
+                  weeks: int | None = None, progress: Progress | None = None,
+                  tz: str | None = None, jobs: int | None = 1) -> FolderTrends:
     """Days, weeks and trends for every patient in ``folder`` (files there and one sub-folder down).
 
     ``patient`` keeps one patient's files; ``weeks`` keeps the last N calendar weeks up to the
-    patient's latest day; ``progress`` is told each file's name before it is read (analysis takes
-    about a second per hour of 100 Hz data); ``tz`` reads every recording in that zone. The folder
-    listing is the days screen's own (:func:`sensorkit.store.catalog.scan`: patient from the
-    recording, else its sub-folder).
+    patient's latest day; ``tz`` reads every recording in that zone. Recordings are analysed
+    ``jobs`` at a time in worker processes (None: the machine's cores; about a second per hour of
+    100 Hz data each) and ``progress`` is told (done, in all) after each. The folder listing is the
+    days screen's own (:func:`sensorkit.store.catalog.scan`: patient from the recording, else its
+    sub-folder).
     """
     folder = Path(folder)
-    if tz is not None:
-        tz = zone_name(zone_for(tz))  # a bad zone stops here, in one sentence
-    files: list[FileResult] = []
-    by_patient: dict[str, dict[date, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    return entries_trends(folder, folder_entries(folder, patient), profile, weeks, tz,
+                          partial(map_in_order, jobs=jobs, progress=progress))
+
+
+def folder_entries(folder: Path, patient: str | None = None) -> list[Entry]:
+    """The folder's files (:func:`sensorkit.store.catalog.scan`), only ``patient``'s when given."""
     entries = []
     for entry in scan(folder):
         if not entry.patient and entry.path.parent != folder:  # unreadable: the sub-folder still names the patient
             entry.patient = entry.path.parent.name
         if patient is None or entry.patient == patient:
             entries.append(entry)
+    return entries
+
+
+@dataclass(frozen=True)
+class DaysTask:
+    """What one worker needs to turn one recording into its days (plain data: it is pickled)."""
+
+    path: Path
+    profile: Any
+    tz: str | None
+    from_s: float | None
+
+
+def file_days(task: DaysTask) -> tuple[str, Any, str]:
+    """``(source, [(date, metrics), ...], zone)`` for one recording, or ``("skipped", reason, "")``.
+
+    The unit of work mapped over recordings (a process pool, a Dask cluster): it never raises for
+    a bad recording, so one corrupt file costs its own row and nothing else.
+    """
+    try:
+        days, source, zone = recording_days(task.path, task.profile, task.tz, task.from_s)
+        return source, [(date.fromisoformat(d["date"]), day_metrics(d)) for d in days], zone
+    except SensorKitError as exc:
+        return "skipped", str(exc), ""
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # a malformed stored summary or file
+        return "skipped", f"cannot be read ({type(exc).__name__}: {exc})", ""
+
+
+def entries_trends(folder: Path, entries: list[Entry], profile: Any = None, weeks: int | None = None,
+                   tz: str | None = None, mapper: Mapper = map_in_order) -> FolderTrends:
+    """:func:`folder_trends` for listed ``entries``, their days computed by ``mapper(file_days, tasks)``.
+
+    ``mapper`` yields one :func:`file_days` result per task in task order: a process pool here, a
+    Dask cluster for ``sensorkit cohort``; the days, overlaps and trends are the same either way.
+    """
+    if tz is not None:
+        tz = zone_name(zone_for(tz))  # a bad zone stops here, in one sentence
     overlaps = count_once(entries)
+    files: list[FileResult] = []
+    tasks: list[DaysTask] = []
     for entry in entries:
+        overlap = overlaps.get(entry.path)
         if not entry.readable:
             files.append(FileResult(entry.path, entry.name, entry.patient, "skipped", entry.error or "not readable"))
-            continue
-        overlap = overlaps.get(entry.path)
-        if overlap is not None and overlap.counted_from_s is None:
+        elif overlap is not None and overlap.counted_from_s is None:
             files.append(FileResult(entry.path, entry.name, entry.patient, "duplicate", overlap.text, overlap))
+        else:
+            files.append(FileResult(entry.path, entry.name, entry.patient, "pending", overlap=overlap))
+            tasks.append(DaysTask(entry.path, profile, tz, overlap.counted_from_s if overlap else None))
+    by_patient: dict[str, dict[date, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    pending = iter([f for f in files if f.source == "pending"])
+    for f, (source, rows, zone) in zip(pending, mapper(file_days, tasks)):
+        f.source = source
+        if source == "skipped":
+            f.reason, f.overlap = rows, None
             continue
-        if progress is not None:
-            progress(entry.name)
-        try:
-            days, source, zone = recording_days(entry.path, profile, tz, overlap.counted_from_s if overlap else None)
-            rows = [(date.fromisoformat(d["date"]), day_metrics(d)) for d in days]
-        except SensorKitError as exc:
-            files.append(FileResult(entry.path, entry.name, entry.patient, "skipped", str(exc)))
-            continue
-        except (OSError, ValueError, KeyError, TypeError) as exc:  # a malformed stored summary or file
-            files.append(FileResult(entry.path, entry.name, entry.patient, "skipped",
-                                    f"cannot be read ({type(exc).__name__}: {exc})"))
-            continue
-        files.append(FileResult(entry.path, entry.name, entry.patient, source,
-                                overlap.text if overlap else "", overlap, zone))
+        f.reason, f.timezone = f.overlap.text if f.overlap else "", zone
         for day, metrics in rows:
-            by_patient[entry.patient or "-"][day].append(metrics)
+            by_patient[f.patient or "-"][day].append(metrics)
     patients = []
     for pid, days in sorted(by_patient.items()):
         result = patient_trends(pid, {d: (len(rows), _combine(rows)) for d, rows in days.items()}, weeks)

@@ -1,4 +1,4 @@
-"""`sensorkit analyze RECORDING|FILE.csv ... [--json] [--profile FILE]`: posture, bends, slouching, sitting.
+"""`sensorkit analyze RECORDING|FILE.csv ... [--json] [--profile FILE] [--jobs N]`: posture, bends, slouching, sitting.
 
 Each input is a SensorKit recording or a CSV/Parquet file (imported on the fly with the same unit
 flags as `sensorkit import`). Without ``--json`` a readable summary is printed per input; with
@@ -6,6 +6,8 @@ flags as `sensorkit import`). Without ``--json`` a readable summary is printed p
 "Posture and bending"); an input that fails gives ``{"recording": {"path": ...}, "error": "..."}`` on
 its line. Analysis writes to a recording only when asked (``--save``): its events and summary then
 replace the ones stored before, so `sensorkit info`, `export --events` and the terminal app see them.
+Several inputs are analysed ``--jobs`` at a time in worker processes (:mod:`sensorkit.parallel`);
+the output is the same, in the same order, as one at a time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from ..errors import RecordingError, SensorKitError, SettingsError
 from ..importer import read_all
 from ..localtime import clock, zone_for
 from ..mounting import add_mounting_options, with_mounting
+from ..parallel import ProgressBar, add_jobs_option, map_in_order
 from ..samples import RecordingMeta, SampleBlock, start_datetime
 from ..store import RecordingReader, is_in_progress
 from ..signal.profile import load_profile
@@ -40,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events", action="store_true", help="also list every event in the readable output")
     p.add_argument("--save", action="store_true",
                    help="store the events and summary in each recording (replacing earlier ones)")
+    add_jobs_option(p)
     add_import_options(p)
     add_mounting_options(p)
     p.set_defaults(func=run)
@@ -129,21 +134,34 @@ def _print_readable(doc: dict[str, Any], with_events: bool) -> None:
             print(f"    {e['start']:9.1f} {e['end']:9.1f}  {e['type']:<16} {json.dumps(extra)}")
 
 
+def analyze_and_save(path: str, args: argparse.Namespace) -> tuple[dict[str, Any] | None, SensorKitError | None]:
+    """One input's document (stored in the recording with ``--save``), or the error that stopped it.
+
+    The unit of work of ``--jobs``: it runs in a worker process and hands back plain data.
+    """
+    try:
+        if args.save and is_in_progress(path):
+            raise RecordingError(f"{path} is still being recorded; analyze --save it once the recording has "
+                                 "ended (analyze without --save works now)")
+        doc = analyze_input(path, args)
+        if args.save:
+            save_analysis(path, doc, analysis_provenance(load_profile(args.profile), gait=not args.no_gait))
+        return doc, None
+    except SensorKitError as exc:
+        return None, exc
+
+
 def run(args: argparse.Namespace) -> int:
     if args.save and any(_is_table(path) for path in args.inputs):
         raise SettingsError("--save stores results in recordings; import CSV files first (sensorkit import)")
     status = 0
-    for path in args.inputs:
-        try:
-            if args.save and is_in_progress(path):
-                raise RecordingError(f"{path} is still being recorded; analyze --save it once the recording has "
-                                     "ended (analyze without --save works now)")
-            doc = analyze_input(path, args)
-            if args.save:
-                save_analysis(path, doc, analysis_provenance(load_profile(args.profile), gait=not args.no_gait))
-        except SensorKitError as exc:
+    bar = ProgressBar("analyze")
+    outcomes = map_in_order(partial(analyze_and_save, args=args), args.inputs, args.jobs, bar)
+    for path, (doc, exc) in zip(args.inputs, outcomes):
+        bar.close()
+        if exc is not None:
             if len(args.inputs) == 1:
-                raise
+                raise exc
             print(f"sensorkit: error: {path}: {exc}", file=sys.stderr)
             if args.json:
                 print(json.dumps({"schema": SCHEMA_VERSION, "recording": {"path": path}, "error": str(exc)}))

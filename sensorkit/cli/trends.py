@@ -1,4 +1,4 @@
-"""`sensorkit trends FOLDER [--patient ID] [--weeks N] [--tz ZONE] [--json] [-o OUT.csv|OUT.parquet [--force]]`: weeks of days.
+"""`sensorkit trends FOLDER [--patient ID] [--weeks N] [--tz ZONE] [--json] [-o OUT.csv|OUT.parquet [--force]] [--jobs N]`: weeks of days.
 
 FOLDER holds recordings, directly or one sub-folder down (one folder per patient, as `sensorkit view`
 lists it). Each recording's days come from the analysis saved by `sensorkit analyze --save` when it
@@ -9,6 +9,8 @@ table (replacing an existing OUT only with ``--force``). Days are local days: in
 else each recording's own zone (stored with it), the profile's or the computer's. A recording that
 overlaps another of the same patient (a re-import, a copy) is counted once and named. Files that are
 not recordings are listed with the reason and skipped. Exit 1 when no recording in FOLDER could be used.
+Recordings are analysed ``--jobs`` at a time (default: the machine's cores), with a progress bar on a
+terminal; the result is the same as one at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from pathlib import Path
 
 from ..errors import RecordingError
+from ..parallel import ProgressBar, add_jobs_option
 from ..trends import FolderTrends, PatientTrends, Week, days_frame, folder_trends
 
 # the weekly table's columns: heading, metric, how to show a daily mean
@@ -57,6 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the whole result as one JSON document")
     p.add_argument("-o", "--output", metavar="OUT.csv|OUT.parquet", help="write the per-day table")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    add_jobs_option(p)
     p.set_defaults(func=run)
 
 
@@ -80,10 +84,11 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         check_output_table(args.output, overwrite=args.force)
     profile = load_profile(args.profile)
-    quiet = args.json or not sys.stderr.isatty()
-    result = folder_trends(folder, profile, args.patient, args.weeks,
-                           progress=None if quiet else lambda name: print(f"reading {name}...", file=sys.stderr),
-                           tz=args.tz)
+    bar = ProgressBar("trends")
+    try:
+        result = folder_trends(folder, profile, args.patient, args.weeks, progress=bar, tz=args.tz, jobs=args.jobs)
+    finally:
+        bar.close()
     if args.output:
         write_frame(days_frame(result), args.output, overwrite=args.force)
     if args.json:

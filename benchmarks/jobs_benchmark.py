@@ -1,0 +1,100 @@
+"""`analyze --jobs 2` against `--jobs 1` on ten eight-hour recordings, and what one recording costs.
+
+Target (issue 13): ``--jobs 2`` >= 1.7x faster than ``--jobs 1`` on an idle 2-core machine, output identical.
+Run by hand:  python benchmarks/jobs_benchmark.py [--recordings 10] [--hours 8] [--rounds 2] [--cache DIR]
+
+The recordings are simulated office days (100 Hz, accelerometer and gyroscope, one patient each), made
+once into ``--cache`` and reused. Each round runs ``sensorkit analyze --json`` over all of them with
+``--jobs 1`` then ``--jobs 2`` in fresh processes (interleaved, so a change in the machine's load
+hits both); the figures are wall-clock times, the best of the rounds, and the speed-up within the
+best round pair. The outputs of both are compared byte for byte. The load average is printed before
+and after: on a shared machine the speed-up says more about the neighbours than about the pool.
+
+``--per-recording`` also times one recording alone in a fresh process (CPU seconds, peak RSS), the
+unit the README's "Scaling out" projection multiplies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sensorkit.simulator import save_simulation, simulate
+
+
+def make_recordings(cache: Path, count: int, hours: float) -> list[Path]:
+    cache.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = cache / f"office-{hours:g}h-{i:02d}.skr"
+        if not path.exists():
+            started = time.perf_counter()
+            sim = simulate("office", seed=100 + i, duration_s=hours * 3600, rate_hz=100.0,
+                           patient_id=f"B{i:02d}")
+            save_simulation(sim, path)
+            print(f"made {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+        paths.append(path)
+    return paths
+
+
+def timed_analyze(paths: list[Path], jobs: int) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "sensorkit", "analyze", "--json", "--jobs", str(jobs),
+                          *map(str, paths)], capture_output=True, check=True)
+    return time.perf_counter() - started, run.stdout
+
+
+def one_recording(path: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of `analyze --json` on one recording, in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sensorkit", "analyze", "--json", str(path)], capture_output=True, check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss // 1024  # the largest child so far; this is the only child of its size
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recordings", type=int, default=10)
+    parser.add_argument("--hours", type=float, default=8.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/sensorkit-jobs-benchmark"))
+    parser.add_argument("--per-recording", action="store_true", help="also time one recording alone")
+    args = parser.parse_args()
+
+    paths = make_recordings(args.cache, args.recordings, args.hours)
+    size_mb = sum(p.stat().st_size for p in paths) / 1e6
+    print(f"{len(paths)} recordings of {args.hours:g} h at 100 Hz ({size_mb:.0f} MB); {load()}")
+    if args.per_recording:
+        wall, cpu, rss = one_recording(paths[0])
+        print(f"one recording alone: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {rss} MB "
+              f"({cpu / args.hours:.2f} CPU s per hour of data)")
+    rounds = []
+    for r in range(args.rounds):
+        one, out_one = timed_analyze(paths, 1)
+        two, out_two = timed_analyze(paths, 2)
+        same = out_one == out_two
+        rounds.append((one, two))
+        print(f"round {r + 1}: --jobs 1 {one:.1f} s, --jobs 2 {two:.1f} s, speed-up {one / two:.2f}x, "
+              f"output {'identical' if same else 'DIFFERENT'}; {load()}", flush=True)
+        if not same:
+            sys.exit("the outputs differ")
+    best_one, best_two = min(o for o, _ in rounds), min(t for _, t in rounds)
+    print(f"best: --jobs 1 {best_one:.1f} s, --jobs 2 {best_two:.1f} s, speed-up {best_one / best_two:.2f}x "
+          f"(target >= 1.7x on an idle 2-core machine); {load()}")
+
+
+if __name__ == "__main__":
+    main()
