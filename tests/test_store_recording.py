@@ -77,6 +77,45 @@ def test_gaps_stay_gaps(tmp_path: Path) -> None:
     assert [(g.start, g.end, g.samples) for g in gaps] == [(pytest.approx(2.99), pytest.approx(3.5), 50)]
 
 
+def jittery_with_gaps(seed: int) -> SampleBlock:
+    """Two minutes at 100 Hz with timing jitter and 20 gaps of 2-200 samples, some across block edges."""
+    rng = np.random.default_rng(seed)
+    keep = np.ones(12_000, bool)
+    for start in rng.integers(0, 11_700, 20):
+        keep[start:start + rng.integers(2, 200)] = False
+    keep[0] = True
+    block = device_block(12_000, seed=seed)
+    t = block.t + rng.uniform(-0.002, 0.002, 12_000)
+    return SampleBlock(t[keep], block.acc[keep], block.gyr[keep])
+
+
+def test_gaps_are_stored_as_written_and_equal_those_of_the_samples(tmp_path: Path) -> None:
+    block = jittery_with_gaps(4)
+    with RecordingWriter(tmp_path / "r", meta()) as writer:
+        for k in range(0, len(block), 777):  # pieces that split gaps from the samples around them
+            writer.append(block.slice(k, k + 777))
+        writer.append_block(SampleBlock(block.t[-1] + 5.0 + np.arange(100) / 100, block.acc[:100], block.gyr[:100]))
+    with RecordingReader(tmp_path / "r") as reader:
+        expected = find_gaps(reader.samples().t, 100.0)
+        assert len(expected) >= 15
+        assert reader.gaps() == expected  # from the gaps table, not from the samples
+
+
+def test_a_recording_without_stored_gaps_finds_them_and_is_not_given_a_partial_list(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    write(path, jittery_with_gaps(5))
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE gaps")  # as recordings made before gaps were stored
+    db.commit()
+    db.close()
+    with RecordingWriter.reopen(path) as writer:  # its earlier gaps are unknown: none are stored
+        writer.append(device_block(500, t0=200.0, seed=3))
+    with RecordingReader(path) as reader:
+        assert reader.gaps() == find_gaps(reader.samples().t, 100.0)
+        assert reader.gaps()[-1].end == pytest.approx(200.0)
+        assert not reader._rows("SELECT 1 FROM sqlite_master WHERE name='gaps'")
+
+
 def test_time_window_and_events_and_summaries(tmp_path: Path) -> None:
     with RecordingWriter(tmp_path / "r", meta()) as writer:
         writer.append(device_block(10_000))

@@ -24,6 +24,10 @@ The crash promise (README, "Reliability"), and the policy that keeps it:
   The checkpoint is flushed to disk (``synchronous=NORMAL``), so a power cut loses about a second at
   most and never corrupts the file; that flush is most of what the disk is still charged.
 
+Gaps are stored as they are written (table ``gaps``, in the transaction of the samples after them),
+so `sensorkit info` describes a week without decoding it; a recording made before has no such table
+and its gaps are found from its sample times (:meth:`RecordingReader.gaps`).
+
 Load speed: every 60 s the writer merges its one-second blocks into one larger block in a single
 transaction, so a 24 h day is ~1,440 rows to decode rather than 86,400.
 
@@ -52,8 +56,8 @@ import numpy as np
 from ..errors import RecordingError, SensorKitError
 from ..events import Event
 from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, fsync_path, require_regular_file
-from ..samples import RecordingMeta, SampleBlock
-from .codec import block_size, decode_block, decode_into, encode_block
+from ..samples import Gap, RecordingMeta, SampleBlock, find_gaps
+from .codec import block_size, check_block, decode_block, decode_into, encode_block
 from .lock import RecordingLock
 
 log = logging.getLogger(__name__)
@@ -93,6 +97,7 @@ CREATE TABLE events (
 CREATE INDEX events_t ON events (start);
 CREATE TABLE summaries (name TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE attachments (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE gaps (start REAL NOT NULL, "end" REAL NOT NULL, samples INTEGER NOT NULL);
 """
 
 
@@ -254,6 +259,7 @@ class RecordingWriter:
         self._clock = clock
         self._lock = _create_recording(self.path, meta, overwrite)
         self._start_buffers(last_t=-np.inf)
+        self._stores_gaps = True
         try:
             self._db = _connect_for_writing(self.path)
         except BaseException:
@@ -279,13 +285,23 @@ class RecordingWriter:
             writer._start_buffers(last_t=span[1] if span else -np.inf)
             writer._db = _connect_for_writing(path)
             writer._find_unmerged()
+            writer._stores_gaps = writer._has_gaps_table()
         except BaseException:
             writer._abandon()
             raise
         return writer
 
+    def _has_gaps_table(self) -> bool:
+        """Only a recording that stored its gaps from its start goes on storing them: a partial list
+        would pass for a complete one."""
+        try:
+            return bool(self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='gaps'").fetchone())
+        except sqlite3.DatabaseError as exc:
+            raise RecordingError(_write_problem(self.path, exc)) from exc
+
     def _start_buffers(self, last_t: float) -> None:
         self._pending: list[SampleBlock] = []
+        self._pending_gaps: list[Gap] = []
         self._pending_n = 0
         self._pending_events: list[Event] = []
         self._pending_since: float | None = None  # clock() when the oldest waiting item arrived
@@ -313,9 +329,11 @@ class RecordingWriter:
 
     def append(self, block: SampleBlock) -> None:
         """Queue samples; they are committed within a second (of data or of waiting). Times must increase."""
-        if not self._accept(block):
+        gaps = self._accept(block)
+        if gaps is None:
             return
         self._pending.append(block)
+        self._pending_gaps += gaps
         self._pending_n += len(block)
         self._commit_when_due()
 
@@ -323,22 +341,28 @@ class RecordingWriter:
         """Store ``block`` as one finished block now, in its own transaction: for an importer that
         already holds a whole block (MERGE_SECONDS) of samples, which the one-second commits and the
         merge would only copy twice."""
-        if not self._accept(block):
+        gaps = self._accept(block)
+        if gaps is None:
             return
         self.flush()
         with self._transaction():
             self._insert_block(block, merged=True)
+            self._insert_gaps(gaps)
 
-    def _accept(self, block: SampleBlock) -> bool:
-        """Check a block's shape and times against the recording; False for an empty block."""
+    def _accept(self, block: SampleBlock) -> list[Gap] | None:
+        """Check a block's shape and times against the recording: the gaps before and inside it,
+        None for an empty block."""
         if len(block) == 0:
-            return False
+            return None
         if block.has_gyro != self.meta.has_gyro:
             raise RecordingError("block and recording disagree on having a gyroscope")
         if block.t[0] <= self._last_t or np.any(np.diff(block.t) <= 0):
             raise RecordingError("sample times must strictly increase")
+        # the gaps of the times as stored (whole nanoseconds), so they equal those found by decoding
+        t = np.rint(block.t * 1e9) * 1e-9
+        before = np.rint(self._last_t * 1e9) * 1e-9 if np.isfinite(self._last_t) else None
         self._last_t = float(block.t[-1])
-        return True
+        return find_gaps(t if before is None else np.concatenate([[before], t]), self.meta.rate_hz)
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Queue events; they are committed with the samples around them (same one-second rule)."""
@@ -360,10 +384,12 @@ class RecordingWriter:
             return
         block = SampleBlock.concat(self._pending) if self._pending else None
         events, self._pending_events = self._pending_events, []
+        gaps, self._pending_gaps = self._pending_gaps, []
         self._pending, self._pending_n, self._pending_since = [], 0, None
         with self._transaction():
             if block is not None:
                 block_id = self._insert_block(block, merged=False)
+            self._insert_gaps(gaps)
             self._insert_events(events)
         if block is not None:
             self._note_unmerged(block_id, float(block.t[0]), float(block.t[-1]))
@@ -376,6 +402,11 @@ class RecordingWriter:
             (float(block.t[0]), float(block.t[-1]), len(block), int(merged), blob),
         )
         return int(cursor.lastrowid)
+
+    def _insert_gaps(self, gaps: list[Gap]) -> None:
+        if gaps and self._stores_gaps:
+            self._db.executemany('INSERT INTO gaps (start, "end", samples) VALUES (?, ?, ?)',
+                                 [(g.start, g.end, g.samples) for g in gaps])
 
     def _merge_if_due(self) -> None:
         if len(self._unmerged) >= 2 and self._unmerged_t1 - self._unmerged_t0 >= MERGE_SECONDS:
@@ -693,21 +724,32 @@ class RecordingReader:
             self._lost_between(unreadable_after, np.inf)
         return index
 
-    def _payloads(self, index: list[tuple[int, float, float, int]], t0: float, t1: float) -> list[bytes | None]:
-        """The blobs of ``index`` in one query, else one by one (None for one that cannot be read).
+    def _payloads(self, index: list[tuple[int, float, float, int]], t0: float, t1: float) -> Iterator[bytes | None]:
+        """The blobs of ``index``, in its order, from one query read as it goes (a week of blobs is
+        ~300 MB: never all held at once); a blob that query cannot give is fetched alone (None if
+        it cannot be read). Fetched in id order: ordering a blob column by anything else makes
+        SQLite sort the blobs; ``index`` is in id order too (writers append in time order)."""
+        rows = self._payload_rows(t0, t1)
+        row = next(rows, None)
+        for block_id, *_ in index:
+            while row is not None and row[0] < block_id:
+                row = next(rows, None)
+            if row is not None and row[0] == block_id:
+                yield row[1]
+            else:
+                yield self._payload(block_id)
 
-        Fetched in id order: ordering a blob column by anything else makes SQLite sort the blobs.
-        """
+    def _payload_rows(self, t0: float, t1: float) -> Iterator[tuple[int, bytes]]:
+        """(id, payload) of the blocks overlapping [t0, t1) in id order, until a damaged page stops the query."""
         try:
-            by_id = dict(self._db.execute(
+            cursor = self._db.execute(
                 "SELECT id, payload FROM blocks WHERE t_end >= ? AND t_start < ? ORDER BY id",
                 (float(t0), float(t1)),
-            ).fetchall())
-            if len(by_id) == len(index):
-                return [by_id[row[0]] for row in index]
+            )
+            for row in cursor:
+                yield row
         except sqlite3.DatabaseError:
-            pass
-        return [self._payload(row[0]) for row in index]
+            return
 
     def _payload(self, block_id: int) -> bytes | None:
         try:
@@ -757,6 +799,35 @@ class RecordingReader:
         return (f"{self.path} is damaged: {len(self.damage)} part(s) could not be read and were skipped "
                 f"({count} lost, at {ranges}); every other block was read. To keep a clean copy, "
                 f"{_REMEDY}")
+
+    def intact_blocks(self) -> list[tuple[int, float, float, int]]:
+        """(id, t_start, t_end, n) of every block whose checksum is right, read without decoding any:
+        how much a recording holds and what of it is damaged, at a fraction of the cost of a read."""
+        index = self._block_index(-np.inf, np.inf)
+        intact = []
+        for row, blob in zip(index, self._payloads(index, -np.inf, np.inf)):
+            try:
+                check_block(self._intact(row, blob))
+                intact.append(row)
+            except RecordingError as exc:
+                self._lost(row, str(exc))
+        self._report()
+        return intact
+
+    def gaps(self) -> list[Gap]:
+        """Every gap between received samples (:func:`sensorkit.samples.find_gaps`).
+
+        Stored by the writer as it wrote them; for a recording made before they were stored, found
+        from the sample times, block by block (damaged blocks, skipped, then show as gaps)."""
+        if self._rows("SELECT 1 FROM sqlite_master WHERE type='table' AND name='gaps'"):
+            rows = self._rows('SELECT start, "end", samples FROM gaps ORDER BY start')
+            return [Gap(float(a), float(b), int(n)) for a, b, n in rows]
+        gaps: list[Gap] = []
+        last = None
+        for block in self.iter_blocks():
+            gaps += find_gaps(block.t if last is None else np.concatenate([[last], block.t]), self.meta.rate_hz)
+            last = block.t[-1]
+        return gaps
 
     # -- the rest ------------------------------------------------------------------------------
 
