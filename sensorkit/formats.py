@@ -33,13 +33,15 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .device_files import KINDS as DEVICE_KINDS
 from .device_files import SUFFIXES as DEVICE_SUFFIXES
-from .device_files import read_device_file
+from .device_files import DeviceFile, device_kind, open_device_file
 from .errors import ImportFormatError
 from .table_reader import TextLayout
 
@@ -59,6 +61,7 @@ class TimeColumn:
     epoch: str = "auto"  # "auto": UNIX time when after 1973, else relative; "unix"; "relative"; "polar"
     rate_hz: float | None = None  # no time column: the row on line first_line + i is at i / rate_hz
     first_line: int = 0
+    whole_ms: bool = False  # the digits after the seconds' point count milliseconds ("23.30" is 23.030 s)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class TableFormat:
     local_clock: bool = False  # times are a phone's local wall clock with no zone: read as UTC
     last_line_end: bool = True  # the app ends its last line with a line end (else one missing is no sign of a cut)
     names: tuple[str, ...] | None = None  # the columns of a file without a header line
+    device: DeviceFile | None = field(default=None, compare=False)  # a device's own file, opened
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class Source:
     gyr_path: Path | None = None
     gyr: TableFormat | None = None
     start_unix: float | None = None  # UNIX seconds of time 0 of relative times, where the export says it
+    untimed: str = ""  # why a file with no times has none (its rows are placed at --rate from --start)
 
     @property
     def has_gyro(self) -> bool:
@@ -95,7 +100,7 @@ class Source:
 
 
 FORMATS = ("sensorkit", "metabase", "polar", "phyphox", "sensorlogger", "witmotion", "omgui", "actilife",
-           "axivity", "actigraph", "geneactiv", "movesense")
+           "axivity", "actigraph", "geneactiv", "movesense", "edf")
 
 
 def _csv_header(path: Path, layout: TextLayout) -> list[str]:
@@ -264,8 +269,9 @@ def _omgui(path: Path, first: str) -> Source | None:
 
 def _witmotion(path: Path, first: str) -> Source | None:
     """WitMotion's SDK text log: tab separated, a GBK header, ``Chiptime`` as date-time text of the
-    sensor's clock (not zero padded, ``None`` where missing); rows repeat whenever a register
-    updates, so repeated and backward times are skipped as out of order."""
+    sensor's clock, no field zero padded (``2022-7-5 11:58:23.30`` is 30 ms past the second, as the
+    115 ms steps of its neighbours show), ``None`` where missing; a row is written whenever a
+    register updates, so the repeats of a time are skipped as out of order."""
     if not first.startswith("Chiptime\t"):
         return None
     layout = TextLayout(sep="\t", encoding="gbk")
@@ -273,9 +279,23 @@ def _witmotion(path: Path, first: str) -> Source | None:
     acc = _xyz(header, "a{}(g)")
     if acc is None:
         return None
-    fmt = TableFormat("witmotion", TimeColumn("Chiptime", text=True), acc, _xyz(header, "w{}(deg/s)"),
+    if _never_timed(path):
+        fmt = TableFormat("witmotion", TimeColumn("", epoch="relative", first_line=2), acc,
+                          _xyz(header, "w{}(deg/s)"), layout=layout)
+        return Source("witmotion", path, fmt, untimed="its Chiptime is None on every row; the SDK writes a row "
+                      "whenever a register updates, so --rate is the rate rows were written at")
+    fmt = TableFormat("witmotion", TimeColumn("Chiptime", text=True, whole_ms=True), acc, _xyz(header, "w{}(deg/s)"),
                       layout=layout, local_clock=True)
     return Source("witmotion", path, fmt)
+
+
+def _never_timed(path: Path, rows: int = 1000) -> bool:
+    """True when the first rows of a WitMotion SDK log all have ``None`` for their Chiptime."""
+    with path.open("rb") as f:
+        f.readline()
+        cells = [line.split(b"\t", 1)[0].strip() for line in itertools.islice(f, rows)]
+    cells = [c for c in cells if c]
+    return bool(cells) and all(c == b"None" for c in cells)
 
 
 def _actilife(path: Path, first: str) -> Source | None:
@@ -304,19 +324,19 @@ def _actilife(path: Path, first: str) -> Source | None:
     return Source("actilife", path, fmt, start_unix=start.timestamp())
 
 
-def _device_file(path: Path, name: str | None) -> Source:
-    """A research accelerometer's own file, by its suffix (read through the formats extra)."""
-    kind = DEVICE_SUFFIXES.get(path.suffix.lower())
-    if kind is None or (name is not None and name != kind):
-        expected = {v: k for k, v in DEVICE_SUFFIXES.items()}
-        raise ImportFormatError(f"{path}: {name or kind} files end in {expected[name or kind]}")
-    _, _, gyr, _ = read_device_file(path)
-    movesense = kind == "movesense"  # the sensor's uptime, and SI units
-    time = TimeColumn("time", epoch="relative" if movesense else "unix")
-    fmt = TableFormat(kind, time, ("ax", "ay", "az"), ("gx", "gy", "gz") if gyr is not None else None,
-                      acc_unit="m/s2" if movesense else "g", local_clock=not movesense,
-                      names=("time", "ax", "ay", "az", "gx", "gy", "gz"))
-    return Source(kind, path, fmt)
+def _device_file(path: Path, kind: str, name: str | None) -> Source:
+    """A device's own file (read through :mod:`sensorkit.device_files`) as a table of time, ax..gz."""
+    if name is not None and name != kind:
+        raise ImportFormatError(f"{path} is not a {name} file (it looks like a {kind} file)")
+    device = open_device_file(path, kind)
+    if device.clock == "none":
+        time = TimeColumn("", epoch="relative", first_line=1)
+    else:
+        time = TimeColumn("time", epoch="relative" if device.clock == "uptime" else "unix")
+    fmt = TableFormat(kind, time, ("ax", "ay", "az"), ("gx", "gy", "gz") if device.has_gyro else None,
+                      acc_unit=device.acc_unit, gyro_unit=device.gyro_unit, local_clock=device.clock == "local",
+                      names=("time", "ax", "ay", "az", "gx", "gy", "gz"), device=device)
+    return Source(kind, path, fmt, untimed=device.untimed)
 
 
 # -- detection ---------------------------------------------------------------------------------------
@@ -329,20 +349,35 @@ def sniff(path: Path, name: str | None = None) -> Source | None:
         raise ImportFormatError(f"{path} is a folder; name a file in it (or a Sensor Logger folder)")
     if name == "sensorkit" or path.suffix.lower() in (".parquet", ".gz"):
         return None
-    if path.suffix.lower() in DEVICE_SUFFIXES or name in DEVICE_SUFFIXES.values():
-        return _device_file(path, name)
+    kind = device_kind(path)
+    if kind is not None:
+        return _device_file(path, kind, name)
+    if name in DEVICE_KINDS and name != "witmotion":
+        expected = ", ".join(suffix for suffix, k in DEVICE_SUFFIXES.items() if k == name)
+        raise ImportFormatError(f"{path} is not a {name} file ({name} files end in {expected})")
     first = _first_line(path)
     detected = _polar(path, first) or _witmotion(path, first) or _actilife(path, first) or _omgui(path, first)
     if detected is None and first.strip():
         header = _csv_header(path, TextLayout())
-        if header == SENSOR_LOGGER_HEADER:
+        if header == SENSOR_LOGGER_HEADER or (path.name == "Metadata.csv" and header[:2] == ["version", "device name"]):
             detected = _sensor_logger_folder(path.parent)
         else:
+            _refuse_companion(path, first, header)
             detected = _metabase(path, header) or _phyphox(path, header)
     if name is not None and (detected is None or detected.format_name != name):
         found = f"it looks like a {detected.format_name} export" if detected else "its header is not that format's"
         raise ImportFormatError(f"{path} is not a {name} export ({found}); first line: {first.strip()[:120]!r}")
     return detected
+
+
+def _refuse_companion(path: Path, first: str, header: list[str]) -> None:
+    """An app's file that holds no samples says which file of the session to import."""
+    if first.startswith("Phone timestamp;Marker"):
+        raise ImportFormatError(f"{path} is a Polar Sensor Logger marker file (no samples); import the ACC file "
+                                "of the same session")
+    if path.parent.name == "meta" and header[:1] in (["property"], ["event"]):
+        raise ImportFormatError(f"{path} is phyphox's experiment metadata (no samples); import the sensor's file "
+                                f"in {path.parent.parent} (Accelerometer.csv)")
 
 
 def unpack_zip(path: Path, into: Path) -> Path:

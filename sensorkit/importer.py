@@ -38,8 +38,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from .device_files import SUFFIXES as DEVICE_SUFFIXES
-from .device_files import device_chunks, read_device_file
+from .device_files import DeviceFile, device_chunks
 from .errors import ImportFormatError, SensorKitError, SettingsError
 from .events import Event
 from .files import describe_os_error, replacing, require_regular_file
@@ -79,6 +78,7 @@ BLOCK_SECONDS = MERGE_SECONDS  # imported samples are stored in blocks as long a
 PAIR_TOLERANCE_S = 0.1  # farthest gyroscope sample (of a separate file) an accelerometer row is paired with
 NO_GYRO = "no gyroscope sample within 0.1 s"
 EXPORT_BATCH_ROWS = 60_000  # samples formatted to CSV at a time
+ANALYSIS_MIN_RATE_HZ = 10.0  # the gait detector's least rate (signal/gait/detector.py): analyze refuses below it
 
 
 @dataclass
@@ -260,7 +260,10 @@ class Clock:
         return secs, impossible
 
     def _from_stamps(self, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        stamps = pd.to_datetime(pd.Series(texts, dtype=object), errors="coerce", utc=True, format="ISO8601")
+        series = pd.Series(texts, dtype=object)
+        if self.time.whole_ms:
+            series = series.str.replace(r"\.(\d{1,2})$", lambda m: "." + m.group(1).zfill(3), regex=True)
+        stamps = pd.to_datetime(series, errors="coerce", utc=True, format="ISO8601")
         missing = stamps.isna().to_numpy()
         ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
         impossible = ~missing & ((ns < 0) | (ns > int(LATEST_TIME_S * 1e9)))
@@ -459,6 +462,17 @@ def _source(path: Path, options: ImportOptions) -> Source:
     return Source(fmt.name, path, fmt)
 
 
+def _timed(source: Source, options: ImportOptions) -> Source:
+    """A file with no times at all is read at ``--rate``; without it, the error says what to pass."""
+    time = source.acc.time
+    if time.name or time.rate_hz:
+        return source
+    if options.rate_hz is None:
+        raise ImportFormatError(f"{source.acc_path} has no sample times ({source.untimed}): pass --rate HZ (the rate "
+                                "it was set to record at) and --start (when it started, ISO 8601)")
+    return replace(source, acc=replace(source.acc, time=replace(time, rate_hz=options.rate_hz)))
+
+
 def _with_units(source: Source, options: ImportOptions) -> Source:
     """The unit flags, where given, override what a format's header says."""
     acc = replace(source.acc, acc_unit=options.acc_unit or source.acc.acc_unit,
@@ -477,11 +491,8 @@ def _file_rows(path: Path, fmt: TableFormat, report: ImportReport, progress: Pro
     texts = [fmt.time.name] if fmt.time.text else []
     if path.suffix.lower() == ".parquet":
         chunks = parquet_chunks(path, numbers, texts, progress)
-    elif path.suffix.lower() in DEVICE_SUFFIXES:
-        chunks = device_chunks(path)
-        warnings = read_device_file(path)[3]
-        if warnings:
-            report.notes.append(f"{len(warnings)} damaged part(s) of the file were skipped ({warnings[0]})")
+    elif fmt.device is not None:
+        chunks = _noting_warnings(device_chunks(fmt.device), fmt.device, report)
     else:
         report.cut_short_pending = fmt.last_line_end and _ends_mid_line(path)
         header = list(fmt.names) if fmt.names else read_header(path, fmt.layout)
@@ -501,6 +512,13 @@ def _file_rows(path: Path, fmt: TableFormat, report: ImportReport, progress: Pro
                 yield kept
 
     return clock, rows()
+
+
+def _noting_warnings(chunks: Iterator[Chunk], device: DeviceFile, report: ImportReport) -> Iterator[Chunk]:
+    """A device file's chunks; what its reader skipped is noted once they are read."""
+    yield from chunks
+    if device.warnings:
+        report.notes.append(f"{len(device.warnings)} damaged part(s) of the file were skipped ({device.warnings[0]})")
 
 
 def _paired(acc_rows: Iterator[Rows], gyr_rows: Iterator[Rows], report: ImportReport) -> Iterator[Rows]:
@@ -558,7 +576,7 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
     gyro_report = ImportReport()
     unpacked = Path(tempfile.mkdtemp(prefix="sensorkit-import-")) if path.suffix.lower() == ".zip" else None
     try:
-        source = _source(unpack_zip(path, unpacked) if unpacked else path, options)
+        source = _timed(_source(unpack_zip(path, unpacked) if unpacked else path, options), options)
         clock, rows = _file_rows(source.acc_path, source.acc, report, progress)
         if source.gyr is not None and source.gyr_path is not None:
             _, gyro_rows = _file_rows(source.gyr_path, source.gyr, gyro_report, None)
@@ -595,6 +613,8 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
         raise ImportFormatError(
             f"{path}: estimated sampling rate {rate:.3g} Hz is outside 10-400 Hz; pass --rate if it is right"
         )
+    if rate < ANALYSIS_MIN_RATE_HZ:
+        report.notes.append(_slow_rate_note(rate, source, options))
     acc_unit = source.acc.acc_unit
     gyro_unit = (source.gyr or source.acc).gyro_unit
     report.start = origin.isoformat().replace("+00:00", "Z")
@@ -624,6 +644,14 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
 
     return ImportedSamples(meta, report, blocks())
 
+
+
+def _slow_rate_note(rate: float, source: Source, options: ImportOptions) -> str:
+    """Why a known format's slow rate is kept (its times are its own clock's, not a guessed unit's), and
+    what it costs: the analyses need :data:`ANALYSIS_MIN_RATE_HZ`."""
+    by = "--rate" if options.rate_hz else f"the {source.format_name} file's own clock"
+    return (f"its samples are {rate:.3g} Hz apart by {by}; sensorkit analyze needs at least "
+            f"{ANALYSIS_MIN_RATE_HZ:g} Hz (gait), so this recording can be viewed and exported but not analyzed")
 
 
 def _remove(folder: Path | None) -> None:

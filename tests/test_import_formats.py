@@ -5,6 +5,7 @@ other table described by --columns/--sep/--decimal/--time-unit."""
 from __future__ import annotations
 
 import csv
+import struct
 import math
 from datetime import datetime, timezone
 from pathlib import Path
@@ -235,10 +236,27 @@ def test_a_damaged_cwa_keeps_its_intact_blocks_and_says_so(formats: Path) -> Non
     assert len(block) == 17400 - 6 * 120 and any("6 damaged part(s)" in note for note in report.notes)
 
 
-def test_the_old_actigraph_layout_says_what_to_do(formats: Path) -> None:
-    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
-    with pytest.raises(ImportFormatError, match="old NEO layout .* export it from ActiLife as CSV"):
-        read_csv(formats / "actigraph_gt3x" / "pygt3x" / "neo.gt3x")
+def test_the_old_neo_actigraph_layout_equals_actilifes_export(formats: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    folder = formats / "actigraph_gt3x" / "pygt3x"
+    block, meta, report = read_csv(folder / "neo.gt3x")  # activity.bin: read without actfast
+    with (folder / "neo.csv").open() as f:
+        table = np.array(list(csv.reader(f))[11:], dtype=float)
+    assert len(block) == len(table) == 18004 and not report.bad_lines and not meta.has_gyro
+    np.testing.assert_allclose(block.acc / G, table, atol=1e-12)  # every sample, as ActiLife decodes it
+    assert meta.start_time == "2021-12-20T11:55:00Z" and meta.rate_hz == pytest.approx(30.0, rel=1e-4)
+    assert block.t[-1] == pytest.approx(18003 / 30.0)
+    assert main(["import", str(folder / "neo.gt3x"), "-o", str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(tmp_path / "r"), "--json"]) == 0
+
+
+def test_neo_bit_packing_as_actigraph_documents_it() -> None:
+    from sensorkit.actigraph_neo import unpack
+
+    # the worked example of github.com/actigraph/NHANES-GT3X-File-Format, fileformats/activity.bin.md
+    samples = unpack(bytes.fromhex("00 60 08 EB D0 07 00 9E BF 00 70 08 EB F0"))
+    np.testing.assert_allclose(samples, [[0.023, 0.018, -0.947], [0.026, 0.021, -0.941], [0.023, 0.021, -0.941]])
 
 
 def test_without_the_extra_the_error_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,6 +266,10 @@ def test_without_the_extra_the_error_names_it(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "day.cwa").write_bytes(b"MD" + bytes(1022))
     with pytest.raises(ImportFormatError, match=r"needs the formats extra: pip install 'sensorkit\[formats\]'"):
         read_csv(tmp_path / "day.cwa")
+    monkeypatch.setitem(sys.modules, "pyedflib", None)
+    (tmp_path / "day.edf").write_bytes(b"0       " + bytes(248))
+    with pytest.raises(ImportFormatError, match=r"EDF/BDF files needs the formats extra: pip install 'sensorkit\[formats\]'"):
+        read_csv(tmp_path / "day.edf")
 
 
 def test_movesense_json_log_spaces_each_packets_samples(formats: Path) -> None:
@@ -269,9 +291,140 @@ def test_movesense_json_log_spaces_each_packets_samples(formats: Path) -> None:
 def test_witmotion_sdk_text_repeated_rows_skipped(formats: Path) -> None:
     folder = formats / "witmotion" / "python_sdk_txt"
     block, meta, report = read_csv(folder / "20220705190138.txt")
-    assert len(block) + report.skipped == 712 and set(report.reasons) == {"time not after the previous row"}
+    # each reading is written on 4 rows (one per register update); "11:58:23.30" is 23.030 s, not 23.300
+    assert len(block) == 712 // 4 and set(report.reasons) == {"time not after the previous row"}
     assert meta.start_time == "2022-07-05T11:58:22.115000Z" and meta.has_gyro
-    assert np.all(np.diff(block.t) > 0) and 8 < meta.rate_hz < 11  # the SDK logs at 10 Hz
+    assert np.median(np.diff(block.t)) == pytest.approx(0.115) and np.all(np.diff(block.t) > 0.08)
+    assert meta.rate_hz == pytest.approx(1 / 0.115)  # by the chip clock, below the SDK's nominal 10 Hz
+    assert any("8.7 Hz apart by the witmotion file's own clock; sensorkit analyze needs at least 10 Hz" in note
+               for note in report.notes)
     np.testing.assert_allclose(block.acc[0], [0.1577 * G, -0.4883 * G, 0.8765 * G])
-    with pytest.raises(ImportFormatError, match="no usable rows .*298 unreadable or missing values"):
-        read_csv(folder / "20220714084918.txt")  # its Chiptime is None on every row
+
+
+def test_a_witmotion_log_without_times_asks_for_rate_and_start(formats: Path) -> None:
+    path = formats / "witmotion" / "python_sdk_txt" / "20220714084918.txt"  # its Chiptime is None on every row
+    with pytest.raises(ImportFormatError, match=r"has no sample times \(its Chiptime is None on every row.*"
+                                                r"pass --rate HZ .* and --start"):
+        read_csv(path)
+    block, meta, report = read_csv(path, rate_hz=10, start="2022-07-14T08:49:18+08:00")
+    assert len(block) == 298 and meta.rate_hz == 10 and block.t[-1] == pytest.approx(29.7)
+    assert meta.start_time == "2022-07-14T00:49:18Z" and report.start_from == "--start"
+    np.testing.assert_allclose(block.acc[0], [-0.001 * G, -0.999 * G, -0.0278 * G])
+
+
+def _witmotion_int16(data: bytes, offset: int, n: int) -> list[int]:
+    return list(struct.unpack_from(f"<{n}h", data, offset))
+
+
+def test_witmotion_bt50_sd_card_records_with_chip_time(formats: Path) -> None:
+    path = formats / "witmotion" / "wt901sdcl_bt50_binary" / "WIT18.TXT"
+    data = path.read_bytes()
+    block, meta, report = read_csv(path)  # binary despite its .TXT name: recognised by its bytes
+    assert len(block) == len(data) // 28 == 2197 and not report.bad_lines and meta.has_gyro
+    assert meta.start_time == "2026-06-22T14:41:01.793000Z" and block.t[-1] == pytest.approx(109.8)
+    assert meta.rate_hz == pytest.approx(20.0)
+    for row, offset in ((0, 0), (-1, len(data) - 28)):
+        values = _witmotion_int16(data, offset + 2, 6)
+        np.testing.assert_allclose(block.acc[row], [v / 32768 * 16 * G for v in values[:3]])
+        np.testing.assert_allclose(block.gyr[row], [v / 32768 * 2000 * DEG for v in values[3:]])
+
+
+def test_witmotion_sd_card_packets_without_time_need_rate_and_start(formats: Path) -> None:
+    path = formats / "witmotion" / "wt901sd_binary" / "example_data.TXT"
+    data = path.read_bytes()
+    with pytest.raises(ImportFormatError, match=r"no sample times \(it is a WitMotion SD-card log without time "
+                                                r"packets .*pass --rate HZ"):
+        read_csv(path)
+    block, meta, report = read_csv(path, rate_hz=20, start="2023-07-28T10:00:00")
+    acc_packets = [i for i in range(0, len(data) - 10, 11) if data[i:i + 2] == b"\x55\x51"]
+    gyr_packets = [i for i in range(0, len(data) - 10, 11) if data[i:i + 2] == b"\x55\x52"]
+    assert len(block) == len(acc_packets) == 2017 and not report.bad_lines and meta.has_gyro
+    assert block.t[-1] == pytest.approx(2016 / 20)
+    for row, acc_at, gyr_at in ((0, acc_packets[0], gyr_packets[0]), (-1, acc_packets[-1], gyr_packets[-1])):
+        np.testing.assert_allclose(block.acc[row], [v / 32768 * 16 * G for v in _witmotion_int16(data, acc_at + 2, 3)])
+        np.testing.assert_allclose(block.gyr[row], [v / 32768 * 2000 * DEG for v in _witmotion_int16(data, gyr_at + 2, 3)])
+
+
+def test_movesense_sbem_decodes_as_movesenses_own_tool(formats: Path) -> None:
+    import json
+
+    folder = formats / "movesense" / "sbem_datalogger"
+    expected = [s["MeasIMU9"] for s in json.loads((folder / "imu9-prefix.expected.json").read_text())["Samples"]
+                if "MeasIMU9" in s]
+    block, meta, report = read_csv(folder / "imu9-prefix.sbem", start="2026-01-01T00:00:00")
+    assert len(block) == 4 * len(expected) == 156 and meta.has_gyro and not report.bad_lines
+    for row, packet, k in ((0, expected[0], 0), (-1, expected[-1], 3)):
+        np.testing.assert_allclose(block.acc[row], [packet["ArrayAcc"][0][a][k] for a in "xyz"], rtol=1e-6)
+        np.testing.assert_allclose(block.gyr[row], [packet["ArrayGyro"][0][a][k] * DEG for a in "xyz"], rtol=1e-6)
+    stamps = np.array([p["MeasIMU9"]["Timestamp"] for p in expected])
+    period = np.median(np.diff(stamps)) / 4 / 1000
+    assert block.t[4] == pytest.approx((stamps[1] - stamps[0]) / 1000)
+    assert block.t[-1] == pytest.approx((stamps[-1] - stamps[0]) / 1000 + 3 * period)
+    assert meta.rate_hz == pytest.approx(1 / period, rel=1e-6) and report.start_from == "--start"
+    same, _, _ = read_csv(folder / "imu9-prefix.expected.json", start="2026-01-01T00:00:00")  # sbem2json's output
+    assert np.array_equal(same.acc, block.acc) and np.array_equal(same.t, block.t)
+
+
+def test_files_without_samples_name_the_file_to_import(formats: Path) -> None:
+    with pytest.raises(ImportFormatError, match="Polar Sensor Logger marker file .no samples.; import the ACC file"):
+        read_csv(formats / "polar_sensor_logger" / "MARKER.txt")
+    with pytest.raises(ImportFormatError, match="phyphox's experiment metadata .no samples.; import .*Accelerometer"):
+        read_csv(formats / "phyphox" / "accel_gyro_ios_1.1.9" / "meta" / "time.csv")
+    session = formats / "sensor_logger" / "android_1.60.0"
+    assert len(read_csv(session / "Metadata.csv")[0]) == len(read_csv(session)[0])  # the session it describes
+
+
+def test_every_file_in_formats_imports_or_says_what_to_do(formats: Path, validation_script) -> None:
+    survey = validation_script("import_formats")
+    outcomes = {path.relative_to(formats).as_posix(): survey.outcome(path) for path in survey.data_files(formats)}
+    assert all(ok for _, ok in outcomes.values()), [name for name, (_, ok) in outcomes.items() if not ok]
+    not_imported = {name for name, (text, _) in outcomes.items() if not text[0].isdigit()}
+    assert {Path(name).name for name in not_imported} == {  # no samples of their own, or no times at all
+        next(Path(n).name for n in outcomes if "classyglass" in n and "_Gyroscope_" in n),
+        next(Path(n).name for n in outcomes if "ebbelaar" in n and "_Gyroscope_" in n),
+        "Gyroscope.csv", "device.csv", "time.csv", "MARKER.txt", "Polar_Sense_GYRO.txt",
+        "20220714084918.txt", "example_data.TXT"}
+    assert len(outcomes) - len(not_imported) == 30
+
+
+def _write_edf(path: Path, channels: list[tuple[str, str, float, np.ndarray]], bdf: bool = False) -> None:
+    """An EDF+/BDF+ file written by pyedflib (no real EDF with accelerometer channels was found to test on)."""
+    import pyedflib
+
+    kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
+    writer = pyedflib.EdfWriter(str(path), len(channels), file_type=kind)
+    try:
+        headers = [{"label": label, "dimension": unit, "sample_frequency": rate,
+                    "physical_min": -2000.0, "physical_max": 2000.0, "digital_min": -8388608 if bdf else -32768,
+                    "digital_max": 8388607 if bdf else 32767} for label, unit, rate, _ in channels]
+        writer.setSignalHeaders(headers)
+        writer.setStartdatetime(datetime(2024, 3, 5, 8, 30, 0))
+        writer.writeSamples([np.ascontiguousarray(values) for _, _, _, values in channels])
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("bdf", [False, True], ids=["edf", "bdf"])
+def test_edf_accelerometer_and_gyroscope_channels_found_by_label(tmp_path: Path, bdf: bool) -> None:
+    pytest.importorskip("pyedflib", reason="the formats extra is not installed (CI installs it)")
+    n = 50 * 120
+    t = np.arange(n) / 50
+    acc = np.column_stack([0.1 * np.sin(t), 0.05 * np.cos(t), np.full(n, 0.98)])  # g
+    gyr = np.column_stack([20 * np.sin(2 * t), np.zeros(n), -5 * np.ones(n)])  # deg/s
+    path = tmp_path / ("day.bdf" if bdf else "day.edf")
+    _write_edf(path, [("ECG", "uV", 250.0, np.zeros(5 * n)),
+                      *[(f"Accel {a}", "g", 50.0, acc[:, i]) for i, a in enumerate("XYZ")],
+                      *[(f"Gyro {a}", "deg/s", 50.0, gyr[:, i]) for i, a in enumerate("XYZ")]], bdf)
+    block, meta, report = read_csv(path)
+    assert len(block) == n and meta.rate_hz == pytest.approx(50.0) and meta.has_gyro and not report.bad_lines
+    assert meta.start_time == "2024-03-05T08:30:00Z" and block.t[-1] == pytest.approx((n - 1) / 50)
+    resolution = 4000 / (2 ** 24 if bdf else 2 ** 16)  # the file's own quantisation of +-2000
+    np.testing.assert_allclose(block.acc / G, acc, atol=resolution)
+    np.testing.assert_allclose(block.gyr / DEG, gyr, atol=resolution)
+
+
+def test_an_edf_without_accelerometer_channels_lists_its_channels(tmp_path: Path) -> None:
+    pytest.importorskip("pyedflib", reason="the formats extra is not installed (CI installs it)")
+    _write_edf(tmp_path / "sleep.edf", [("EEG Fpz-Cz", "uV", 100.0, np.zeros(1000))])
+    with pytest.raises(ImportFormatError, match=r"no x, y, z accelerometer channels; its channels are 'EEG Fpz-Cz' \(uV\)"):
+        read_csv(tmp_path / "sleep.edf")
