@@ -123,3 +123,27 @@ def test_recording_without_truth_gives_none(tmp_path):
         w.append(SampleBlock(np.arange(10) / 50.0, np.zeros((10, 3)), np.zeros((10, 3))))
     with RecordingReader(path) as reader:
         assert load_ground_truth(reader) is None
+
+
+def test_written_as_made_is_the_same_recording_as_made_then_saved(tmp_path):
+    """`sensorkit simulate` writes minute by minute (a week in bounded memory): same samples, same
+    blocks, same truth as simulate() + save_simulation()."""
+    from datetime import datetime, timezone
+
+    from sensorkit.simulator import simulate_to_recording
+
+    start = datetime(2025, 5, 1, 7, 0, tzinfo=timezone.utc)
+    sim = simulate("warehouse", 5, 200.0, 50.0, True, 0.1, 20.0, start, "P1", "Europe/Paris")
+    save_simulation(sim, tmp_path / "a.skr")
+    meta, truth, count = simulate_to_recording(tmp_path / "b.skr", "warehouse", 5, 200.0, 50.0, True, 0.1, 20.0,
+                                               start, "P1", "Europe/Paris")
+    assert meta == sim.meta and count == len(sim.block) and truth.events == sim.truth.events
+    with RecordingReader(tmp_path / "a.skr") as a, RecordingReader(tmp_path / "b.skr") as b:
+        assert a.meta == b.meta and a.gaps() == b.gaps() and len(a.gaps()) > 3
+        assert a._block_index(-np.inf, np.inf) == b._block_index(-np.inf, np.inf)
+        sa, sb = a.samples(), b.samples()
+        assert np.array_equal(sa.t, sb.t) and np.array_equal(sa.acc, sb.acc) and np.array_equal(sa.gyr, sb.gyr)
+        ta, tb = load_ground_truth(a), load_ground_truth(b)
+    for name in ("t", "flexion_deg", "lateral_bend_deg", "step_times", "misalignment"):
+        assert np.array_equal(getattr(ta, name), getattr(tb, name)), name
+    assert ta.events == tb.events and ta.info == tb.info

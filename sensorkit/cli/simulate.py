@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import localtime
 from ..samples import RecordingMeta, start_datetime
-from ..simulator import SCENARIOS, GroundTruth, Simulation, save_simulation, simulate
+from ..simulator import SCENARIOS, GroundTruth, simulate_to_recording
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -66,17 +66,16 @@ def truth_summary(truth: GroundTruth) -> str:
     )
 
 
-def describe_simulation(sim: Simulation, path: str) -> str:
-    s = sim.meta.extra["simulator"]
-    block = sim.block
-    angle = np.degrees(np.arccos(np.clip((np.trace(sim.truth.misalignment) - 1) / 2, -1, 1)))
-    missing = int(round(s["duration_s"] * s["rate_hz"])) - len(block)
+def describe_simulation(meta: RecordingMeta, truth: GroundTruth, samples: int, path: str) -> str:
+    s = meta.extra["simulator"]
+    angle = np.degrees(np.arccos(np.clip((np.trace(truth.misalignment) - 1) / 2, -1, 1)))
+    missing = int(round(s["duration_s"] * s["rate_hz"])) - samples
     return (
         f"Wrote {s['duration_s']:g} s of the simulated '{s['scenario']}' scenario (seed {s['seed']}) to {path}"
-        f"{_when_who(sim.meta)}: "
-        f"{len(block)} samples at {s['rate_hz']:g} Hz, accelerometer{' + gyroscope' if block.has_gyro else ' only'}, "
+        f"{_when_who(meta)}: "
+        f"{samples} samples at {s['rate_hz']:g} Hz, accelerometer{' + gyroscope' if meta.has_gyro else ' only'}, "
         f"mount misaligned by {angle:.1f} deg, {missing} samples lost to packet loss. "
-        f"Ground truth inside: {truth_summary(sim.truth)}. "
+        f"Ground truth inside: {truth_summary(truth)}. "
         f"Inspect it with `sensorkit info {path}`."
     )
 
@@ -91,8 +90,8 @@ def _when_who(meta: RecordingMeta) -> str:
 def run(args: argparse.Namespace) -> int:
     zone = localtime.zone_for(args.tz)
     start = localtime.parse_local(args.start, zone) if args.start else None
-    sim = simulate(args.scenario, args.seed, args.duration, args.rate, not args.no_gyro, args.loss,
-                   args.misalignment, start, args.patient, localtime.zone_name(zone) if args.tz else "")
-    save_simulation(sim, args.output, overwrite=args.force)
-    print(describe_simulation(sim, args.output))
+    meta, truth, samples = simulate_to_recording(
+        args.output, args.scenario, args.seed, args.duration, args.rate, not args.no_gyro, args.loss,
+        args.misalignment, start, args.patient, localtime.zone_name(zone) if args.tz else "", overwrite=args.force)
+    print(describe_simulation(meta, truth, samples, args.output))
     return 0

@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO, Iterable, Iterator
 
 import numpy as np
 
@@ -72,19 +73,31 @@ class GroundTruth:
         """Compact bytes: sample times as integer sample indices, angles as differences of integer
         hundredths of a degree (smooth signals: small differences, which compress ~5x better)."""
         buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            sample_index=np.rint(self.t * rate_hz).astype(np.int64),
-            flexion_cdeg_diff=np.diff(_to_cdeg(self.flexion_deg), prepend=0),
-            lateral_bend_cdeg_diff=np.diff(_to_cdeg(self.lateral_bend_deg), prepend=0),
-            step_times=self.step_times.astype(np.float64),
-            step_sides=np.asarray(self.step_sides, dtype="<U1"),
-            sensor_to_body=self.sensor_to_body,
-            misalignment=self.misalignment,
-            events_json=np.array(json.dumps([e.to_json() for e in self.events])),
-            info_json=np.array(json.dumps({"rate_hz": rate_hz, "neutral": self.neutral, "info": self.info})),
-        )
+        self.write_npz(buf, rate_hz, len(self.t), [np.rint(self.t * rate_hz).astype(np.int64)],
+                       [to_cdeg(self.flexion_deg)], [to_cdeg(self.lateral_bend_deg)])
         return buf.getvalue()
+
+    def write_npz(self, file: BinaryIO, rate_hz: float, count: int, sample_index: Iterable[np.ndarray],
+                  flexion_cdeg: Iterable[np.ndarray], lateral_cdeg: Iterable[np.ndarray]) -> None:
+        """The :meth:`to_npz` archive written to ``file`` with its three per-sample signals given as
+        pieces (``count`` samples in all; angles from :func:`to_cdeg`), so a week of truth is written
+        without ever being held whole (``sensorkit simulate`` streams it); ``t`` and the angles of
+        ``self`` are not used."""
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            _npy(archive, "sample_index", np.int64, count, sample_index)
+            _npy(archive, "flexion_cdeg_diff", np.int32, count, _diffs(flexion_cdeg))
+            _npy(archive, "lateral_bend_cdeg_diff", np.int32, count, _diffs(lateral_cdeg))
+            small = {
+                "step_times": self.step_times.astype(np.float64),
+                "step_sides": np.asarray(self.step_sides, dtype="<U1"),
+                "sensor_to_body": self.sensor_to_body,
+                "misalignment": self.misalignment,
+                "events_json": np.array(json.dumps([e.to_json() for e in self.events])),
+                "info_json": np.array(json.dumps({"rate_hz": rate_hz, "neutral": self.neutral, "info": self.info})),
+            }
+            for name, value in small.items():
+                with archive.open(name + ".npy", "w", force_zip64=True) as entry:
+                    np.lib.format.write_array(entry, np.asarray(value), allow_pickle=False)
 
     @classmethod
     def from_npz(cls, data: bytes) -> "GroundTruth":
@@ -108,9 +121,32 @@ class GroundTruth:
             raise RecordingError(f"the recording's ground truth is unreadable ({exc})") from exc
 
 
-def _to_cdeg(deg: np.ndarray) -> np.ndarray:
+def to_cdeg(deg: np.ndarray) -> np.ndarray:
+    """Angles as integer hundredths of a degree, wrapped to [-180, 180): how the truth stores them."""
     wrapped = (np.asarray(deg) + 180.0) % 360.0 - 180.0
     return np.rint(wrapped / ANGLE_RESOLUTION_DEG).astype(np.int32)
+
+
+def _diffs(pieces: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """Differences along the concatenation of ``pieces`` (the first from zero), piece by piece."""
+    last = np.int32(0)
+    for piece in pieces:
+        if len(piece):
+            yield np.diff(piece, prepend=last)
+            last = piece[-1]
+
+
+def _npy(archive: zipfile.ZipFile, name: str, dtype: type, count: int, pieces: Iterable[np.ndarray]) -> None:
+    """One ``.npy`` member of ``count`` values of ``dtype``, written piece by piece."""
+    with archive.open(name + ".npy", "w", force_zip64=True) as entry:
+        np.lib.format.write_array_header_1_0(
+            entry, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": (count,)})
+        written = 0
+        for piece in pieces:
+            entry.write(np.ascontiguousarray(piece, dtype=dtype).tobytes())
+            written += len(piece)
+    if written != count:
+        raise ValueError(f"{name}: {written} values written where {count} were announced")
 
 
 def load_ground_truth(reader: Any) -> GroundTruth | None:
