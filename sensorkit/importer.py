@@ -33,10 +33,9 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
-import pandas as pd
 
 from .device_files import DeviceFile, device_chunks
 from .errors import ImportFormatError, SensorKitError, SettingsError
@@ -47,6 +46,9 @@ from .formats import EPOCHS, FORMATS, TIME_UNITS, Source, TableFormat, TimeColum
 from .samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock, parse_utc, start_datetime
 from .store.recording import MERGE_SECONDS
 from .table_reader import Chunk, Progress, TextLayout, parquet_chunks, parquet_header, read_header, text_chunks
+
+if TYPE_CHECKING:  # pandas is imported where it is used: it costs a third of a second at start-up
+    import pandas as pd
 
 ACC_UNITS = {"g": STANDARD_GRAVITY, "mg": STANDARD_GRAVITY / 1000.0, "m/s2": 1.0}
 GYRO_UNITS = {"deg/s": math.pi / 180.0, "rad/s": 1.0}
@@ -260,6 +262,8 @@ class Clock:
         return secs, impossible
 
     def _from_stamps(self, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import pandas as pd
+
         series = pd.Series(texts, dtype=object)
         if self.time.whole_ms:
             series = series.str.replace(r"\.(\d{1,2})$", lambda m: "." + m.group(1).zfill(3), regex=True)
@@ -761,6 +765,8 @@ def samples_frame(
     block: SampleBlock, meta: RecordingMeta, acc_unit: str = "g", gyro_unit: str = "deg/s"
 ) -> pd.DataFrame:
     """Samples in the interchange format: UNIX-time seconds and values in the chosen units."""
+    import pandas as pd
+
     acc_scale = unit_scale(ACC_UNITS, acc_unit, "acceleration")
     gyr_scale = unit_scale(GYRO_UNITS, gyro_unit, "angular rate")
     return pd.DataFrame(_export_columns(block, start_datetime(meta.start_time).timestamp(), acc_scale, gyr_scale))
@@ -812,6 +818,8 @@ def events_frame(events: Iterable[Event], meta: RecordingMeta | None = None, zon
     With the recording's ``meta``, each row also names the patient and carries ``start_local`` and
     ``end_local``: the local clock times in ``zone`` (ISO 8601 with the offset), beside ``start`` and
     ``end`` in seconds from the recording's start."""
+    import pandas as pd
+
     rows = [event.to_json() for event in events]
     frame = pd.DataFrame(rows, columns=None if rows else ["type", "start", "end"])
     if meta is None:

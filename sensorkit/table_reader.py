@@ -14,12 +14,14 @@ import gzip
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO, TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
-import pandas as pd
 
 from .errors import ImportFormatError
+
+if TYPE_CHECKING:  # pandas is imported where it is used: it costs a third of a second at start-up
+    import pandas as pd
 
 CHUNK_BYTES = 4 << 20  # bytes of lines read per chunk: ~55,000 rows of a 6-axis CSV (8 MB: faster, 50 MB more)
 PARQUET_BATCH_ROWS = 100_000
@@ -114,6 +116,8 @@ def text_chunks(path: Path, header: list[str], numbers: list[str], texts: list[s
 def _parse_lines(data: bytes, count: int, header: list[str], numbers: list[str], texts: list[str],
                  layout: TextLayout, path: Path) -> Chunk:
     """``count`` lines of text, fast when they are clean."""
+    import pandas as pd
+
     names = header + [EXTRA_FIELDS]
     try:
         frame = pd.read_csv(
@@ -135,6 +139,8 @@ def _parse_lines(data: bytes, count: int, header: list[str], numbers: list[str],
 def _parse_slowly(lines: list[bytes], header: list[str], numbers: list[str], texts: list[str],
                   layout: TextLayout, path: Path) -> pd.DataFrame:
     """One row per line, whatever is in it: bad cells become NaN, extra fields are flagged."""
+    import pandas as pd
+
     try:
         decoded = [line.decode(layout.encoding).rstrip("\r\n").replace("\r", "") for line in lines]
         rows = [next(csv.reader([text], delimiter=layout.sep, skipinitialspace=True), []) for text in decoded]
@@ -193,6 +199,7 @@ def _parquet_batches(path: Path, columns: list[str]) -> Iterator[object]:
 def parquet_chunks(path: Path, numbers: list[str], texts: list[str],
                    progress: Progress | None = None) -> Iterator[Chunk]:
     """Row batches of a Parquet file; a row's 'line' is its number + 2, as if it were a CSV."""
+    import pandas as pd
     import pyarrow.parquet as pq
 
     try:

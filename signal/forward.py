@@ -43,7 +43,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from sensorkit.samples import SampleBlock
 
@@ -127,6 +126,8 @@ def walking_cue(block: SampleBlock, rate_hz: float, up: np.ndarray, walking: np.
     for k in np.flatnonzero(chosen):  # one second of samples each, filtered with its neighbours
         a, b = max(0, (k - 1) * w), min(len(block), (k + 2) * w)
         segments.append((block.acc[a:b], k * w - a))
+    from scipy.signal import butter, sosfiltfilt  # imported where used: SciPy's signal module slows start-up
+
     freq = _step_frequency(np.concatenate([s[w_off:w_off + w] @ up for s, w_off in segments]), rate_hz)
     sos = butter(2, [0.7 * freq, min(1.4 * freq, 0.45 * rate_hz)], btype="band", fs=rate_hz, output="sos")
     hor, ver, dver = [], [], []

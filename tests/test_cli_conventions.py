@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sensorkit.cli.main import build_parser, main
+from sensorkit.cli.main import COMMANDS, build_parser, main
 from sensorkit.errors import RecordingError
 
 
@@ -96,14 +96,18 @@ def test_the_command_list_imports_no_command_and_no_heavy_package() -> None:
     assert not {m for m in loaded if m.startswith("sensorkit.cli.")} - {"sensorkit.cli.main"}
 
 
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_commands_help_waits_for_no_heavy_package(command) -> None:
+    """pandas, SciPy, Bumble and Textual are imported where they are used, not to describe the options."""
+    assert not _modules_loaded_by([command, "--help"]) & {"scipy", "pandas", "bumble", "textual", "pyarrow"}
+
+
 def test_a_command_imports_only_its_own_module() -> None:
     loaded = _modules_loaded_by(["info", "--help"])
     assert {m for m in loaded if m.startswith("sensorkit.cli.")} == {"sensorkit.cli.main", "sensorkit.cli.info"}
 
 
 def test_every_listed_command_is_registered_by_its_module_under_that_name(capsys) -> None:
-    from sensorkit.cli.main import COMMANDS
-
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert list(commands.choices) == list(COMMANDS)
@@ -119,3 +123,29 @@ def test_an_unknown_command_is_a_usage_error_listing_the_commands(capsys) -> Non
         main(["analyse", "x.skr"])
     assert exit_.value.code == 2
     assert "invalid choice: 'analyse' (choose from " in capsys.readouterr().err
+
+
+def _sensorkit_without_bumble(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``sensorkit ARGV`` as installed without the emulation extra (Bumble cannot be imported)."""
+    code = ("import sys\nsys.modules['bumble'] = None\nfrom sensorkit.cli.main import main\n"
+            "status = main(sys.argv[1:])\nassert 'bumble' not in [m.split('.')[0] for m in sys.modules if sys.modules[m]]"
+            "\nsys.exit(status)")
+    return subprocess.run([sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("argv", [["demo", "-o", "d.skr"], ["record", "--emulate", "polar", "-o", "r.skr"],
+                                  ["scan", "--emulate", "sensorkit"]])
+def test_emulation_without_its_extra_is_one_sentence_naming_it(argv, tmp_path) -> None:
+    run = _sensorkit_without_bumble(argv, tmp_path)
+    assert run.returncode == 1 and run.stdout == "" and list(tmp_path.iterdir()) == []
+    assert run.stderr == ("sensorkit: error: emulated sensors need Bumble, which is not installed: pip install "
+                          "'sensorkit[emulation]' (or -e \".[emulation]\" in a clone)\n")
+
+
+def test_without_the_emulation_extra_simulate_and_analyze_work(tmp_path) -> None:
+    made = _sensorkit_without_bumble(["simulate", "--scenario", "office", "--duration", "120", "-o", "s.skr"],
+                                     tmp_path)
+    assert made.returncode == 0, made.stderr
+    run = _sensorkit_without_bumble(["analyze", "--json", "--no-gait", "s.skr"], tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert '"samples":12000' in run.stdout

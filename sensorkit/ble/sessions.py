@@ -11,19 +11,20 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from ..emulator.base import EmulatedSensor, EmulatorStats
-from ..emulator.faults import Faults
 from ..emulator.registry import emulator_class
-from ..emulator.sources import Source
 from ..errors import DeviceError
 from ..events import Event
 from ..samples import SampleBlock
 from .collector import Collector, CollectorStats, Found, Transport, find
-from .radio import VirtualRadio, use_radio
+
+if TYPE_CHECKING:  # Bumble (the emulation extra) is imported only by an emulated session, never for a real one
+    from ..emulator.base import EmulatedSensor, EmulatorStats
+    from ..emulator.faults import Faults
+    from ..emulator.sources import Source
 
 log = logging.getLogger(__name__)
 CATCH_UP_TIMEOUT_S = 10.0  # real seconds the collector may take to receive what the emulator sent last
@@ -99,10 +100,13 @@ async def record_emulated(
     like a slow sensor clock or lost samples.
     """
     listeners = listeners or Listeners.none()
+    emulator = emulator_class(kind)  # first: without the emulation extra, one sentence saying how to add it
+    from .radio import VirtualRadio, use_radio
+
     radio = VirtualRadio()
     use_radio(radio)
     block = _first_seconds(source.block, source.rate_hz, duration_s)
-    sensor: EmulatedSensor = emulator_class(kind)(block, source.rate_hz, faults=faults, speed=speed, seed=seed)
+    sensor: EmulatedSensor = emulator(block, source.rate_hz, faults=faults, speed=speed, seed=seed)
     await sensor.start(radio)
     try:
         transport = Transport.virtual()

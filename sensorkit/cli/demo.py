@@ -23,6 +23,7 @@ from pathlib import Path
 from ..ble.live import LiveAnalysis
 from ..ble.sessions import SessionResult, record_emulated
 from ..emulator.faults import Faults
+from ..emulator.registry import emulator_class
 from ..emulator.sources import Source, simulated
 from ..errors import SettingsError
 from ..events import Event
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0.1 <= args.speed <= 100:
         raise SettingsError(f"--speed {args.speed:g} must be between 0.1 and 100")
     faults = Faults.parse(args.fault)
+    emulator_class("sensorkit")  # the emulation extra missing: say so before anything is simulated
     path = Path(args.output) if args.output else default_path()
     if not args.output:
         make_private_dir(path.parent)  # the data folder: 0700, health data is its owner's alone

@@ -13,7 +13,6 @@ import asyncio
 import numpy as np
 
 from ..ble.collector import Found, Transport, scan
-from ..ble.radio import VirtualRadio, use_radio
 from ..emulator.registry import emulator_class, kinds
 from ..samples import SampleBlock
 
@@ -27,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def _scan_emulated(kind: str, timeout: float, everything: bool) -> list[Found]:
+    from ..ble.radio import VirtualRadio, use_radio  # Bumble: only for an emulated scan (checked in run)
+
     radio = VirtualRadio()
     use_radio(radio)
     quiet = SampleBlock(np.zeros(1), np.array([[0.0, 0.0, 9.81]]), np.zeros((1, 3)))

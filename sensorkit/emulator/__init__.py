@@ -30,10 +30,8 @@ drops, low battery, ground-truth statistics in ``stats``. Run one with::
     await sensor.start(radio)       # then scan/connect with bleak, backend=BumbleScanner/BumbleClient
 
 Everything shares the one asyncio loop of the radio (Bumble binds to it): one radio per loop/test.
+
+Bumble is the optional extra ``emulation`` (``pip install -e ".[emulation]"``): this package imports
+nothing from it until an emulator is asked for (:func:`.registry.emulator_class`), so ``--fault``
+specs, sources and the list of emulated kinds work without it, and a real sensor never loads it.
 """
-
-from .base import EmulatedSensor, EmulatorStats, read_only
-from .faults import Faults
-from .registry import emulator_class, kinds
-
-__all__ = ["EmulatedSensor", "EmulatorStats", "Faults", "emulator_class", "kinds", "read_only"]

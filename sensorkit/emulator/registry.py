@@ -7,9 +7,12 @@ then add ONE line ``"kind": "module:ClassName"`` to ``_EMULATORS``.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from ..errors import DeviceError
-from .base import EmulatedSensor
+
+if TYPE_CHECKING:
+    from .base import EmulatedSensor
 
 _EMULATORS: dict[str, str] = {
     "sensorkit": "sensorkit_imu:SensorKitEmulator",
@@ -31,4 +34,10 @@ def emulator_class(kind: str) -> type[EmulatedSensor]:
     if kind not in _EMULATORS:
         raise DeviceError(f"no emulator for device kind {kind!r}; emulated kinds: {', '.join(_EMULATORS)}")
     module, cls = _EMULATORS[kind].split(":")
-    return getattr(importlib.import_module(f"{__package__}.{module}"), cls)
+    try:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), cls)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "bumble":
+            raise
+        raise DeviceError(f"emulated sensors need Bumble, which is not installed: pip install "
+                          f"'sensorkit[emulation]' (or -e \".[emulation]\" in a clone)") from exc

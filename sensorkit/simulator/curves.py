@@ -15,9 +15,12 @@ then measures exactly the rate of the orientation the accelerometer sees, at any
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.interpolate import CubicSpline
+
+if TYPE_CHECKING:  # SciPy is imported where it is used, so `sensorkit demo --help` does not wait for it
+    from scipy.interpolate import CubicSpline
 
 
 @dataclass
@@ -91,6 +94,8 @@ def smooth_noise(rng: np.random.Generator, duration: float, knot_s: float, sd: f
     Its spectrum is flat up to about ``1 / (2 * knot_s)`` Hz and falls off above, the band of
     postural sway and fidgeting (sway at the lower back lies mostly below 1 Hz).
     """
+    from scipy.interpolate import CubicSpline
+
     count = int(np.ceil(duration / knot_s)) + 2
     knots = np.arange(count) * knot_s
     return CubicSpline(knots, rng.normal(0.0, sd, count), bc_type="natural", extrapolate=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 FLAT_SHARE = 0.6
 FLAT_TILT_SD_DEG = 2.0
@@ -28,6 +27,8 @@ FLAT_TILT_SD_DEG = 2.0
 
 def draw_off(rng: np.random.Generator) -> dict[str, Any]:
     """The parameters of one ``off`` period: handling times, the drop, the resting orientation."""
+    from scipy.spatial.transform import Rotation  # imported where used: SciPy slows every command's start
+
     if rng.random() < FLAT_SHARE:
         face = np.zeros(3)
         face[int(rng.integers(3))] = rng.choice([-1.0, 1.0])  # the sensor axis that points up
@@ -51,6 +52,8 @@ def off_signals(t: np.ndarray, start: float, end: float, params: dict[str, Any],
                 on_end: np.ndarray, gravity: float) -> tuple[np.ndarray, np.ndarray]:
     """True specific force (m/s^2) and angular rate (rad/s) in the sensor frame at times ``t`` inside an
     ``off`` segment; ``on_start``/``on_end``: the sensor-to-world rotation on the body at its ends."""
+    from scipy.spatial.transform import Rotation
+
     rest = np.asarray(params["rest_rotation"])
     rot = np.repeat(rest[None], len(t), axis=0)
     omega = np.zeros((len(t), 3))
@@ -79,4 +82,6 @@ def _min_jerk(tau: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray, n
 
 def world_from_body(pitch_deg: float, roll_deg: float, yaw_deg: float) -> np.ndarray:
     """``Rz(yaw) Ry(pitch) Rx(roll)``, the kinematics model's body orientation, as a matrix."""
+    from scipy.spatial.transform import Rotation
+
     return Rotation.from_euler("ZYX", [yaw_deg, pitch_deg, roll_deg], degrees=True).as_matrix()
