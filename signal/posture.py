@@ -61,6 +61,9 @@ LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this c
 TURNED_LYING_S = 3.0  # forward unknown: a deep lean held this long, entered turning, is lying
 TURNED_LYING_DEG = 60.0  # ... settled at least this far from upright (median of those seconds)
 TURNED_LYING_TILT_DEG = 5.0  # ... the tilt direction turned more than this on the way down
+GOT_UP_WAIT_S = 3.0  # forward unknown: a deep lean that was not lying is judged again this long after it ends
+GOT_UP_SPREAD_DEG = 6.0  # ... lying if the tilt direction strayed this far from its mean over the excursion
+GOT_UP_HOLD_S = 2.0  # ... held past the lying angle this long (and settled beyond TURNED_LYING_DEG)
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
@@ -149,12 +152,37 @@ def turned_into_lying(seg: Frame, settled_from: float) -> bool:
     return float(np.degrees(np.arccos(np.clip(cos, -1, 1)))) > TURNED_LYING_TILT_DEG
 
 
+def lay_and_got_up(seg: Frame, lying_deg: float) -> bool:
+    """Whether the whole deep excursion ``seg`` (from the last moment within LYING_FROM_DEG of upright
+    before it to the first one after it, getting up included) was lying down, with no forward known.
+
+    Judged once the excursion is over, for a deep lean :func:`turned_into_lying` did not call lying
+    on the way down. A stoop rotates the trunk out and back in one plane, so the direction the trunk
+    tilts in hardly moves; lying down onto a side from a bed's edge and getting up again rolls and
+    turns the trunk, on the way up as much as on the way down. Set on the odd-numbered SisFall
+    subjects (waist, no mounting): the largest angle between the tilt direction and its mean over
+    the excursion was at least 6.6 deg in 61 of 65 sit-lie-sit trials (D12) and at most 5.7 deg in
+    every stoop (D16), squat (D15) and UMAFall bend that got so deep. The lie must also be held
+    past the lying angle GOT_UP_HOLD_S and settle beyond TURNED_LYING_DEG, as lying does."""
+    if len(seg) < 3:
+        return False
+    dt = np.diff(seg.t, prepend=seg.t[0])
+    deep = seg.inclination > lying_deg
+    if dt[deep].sum() < GOT_UP_HOLD_S or np.median(seg.inclination[deep]) < TURNED_LYING_DEG:
+        return False
+    horizontal = seg.gravity[:, :2]
+    unit = horizontal / np.maximum(np.linalg.norm(horizontal, axis=1, keepdims=True), 1e-9)
+    mean = unit.mean(axis=0)
+    mean /= max(float(np.linalg.norm(mean)), 1e-9)
+    return float(np.degrees(np.arccos(np.clip(unit @ mean, -1, 1))).max()) > GOT_UP_SPREAD_DEG
+
+
 @dataclass
 class _Decision:
     time: float
     order: int
     apply: Callable[[], None]
-    wear: bool = False  # a change of wear state: applied at the end of data even when due after it
+    at_end: bool = False  # applied at the end of data even when due after it (known from the last samples)
 
     def __lt__(self, other: "_Decision") -> bool:
         return (self.time, self.order) < (other.time, other.order)
@@ -220,6 +248,8 @@ class PostureTracker:
         self._side_candidate: tuple[int, float] | None = None
         self._lying_on = False
         self._lying_on_t: float | None = None
+        self._deep_lean_t: float | None = None  # forward unknown: a deep lean, not lying (yet), since
+        self._got_up_due: float | None = None  # ... ended; judged whole at this time (bends wait for it)
         self._lean_on = False
         self.bend_open: dict | None = None
         self.pending_bends: list[Event] = []
@@ -250,9 +280,9 @@ class PostureTracker:
             self._order += 1
             self._out.append((when, self._order, event))
 
-    def _schedule(self, time: float, apply: Callable[[], None]) -> None:
+    def _schedule(self, time: float, apply: Callable[[], None], at_end: bool = False) -> None:
         self._order += 1
-        heapq.heappush(self._scheduled, _Decision(time, self._order, apply))
+        heapq.heappush(self._scheduled, _Decision(time, self._order, apply, at_end))
 
     def update(self, fr: Frame) -> list[Event]:
         """Feed the next features; returns events that became final, in the order they were decided."""
@@ -462,6 +492,7 @@ class PostureTracker:
             if bent and (not self.signed or abs(fr.lateral[idx]) < SIDE_LYING_LATERAL_DEG):
                 self._schedule(t + self.profile.prone_confirm_s, lambda s=t: self._confirm_prone(s))
                 if not self.signed:
+                    self._deep_lean_t = t
                     self._schedule(t + TURNED_LYING_S, lambda s=t: self._confirm_turned_lying(s))
                 return
             self._abandon_bend(t)
@@ -469,6 +500,11 @@ class PostureTracker:
             self._transition(f"{_short(self.base)}_to_lie", start, t, "lying", side)
         else:
             self._lying_on_t = None
+            if self._deep_lean_t is not None and self.base not in ("lying", NOT_WORN):
+                due = t + GOT_UP_WAIT_S
+                self._got_up_due = due
+                self._schedule(due, lambda a=self._deep_lean_t, b=t: self._judge_excursion(a, b), at_end=True)
+            self._deep_lean_t = None
             if self.base == "lying" and t - self.base_since < BRIEF_LYING_S:
                 self._set_base(self._before_lying, t)  # the sensor was handled, nobody lay down
             elif self.base == "lying":
@@ -496,6 +532,35 @@ class PostureTracker:
         if turned_into_lying(self.history.between(into, start + TURNED_LYING_S), start):
             self._abandon_bend(start)
             self._set_base("lying", start, None)
+
+    def _judge_excursion(self, on: float, off: float) -> None:
+        """Forward unknown: the deep lean from ``on`` to ``off`` (past the lying angle) was not called
+        lying while it lasted; now that the getting-up is known too, judge it whole
+        (:func:`lay_and_got_up`) and, if it was lying, report it so instead of a bend. A lie must last
+        BRIEF_LYING_S between the lying angle's edges, as any lying must. Nothing reported is
+        rewritten: the posture since before ``on`` is still open, its bend still pending."""
+        due, self._got_up_due = off + GOT_UP_WAIT_S, None
+        if self.base not in ("lying", NOT_WORN) and self.base_since <= on and off - on >= BRIEF_LYING_S:
+            into = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, on)
+            after = self.history.between(off, due)
+            up = np.flatnonzero(after.inclination < LYING_FROM_DEG)
+            end = float(after.t[up[0]]) if len(up) else due
+            if lay_and_got_up(self.history.between(into, end), self.profile.lying_inclination_deg):
+                self._relabel_as_lying(into, on, off)
+        self._finalize_bends(due, None)
+
+    def _relabel_as_lying(self, into: float, on: float, off: float) -> None:
+        """Report the excursion as lying down at ``on`` and sitting up at ``off``; its bend is dropped
+        (unless it raised an alert: then it stays a bend, see :meth:`_abandon_bend`)."""
+        if self.bend_open is not None and self.bend_open["start"] <= off:
+            self._abandon_bend(on)
+        dropped = [b for b in self.pending_bends if b.start not in self._bends_alerted and b.end >= into and b.start <= off]
+        for b in dropped:
+            self._bends_judged.discard(b.start)
+        self.pending_bends = [b for b in self.pending_bends if all(b is not d for d in dropped)]
+        self._transition(f"{_short(self.base)}_to_lie", into, on, "lying")
+        settled = self._last_time(lambda f: f.inclination > LYING_SETTLED_DEG, off)
+        self._transition("lie_to_sit", settled, off, "sitting")
 
     def _drop_bend(self) -> None:
         self.bend_open = None
@@ -577,7 +642,7 @@ class PostureTracker:
             apply = {"still": self._wear_still, "moving": self._wear_moving, "not_worn": self._enter_not_worn,
                      "worn": self._leave_not_worn}[c.kind]
             self._order += 1
-            heapq.heappush(self._scheduled, _Decision(c.time, self._order, (lambda f=apply, c=c: f(c)), wear=True))
+            heapq.heappush(self._scheduled, _Decision(c.time, self._order, (lambda f=apply, c=c: f(c)), at_end=True))
 
     def _wear_still(self, c: WearChange) -> None:
         self._still_since = c.at
@@ -663,7 +728,7 @@ class PostureTracker:
                 self._bends_judged.discard(b.start)
                 continue
             known = self._vertical_undecided_until(b, now)
-            if now < b.end + VERTICAL_MERGE_S or known is not None:
+            if now < b.end + VERTICAL_MERGE_S or known is not None or self._got_up_due is not None:
                 keep.append(b)
                 if known is not None:
                     self._schedule(known, lambda tt=known: self._bend_wait_over(tt))
@@ -856,7 +921,7 @@ class PostureTracker:
         t = self._t_last
         if t is None:
             return []
-        for d in sorted(d for d in self._scheduled if d.wear):  # known only from the last samples
+        for d in sorted(d for d in self._scheduled if d.at_end):  # known only from the last samples
             d.apply()
         self._still_since = None  # stillness too short for non-wear at the end: worn, alerts stand
         for alert in self._held_alerts:

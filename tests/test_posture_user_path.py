@@ -29,8 +29,8 @@ def sisfall_held_out(shared_data):
                             subjects=held_out)
 
 
-@pytest.mark.xfail(strict=True, reason="target not met: 42 of 60 held-out trials (a 5 s lie without a known forward "
-                   "is lying only when the trunk turned on the way down; the rest read as deep bends)")
+@pytest.mark.xfail(strict=True, reason="target not met: 56 of 60 held-out trials, 93 % (62 of 65 on the tuning half); "
+                   "the rest turn the tilt direction as little as a stoop or lie under 3 s, and read as deep bends")
 def test_lying_found_in_sit_lie_sit_without_mounting(sisfall_held_out):
     lying = sisfall_held_out.lying_s["D12"]
     assert sum(s > 1.0 for s in lying) / len(lying) >= 0.95
@@ -38,15 +38,19 @@ def test_lying_found_in_sit_lie_sit_without_mounting(sisfall_held_out):
 
 def test_lying_found_in_most_sit_lie_sit_trials_without_mounting(sisfall_held_out):
     """Forward unknown, a deep lean held 3 s is lying when the trunk turned on the way down
-    (``posture.turned_into_lying``, set on the odd subjects: 45 / 65 there): measured 42 / 60 held
-    out (before: 0 / 60); this floor catches regressions."""
+    (``posture.turned_into_lying``), or, judged once the getting-up is over, when the tilt direction
+    strayed over the whole excursion (``posture.lay_and_got_up``); both set on the odd subjects
+    (62 / 65 there): measured 56 / 60 held out (42 / 60 with the first alone, 0 / 60 before issue 9);
+    this floor catches regressions."""
     lying = sisfall_held_out.lying_s["D12"]
-    assert sum(s > 1.0 for s in lying) / len(lying) >= 0.65
+    assert sum(s > 1.0 for s in lying) / len(lying) >= 0.9
 
 
-def test_turned_lying_is_decided_alike_whatever_the_chunking(shared_data):
-    """The turned-lying decision looks back from the moment it is due, never ahead: a sit-lie-sit
-    trial fed in small or odd chunks gives the events of one block, lying included."""
+@pytest.mark.parametrize("name, relabelled", [(None, False), ("D12_SA03_R03.txt.gz", True)])
+def test_turned_lying_is_decided_alike_whatever_the_chunking(shared_data, name, relabelled):
+    """The lying decisions look back from the moment they are due, never ahead: a sit-lie-sit trial
+    fed in small or odd chunks gives the events of one block, lying included. The second trial's lie
+    is found only when judged whole after the getting-up: its bend is then never reported."""
     from sensorkit.datasets import sisfall
     from sensorkit.signal.alignment import alignment_for
     from sensorkit.signal.evaluate import as_imported
@@ -58,13 +62,17 @@ def test_turned_lying_is_decided_alike_whatever_the_chunking(shared_data):
         return sorted((e.to_json() for e in events + pipe.finish()),
                       key=lambda d: (d["start"], d["type"], d["end"]))
 
-    trial = sisfall.list_trials(shared_data / "sisfall_waist", ("D12",))[0]
+    trials = sisfall.list_trials(shared_data / "sisfall_waist", ("D12",))
+    trial = trials[0] if name is None else next(t for t in trials if t.path.name == name)
     block, meta = sisfall.load_trial(trial)
     meta = as_imported(block, meta)
     alignment = alignment_for(block, meta)
     whole = run(block, meta, alignment, len(block))
     assert not alignment.forward_known
     assert any(e["type"] == "posture" and e["posture"] == "lying" for e in whole)
+    if relabelled:
+        assert not any(e["type"] == "bend" for e in whole)
+        assert [e["kind"] for e in whole if e["type"] == "transition"][-2:] == ["stand_to_lie", "lie_to_sit"]
     for step in (37, 200, 1013):
         assert run(block, meta, alignment, step) == whole, step
 
