@@ -53,7 +53,7 @@ def _info(archive: zipfile.ZipFile, path: Path) -> tuple[float, float]:
 def open_file(path: Path) -> DeviceFile:
     with zipfile.ZipFile(path) as archive:
         rate, start = _info(archive, path)
-    return DeviceFile("actigraph", False, lambda: _parts(path, rate, start))
+    return DeviceFile("actigraph", False, lambda: _parts(path, rate, start), rate_hz=rate)
 
 
 def unpack(data: bytes) -> np.ndarray:

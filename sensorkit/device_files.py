@@ -3,14 +3,14 @@
 A device file is recognised from its first bytes where the format has a signature (Movesense
 ``SBEM``, EDF/BDF, WitMotion's SD-card packets, Axivity ``MD``), else from its suffix. Each reader
 yields parts of (times, acceleration, angular rate) so the importer stores them in blocks as they
-come; the readers written here (WitMotion SD, ActiGraph NEO, Movesense SBEM, EDF through pyedflib)
-hold one part at a time. Axivity ``.cwa``, ActiGraph ``.gt3x`` (log.bin) and GENEActiv ``.bin``
-are read through actfast (the optional ``formats`` extra: ``pip install 'sensorkit[formats]'``),
-chosen because it is one small MIT-licensed wheel (Rust, NumPy its only dependency) that reads all
-three, checks the Axivity block checksums and recovers what it can of a damaged file: actipy needs
-a Java runtime, scikit-digital-health brings a large stack of its own, and pygt3x reads only
-``.gt3x`` (and is GPL). actfast returns whole arrays, so those files are held whole while they are
-imported (README, "Import and export format", gives the memory per hour of data).
+come; the readers written here (Axivity ``.cwa``, WitMotion SD, ActiGraph NEO, Movesense SBEM, EDF
+through pyedflib) hold one part at a time. ActiGraph ``.gt3x`` (log.bin) and GENEActiv ``.bin`` are
+read through actfast (the optional ``formats`` extra: ``pip install 'sensorkit[formats]'``), chosen
+because it is one small MIT-licensed wheel (Rust, NumPy its only dependency) that reads them and
+recovers what it can of a damaged file: actipy needs a Java runtime, scikit-digital-health brings a
+large stack of its own, and pygt3x reads only ``.gt3x`` (and is GPL). actfast has no partial read
+(``actfast.read(path)`` returns whole arrays), so those files are held whole while they are imported
+(README, "Import and export format", gives the memory per hour of data).
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class DeviceFile:
     ``clock`` is "local" (the device's wall clock with no zone, in UNIX seconds as if UTC), "utc",
     "uptime" (seconds from an unknown start) or "none" (no times at all: ``untimed`` says why, and
     the samples are placed at ``--rate`` from ``--start``). ``warnings`` fill while the parts are read.
+    ``rate_hz`` is the recording's nominal rate: a device's clock may pace it a little off (an AX3
+    set to 100 Hz logs 98.9 Hz by its own clock), and the times keep what the clock said.
     """
 
     kind: str
@@ -51,6 +53,7 @@ class DeviceFile:
     gyro_unit: str = "deg/s"
     clock: str = "local"
     untimed: str = ""
+    rate_hz: float | None = None  # the rate the device was set to, where the file says it (else estimated)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -80,8 +83,10 @@ def device_kind(path: Path) -> str | None:
 
 def open_device_file(path: Path, kind: str) -> DeviceFile:
     """The reader for ``kind`` on ``path``; a file that is not what it claims is an ImportFormatError."""
-    from . import actigraph_neo, edf_files, movesense_files, witmotion_sd
+    from . import actigraph_neo, axivity_cwa, edf_files, movesense_files, witmotion_sd
 
+    if kind == "axivity":
+        return axivity_cwa.open_file(path)
     if kind == "witmotion":
         return witmotion_sd.open_file(path)
     if kind == "movesense":

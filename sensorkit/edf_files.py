@@ -87,7 +87,7 @@ def open_file(path: Path) -> DeviceFile:
     finally:
         reader.close()
     return DeviceFile("edf", gyr is not None, lambda: _parts(path, acc[0], gyr[0] if gyr else None, rate, start),
-                      acc_unit=acc[1], gyro_unit=gyr[1] if gyr else "deg/s")
+                      acc_unit=acc[1], gyro_unit=gyr[1] if gyr else "deg/s", rate_hz=rate)
 
 
 def _parts(path: Path, acc: list[int], gyr: list[int] | None, rate: float, start: float) -> Iterator[Part]:

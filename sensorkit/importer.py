@@ -610,7 +610,7 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
     if source.acc.local_clock and report.start_from != "--start":
         report.notes.append(f"times in this {source.format_name} file are a local clock with no zone; they were "
                             "read as UTC (pass --start with the true start and its offset, e.g. 2022-04-25T11:39:36+02:00)")
-    rate = options.rate_hz or estimate_rate(first.t)
+    rate = options.rate_hz or (source.acc.device and source.acc.device.rate_hz) or estimate_rate(first.t)
     guessed_time_unit = source.format_name in ("sensorkit", "columns")  # an app's export says its unit
     if not 10.0 <= rate <= 400.0 and options.rate_hz is None and len(first) > 1 and guessed_time_unit:
         _remove(unpacked)

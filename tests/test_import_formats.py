@@ -217,7 +217,8 @@ DEVICE_FILES = [  # file, samples, rate (Hz), gyroscope, first acceleration (g) 
 def test_research_device_files_import_and_analyze(formats: Path, tmp_path: Path, name: str, samples: int,
                                                   rate: float, gyro: bool, first: tuple | None,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
+    if not name.endswith(".cwa"):  # .cwa is read here; .gt3x (log.bin) and .bin through actfast
+        pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
     path = formats / name
     assert main(["import", str(path), "-o", str(tmp_path / "r")]) == 0
     with RecordingReader(tmp_path / "r") as reader:
@@ -231,9 +232,43 @@ def test_research_device_files_import_and_analyze(formats: Path, tmp_path: Path,
 
 
 def test_a_damaged_cwa_keeps_its_intact_blocks_and_says_so(formats: Path) -> None:
-    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
     block, _, report = read_csv(formats / "axivity_cwa" / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa")
-    assert len(block) == 17400 - 6 * 120 and any("6 damaged part(s)" in note for note in report.notes)
+    assert len(block) == 17400 - 6 * 120
+    assert any("6 damaged part(s) of the file were skipped (data block 0 fails its checksum" in n for n in report.notes)
+
+
+def test_cwa_read_block_by_block_without_the_extra_as_omgui_exports_it(formats: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "actfast", None)  # .cwa is read block by block here, not through actfast
+    folder = formats / "axivity_cwa"
+    block, meta, _ = read_csv(folder / "ax6_testfile.cwa")
+    reference, ref_meta, _ = read_csv(folder / "csv_export" / "ax6_testfile_formatted_timestamps.csv")  # OmGui's
+    n = len(reference)
+    np.testing.assert_allclose(block.acc[:n], reference.acc, atol=1e-6 * G)  # every exported sample
+    np.testing.assert_allclose(block.gyr[:n], reference.gyr, atol=1e-6 * DEG)  # 250 deg/s range, as OmGui scales it
+    start = datetime.fromisoformat(meta.start_time).timestamp() - datetime.fromisoformat(ref_meta.start_time).timestamp()
+    np.testing.assert_allclose(block.t[:n] + start, reference.t, atol=0.015)  # OmGui places samples <= 1 period earlier
+    assert meta.rate_hz == 100.0  # the rate code of the blocks
+    # (the AX3 export is resampled by OmGui to a 100 Hz grid, dropping a sample at row 22: its first sample is
+    # checked in test_research_device_files_import_and_analyze, the rest against actfast below)
+
+
+def test_cwa_read_block_by_block_equals_actfast(formats: Path) -> None:
+    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
+    from sensorkit.axivity_cwa import open_file
+    from sensorkit.device_files import _actfast_read
+
+    for name in ("ax3_testfile.cwa", "ax6_testfile.cwa"):
+        path = formats / "axivity_cwa" / name
+        parts = list(open_file(path).parts())
+        t, acc, gyr, _ = _actfast_read(path, "axivity")
+        assert np.array_equal(np.concatenate([p[1] for p in parts]), acc)
+        if gyr is not None:
+            assert np.array_equal(np.concatenate([p[2] for p in parts]), gyr)
+        ours = np.concatenate([p[0] for p in parts])
+        assert ours[0] == t[0] and np.abs(ours - t).max() < 0.015  # actfast steps at the nominal rate in a block
 
 
 def test_the_old_neo_actigraph_layout_equals_actilifes_export(formats: Path, tmp_path: Path,
@@ -263,9 +298,9 @@ def test_without_the_extra_the_error_names_it(tmp_path: Path, monkeypatch: pytes
     import sys
 
     monkeypatch.setitem(sys.modules, "actfast", None)  # as if not installed
-    (tmp_path / "day.cwa").write_bytes(b"MD" + bytes(1022))
+    (tmp_path / "day.bin").write_bytes(b"Device Identity\r\n" + bytes(100))
     with pytest.raises(ImportFormatError, match=r"needs the formats extra: pip install 'sensorkit\[formats\]'"):
-        read_csv(tmp_path / "day.cwa")
+        read_csv(tmp_path / "day.bin")
     monkeypatch.setitem(sys.modules, "pyedflib", None)
     (tmp_path / "day.edf").write_bytes(b"0       " + bytes(248))
     with pytest.raises(ImportFormatError, match=r"EDF/BDF files needs the formats extra: pip install 'sensorkit\[formats\]'"):
