@@ -14,8 +14,8 @@ from sensorkit.cli.main import main
 from sensorkit.signal.pipeline import analyze
 from sensorkit.store import RecordingReader, RecordingWriter
 from sensorkit.tui.app import SensorKitApp
-from sensorkit.tui.format import count
-from sensorkit.tui.screens.day import DayScreen
+from sensorkit.tui.format import count, duration as format_duration
+from sensorkit.tui.screens.day import KEY_FIGURES, DayScreen
 from sensorkit.tui.widgets.bars import Bars
 from sensorkit.tui.widgets.hours import HourStrip
 
@@ -28,7 +28,8 @@ def expected():
     with RecordingReader(DEMO) as reader:
         result = analyze(reader.samples(), reader.meta)
     bouts = [e for e in result.events if e.type == "walking_bout"]
-    return result.summary["total"], bouts, len(result.events)
+    sitting_slouch = sum(e.end - e.start for e in result.events if e.type == "slouch" and e.fields["posture"] == "sitting")
+    return result.summary["total"], bouts, len(result.events), sitting_slouch
 
 
 def text(screen, selector: str) -> str:
@@ -55,6 +56,7 @@ async def _open_day(path: Path, keys: tuple[str, ...] = ()) -> dict:
             "sitting": text(screen, "#sitting"),
             "hours": screen.query_one("#hours", HourStrip).hours,
             "hours_text": text(screen, "#hours"),
+            "figures": {key: text(screen, f"#figure-{key}") for key in KEY_FIGURES},
         }
         for key in keys:
             await pilot.press(key)
@@ -64,7 +66,7 @@ async def _open_day(path: Path, keys: tuple[str, ...] = ()) -> dict:
 
 
 def test_day_screen_shows_the_signal_summary(expected, tmp_path):
-    total, bouts, n_events = expected
+    total, bouts, n_events, sitting_slouch = expected
     copy = tmp_path / "demo.skr"
     shutil.copy(DEMO, copy)
     seen = asyncio.run(_open_day(copy, keys=("escape", "right", "e")))
@@ -76,11 +78,14 @@ def test_day_screen_shows_the_signal_summary(expected, tmp_path):
     duration = 600.0
     share = {bar.label: bar.share for bar in seen["posture"]}
     posture = total["posture_s"]
-    assert share["sitting"] == pytest.approx(posture["sitting"] / duration)
+    # sitting split: slouched is the slouch episodes while sitting, upright the rest of the sitting time
+    assert sitting_slouch > 0
+    assert share["sitting slouched"] == pytest.approx(sitting_slouch / duration, abs=1e-3)
+    assert share["sitting upright"] + share["sitting slouched"] == pytest.approx(posture["sitting"] / duration)
     assert share["walking"] == pytest.approx(total["walking_s"] / duration)
     assert share["standing"] == pytest.approx((posture["standing"] - total["walking_s"]) / duration)
     assert share["lying"] == pytest.approx(posture["lying"] / duration)
-    assert f"{100 * posture['sitting'] / duration:.0f} %" in seen["posture_text"]
+    assert f"{100 * (posture['sitting'] - sitting_slouch) / duration:.0f} %" in seen["posture_text"]
     bands = total["flexion_band_s"]
     assert seen["bands"][0].share == pytest.approx(bands["0_20"] / sum(bands.values()))
     # bends by severity, per hour, styles
@@ -93,6 +98,14 @@ def test_day_screen_shows_the_signal_summary(expected, tmp_path):
     assert f"{count(len(bouts), 'bout')}, {count(total['steps'], 'step')} in" in seen["walking"]
     assert f"slouching {count(total['slouch']['episodes'], 'episode')}" in seen["sitting"]
     assert f"sedentary {count(total['sedentary']['bouts'], 'bout')}" in seen["sitting"]
+    # the four key figures: time slouched, high-risk bends, walking, alerts
+    figures = seen["figures"]
+    assert figures["slouched"].splitlines()[:2] == ["Time slouched", format_duration(total["slouch"]["total_s"])]
+    assert f"{round(100 * sitting_slouch / posture['sitting'])} % of sitting" in figures["slouched"]
+    sev = total["bends"]["by_severity"]
+    assert figures["high-bends"].splitlines()[1] == f"{sev['high']} of {total['bends']['count']}"
+    assert figures["walking"].splitlines()[1:] == [format_duration(total["walking_s"]), f"{total['steps']} steps"]
+    assert figures["alerts"].splitlines()[1] == str(sum(total["alerts"].values())) == "1"
     # the hour strip: one clock hour holding every bend of the day
     assert len(seen["hours"]) == 1 and seen["hours"][0].bends == total["bends"]["count"] > 0
     assert seen["hours_text"].startswith("08:00")
@@ -166,7 +179,7 @@ async def _list_episodes(path: Path) -> dict:
 
 
 def test_episodes_list_the_days_bends_slouches_bouts_and_alerts_in_time_order(expected):
-    total, bouts, _ = expected
+    total, bouts, _, _ = expected
     seen = asyncio.run(_list_episodes(DEMO))
     assert seen["screen"] == "EpisodesScreen" and seen["after escape"] == "DayScreen"
     rows = seen["rows"]
@@ -218,5 +231,5 @@ def test_narrow_terminals_stack_the_panels_and_bars_never_wrap():
     narrow, wide = asyncio.run(_layout(80)), asyncio.run(_layout(120))
     assert narrow["narrow"] and narrow["stacked"] and not wide["narrow"] and not wide["stacked"]
     for seen, width in ((narrow, 80), (wide, 120)):
-        assert seen["height"] == seen["rows"] == 5  # one line per bar
+        assert seen["height"] == seen["rows"] == 6  # one line per bar
         assert seen["widest"] <= width

@@ -85,8 +85,8 @@ async def _walk(folder: Path) -> list[tuple[str, object]]:
 def test_days_screen_opens_a_day_and_comes_back(tmp_path):
     seen = dict(asyncio.run(_walk(_folder(tmp_path))))
     assert seen["rows"] == [
-        ["P007", "2025-03-03 08:00 UTC", "10 min 00 s", "simulator simulated demo", "-", "P007/monday.skr"],
-        ["-", "-", "-", "not a readable recording", "-", "notes.txt"],
+        ["P007/monday.skr", "P007", "2025-03-03 08:00 UTC", "10 min 00 s", "simulator simulated demo", "-"],
+        ["notes.txt", "-", "-", "-", "not a readable recording", "-"],
     ]
     assert seen["reason"] == "notes.txt is not a SensorKit recording (unknown file format)"
     assert seen["after enter on foreign"] == DaysScreen.__name__

@@ -17,6 +17,16 @@ def duration(seconds: float | None) -> str:
     return f"{s} s"
 
 
+def short_duration(seconds: float) -> str:
+    """A duration in few characters, for table cells: ``7.5 h``, ``45 min``, ``30 s`` (sign kept)."""
+    sign, s = ("-" if seconds < 0 else ""), abs(seconds)
+    if s >= 3600:
+        return f"{sign}{s / 3600:.1f} h"
+    if s >= 60:
+        return f"{sign}{s / 60:.0f} min"
+    return f"{sign}{s:.0f} s"
+
+
 def clock(t: float) -> str:
     """Recording time as ``h:mm:ss`` (as `sensorkit monitor` prints it, without tenths)."""
     t = max(0.0, t)

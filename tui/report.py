@@ -19,23 +19,31 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from sensorkit.errors import RecordingError
 from sensorkit.events import Event
 from sensorkit.localtime import UTC, zone_for, zone_name
 from sensorkit.samples import RecordingMeta, find_gaps, start_datetime
 from sensorkit.store import RecordingReader
 
-# The states of the hour strip, in the order they are drawn. "standing" excludes walking time.
+# The states of an hour, in the order they are drawn. "standing" excludes walking time.
 HOUR_STATES = ("sitting", "standing", "walking", "lying", "not_worn")
+# what a minute of the hour strip's timeline can be: slouching (sitting or standing) shows as its own state
+TIMELINE_STATES = ("sitting", "slouched", "standing", "walking", "lying", "not_worn")
+SEVERITY_RANK = {"low": 0, "moderate": 1, "high": 2}
 
 
 @dataclass
 class Hour:
-    """One local clock hour of the recording: seconds per state, bends started in it."""
+    """One local clock hour of the recording: seconds per state, bends started in it, minute by minute."""
 
     start: datetime  # local, with its offset
     seconds: dict[str, float]
     bends: int
+    slouched_s: float = 0.0  # slouching while sitting, inside the sitting seconds
+    timeline: tuple[str | None, ...] = ()  # 60 minutes: what each mostly was (TIMELINE_STATES), None: no data
+    bend_marks: tuple[str | None, ...] = ()  # 60 minutes: the most severe bend started in it
 
     @property
     def dominant(self) -> str | None:
@@ -57,6 +65,11 @@ class Span:
     @property
     def walking_bouts(self) -> list[Event]:
         return [e for e in self.events if e.type == "walking_bout"]
+
+    @property
+    def slouched_sitting_s(self) -> float:
+        """Seconds slouched while sitting, clipped to the span (the hours')."""
+        return sum(h.slouched_s for h in self.hours)
 
     @property
     def cadence_spm(self) -> float | None:
@@ -156,7 +169,8 @@ def load_day(path: str | Path, profile: Any = None, tz: str | None = None) -> Da
 
 def split_hours(events: list[Event], origin: datetime, t0: float, t1: float,
                 bends_per_hour: dict[str, int], zone: ZoneInfo = UTC) -> list[Hour]:
-    """Clock hours from ``t0`` to ``t1`` (s from ``origin``) with posture/walking seconds clipped to each.
+    """Clock hours from ``t0`` to ``t1`` (s from ``origin``) with posture/walking seconds clipped to each,
+    and each hour's minute-by-minute timeline.
 
     The hours are local clock hours in ``zone`` (counted on in real time, so the hour
     repeated in autumn appears twice and the one skipped in spring not at all); ``bends_per_hour`` is
@@ -165,29 +179,72 @@ def split_hours(events: list[Event], origin: datetime, t0: float, t1: float,
     origin = origin.astimezone(timezone.utc)  # aware arithmetic is wall-clock arithmetic: keep it in UTC
     first = (origin + timedelta(seconds=t0)).astimezone(zone).replace(minute=0, second=0, microsecond=0)
     end = origin + timedelta(seconds=t1)
-    hours: list[Hour] = []
+    starts: list[datetime] = []
     h = first
     while h <= end:
-        key = h.isoformat(timespec="minutes")
-        hours.append(Hour(h, dict.fromkeys(HOUR_STATES, 0.0), int(bends_per_hour.get(key, 0))))
+        starts.append(h)
         h = (h.astimezone(timezone.utc) + timedelta(hours=1)).astimezone(zone)
-    base = (first.astimezone(timezone.utc) - origin).total_seconds()  # hour i covers [base + 3600 i, base + 3600 (i + 1)) in t
-    for e in events:
-        if e.type == "posture" and e.fields.get("posture") in HOUR_STATES:
-            _spread(hours, base, e.start, e.end, str(e.fields["posture"]), +1.0)
-        elif e.type == "not_worn":
-            _spread(hours, base, e.start, e.end, "not_worn", +1.0)
-        elif e.type == "walking_bout":  # walking is standing: move the bout's time from one to the other
-            _spread(hours, base, e.start, e.end, "walking", +1.0)
-            _spread(hours, base, e.start, e.end, "standing", -1.0)
-    for hour in hours:
-        hour.seconds["standing"] = max(0.0, hour.seconds["standing"])
+    base = (first.astimezone(timezone.utc) - origin).total_seconds()  # minute i covers [base + 60 i, base + 60 (i + 1)) in t
+    rows = _minute_seconds(events, base, 60 * len(starts))
+    states = _minute_states(rows)
+    marks = _bend_marks(events, base, 60 * len(starts))
+    hours = []
+    for i, start in enumerate(starts):
+        minutes = slice(60 * i, 60 * (i + 1))
+        seconds = {state: float(rows[state][minutes].sum()) for state in HOUR_STATES}
+        hours.append(Hour(start, seconds, int(bends_per_hour.get(start.isoformat(timespec="minutes"), 0)),
+                          slouched_s=float(rows["slouched_sitting"][minutes].sum()),
+                          timeline=tuple(states[minutes]), bend_marks=tuple(marks[minutes])))
     return hours
 
 
-def _spread(hours: list[Hour], base: float, start: float, end: float, state: str, sign: float) -> None:
-    for i, hour in enumerate(hours):
-        lo, hi = base + 3600.0 * i, base + 3600.0 * (i + 1)
-        overlap = min(end, hi) - max(start, lo)
-        if overlap > 0:
-            hour.seconds[state] += sign * overlap
+def _minute_seconds(events: list[Event], base: float, n: int) -> dict[str, np.ndarray]:
+    """Seconds per state in each minute: the posture events, walking moved out of standing, non-wear,
+    and in rows of their own (inside sitting or standing) slouching, and slouching while sitting."""
+    rows = {state: np.zeros(n) for state in (*HOUR_STATES, "slouched", "slouched_sitting")}
+    for e in events:
+        if e.type == "posture" and e.fields.get("posture") in HOUR_STATES:
+            _spread(rows[str(e.fields["posture"])], base, e.start, e.end, +1.0)
+        elif e.type == "not_worn":
+            _spread(rows["not_worn"], base, e.start, e.end, +1.0)
+        elif e.type == "slouch":
+            _spread(rows["slouched"], base, e.start, e.end, +1.0)
+            if e.fields.get("posture") == "sitting":
+                _spread(rows["slouched_sitting"], base, e.start, e.end, +1.0)
+        elif e.type == "walking_bout":  # walking is standing: move the bout's time from one to the other
+            _spread(rows["walking"], base, e.start, e.end, +1.0)
+            _spread(rows["standing"], base, e.start, e.end, -1.0)
+    np.clip(rows["standing"], 0.0, None, out=rows["standing"])
+    return rows
+
+
+def _minute_states(rows: dict[str, np.ndarray]) -> np.ndarray:
+    """What each minute was mostly: a state of :data:`TIMELINE_STATES`, or None without data.
+    A minute slouched for half of it or more is "slouched" whatever the posture."""
+    stacked = np.stack([rows[state] for state in HOUR_STATES])
+    names = np.array(HOUR_STATES, dtype=object)
+    out = np.where(stacked.max(axis=0) > 0, names[stacked.argmax(axis=0)], None)
+    out[rows["slouched"] >= 30.0] = "slouched"
+    return out
+
+
+def _bend_marks(events: list[Event], base: float, n: int) -> np.ndarray:
+    """The most severe bend starting in each minute (None: no bend)."""
+    marks = np.full(n, None, dtype=object)
+    for e in events:
+        i = int((e.start - base) // 60.0)
+        if e.type == "bend" and 0 <= i < n:
+            severity = e.fields.get("severity")
+            if SEVERITY_RANK.get(severity, -1) > SEVERITY_RANK.get(marks[i], -1):
+                marks[i] = severity
+    return marks
+
+
+def _spread(row: np.ndarray, base: float, start: float, end: float, sign: float) -> None:
+    """Add ``sign`` times the overlap of [start, end) with each minute of ``row``."""
+    a, b = max(0.0, (start - base) / 60.0), min(float(len(row)), (end - base) / 60.0)
+    if b <= a:
+        return
+    i0, i1 = int(a), int(np.ceil(b))
+    edges = np.arange(i0, i1 + 1, dtype=float)
+    row[i0:i1] += sign * 60.0 * (np.minimum(edges[1:], b) - np.maximum(edges[:-1], a))

@@ -23,7 +23,9 @@ from sensorkit.errors import SensorKitError
 from ..format import count, duration, error_text, percent
 from ..report import DayReport, Span, load_day
 from ..widgets.bars import Bar, Bars
-from ..widgets.hours import HourStrip
+from ..widgets.hours import HourLegend, HourStrip
+from ..widgets.phrases import Phrases
+from ..widgets.scroll_hint import ScrollHint
 from .episodes import EpisodesScreen
 
 SEVERITIES = ("high", "moderate", "low")
@@ -55,12 +57,15 @@ class DayScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"{self.path.name}: analysing...", id="day-title")
+        yield Phrases(id="day-title")
         yield Static(id="day-span")
+        with Horizontal(id="key-figures"):  # the four numbers a therapist looks for first, never scrolled away
+            for key in KEY_FIGURES:
+                yield Static(classes="figure", id=f"figure-{key}")
         with VerticalScroll(id="day-body"):
             with Horizontal(id="day-columns"):
                 with Vertical(id="day-time"):
-                    yield Static("Where the time went", classes="section")
+                    yield Static("Where the time went (share of the time worn)", classes="section")
                     yield Bars(id="posture")
                     yield Static("Trunk flexion while upright (ISO 11226 bands)", classes="section")
                     yield Bars(id="bands")
@@ -72,14 +77,17 @@ class DayScreen(Screen):
                     yield Static(id="walking")
                     yield Static("Slouching and sitting", classes="section")
                     yield Static(id="sitting")
-            yield Static("Hour by hour (local time)", classes="section", id="hours-title")
+            yield Static("Hour by hour", classes="section", id="hours-title")
+            yield HourLegend(id="hours-legend")
             yield HourStrip(id="hours")
+        yield ScrollHint("#day-body", id="day-hint")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "SensorKit: day"
         self.sub_title = str(self.path)
         self.query_one("#day-body").loading = True
+        self.query_one("#day-title", Phrases).lines = ((f"{self.path.name}: analysing...",),)
         self.analyse()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -92,15 +100,15 @@ class DayScreen(Screen):
         elif event.state == WorkerState.ERROR:
             reason = error_text(event.worker.error)
             self.query_one("#day-body").loading = False
-            self.query_one("#day-title", Static).update(f"{self.path.name} cannot be shown: {reason}")
+            self.query_one("#day-title", Phrases).lines = ((f"{self.path.name} cannot be shown: {reason}",),)
             self.query_one("#day-title").add_class("error")
 
     def show(self, report: DayReport) -> None:
         """Fill every panel from an analysed recording."""
         self.report, self.spans = report, report.spans()
         self.query_one("#day-body").loading = False
-        self.query_one("#day-title", Static).update(header_text(report))
-        self.query_one("#hours-title", Static).update(f"Hour by hour ({report.zone_name})")
+        self.query_one("#day-title", Phrases).lines = header_lines(report)
+        self.query_one("#hours-title", Static).update(f"Hour by hour ({report.zone_name}): what each minute was")
         self.show_span()
         self.refresh_bindings()  # the day keys exist only for a recording over several days
 
@@ -112,6 +120,8 @@ class DayScreen(Screen):
             f"showing {span.label}" + (f", day {self.span_index} of {len(self.spans) - 1}" if self.span_index else "")
             + "   (n / p or right / left: the recording's days)"
         )
+        for key, text in key_figures(span).items():
+            self.query_one(f"#figure-{key}", Static).update(text)
         self.query_one("#posture", Bars).bars = posture_bars(span)
         self.query_one("#bands", Bars).bars = band_bars(span)
         self.query_one("#severity", Bars).bars = severity_bars(span)
@@ -166,39 +176,80 @@ def free_name(path: Path) -> Path:
     return candidate
 
 
-def header_text(r: DayReport) -> str:
+def header_lines(r: DayReport) -> tuple[tuple[str, ...], ...]:
+    """The header's phrases (a line breaks between two phrases, never inside one; see Phrases)."""
     meta = r.meta
     device = " ".join(p for p in (meta.device_kind, meta.device_name) if p) or "unknown device"
     days = f" ({len(r.days)} days)" if len(r.days) > 1 else ""
     quality = "no gaps" if r.gaps == 0 else f"{r.gaps} gaps ({duration(r.missing_samples / meta.rate_hz)} lost)"
-    quality += ", reconnects: not a Bluetooth recording" if r.reconnects is None else f", {r.reconnects} reconnects"
-    lines = [
-        f"patient {meta.patient_id or '(not set)'}   device {device}   "
-        f"{r.start:%Y-%m-%d %H:%M} {r.zone_name} (UTC{r.start:%z}){days}   {duration(r.duration_s)}",
-        f"data {quality}; {meta.rate_hz:g} Hz, angles from {r.method}",
-    ]
-    lines += [f"warning: {w}" for w in r.warnings]
-    return "\n".join(lines)
+    link = "not via Bluetooth" if r.reconnects is None else count(r.reconnects, "reconnect")
+    first = (f"patient {meta.patient_id or '(not set)'},", f"device {device},",
+             f"{r.start:%Y-%m-%d %H:%M} {r.zone_name} (UTC{r.start:%z}){days},", duration(r.duration_s))
+    second = (f"{quality},", f"{link},", f"{meta.rate_hz:g} Hz,", f"angles from {r.method}")
+    return (first, second, *((f"warning: {w}",) for w in r.warnings))
+
+
+# the key figures, left to right: what a therapist looks for first
+KEY_FIGURES = ("slouched", "high-bends", "walking", "alerts")
+ALERT_NAMES = {"slouch": "slouch", "severe_bend": "bend", "long_sedentary": "sitting"}
+FIGURE_WIDTH = 16  # characters inside a key figure at 80 columns
+
+
+def key_figures(r: Span) -> dict[str, str]:
+    """Each key figure as three lines (Textual markup): what, the number, its context."""
+    total = r.summary
+    slouch, bends, alerts = total["slouch"], total["bends"], total["alerts"]
+    high = bends["by_severity"]["high"]
+    hours = worn_s(r) / 3600.0
+    sitting = total["posture_s"]["sitting"]
+    walking = total.get("walking_s")
+    return {
+        "slouched": f"Time slouched\n[b]{duration(slouch['total_s'])}[/b]\n"
+                    + (f"{percent(r.slouched_sitting_s, sitting)} of sitting" if sitting else "no sitting"),
+        "high-bends": f"High-risk bends\n[b]{high}[/b] of {bends['count']}\n"
+                      f"{high / hours if hours else 0.0:.1f} per hour",
+        "walking": "Walking\n" + ("[b]-[/b]\nno walking found" if walking is None else
+                                   f"[b]{duration(walking)}[/b]\n{count(total['steps'], 'step')}"),
+        "alerts": f"Alerts\n[b]{sum(alerts.values())}[/b]\n{alert_kinds(alerts)}",
+    }
+
+
+def alert_kinds(alerts: dict[str, int], width: int = FIGURE_WIDTH) -> str:
+    """``slouch 3, bend 1``: the most frequent kinds that fit a key figure at 80 columns, ``+N`` for the rest."""
+    text, shown = "", 0
+    for kind, n in sorted(alerts.items(), key=lambda kv: (-kv[1], kv[0])):
+        part = f"{', ' if text else ''}{ALERT_NAMES.get(kind, kind)} {n}"
+        rest = sum(alerts.values()) - shown - n
+        if text and len(text) + len(part) + (len(f" +{rest}") if rest else 0) > width:
+            return f"{text} +{sum(alerts.values()) - shown}"
+        text, shown = text + part, shown + n
+    return text or "none"
+
+
+BAR_KINDS = {"sitting upright": "sitting", "sitting slouched": "slouched"}
 
 
 def posture_bars(r: Span) -> tuple[Bar, ...]:
-    """Time per posture as a share of the time worn; the time not worn, if any, as a share of the recording."""
+    """Time per posture (sitting split upright / slouched) as a share of the time worn; the time not worn,
+    if any, as a share of the recording."""
     posture = r.summary["posture_s"]
     walking = r.summary.get("walking_s", 0.0)
     worn = worn_s(r)
+    slouched = min(r.slouched_sitting_s, posture["sitting"])
     rows = [
-        ("sitting", posture["sitting"]),
+        ("sitting upright", posture["sitting"] - slouched),
+        ("sitting slouched", slouched),
         ("standing", max(0.0, posture["standing"] - walking)),
         ("walking", walking),
         ("lying", posture["lying"]),
     ]
     rows.append(("unknown", max(0.0, worn - sum(s for _, s in rows))))
     bars = [Bar("not classified" if kind == "unknown" else kind, s / worn if worn else 0.0,
-                f"{duration(s)}  {percent(s, worn):>5}", kind) for kind, s in rows]
+                f"{duration(s)}  {percent(s, worn):>5}", BAR_KINDS.get(kind, kind)) for kind, s in rows]
     not_worn = float(r.summary.get("not_worn_s", 0.0))
     if not_worn > 0:  # a row only for recordings with non-wear
         bars.append(Bar("not worn", not_worn / r.duration_s,
-                        f"{duration(not_worn)}  {percent(not_worn, r.duration_s):>5} of the recording", "not_worn"))
+                        f"{duration(not_worn)}  {percent(not_worn, r.duration_s):>5} of all", "not_worn"))
     return tuple(bars)
 
 

@@ -22,10 +22,12 @@ from sensorkit.store.catalog import Entry, scan
 from sensorkit.trends import Overlap, count_once
 
 from ..format import duration
+from ..widgets.scroll_hint import ScrollHint
 from .day import DayScreen
 from .trends import TrendsScreen
 
-COLUMNS = ("patient", "start (local)", "duration", "device", "link", "file")
+# the file first: a narrow terminal cuts the last columns (the hint under the table says so), never the name
+COLUMNS = ("file", "patient", "start (local)", "duration", "device", "link")
 
 
 class DaysScreen(Screen):
@@ -52,6 +54,7 @@ class DaysScreen(Screen):
         yield Static(id="days-title")
         yield DataTable(id="days-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="days-reason")
+        yield ScrollHint("#days-table", id="days-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -75,10 +78,10 @@ class DaysScreen(Screen):
         table.clear()
         for i, e in enumerate(self.entries):
             if e.readable:
-                row = (e.patient or "-", self.local_start(e),
-                       duration(e.duration_s), e.device or "-", e.link or "-", e.name)
+                row = (e.name, e.patient or "-", self.local_start(e),
+                       duration(e.duration_s), e.device or "-", e.link or "-")
             else:
-                row = ("-", "-", "-", "not a readable recording", "-", e.name)
+                row = (e.name, "-", "-", "-", "not a readable recording", "-")
             table.add_row(*row, key=str(i))
         readable = sum(e.readable for e in self.entries)
         others = len(self.entries) - readable

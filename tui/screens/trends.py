@@ -1,10 +1,11 @@
 """The trends screen: one patient's weeks, for the therapist's "is it getting better?".
 
 Opened from the days screen (``t``) for the highlighted recording's patient. The figures are
-:func:`sensorkit.trends.folder_trends`' (what ``sensorkit trends`` prints): one row per ISO week with
-the means per recorded day, then a sparkline per main metric over the weeks with its least-squares
-slope per week, or the reason there is none. Reading the folder can mean analysing recordings that
-have no saved analysis, so it runs in a worker thread. Escape goes back to the days.
+:func:`sensorkit.trends.folder_trends`' (what ``sensorkit trends`` prints), one row per metric: a
+sparkline of its daily values over the weeks (one character a day), its least-squares slope per week,
+then each week's mean per recorded day, newest first, so the columns that a narrow terminal cuts
+are the oldest (the hint under the table says so). Reading the folder can mean analysing recordings
+that have no saved analysis, so it runs in a worker thread. Escape goes back to the days.
 """
 
 from __future__ import annotations
@@ -20,29 +21,20 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from sensorkit.trends import FolderTrends, PatientTrends, Week, folder_trends
+from sensorkit.trends import FolderTrends, PatientTrends, folder_trends
 
-from ..format import duration, error_text
-from ..widgets.sparklines import Spark, Sparklines
+from ..format import error_text, short_duration
+from ..widgets.phrases import Phrases
+from ..widgets.scroll_hint import ScrollHint
+from ..widgets.sparklines import daily, sparkline
 
-# the week table: heading, metric, and how a daily mean reads
-COLUMNS = (
-    ("worn", "worn_s", duration), ("sitting", "sitting_s", duration), ("standing", "standing_s", duration),
-    ("walking", "walking_s", duration), ("lying", "lying_s", duration),
-    ("0-20 deg", "upright_0_20_s", duration), ("20-60 deg", "upright_20_60_s", duration),
-    ("> 60 deg", "upright_over_60_s", duration),
-    ("bends", "bends", lambda n: f"{n:.1f}"), ("high", "bends_high", lambda n: f"{n:.1f}"),
-    ("moderate", "bends_moderate", lambda n: f"{n:.1f}"), ("low", "bends_low", lambda n: f"{n:.1f}"),
-    ("slouching", "slouch_s", duration), ("longest sitting", "longest_sedentary_s", duration),
-    ("steps", "steps", lambda n: f"{n:.0f}"), ("alerts", "alerts", lambda n: f"{n:.1f}"),
-)
-# the sparklines: label, metric, scale and unit of the numbers beside them
-SPARKS = (
-    ("sitting", "sitting_s", 60.0, "min/day"), ("walking", "walking_s", 60.0, "min/day"),
-    ("upright 20-60 deg", "upright_20_60_s", 60.0, "min/day"), ("upright > 60 deg", "upright_over_60_s", 60.0, "min/day"),
-    ("bends", "bends", 1.0, "/day"), ("high bends", "bends_high", 1.0, "/day"),
-    ("slouching", "slouch_s", 60.0, "min/day"), ("longest sitting", "longest_sedentary_s", 60.0, "min"),
-    ("steps", "steps", 1.0, "/day"), ("alerts", "alerts", 1.0, "/day"),
+# one row per metric (label, metric), in the order a therapist reads them
+ROWS = (
+    ("worn", "worn_s"), ("sitting", "sitting_s"), ("slouching", "slouch_s"), ("standing", "standing_s"),
+    ("walking", "walking_s"), ("steps", "steps"), ("lying", "lying_s"),
+    ("upright 20-60 deg", "upright_20_60_s"), ("upright > 60 deg", "upright_over_60_s"),
+    ("bends", "bends"), ("high-risk bends", "bends_high"), ("longest sitting", "longest_sedentary_s"),
+    ("alerts", "alerts"),
 )
 
 
@@ -62,21 +54,21 @@ class TrendsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"patient {self.patient or '(not set)'}: reading the recordings...", id="trends-title")
+        yield Phrases(id="trends-title")
         with VerticalScroll(id="trends-body"):
-            yield Static("Week by week (local days; means per recorded day, longest sitting the week's longest)",
-                         classes="section", id="trends-weeks")
+            yield Static("Each local day (blank: no recording); trend: slope per week; weeks: mean per "
+                         "recorded day, newest first", id="trends-weeks")
             yield DataTable(id="trends-table", cursor_type="row", zebra_stripes=True)
-            yield Static("Over the weeks (least-squares slope per week over the days)", classes="section")
-            yield Sparklines(id="trends-sparks")
+            yield Static("Recordings", classes="section")
             yield Static(id="trends-files")
+        yield ScrollHint("#trends-body, #trends-table", id="trends-hint")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "SensorKit: trends"
         self.sub_title = str(self.folder)
-        self.query_one(DataTable).add_columns("week", "days", *(head for head, _, _ in COLUMNS))
         self.query_one("#trends-body").loading = True
+        self.query_one("#trends-title", Phrases).lines = ((f"patient {self.patient or '(not set)'}", "reading the recordings..."),)
         self.gather()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -89,50 +81,47 @@ class TrendsScreen(Screen):
         elif event.state == WorkerState.ERROR:
             reason = error_text(event.worker.error)
             self.query_one("#trends-body").loading = False
-            self.query_one("#trends-title", Static).update(f"trends cannot be shown: {reason}")
+            self.query_one("#trends-title", Phrases).lines = ((f"trends cannot be shown: {reason}",),)
             self.query_one("#trends-title").add_class("error")
 
     def show(self, found: FolderTrends) -> None:
         self.query_one("#trends-body").loading = False
         self.query_one("#trends-files", Static).update(files_text(found))
         self.result = found.patients[0] if found.patients else None
-        title = self.query_one("#trends-title", Static)
+        title = self.query_one("#trends-title", Phrases)
         if self.result is None:
-            title.update(f"patient {self.patient or '(not set)'}: no usable recording")
+            title.lines = ((f"patient {self.patient or '(not set)'}", "no usable recording"),)
             title.add_class("error")
             return
-        title.update(title_text(self.result))
+        title.lines = (title_phrases(self.result),)
         table = self.query_one(DataTable)
-        for week in self.result.weeks:
-            table.add_row(*week_cells(week), key=week.week)
-        self.query_one(Sparklines).rows = sparks(self.result)
+        p = self.result
+        table.add_columns("metric", f"each day {p.days[0].date:%d %b} - {p.days[-1].date:%d %b}", "trend",
+                          *(f"{w.week[5:]} ({w.days} d)" for w in reversed(p.weeks)))
+        for label, key in ROWS:
+            table.add_row(*metric_cells(p, label, key), key=key)
 
 
-def title_text(p: PatientTrends) -> str:
+def title_phrases(p: PatientTrends) -> tuple[str, ...]:
     first, last = p.days[0].date, p.days[-1].date
     days, weeks = len(p.days), len(p.weeks)
-    return (f"patient {p.patient}: {days} day{'' if days == 1 else 's'} with recordings in "
-            f"{weeks} week{'' if weeks == 1 else 's'}, {first} to {last} ({', '.join(p.timezones) or 'UTC'} days)")
+    return (f"patient {p.patient}:", f"{days} day{'' if days == 1 else 's'} with recordings in "
+            f"{weeks} week{'' if weeks == 1 else 's'},", f"{first} to {last}", f"({', '.join(p.timezones) or 'UTC'} days)")
 
 
-def week_cells(w: Week) -> list[str]:
-    mean = w.per_day
-    return [w.week, str(w.days)] + [fmt(mean[key]) for _, key, fmt in COLUMNS]
-
-
-def sparks(p: PatientTrends) -> tuple[Spark, ...]:
-    rows = []
-    for label, key, scale, unit in SPARKS:
-        t = p.trends[key]
-        last = p.weeks[-1].per_day[key] / scale
-        text = f"last week {last:.1f} {unit}; "
-        if t.slope_per_week is None:
-            text += t.note
-        else:
-            slope = t.slope_per_week / scale
-            text += f"{slope if abs(slope) >= 0.05 else 0.0:+.1f} {unit} per week over {t.days} days"
-        rows.append(Spark(label, tuple(w.per_day[key] for w in p.weeks), text))
-    return tuple(rows)
+def metric_cells(p: PatientTrends, label: str, key: str) -> list[str]:
+    """One metric's row: its label, a sparkline of the days, the trend, each week's daily mean (newest first)."""
+    values = {d.date: d.metrics[key] for d in p.days}
+    number = short_duration if key.endswith("_s") else (lambda n: f"{n:.1f}")
+    slope = p.trends[key].slope_per_week
+    if slope is None:
+        trend = "-"
+    else:
+        shown = number(slope)
+        trend = ("0" if shown.lstrip("-").startswith(("0 ", "0.0")) or shown in ("0", "-0") else
+                 ("+" if slope > 0 else "") + shown) + "/wk"
+    return [label, sparkline(daily(values, p.days[0].date, p.days[-1].date)), trend,
+            *(number(w.per_day[key]) for w in reversed(p.weeks))]
 
 
 def files_text(found: FolderTrends) -> str:

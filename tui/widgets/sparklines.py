@@ -1,57 +1,31 @@
-"""Rows of small inline charts: one metric per row, one character per week, with its trend in words.
+"""Daily sparklines: one character per calendar day, zero at the bottom, the row's largest value at the top.
 
-The trends screen shows how the main metrics moved over the weeks; a row of eight block heights
-reads at a glance where a table of numbers does not. Each series is scaled from zero to its own
-largest value, so rows compare shapes, not sizes; the numbers are beside them.
+The trends screen draws one per metric over a patient's weeks. Scaling from zero (not from the
+row's smallest value) keeps a steady series flat: 100, 101, 99 minutes of sitting read as three
+equal blocks, not as a jump. A day without a recording is a blank, so a gap does not read as a zero.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from rich.text import Text
-from textual.reactive import reactive
-from textual.widget import Widget
-
-from .bars import fit
+from datetime import date, timedelta
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-LABEL_WIDTH = 20
 
 
-def sparkline(values: list[float]) -> str:
-    """One block per value, from the lowest block (zero) to the highest (the largest value)."""
-    top = max(values, default=0.0)
-    if top <= 0:
-        return BLOCKS[0] * len(values)
-    return "".join(BLOCKS[min(len(BLOCKS) - 1, int(round(max(0.0, v) / top * (len(BLOCKS) - 1))))] for v in values)
+def sparkline(values: list[float | None]) -> str:
+    """One block per value from the lowest block (zero) to the highest (the largest value); None: a blank."""
+    top = max((v for v in values if v is not None), default=0.0)
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif top <= 0:
+            out.append(BLOCKS[0])
+        else:
+            out.append(BLOCKS[min(len(BLOCKS) - 1, int(round(max(0.0, v) / top * (len(BLOCKS) - 1))))])
+    return "".join(out)
 
 
-@dataclass(frozen=True)
-class Spark:
-    """One row: the label, the weekly values (oldest first), and the text after the chart."""
-
-    label: str
-    values: tuple[float, ...]
-    value: str
-
-
-class Sparklines(Widget):
-    """A block of labelled sparklines; set :attr:`rows` to redraw."""
-
-    COMPONENT_CLASSES = {"sparklines--chart"}
-    rows: reactive[tuple[Spark, ...]] = reactive((), layout=True)
-
-    def render(self) -> Text:
-        chart_width = max((len(r.values) for r in self.rows), default=0)
-        lines = []
-        for row in self.rows:
-            line = Text(f"{row.label:<{LABEL_WIDTH}.{LABEL_WIDTH}}")
-            line.append(f"{sparkline(list(row.values)):<{chart_width}}",
-                        style=self.get_component_rich_style("sparklines--chart", partial=True))
-            line.append(f"  {row.value}")
-            lines.append(fit(line, self.size.width))
-        return Text("\n").join(lines)
-
-    def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001 - Textual's signature
-        return max(1, len(self.rows))
+def daily(values: dict[date, float], first: date, last: date) -> list[float | None]:
+    """``values`` on every calendar day from ``first`` to ``last``, None where there is none."""
+    return [values.get(first + timedelta(days=i)) for i in range((last - first).days + 1)]
