@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "write a simulated recording with ground truth"),
     "demo": ("demo", "an emulated sensor through the whole product, then the day's summary"),
     "scan": ("scan", "list supported sensors nearby"),
+    "doctor": ("doctor", "check Bluetooth and a sensor step by step, with fixes"),
     "record": ("record", "record a sensor (real or emulated)"),
     "monitor": ("monitor", "record and show live posture state and alerts"),
     "analyze": ("analyze", "find postures, bends, slouching and sitting bouts"),

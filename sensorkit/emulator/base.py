@@ -58,6 +58,7 @@ from .faults import Faults
 log = logging.getLogger(__name__)
 ADVERTISING_INTERVAL_MS = 50  # connect latency is bounded by this (Bumble's default is 1 s)
 LOW_BATTERY_LEVEL = 8
+BAD_FIRMWARE_ANSWER = bytes([0xFF, 0x00, 0x13, 0x37])
 RESUME_WINDOW_S = 60.0  # a sensor keeps sampling this long without a link, then stops (SPEC.md 3.4)
 
 
@@ -208,14 +209,19 @@ class EmulatedSensor(ABC):
             return read_only(lambda _c: value.encode())
 
         chars = [
-            gatt.Characteristic(uuid, gatt.Characteristic.Properties.READ, gatt.Characteristic.READABLE, text(value))
+            gatt.Characteristic(uuid, gatt.Characteristic.Properties.READ, gatt.Characteristic.READABLE, value)
             for uuid, value in (
-                (gatt.GATT_MANUFACTURER_NAME_STRING_CHARACTERISTIC, self.manufacturer),
-                (gatt.GATT_MODEL_NUMBER_STRING_CHARACTERISTIC, self.model),
-                (gatt.GATT_FIRMWARE_REVISION_STRING_CHARACTERISTIC, self.firmware),
+                (gatt.GATT_MANUFACTURER_NAME_STRING_CHARACTERISTIC, text(self.manufacturer)),
+                (gatt.GATT_MODEL_NUMBER_STRING_CHARACTERISTIC, text(self.model)),
+                (gatt.GATT_FIRMWARE_REVISION_STRING_CHARACTERISTIC, read_only(lambda _c: self.firmware_answer())),
             )
         ]
         return gatt.Service(gatt.GATT_DEVICE_INFORMATION_SERVICE, chars)
+
+    def firmware_answer(self) -> bytes:
+        """The Firmware Revision String read's answer; with the ``bad_firmware`` fault, bytes that are
+        no revision at all (what a build speaking another protocol variant might put there)."""
+        return BAD_FIRMWARE_ANSWER if self.faults.bad_firmware else self.firmware.encode()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -223,7 +229,14 @@ class EmulatedSensor(ABC):
         """Power on on ``radio``, serve the services and advertise."""
         self.radio = radio
         self.device = radio.new_device(self.name, self.address)
-        self.device.add_services(self.build_services())
+        services = self.build_services()
+        if not any(s.uuid == gatt.GATT_DEVICE_INFORMATION_SERVICE for s in services):
+            services.append(self.device_information_service())  # every emulator says who it is
+        self.device.add_services(services)
+        if self.faults.mtu is not None:  # a sensor that accepts no larger MTU than this
+            self.device.gatt_server.max_mtu = int(self.faults.mtu)
+        if self.faults.low_battery == 0:
+            self._go_low()
         if self.data_characteristic is not None:
             self.data_characteristic.on("subscription", self._on_subscription)
         await self.device.power_on()
@@ -392,6 +405,9 @@ class EmulatedSensor(ABC):
             self.stats.unsent_no_link += n
             return
         f, rng = self.faults, self.rng
+        if f.silent:  # started, but nothing ever goes on the air
+            self.stats.withheld.append((first, n))
+            return
         if f.loss and rng.random() < f.loss:
             self.stats.withheld.append((first, n))
             return
@@ -445,6 +461,9 @@ class EmulatedSensor(ABC):
         at = self.faults.low_battery
         if at is None or self.battery_low or counter < at * self.rate_hz:
             return
+        self._go_low()
+
+    def _go_low(self) -> None:
         self.battery_low = True
         self.battery_level = LOW_BATTERY_LEVEL
         self.on_battery_low()

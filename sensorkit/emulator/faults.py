@@ -9,8 +9,15 @@ SPEC is a comma list of ``key=value``, e.g. ``loss=0.01,dup=0.005,reorder=0.005,
 ``corrupt``     probability a notification is replaced by a malformed one (the decoder must reject it)
 ``drop_every``  seconds of streaming between link losses (emulated supervision timeout); 0 = never
 ``drift_ppm``   the sensor's clock runs this many ppm fast (negative: slow) against the host
-``low_battery`` seconds of streaming after which the battery reports low (8 %); absent = never
+``low_battery`` seconds of streaming after which the battery reports low (8 %); absent = never; 0 = low
+                from power-on (a read of the battery level already says 8 %)
+``silent``      1: the sensor takes the subscription and start commands but never sends a data notification
+``mtu``         the largest ATT MTU the sensor accepts (23: the unnegotiated default, 20-byte notifications)
+``bad_firmware`` 1: the sensor answers the firmware revision read with bytes that are not a revision
 ==============  ==================================================================================
+
+``silent``, ``mtu`` and ``bad_firmware`` are misbehaviours for ``sensorkit doctor --emulate`` (what a
+real sensor may do to a first user); the others are faults of the air and the clock.
 
 Probabilities are per notification, drawn from the emulator's seeded generator, so a run is repeatable.
 """
@@ -33,6 +40,9 @@ class Faults:
     drop_every: float = 0.0
     drift_ppm: float = 0.0
     low_battery: float | None = None
+    silent: float = 0.0
+    mtu: float | None = None
+    bad_firmware: float = 0.0
 
     def __post_init__(self) -> None:
         for name in _PROBABILITIES:
@@ -47,6 +57,11 @@ class Faults:
             raise SettingsError(f"fault drift_ppm={self.drift_ppm:g} is beyond any crystal (limit +-10000)")
         if self.low_battery is not None and self.low_battery < 0:
             raise SettingsError("fault low_battery must be seconds >= 0")
+        for name in ("silent", "bad_firmware"):
+            if getattr(self, name) not in (0.0, 1.0):
+                raise SettingsError(f"fault {name} must be 1 (on) or 0 (off)")
+        if self.mtu is not None and not (23 <= self.mtu <= 517 and self.mtu == int(self.mtu)):
+            raise SettingsError(f"fault mtu={self.mtu:g} must be a whole ATT MTU between 23 and 517")
 
     @classmethod
     def parse(cls, spec: str | None) -> "Faults":

@@ -17,7 +17,6 @@ from bumble.device import Connection
 from ..devices import metamotion as mw
 from ..errors import DecodeError
 from ..samples import STANDARD_GRAVITY
-from .base import read_only
 from .vendor import VendorEmulator, to_counts
 
 
@@ -51,12 +50,9 @@ class MetaMotionEmulator(VendorEmulator):
             mw.COMMAND_CHAR, props.WRITE | props.WRITE_WITHOUT_RESPONSE, gatt.Characteristic.WRITEABLE,
             gatt.CharacteristicValue(write=self._on_command),
         )
-        model = gatt.Characteristic(
-            mw.MODEL_NUMBER_CHAR, props.READ, gatt.Characteristic.READABLE, read_only(lambda _c: self.model.encode())
-        )
         return [
             gatt.Service(mw.SERVICE, [self.data_characteristic, command]),
-            gatt.Service(gatt.GATT_DEVICE_INFORMATION_SERVICE, [model]),
+            self.device_information_service(),  # its model number (2A24) is what MetaWear SDKs read
         ]
 
     # -- commands ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class MovesenseEmulator(VendorEmulator):
     name_prefix = "Movesense"
     manufacturer = "Suunto"
     model = "Movesense MD"
+    firmware = "2.3.1"  # GSP is in the default firmware from 2.3.0 (MS CHANGES.md)
     free_running_clock = True
 
     def __init__(self, *args, **kwargs):
