@@ -35,8 +35,7 @@ WIDTH = 100
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("doctor", help="check Bluetooth and a sensor step by step, with fixes",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser("doctor", description=__doc__.splitlines()[0])
     which = p.add_mutually_exclusive_group()
     which.add_argument("--device", metavar="NAME|ADDRESS", help="the sensor to check (default: the strongest "
                        "supported sensor advertising)")
