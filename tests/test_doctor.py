@@ -163,3 +163,17 @@ def test_misbehaviour_switches_are_validated() -> None:
 def test_fault_options_are_refused_for_a_real_sensor(capsys) -> None:
     assert main(["doctor", "--device", "X", "--fault", "silent=1"]) == 1
     assert "only apply to --emulate" in capsys.readouterr().err
+
+
+def test_plain_doctor_needs_no_emulation_extra(tmp_path: Path) -> None:
+    """A user's install without Bumble: the real checks run, and never load it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nsys.modules['bumble'] = None\nfrom sensorkit.ble import doctor as dr\n"
+            "dr.real_adapter_check = lambda: dr.linux_adapter_check(sys.argv[1])\n"
+            "from sensorkit.cli.main import main\nstatus = main(['doctor'])\n"
+            "assert 'bumble' not in [m.split('.')[0] for m in sys.modules if sys.modules[m]]\nsys.exit(status)")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and run.stderr == ""
+    assert "FAIL  adapter" in run.stdout and "doctor: 1 check failed (adapter)" in run.stdout
