@@ -18,7 +18,7 @@ from sensorkit.samples import parse_utc
 from sensorkit.store import RecordingReader
 from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.report import load_day, split_hours
-from sensorkit.tui.screens.day import DayScreen, header_text
+from sensorkit.tui.screens.day import DayScreen, header_lines
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_monitor_with_a_profile_stores_the_patient_and_prints_local_clock_times(
     stamps = [line.split()[0] for line in lines]  # all within the 30 s recording, in Sydney time
     allowed = {(first + timedelta(seconds=s)).strftime("%H:%M:%S") for s in range(32)}
     assert set(stamps) <= allowed
-    head = header_text(load_day(out))  # the day screen's header for this recording
+    head = " ".join(p for line in header_lines(load_day(out)) for p in line)  # the day screen's header
     assert head.startswith("patient P009") and f"{first:%Y-%m-%d %H:%M} Australia/Sydney" in head
 
 
