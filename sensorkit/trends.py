@@ -346,13 +346,15 @@ def folder_trends(folder: str | Path, profile: Any = None, patient: str | None =
 
 def folder_entries(folder: Path, patient: str | None = None) -> list[Entry]:
     """The folder's files (:func:`sensorkit.store.catalog.scan`), only ``patient``'s when given."""
-    entries = []
-    for entry in scan(folder):
-        if not entry.patient and entry.path.parent != folder:  # unreadable: the sub-folder still names the patient
-            entry.patient = entry.path.parent.name
-        if patient is None or entry.patient == patient:
-            entries.append(entry)
-    return entries
+    entries = (with_folder_patient(entry, folder) for entry in scan(folder))
+    return [entry for entry in entries if patient is None or entry.patient == patient]
+
+
+def with_folder_patient(entry: Entry, folder: Path) -> Entry:
+    """An unreadable file still belongs to the patient its sub-folder names."""
+    if not entry.patient and entry.path.parent != folder:
+        entry.patient = entry.path.parent.name
+    return entry
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("profile", "show a patient profile's thresholds and alert policy"),
     "view": ("view", "the terminal app: one day's summary, or a folder of days"),
     "trends": ("trends", "per-patient days, weeks and trends from a folder of recordings"),
+    "cohort": ("cohort", "a cohort's per-patient days on a Dask cluster, as a Parquet dataset"),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable
 
 from ..errors import RecordingError, SensorKitError
 from ..samples import start_datetime
@@ -137,5 +138,9 @@ def _relative(message: str, path: Path, name: str) -> str:
 def scan(folder: str | Path) -> list[Entry]:
     """Every candidate file in ``folder``: readable recordings by patient and start, then the others."""
     folder = Path(folder)
-    entries = [describe(f, folder) for f in candidate_files(folder)]
+    return in_listing_order(describe(f, folder) for f in candidate_files(folder))
+
+
+def in_listing_order(entries: Iterable[Entry]) -> list[Entry]:
+    """Readable recordings by patient and start, then the others."""
     return sorted(entries, key=lambda e: (not e.readable, e.patient, e.start.isoformat() if e.start else "", e.name))
