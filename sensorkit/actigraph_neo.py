@@ -23,7 +23,7 @@ from .errors import ImportFormatError
 
 COUNTS_PER_G = 341.0
 TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000  # .NET ticks (100 ns since 0001-01-01) of 1970-01-01
-PART_BYTES = 9 * 100_000  # 200,000 samples
+PART_BYTES = 9 * 30_000  # 60,000 samples, about a CSV chunk's rows
 
 
 def is_neo(path: Path) -> bool:

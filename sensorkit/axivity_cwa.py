@@ -27,7 +27,7 @@ from .errors import ImportFormatError
 
 HEADER = 1024
 BLOCK = 512
-PART_BLOCKS = 4096  # 2 MB read at a time: up to 491,520 samples
+PART_BLOCKS = 512  # 256 KB read at a time: up to 61,440 samples, about a CSV chunk's rows
 
 
 def _config(path: Path) -> tuple[int, int]:

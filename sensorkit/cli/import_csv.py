@@ -66,10 +66,10 @@ def import_options(args: argparse.Namespace) -> ImportOptions:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import",
-        description="The app that wrote FILE is recognised from its header (or --format); sensorkit's own "
+        description="The app or device that wrote FILE is recognised from its header (or --format); sensorkit's own "
         "CSV has columns time (s) or timestamp (ISO 8601), acc_x, acc_y, acc_z, optional gyr_x, gyr_y, gyr_z; "
         "--columns/--sep/--decimal/--time-unit describe any other table. Bad rows are skipped and listed "
-        "by line number.",
+        "by line number. A file with no times at all (some WitMotion logs) needs --rate and --start.",
     )
     p.add_argument("file", help="file to import (a Sensor Logger folder or .zip too)")
     p.add_argument("-o", "--output", required=True, metavar="RECORDING", help="recording to create")

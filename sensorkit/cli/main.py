@@ -27,8 +27,8 @@ from ..files import describe_failure
 # registers the name in full and sets ``func(args) -> int``), so one command's heavy imports (pandas,
 # SciPy, bumble, Textual) never slow another's start or the listing. Adding a command: a module and a line.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "import": ("import_csv", "import a CSV, Parquet or app export (MetaBase, Polar, phyphox, Sensor Logger) into "
-                             "a recording"),
+    "import": ("import_csv", "import a CSV, Parquet, app export or device file (.cwa, .gt3x, .bin, .sbem, EDF, "
+                             "WitMotion) into a recording"),
     "export": ("export", "export samples or events to CSV or Parquet"),
     "info": ("info", "describe a recording"),
     "devices": ("devices", "list supported sensor kinds"),
