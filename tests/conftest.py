@@ -51,3 +51,12 @@ def computer_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs on a computer set to UTC (``TZ``), so local days do not depend on the developer's
     zone; a test that wants another zone says so with ``--tz``, a profile or its own ``TZ``."""
     monkeypatch.setenv("TZ", "UTC")
+
+
+@pytest.fixture(autouse=True)
+def own_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test has empty data and config folders of its own (platformdirs reads XDG_* on Linux), so a
+    developer's default profile never changes a result and no test writes into their home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

@@ -1,7 +1,7 @@
 """`sensorkit calibrate`: the sensor-to-body calibration, live with the wearer or from a recording.
 
-    sensorkit calibrate --device NAME|ADDRESS --profile FILE [--no-bend] [-o RECORDING]
-    sensorkit calibrate --emulate KIND [--scenario NAME] [--speed X] --profile FILE [--no-bend]
+    sensorkit calibrate --device NAME|ADDRESS [--profile FILE] [--no-bend] [-o RECORDING]
+    sensorkit calibrate --emulate KIND [--scenario NAME] [--speed X] [--profile FILE] [--no-bend]
     sensorkit calibrate RECORDING --upright START:END [--bend START:END] [--profile FILE]
 
 Live (``--device``, or ``--emulate`` for an emulated sensor streaming a scenario that begins with
@@ -9,8 +9,10 @@ the routine, such as ``demo``), as a patient does after pairing: the command con
 "Stand upright and still...", finds the still stand in the stream, prompts "Now bend forward slowly
 and come back up", finds the bend, and stores the result in the profile (see
 :mod:`sensorkit.signal.calibration`). If the wearer moved during the stand, or no bend came within
-30 s, it says so and writes nothing (exit 1). The stream goes to a temporary recording unless ``-o``
-keeps it (with the calibration in its metadata).
+30 s, it says so and writes nothing (exit 1). Without ``--profile`` the result goes to the default
+profile (:func:`sensorkit.places.default_profile`), which every command then reads when no
+``--profile`` is given. The stream goes to a temporary recording unless ``-o`` keeps it (with the
+calibration in its metadata).
 
 Offline calibration of the sensor-to-body alignment from a stretch of a recording (or CSV file) where
 the wearer stood still and upright for a few seconds, and optionally one slow forward bend (which
@@ -44,7 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-bend", action="store_true", help="live: the stand only (forward then comes from the "
                    "device's declared mounting, or is unknown)")
     add_session_arguments(p, output_required=False, device_required=False, profile=False, rate=False)
-    p.add_argument("--profile", metavar="FILE", help="patient profile (TOML) to store the calibration in")
+    p.add_argument("--profile", metavar="FILE", help="patient profile (TOML) to store the calibration in (live "
+                   "default: the default profile, see `sensorkit profile show`)")
     p.add_argument("--json", action="store_true", help="print the calibration as JSON")
     add_import_options(p)
     p.set_defaults(func=run)
@@ -61,9 +64,14 @@ def parse_span(text: str, what: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    live = args.device is not None or args.emulate is not None
+    if live and args.profile is None:  # the wearer's own calibration: into the profile read by default
+        from ..files import make_private_dir
+        from ..places import default_profile
+
+        args.profile = str(make_private_dir(default_profile().parent) / default_profile().name)
     if args.profile:
         _existing_profile(Path(args.profile))  # refuse a bad profile before the wearer does the routine
-    live = args.device is not None or args.emulate is not None
     if live and (args.input or args.upright or args.bend):
         raise SettingsError("give either a RECORDING with --upright (offline) or --device/--emulate (live), not both")
     if live:

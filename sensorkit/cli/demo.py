@@ -8,15 +8,15 @@ in the stream and stores the result in the recording), then the live analysis pr
 each alert the alert policy lets through buzzes the emulated sensor (the summary counts the vibration
 commands it received); at the end comes the day's summary, beside the simulation's ground truth. ``--speed`` (default 40)
 runs faster than real time, so the default demo ends by itself in well under a minute. The
-recording goes to the user's data folder (``$XDG_DATA_HOME/sensorkit`` or ``~/.local/share/sensorkit``)
-unless ``-o`` says otherwise; each run replaces the previous demo.
+recording goes to the user's data folder (:func:`sensorkit.places.data_dir`: ``~/.local/share/sensorkit``
+on Linux, ``~/Library/Application Support/sensorkit`` on macOS) unless ``-o`` says otherwise; each run
+replaces the previous demo.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from ..emulator.sources import Source, simulated
 from ..errors import SettingsError
 from ..events import Event
 from ..files import make_private_dir
+from ..places import data_dir
 from ..signal.calibration import GuidedCalibration
 from ..simulator.truth import ATTACHMENT
 from .monitor import Printer, attach_live, clock
@@ -39,8 +40,7 @@ DEFAULT_SPEED = 40.0
 
 
 def default_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "sensorkit" / "demo.skr"
+    return data_dir() / "demo.skr"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "view": ("view", "the terminal app: one day's summary, or a folder of days"),
     "trends": ("trends", "per-patient days, weeks and trends from a folder of recordings"),
     "cohort": ("cohort", "a cohort's per-patient days on a Dask cluster, as a Parquet dataset"),
+    "completion": ("completion", "print the tab-completion script for your shell (bash, zsh, tcsh...)"),
 }
 
 
@@ -105,6 +106,15 @@ def command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+def use_default_profile(args: argparse.Namespace) -> None:
+    """A command reading a ``--profile`` that was not given reads the default profile when there is one
+    (:mod:`sensorkit.places`). ``calibrate``'s ``--profile`` is where it writes: it decides for itself."""
+    if getattr(args, "profile", "") is None and args.command != "calibrate":
+        from ..places import profile_in_effect
+
+        args.profile = profile_in_effect(None)
+
+
 class _StderrHandler(logging.StreamHandler):
     """Log lines on whatever ``sys.stderr`` is at the time (as logging's own last resort does)."""
 
@@ -136,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser([command] if command else []).parse_args(argv)
     configure_logging(args)
     try:
+        use_default_profile(args)
         return int(args.func(args) or 0)
     except SensorKitError as exc:
         if args.debug:

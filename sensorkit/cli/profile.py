@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("profile", description=__doc__.splitlines()[0])
     actions = p.add_subparsers(dest="action", required=True, metavar="show")
     show = actions.add_parser("show", help="every threshold in effect, with its range and meaning")
-    show.add_argument("--profile", metavar="FILE", help="patient profile (TOML); default: the defaults")
+    show.add_argument("--profile", metavar="FILE", help="patient profile (TOML); default: the default profile if it "
+                      "exists, else the built-in defaults")
     show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                       help="an override as monitor --set takes it")
     show.set_defaults(func=run)
@@ -40,7 +41,10 @@ def lines(profile: Profile, sources: bool = False) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from .monitor import with_settings
 
+    from ..places import default_profile
+
     profile = with_settings(load_profile(args.profile), args.settings)
-    print(f"profile: {args.profile or 'defaults'} (* = changed from the default)")
+    print(f"profile: {args.profile or f'the built-in defaults (no file at {default_profile()})'} "
+          "(* = changed from the default)")
     print("\n".join(lines(profile, sources=bool(getattr(args, "verbose", 0)))))
     return 0
