@@ -539,7 +539,9 @@ class PostureTracker:
         (:func:`lay_and_got_up`) and, if it was lying, report it so instead of a bend. A lie must last
         BRIEF_LYING_S between the lying angle's edges, as any lying must. Nothing reported is
         rewritten: the posture since before ``on`` is still open, its bend still pending."""
-        due, self._got_up_due = off + GOT_UP_WAIT_S, None
+        due = off + GOT_UP_WAIT_S
+        if self._got_up_due == due:  # not if a later deep lean already ended: its bends wait for its judgement
+            self._got_up_due = None
         if self.base not in ("lying", NOT_WORN) and self.base_since <= on and off - on >= BRIEF_LYING_S:
             into = self._last_time(lambda f: f.inclination < LYING_FROM_DEG, on)
             after = self.history.between(off, due)

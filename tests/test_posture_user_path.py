@@ -224,3 +224,35 @@ def test_deep_lifts_with_forward_withheld_are_never_read_as_lying(validation_scr
     lies, found, truth = validation_script("posture").deep_bends_forward_unknown(range(1))
     assert lies == 0
     assert truth > 50 and found == truth
+
+
+def test_lies_back_to_back_are_each_judged_whole_whatever_the_chunking(shared_data):
+    """Two sit-lie-sit excursions 0.8 s apart (a SisFall D12 trial whose lie is found only when judged
+    whole, its lie repeated): both are lying, neither is a bend, and chunks give the events of one block."""
+    from sensorkit.datasets import sisfall
+    from sensorkit.samples import SampleBlock
+    from sensorkit.signal.alignment import alignment_for
+    from sensorkit.signal.evaluate import as_imported
+    from sensorkit.signal.pipeline import Pipeline
+
+    trial = next(t for t in sisfall.list_trials(shared_data / "sisfall_waist", ("D12",))
+                 if t.path.name == "D12_SA03_R03.txt.gz")
+    block, meta = sisfall.load_trial(trial)
+
+    def run(samples, step):
+        m = as_imported(samples, meta)
+        pipe = Pipeline(m.rate_hz, alignment_for(samples, m), gait=False)
+        events = [e for a in range(0, len(samples), step) for e in pipe.update(samples.slice(a, a + step))]
+        return sorted((e.to_json() for e in events + pipe.finish()), key=lambda d: (d["start"], d["type"], d["end"]))
+
+    lie = next(e for e in run(block, len(block)) if e["type"] == "posture" and e["posture"] == "lying")
+    first = block.between(block.t[0], lie["end"] + 0.8)
+    again = block.between(lie["start"] - 1.0, np.inf)
+    t = again.t - again.t[0] + first.t[-1] + float(np.median(np.diff(block.t)))
+    both = SampleBlock(np.concatenate([first.t, t]), np.concatenate([first.acc, again.acc]),
+                       np.concatenate([first.gyr, again.gyr]))
+    whole = run(both, len(both))
+    assert sum(e["type"] == "posture" and e["posture"] == "lying" for e in whole) == 2
+    assert not any(e["type"] == "bend" for e in whole)
+    for step in (37, 1013):
+        assert run(both, step) == whole, step
