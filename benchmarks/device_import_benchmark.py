@@ -1,17 +1,19 @@
 """Peak memory of importing research device files of growing length: read a part at a time
-(Axivity .cwa, ActiGraph NEO .gt3x) against whole through actfast (ActiGraph log.bin .gt3x,
-GENEActiv .bin, and .cwa before it was read here).
+(Axivity .cwa, ActiGraph NEO .gt3x) against whole through actfast (how .cwa, log.bin .gt3x and
+GENEActiv .bin were read before sensorkit read them itself).
 
 Run by hand:  python benchmarks/device_import_benchmark.py [--hours 1 6 24] [--data ../shared/data]
 
 The long files are built from the real ones in ../shared/data/formats, read there and never copied
 into the repository: the data blocks of ``axivity_cwa/ax3_testfile.cwa`` (AX3, 100 Hz, packed) are
 repeated with their clock moved on by the file's length each time (sequence numbers and checksums
-rewritten), and the ``activity.bin`` of ``actigraph_gt3x/pygt3x/neo.gt3x`` (30 Hz) is repeated in a
-new zip with its ``info.txt``. Each import runs in a fresh process that reports its peak RSS, which
-includes loading the command-line program (~190 MB); "actfast" is the same .cwa imported through
-``actfast.read``, the path .gt3x (log.bin) and GENEActiv .bin files still take, so its growth per
-hour is theirs (at the same rate and axes).
+rewritten), the ``activity.bin`` of ``actigraph_gt3x/pygt3x/neo.gt3x`` (30 Hz) is repeated in a
+new zip with its ``info.txt``, the activity records of ``actigraph_gt3x/actfast/actigraph.gt3x``
+(60 Hz log.bin) and the pages of ``geneactiv_bin/actfast/geneactiv.bin`` (60 Hz) likewise, their
+times moved on. Each import runs in a fresh process that reports its peak RSS, which
+includes loading the command-line program; "actfast" is the same .cwa imported through
+``actfast.read`` (the test extra installs it), which holds the whole recording: its growth per hour
+is what every actfast format costs at the same rate and axes.
 """
 
 from __future__ import annotations
@@ -32,9 +34,19 @@ ROOT = Path(__file__).resolve().parents[1]
 RUN = """
 import resource, sys, time
 from sensorkit.cli.main import main
-if sys.argv[1] == "actfast":
-    from sensorkit import axivity_cwa, device_files
-    axivity_cwa.open_file = lambda path: device_files._actfast_file(path, "axivity")
+if sys.argv[1] == "actfast":  # the whole file through actfast.read, then stored in blocks as before
+    import actfast, numpy as np
+    from sensorkit import formats
+    from sensorkit.device_files import DeviceFile
+
+    def whole(path, kind):
+        series = actfast.read(str(path), lenient=True)["timeseries"]["high_frequency"]
+        t = series["datetime"].astype(np.float64) / 1e9
+        acc = np.asarray(series["acceleration"], dtype=np.float64)
+        parts = lambda: ((t[i:i + 60000], acc[i:i + 60000], None) for i in range(0, t.size, 60000))
+        return DeviceFile(kind, False, parts, rate_hz=100.0)
+
+    formats.open_device_file = whole
 t0 = time.perf_counter()
 code = main(["import", *sys.argv[2:]])
 print("BENCH", time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, code)
@@ -88,6 +100,52 @@ def long_neo(source: Path, target: Path, hours: float) -> int:
     return copies * len(activity) * 8 // 36
 
 
+def long_log_bin(source: Path, target: Path, hours: float) -> int:
+    """The wGT3X-BT file's log.bin activity records repeated, each copy later by the source's span
+    (UNIX seconds and checksums rewritten; its other records kept once); samples written."""
+    with zipfile.ZipFile(source) as archive:
+        info, log = archive.read("info.txt"), archive.read("log.bin")
+    records, i = [], 0
+    while i + 8 <= len(log):
+        size = int.from_bytes(log[i + 6:i + 8], "little")
+        records.append(log[i:i + 9 + size])
+        i += 9 + size
+    activity = [r for r in records if r[1] == 0x00 and len(r) > 10]
+    seconds = [int.from_bytes(r[2:6], "little") for r in activity]
+    span = seconds[-1] - seconds[0] + 1
+    copies = int(np.ceil(hours * 3600 / span))
+    samples = 0
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("info.txt", info)
+        with archive.open("log.bin", "w", force_zip64=True) as f:
+            f.write(b"".join(r for r in records if r not in activity))
+            for k in range(copies):
+                for record, second in zip(activity, seconds):
+                    body = bytearray(record[:-1])
+                    body[2:6] = (second + k * span).to_bytes(4, "little")
+                    f.write(bytes(body) + bytes([~int(np.bitwise_xor.reduce(np.frombuffer(bytes(body), np.uint8))) & 0xFF]))
+                    samples += (len(record) - 9) * 8 // 36
+    return samples
+
+
+def long_geneactiv(source: Path, target: Path, hours: float) -> int:
+    """The GENEActiv file's pages repeated, each copy later by the source's span (Page Time rewritten)."""
+    lines = [line.rstrip(b"\r") for line in source.read_bytes().split(b"\n")]
+    first = lines.index(b"Recorded Data")
+    header, pages = lines[:first], [lines[k:k + 10] for k in range(first, len(lines) - 9, 10)]
+    stamp = "%Y-%m-%d %H:%M:%S:%f"
+    times = [datetime.strptime(page[3][10:].decode(), stamp) for page in pages]
+    span = (times[-1] - times[0]).total_seconds() + 300 / 60.0
+    copies = int(np.ceil(hours * 3600 / span))
+    with target.open("wb") as out:
+        out.write(b"\r\n".join(header) + b"\r\n")
+        for k in range(copies):
+            for page, moment in zip(pages, times):
+                shifted = (moment + timedelta(seconds=k * span)).strftime(stamp)[:-3].encode()
+                out.write(b"\r\n".join([*page[:3], b"Page Time:" + shifted, *page[4:]]) + b"\r\n")
+    return copies * len(pages) * 300
+
+
 def run(mode: str, path: Path, out: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one import in a fresh process."""
     done = subprocess.run([sys.executable, "-c", RUN, mode, str(path), "-o", str(out), "--force"],
@@ -124,10 +182,19 @@ def main() -> None:
             row["neo_samples"] = long_neo(formats / "actigraph_gt3x" / "pygt3x" / "neo.gt3x", neo, hours)
             seconds, rss = run("parts", neo, rec)
             row.update(neo_s=round(seconds, 1), neo_peak_rss_mb=round(rss))
+            log = folder / "log.gt3x"
+            row["log_bin_samples"] = long_log_bin(formats / "actigraph_gt3x" / "actfast" / "actigraph.gt3x", log, hours)
+            seconds, rss = run("parts", log, rec)
+            row.update(log_bin_s=round(seconds, 1), log_bin_peak_rss_mb=round(rss))
+            geneactiv = folder / "long.bin"
+            row["geneactiv_samples"] = long_geneactiv(formats / "geneactiv_bin" / "actfast" / "geneactiv.bin",
+                                                      geneactiv, hours)
+            seconds, rss = run("parts", geneactiv, rec)
+            row.update(geneactiv_s=round(seconds, 1), geneactiv_peak_rss_mb=round(rss))
             results.append(row)
             print(json.dumps(row), flush=True)
-            cwa.unlink()
-            neo.unlink()
+            for done in (cwa, neo, log, geneactiv):
+                done.unlink()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -2,22 +2,19 @@
 
 A device file is recognised from its first bytes where the format has a signature (Movesense
 ``SBEM``, EDF/BDF, WitMotion's SD-card packets, Axivity ``MD``), else from its suffix. Each reader
-yields parts of (times, acceleration, angular rate) so the importer stores them in blocks as they
-come; the readers written here (Axivity ``.cwa``, WitMotion SD, ActiGraph NEO, Movesense SBEM, EDF
-through pyedflib) hold one part at a time. ActiGraph ``.gt3x`` (log.bin) and GENEActiv ``.bin`` are
-read through actfast (the optional ``formats`` extra: ``pip install 'sensorkit[formats]'``), chosen
-because it is one small MIT-licensed wheel (Rust, NumPy its only dependency) that reads them and
-recovers what it can of a damaged file: actipy needs a Java runtime, scikit-digital-health brings a
-large stack of its own, and pygt3x reads only ``.gt3x`` (and is GPL). actfast has no partial read
-(``actfast.read(path)`` returns whole arrays), so those files are held whole while they are imported
-(README, "Import and export format", gives the memory per hour of data).
+yields parts of (times, acceleration, angular rate) of about a CSV chunk's rows, so the importer
+stores them in blocks as they come and memory does not grow with the recording: Axivity ``.cwa``,
+ActiGraph ``.gt3x`` (both layouts), GENEActiv ``.bin``, WitMotion SD cards and Movesense ``.sbem``
+are read here from their makers' documentation, EDF/BDF through pyedflib (the optional ``formats``
+extra: ``pip install 'sensorkit[formats]'``). actfast, which read .cwa, .gt3x and .bin here before,
+has no partial read (``actfast.read(path)`` returns whole arrays: about 16 MB per hour of 100 Hz
+data); it stays in the test extra as the reference the readers here are checked against.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -29,7 +26,6 @@ from .table_reader import Chunk
 SUFFIXES = {".cwa": "axivity", ".gt3x": "actigraph", ".bin": "geneactiv", ".json": "movesense",
             ".sbem": "movesense", ".edf": "edf", ".bdf": "edf"}
 KINDS = ("axivity", "actigraph", "geneactiv", "movesense", "witmotion", "edf")
-PART_SAMPLES = 100_000
 INSTALL = "pip install 'sensorkit[formats]'"
 
 Part = tuple["np.ndarray | None", np.ndarray, "np.ndarray | None"]  # times (s) or None, acc (n, 3), gyr (n, 3)
@@ -83,7 +79,7 @@ def device_kind(path: Path) -> str | None:
 
 def open_device_file(path: Path, kind: str) -> DeviceFile:
     """The reader for ``kind`` on ``path``; a file that is not what it claims is an ImportFormatError."""
-    from . import actigraph_neo, axivity_cwa, edf_files, movesense_files, witmotion_sd
+    from . import actigraph_gt3x, axivity_cwa, edf_files, geneactiv_bin, movesense_files, witmotion_sd
 
     if kind == "axivity":
         return axivity_cwa.open_file(path)
@@ -93,40 +89,9 @@ def open_device_file(path: Path, kind: str) -> DeviceFile:
         return movesense_files.open_file(path)
     if kind == "edf":
         return edf_files.open_file(path)
-    if kind == "actigraph" and actigraph_neo.is_neo(path):
-        return actigraph_neo.open_file(path)
-    return _actfast_file(path, kind)
-
-
-def _actfast_file(path: Path, kind: str) -> DeviceFile:
-    t, acc, gyr, warnings = _actfast_read(path, kind)
-
-    def parts() -> Iterator[Part]:
-        for first in range(0, t.size, PART_SAMPLES):
-            part = slice(first, first + PART_SAMPLES)
-            yield t[part], acc[part], None if gyr is None else gyr[part]
-
-    return DeviceFile(kind, gyr is not None, parts, warnings=list(warnings))
-
-
-@lru_cache(maxsize=1)
-def _actfast_read(path: Path, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...]]:
-    """Times (UNIX seconds of the device's clock), acceleration (g), angular rate (deg/s) or None, warnings."""
-    try:
-        import actfast
-    except ImportError as exc:
-        raise ImportFormatError(f"reading {path.suffix} files needs the formats extra: {INSTALL}") from exc
-    try:
-        data: dict[str, Any] = actfast.read(str(path), lenient=True)
-    except (ValueError, OSError) as exc:
-        raise ImportFormatError(f"{path} is not a readable {kind} file ({exc})") from exc
-    series = next((s for s in data["timeseries"].values() if "acceleration" in s), None)
-    if series is None or len(series["datetime"]) == 0:
-        raise ImportFormatError(f"{path} holds no acceleration samples")
-    t = series["datetime"].astype(np.float64) / 1e9
-    acc = np.asarray(series["acceleration"], dtype=np.float64)
-    gyr = np.asarray(series["gyroscope"], dtype=np.float64) if "gyroscope" in series else None
-    return t, acc, gyr, tuple(data.get("warnings", []))
+    if kind == "actigraph":
+        return actigraph_gt3x.open_file(path)
+    return geneactiv_bin.open_file(path)
 
 
 def device_chunks(device: DeviceFile) -> Iterator[Chunk]:

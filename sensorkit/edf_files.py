@@ -22,7 +22,7 @@ import numpy as np
 from .device_files import INSTALL, DeviceFile, Part
 from .errors import ImportFormatError
 
-PART_SAMPLES = 100_000
+PART_SAMPLES = 60_000  # about a CSV chunk's rows
 ACC_UNITS = {"g": "g", "mg": "mg", "m/s^2": "m/s2", "m/s2": "m/s2", "m/s²": "m/s2", "m/s/s": "m/s2"}
 GYRO_UNITS = {"deg/s": "deg/s", "dps": "deg/s", "°/s": "deg/s", "degree/s": "deg/s", "rad/s": "rad/s"}
 ACC_LABEL = re.compile(r"(acc|accel|accelerometer|acceleration)[\s_.\-]*([xyz])\b|\b([xyz])[\s_.\-]*(acc|accel)",

@@ -217,8 +217,6 @@ DEVICE_FILES = [  # file, samples, rate (Hz), gyroscope, first acceleration (g) 
 def test_research_device_files_import_and_analyze(formats: Path, tmp_path: Path, name: str, samples: int,
                                                   rate: float, gyro: bool, first: tuple | None,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    if not name.endswith(".cwa"):  # .cwa is read here; .gt3x (log.bin) and .bin through actfast
-        pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
     path = formats / name
     assert main(["import", str(path), "-o", str(tmp_path / "r")]) == 0
     with RecordingReader(tmp_path / "r") as reader:
@@ -255,20 +253,32 @@ def test_cwa_read_block_by_block_without_the_extra_as_omgui_exports_it(formats: 
     # checked in test_research_device_files_import_and_analyze, the rest against actfast below)
 
 
-def test_cwa_read_block_by_block_equals_actfast(formats: Path) -> None:
-    pytest.importorskip("actfast", reason="the formats extra is not installed (CI installs it)")
-    from sensorkit.axivity_cwa import open_file
-    from sensorkit.device_files import _actfast_read
+def _parts(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    from sensorkit.device_files import device_kind, open_device_file
 
-    for name in ("ax3_testfile.cwa", "ax6_testfile.cwa"):
-        path = formats / "axivity_cwa" / name
-        parts = list(open_file(path).parts())
-        t, acc, gyr, _ = _actfast_read(path, "axivity")
-        assert np.array_equal(np.concatenate([p[1] for p in parts]), acc)
-        if gyr is not None:
-            assert np.array_equal(np.concatenate([p[2] for p in parts]), gyr)
-        ours = np.concatenate([p[0] for p in parts])
-        assert ours[0] == t[0] and np.abs(ours - t).max() < 0.015  # actfast steps at the nominal rate in a block
+    parts = list(open_device_file(path, device_kind(path)).parts())
+    gyr = None if parts[0][2] is None else np.concatenate([p[2] for p in parts])
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), gyr
+
+
+@pytest.mark.parametrize("name", [d[0] for d in DEVICE_FILES])
+def test_device_readers_equal_actfast(formats: Path, name: str) -> None:
+    """actfast (MIT, Rust) reads the whole file at once; sensorkit reads it a part at a time."""
+    actfast = pytest.importorskip("actfast", reason="the test extra is not installed (CI installs it)")
+    series = next(s for s in actfast.read(str(formats / name), lenient=True)["timeseries"].values()
+                  if "acceleration" in s)
+    t, acc, gyr = _parts(formats / name)
+    reference_t = series["datetime"] / 1e9
+    assert t.size == reference_t.size and t[0] == pytest.approx(reference_t[0], abs=1e-6)
+    if name.endswith(".cwa"):  # actfast steps at the nominal rate inside a block, here to the next block's time
+        assert np.abs(t - reference_t).max() < 0.015
+        np.testing.assert_array_equal(acc, series["acceleration"])
+    else:
+        np.testing.assert_allclose(t, reference_t, atol=1e-6)
+        # ActiGraph rounds to 1 mg, as its own tools and ActiLife's CSV do; actfast does not; float32 there
+        np.testing.assert_allclose(acc, series["acceleration"], atol=5e-4 if name.endswith(".gt3x") else 1e-6)
+    if gyr is not None:
+        np.testing.assert_array_equal(gyr, series["gyroscope"])
 
 
 def test_the_old_neo_actigraph_layout_equals_actilifes_export(formats: Path, tmp_path: Path,
@@ -287,7 +297,7 @@ def test_the_old_neo_actigraph_layout_equals_actilifes_export(formats: Path, tmp
 
 
 def test_neo_bit_packing_as_actigraph_documents_it() -> None:
-    from sensorkit.actigraph_neo import unpack
+    from sensorkit.actigraph_gt3x import unpack
 
     # the worked example of github.com/actigraph/NHANES-GT3X-File-Format, fileformats/activity.bin.md
     samples = unpack(bytes.fromhex("00 60 08 EB D0 07 00 9E BF 00 70 08 EB F0"))
@@ -297,11 +307,7 @@ def test_neo_bit_packing_as_actigraph_documents_it() -> None:
 def test_without_the_extra_the_error_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    monkeypatch.setitem(sys.modules, "actfast", None)  # as if not installed
-    (tmp_path / "day.bin").write_bytes(b"Device Identity\r\n" + bytes(100))
-    with pytest.raises(ImportFormatError, match=r"needs the formats extra: pip install 'sensorkit\[formats\]'"):
-        read_csv(tmp_path / "day.bin")
-    monkeypatch.setitem(sys.modules, "pyedflib", None)
+    monkeypatch.setitem(sys.modules, "pyedflib", None)  # as if not installed
     (tmp_path / "day.edf").write_bytes(b"0       " + bytes(248))
     with pytest.raises(ImportFormatError, match=r"EDF/BDF files needs the formats extra: pip install 'sensorkit\[formats\]'"):
         read_csv(tmp_path / "day.edf")
