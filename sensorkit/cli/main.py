@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("profile", "show a patient profile's thresholds and alert policy"),
     "view": ("view", "the terminal app: one day's summary, or a folder of days"),
     "trends": ("trends", "per-patient days, weeks and trends from a folder of recordings"),
+    "report": ("report", "write the therapist's report (HTML or PDF) of a recording or a patient's folder"),
     "cohort": ("cohort", "a cohort's per-patient days on a Dask cluster, as a Parquet dataset"),
     "completion": ("completion", "print the tab-completion script for your shell (bash, zsh, tcsh...)"),
 }

@@ -1,0 +1,182 @@
+"""The report's charts, drawn with matplotlib: a day's posture timeline and the period's trends.
+
+matplotlib is an optional extra (``pip install 'sensorkit[report]'``); :func:`require_matplotlib`
+says so in one sentence when it is missing. The Agg backend is used (no display, no window), so the
+report can be written on a server. Colours are the Okabe-Ito set, told apart by colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+from sensorkit.errors import SensorKitError
+
+from .gather import LANES, ReportData, ReportDay
+from .text import signed
+
+COLOURS = {
+    "sitting upright": "#0072B2", "sitting slouched": "#E69F00", "standing": "#009E73",
+    "walking": "#56B4E9", "lying": "#CC79A7", "not worn": "#999999",
+}
+SEVERITY_COLOURS = {"low": "#F0E442", "moderate": "#E69F00", "high": "#D55E00"}
+ALERT_COLOUR = "#000000"
+
+# the trend charts: title, metric, divisor to the unit shown, unit
+TREND_CHARTS = (
+    ("Time slouched", "slouch_s", 60.0, "min"),
+    ("Bends, high severity", "bends_high", 1.0, "bends"),
+    ("Walking", "walking_s", 60.0, "min"),
+    ("Steps", "steps", 1.0, "steps"),
+    ("Sitting", "sitting_s", 3600.0, "h"),
+    ("Flexed 20-60 deg", "upright_20_60_s", 60.0, "min"),
+    ("Bends, all", "bends", 1.0, "bends"),
+    ("Alerts", "alerts", 1.0, "alerts"),
+    ("Worn", "worn_s", 3600.0, "h"),
+)
+
+
+def require_matplotlib() -> None:
+    """SensorKitError in one sentence when matplotlib (the ``report`` extra) is not installed."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise SensorKitError("the report needs matplotlib, which is not installed: "
+                             "pip install 'sensorkit[report]'") from None
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    matplotlib.rcParams.update({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "sensorkit",
+                                "font.size": 8, "axes.titlesize": 9, "font.family": "DejaVu Sans"})
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def day_timeline(day: ReportDay, axis: tuple[int, int] = (0, 24), width_in: float = 7.5) -> Any:
+    """One day, ``axis`` (elapsed hours from local midnight, the same for every day of a report so
+    days line up): a lane per state, bends by severity and alerts above."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(width_in, 2.3), layout="constrained")
+    hours = lambda moment: (moment - day.start).total_seconds() / 3600.0  # noqa: E731  elapsed, so DST days are 23/25 h
+    lanes = ("bends", "alerts", *LANES)
+    row = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
+    for lane in LANES:
+        bars = [(hours(s.start), hours(s.end) - hours(s.start)) for s in day.segments if s.lane == lane]
+        if bars:
+            ax.broken_barh(bars, (row[lane] - 0.4, 0.8), facecolors=COLOURS[lane], rasterized=True)
+    for severity, colour in SEVERITY_COLOURS.items():
+        xs = [hours(m.at) for m in day.marks if m.kind == "bend" and m.label == severity]
+        if xs:
+            ax.scatter(xs, [row["bends"]] * len(xs), s=22, marker="v", color=colour, edgecolors="#333333",
+                       linewidths=0.4, label=f"{severity} bend", zorder=3)
+    xs = [hours(m.at) for m in day.marks if m.kind == "alert"]
+    if xs:
+        ax.scatter(xs, [row["alerts"]] * len(xs), s=24, marker="D", color=ALERT_COLOUR, label="alert", zorder=3)
+    lo, hi = axis
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.6, len(lanes) - 0.4)
+    ax.set_yticks([row[lane] for lane in lanes], lanes)
+    ticks = list(range(lo, hi + 1, 1 if hi - lo <= 8 else 2))
+    ax.set_xticks(ticks, [(day.start + timedelta(hours=h)).strftime("%H:%M") for h in ticks])
+    ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"{day.date:%A %d %B %Y}, local time ({day.start.tzname()})", loc="left")
+    ax.set_xlabel("bends marked by severity: ▼ low (yellow), moderate (orange), high (red); ◆ alert", fontsize=7)
+    return fig
+
+
+def hours_shown(days: list[ReportDay]) -> tuple[int, int]:
+    """The whole local hours that hold every day's data (at least 2), for a common timeline axis."""
+    spans = [((s.start - d.start).total_seconds() / 3600, (s.end - d.start).total_seconds() / 3600)
+             for d in days for s in d.segments]
+    if not spans:
+        return 0, 24
+    lo = int(min(a for a, _ in spans))
+    hi = max(lo + 2, -int(-max(b for _, b in spans) // 1))
+    return lo, min(hi, 25)
+
+
+def direction(trend: Any, mean: float, divisor: float, unit: str) -> str:
+    """The trend in words: rising, falling or steady (a slope under 5 % of the daily mean per week),
+    with the slope per week; or why there is none yet."""
+    if trend.slope_per_week is None:
+        return "no trend yet (" + trend.note.split(": ", 1)[-1] + ")" if trend.note else "no trend yet"
+    slope = trend.slope_per_week / divisor
+    small = abs(trend.slope_per_week) <= 0.05 * abs(mean) or round(slope, 1) == 0
+    word = "steady" if small else "rising" if slope > 0 else "falling"
+    return f"{word}, {signed(slope)} {unit}/day per week over {trend.days} days"
+
+
+def trend_charts(data: ReportData, by: str, width_in: float = 7.5) -> Any:
+    """Small multiples of the main metrics, ``by`` "day" (one bar per recorded day, with the slope)
+    or "week" (the daily mean over each ISO week's recorded days)."""
+    plt = _pyplot()
+    cols = 3
+    rows = -(-len(TREND_CHARTS) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width_in, 1.75 * rows), layout="constrained", squeeze=False)
+    days, weeks = data.trends.days, data.trends.weeks
+    for ax, (title, key, divisor, unit) in zip(axes.flat, TREND_CHARTS):
+        if by == "day":
+            x = [(d.date - days[0].date).days for d in days]
+            y = [d.metrics[key] / divisor for d in days]
+            ax.bar(x, y, width=0.8, color="#0072B2")
+            slope = data.trends.trends[key].slope_per_week
+            if slope is not None and len(x) > 1:
+                import numpy as np
+
+                fit = np.polyfit(np.array(x) / 7.0, np.array(y), 1)
+                ax.plot([x[0], x[-1]], np.polyval(fit, [x[0] / 7.0, x[-1] / 7.0]), color="#D55E00", linewidth=1.2)
+            shown = _spaced(x, (x[-1] - x[0]) / 5)
+            ax.set_xticks(shown, [(days[0].date + timedelta(days=i)).strftime("%d %b") for i in shown], fontsize=6)
+        else:
+            x = list(range(len(weeks)))
+            ax.bar(x, [w.per_day[key] / divisor for w in weeks], width=0.6, color="#009E73")
+            ax.set_xticks(x, _sparse_labels([w.week.split("-")[1] for w in weeks]), fontsize=6)
+        ax.set_title(f"{title} ({unit}/day)", loc="left", fontsize=8)
+        ax.tick_params(axis="y", labelsize=6)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    for ax in list(axes.flat)[len(TREND_CHARTS):]:
+        ax.set_visible(False)
+    return fig
+
+
+def _spaced(x: list[int], gap: float) -> list[int]:
+    """The positions to label: the first, then each at least ``gap`` after the last labelled one."""
+    out = [x[0]]
+    for v in x[1:]:
+        if v - out[-1] >= gap:
+            out.append(v)
+    return out
+
+
+def _sparse_labels(labels: list[str], most: int = 7) -> list[str]:
+    step = max(1, -(-len(labels) // most))
+    return [t if i % step == 0 else "" for i, t in enumerate(labels)]
+
+
+def svg(fig: Any) -> bytes:
+    """The figure as SVG, and the figure closed (pyplot keeps every open figure alive)."""
+    return _save(fig, "svg")
+
+
+def png(fig: Any, dpi: int = 150) -> bytes:
+    return _save(fig, "png", dpi=dpi)
+
+
+def _save(fig: Any, fmt: str, **kw: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format=fmt, **kw)
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
