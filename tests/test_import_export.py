@@ -123,6 +123,7 @@ def test_info_json_is_the_documented_document(tmp_path: Path, capsys: pytest.Cap
     capsys.readouterr()
     assert run_cli("info", str(tmp_path / "r"), "--json") == 0
     doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == 1  # README: raised when a key changes meaning or goes
     assert doc["samples"] == 960 and isinstance(doc["samples"], int)
     assert doc["rate_hz"] == pytest.approx(100.0)
     assert doc["duration_s"] == pytest.approx(10.0)

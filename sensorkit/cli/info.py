@@ -23,6 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+SCHEMA = 1  # of the --json document (README, "sensorkit info --json"): raised when a key changes meaning or goes
+
+
 def describe(reader: RecordingReader) -> dict[str, Any]:
     """The info document for an open recording, from what the store holds (its block list, checksums
     and stored gaps): no sample is decoded."""
@@ -32,6 +35,7 @@ def describe(reader: RecordingReader) -> dict[str, Any]:
     samples = sum(n for *_, n in blocks)
     duration = float(blocks[-1][2] - blocks[0][1] + 1.0 / meta.rate_hz) if blocks else 0.0
     return {
+        "schema": SCHEMA,
         "path": str(reader.path),
         "device": {"kind": meta.device_kind, "name": meta.device_name, "address": meta.device_address},
         "start_time": meta.start_time,
