@@ -114,6 +114,31 @@ def test_short_trials_never_claim_a_wrong_forward(sisfall_held_out, shared_data)
     assert uma.with_bend >= 21  # of 23; the two misses tilt less than 10 deg (subject 10)
 
 
+@pytest.mark.xfail(strict=True, reason="target not met: 11 of 13 held-out trials; the two misses are subject 10, who "
+                   "picks up with the knees: the trunk tilts at most 11.2 deg from upright, under the 15 deg bend start")
+def test_umafall_bends_found_without_mounting(shared_data):
+    uma = evaluate_umafall(shared_data / "umafall_bending", mounting=False, subjects=held_out)
+    assert uma.with_bend / uma.trials >= 0.95
+
+
+def test_umafall_misses_only_trials_whose_trunk_stays_upright(shared_data, validation_script):
+    """Every UMAFall bending trial without a bend (no mounting) keeps the trunk within 12 deg of its
+    upright start on 1 s means of the raw samples (subject 10: 11.2 and 7.4 deg); every other trial
+    tilts 24 deg or more but subject 10's first (11.5 deg, found). The bend start is 15 deg; 12 deg already turned UCI HAPT's 158 bends (no
+    bending instructed) into 429 (validation/posture.md), so these stay unfound: they are no bends."""
+    from sensorkit.datasets import umafall
+    from sensorkit.signal.evaluate import as_imported
+    from sensorkit.signal.pipeline import analyze
+
+    upright_tilt = validation_script("posture").upright_tilt
+    for trial in umafall.list_trials(shared_data / "umafall_bending"):
+        block, meta = umafall.load_trial(trial)
+        tilt = upright_tilt(block)
+        bends = [e for e in analyze(block, as_imported(block, meta), gait=False).events if e.type == "bend"]
+        assert bends or tilt < 12.0, trial.path.name
+        assert tilt < 12.0 or tilt > 24.0 or trial.subject == 10, trial.path.name
+
+
 def test_hapt_sit_stand_without_mounting(shared_data):
     hapt = evaluate_hapt(shared_data / "uci_hapt", mounting=False, users=held_out)
     no_confidently_wrong(hapt.forward)
