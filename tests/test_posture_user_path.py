@@ -281,3 +281,28 @@ def test_lies_back_to_back_are_each_judged_whole_whatever_the_chunking(shared_da
     assert not any(e["type"] == "bend" for e in whole)
     for step in (37, 1013):
         assert run(both, step) == whole, step
+
+
+def test_forward_withheld_streaming_equals_batch_on_a_simulated_day():
+    """With the forward unknown every deep lean is judged again after it ends (4 judgements on this
+    day, lying down included): fed in random chunks, the events equal those of one block."""
+    from sensorkit.signal.alignment import alignment_for
+    from sensorkit.signal.pipeline import Pipeline
+    from sensorkit.simulator import simulate
+
+    sim = simulate("demo", seed=1)
+    alignment = alignment_for(sim.block, sim.meta)
+    alignment.forward_known = False
+
+    def run(sizes):
+        pipe = Pipeline(sim.meta.rate_hz, alignment, gait=False, start_time=sim.meta.start_time)
+        events, i = [], 0
+        for n in sizes:
+            events += pipe.update(sim.block.slice(i, i + n))
+            i += n
+        return sorted((e.to_json() for e in events + pipe.finish()), key=lambda d: (d["start"], d["type"], d["end"], str(d)))
+
+    sizes = np.random.default_rng(1).integers(1, 3000, len(sim.block))
+    whole = run([len(sim.block)])
+    assert any(e["type"] == "posture" and e["posture"] == "lying" for e in whole)
+    assert run(sizes[: int(np.searchsorted(np.cumsum(sizes), len(sim.block))) + 1]) == whole
