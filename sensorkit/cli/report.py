@@ -1,19 +1,20 @@
-"""`sensorkit report REC|FOLDER [--patient ID] [--from DATE] [--to DATE] -o OUT.html|OUT.pdf`: the therapist's report.
+"""`sensorkit report REC|FOLDER [--patient ID] [--from DATE] [--to DATE] [--jobs N] -o OUT.html|OUT.pdf`: the therapist's report.
 
 Per local day a posture timeline with bends and alerts, time by posture and trunk-flexion band, bends,
 slouching, walking and alerts; over the period day-by-day and week-by-week trends with their direction;
 the thresholds and calibration used, the data's quality and a methods note with the validation figures.
 HTML is one self-contained file (charts inline, nothing fetched); PDF is A4 for printing and filing.
-Needs the ``report`` extra (matplotlib). OUT is replaced only with ``--force``.
+Recordings are analysed ``--jobs`` at a time (default: the machine's cores), with a progress bar on a
+terminal. Needs the ``report`` extra (matplotlib). OUT is replaced only with ``--force``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 
 from ..errors import SettingsError
+from ..parallel import ProgressBar, add_jobs_option
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "own zone, else the profile's, else the computer's)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.html|OUT.pdf", help="the report to write")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    add_jobs_option(p)
     p.set_defaults(func=run)
 
 
@@ -43,9 +45,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.first and args.last and args.first > args.last:
         raise SettingsError(f"--from {args.first} is after --to {args.last}")
-    progress = None if args.quiet else (lambda name: print(f"reading {name}", file=sys.stderr))
-    out = write_report(args.source, args.output, patient=args.patient, first=args.first, last=args.last,
-                       profile=args.profile, tz=args.tz, overwrite=args.force, progress=progress)
+    bar = ProgressBar("report")
+    try:
+        out = write_report(args.source, args.output, patient=args.patient, first=args.first, last=args.last,
+                           profile=args.profile, tz=args.tz, overwrite=args.force, jobs=args.jobs, progress=bar)
+    finally:
+        bar.close()
     if not args.quiet:
         print(f"Wrote the report to {out}")
     return 0

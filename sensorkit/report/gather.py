@@ -19,13 +19,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from sensorkit.errors import SensorKitError, SettingsError
 from sensorkit.events import Event
+from sensorkit.files import describe_os_error
 from sensorkit.localtime import midnight, zone_for
 from sensorkit.samples import start_datetime
+from sensorkit.parallel import Progress
 from sensorkit.store.catalog import Entry, describe, scan
 from sensorkit.trends import Day, METRICS, Overlap, PatientTrends, count_once, day_metrics, patient_trends
 
@@ -119,14 +121,19 @@ class ReportData:
         return self.days[-1].date
 
 
-def gather(source: str | Path, patient: str | None = None, first: date | None = None, last: date | None = None,
-           profile_path: str | None = None, tz: str | None = None,
-           progress: Callable[[str], None] | None = None) -> ReportData:
-    """Read and analyse the recordings of one patient in ``source`` (a recording or a folder).
+def gather(source: str | Path | Sequence[str | Path], patient: str | None = None, first: date | None = None,
+           last: date | None = None, profile_path: str | None = None, tz: str | None = None,
+           jobs: int | None = 1, progress: Progress | None = None) -> ReportData:
+    """Read and analyse the recordings of one patient in ``source``: a recording, a folder (as
+    ``sensorkit trends`` lists it) or a list of recordings.
 
-    ``first``/``last`` keep the local days in that range (inclusive). SensorKitError in one sentence when
-    there is nothing to report (no such patient, several patients without ``patient``, no day in range).
+    ``first``/``last`` keep the local days in that range (inclusive); recordings wholly outside it are
+    not analysed. ``jobs`` recordings are analysed at a time (:func:`sensorkit.parallel.map_in_order`;
+    None: the machine's cores), ``progress`` is told (done, in all) after each. SensorKitError in one
+    sentence when there is nothing to report (no such patient, several patients without ``patient``,
+    no day in range).
     """
+    from sensorkit.parallel import map_in_order
     from sensorkit.signal.profile import load_profile
 
     profile = load_profile(profile_path)
@@ -134,33 +141,28 @@ def gather(source: str | Path, patient: str | None = None, first: date | None = 
         zone_for(tz)  # a bad zone stops here, in one sentence
     if first and last and first > last:
         raise SettingsError(f"--from {first} is after --to {last}")
-    source = Path(source)
     entries = _entries(source)
     readable = [e for e in entries if e.readable]
     skipped = [(e.name, e.error or "") for e in entries if not e.readable]
-    pid = _choose_patient(source, readable, patient)
-    mine = [e for e in readable if e.patient == pid]
+    pid = _choose_patient(_label(source), readable, patient)
+    mine = sorted((e for e in readable if e.patient == pid), key=lambda e: (e.start, e.name))
     overlaps = count_once(mine)
+    quality = [_duplicate(e, overlaps[e.path]) for e in mine
+               if e.path in overlaps and overlaps[e.path].counted_from_s is None]
+    todo = [e for e in mine if not (e.path in overlaps and overlaps[e.path].counted_from_s is None)
+            and _in_range(e, profile, tz, first, last)]
+    tasks = [(e.path, profile, tz, overlaps[e.path].counted_from_s if e.path in overlaps else None) for e in todo]
     per_date: dict[date, list[dict[str, float]]] = defaultdict(list)
     pieces: dict[date, list[tuple[Any, str, dict[str, Any]]]] = defaultdict(list)
-    quality: list[RecordingQuality] = []
     warnings: list[str] = []
     calibration = profile.calibration
-    for entry in sorted(mine, key=lambda e: (e.start, e.name)):
-        overlap = overlaps.get(entry.path)
-        if overlap is not None and overlap.counted_from_s is None:
-            quality.append(_duplicate(entry, overlap))
-            continue
-        if progress is not None:
-            progress(entry.name)
-        try:
-            report, days = _analyse(entry, profile, tz, overlap)
-        except SensorKitError as exc:
-            skipped.append((entry.name, str(exc)))
+    for entry, (report, days, error) in zip(todo, map_in_order(analyse_recording, tasks, jobs, progress)):
+        if error:
+            skipped.append((entry.name, error))
             continue
         calibration = calibration or report.meta.calibration
         warnings += [f"{entry.name}: {w}" for w in report.warnings]
-        quality.append(_quality(entry, report, overlap))
+        quality.append(_quality(entry, report, overlaps.get(entry.path)))
         for d in days:
             day = date.fromisoformat(d["date"])
             if (first and day < first) or (last and day > last):
@@ -168,29 +170,53 @@ def gather(source: str | Path, patient: str | None = None, first: date | None = 
             per_date[day].append(day_metrics(d))
             pieces[day].append((report, entry.name, d))
     if not per_date:
-        raise SensorKitError(_nothing_to_report(source, pid, first, last, skipped))
+        raise SensorKitError(_nothing_to_report(_label(source), pid, first, last, skipped))
     trends = patient_trends(pid or "-", {d: (len(rows), _combine(rows)) for d, rows in per_date.items()})
     days = [_report_day(day, pieces[day.date]) for day in trends.days]
-    return ReportData(pid or "", source, days, trends, quality, skipped, profile, profile_path, calibration,
-                      warnings, (first, last), sorted({q.zone for q in quality if q.zone}))
+    quality.sort(key=lambda q: (q.start, q.name))
+    return ReportData(pid or "", Path(_label(source)), days, trends, quality, skipped, profile, profile_path,
+                      calibration, warnings, (first, last), sorted({q.zone for q in quality if q.zone}))
 
 
-def _entries(source: Path) -> list[Entry]:
+def _label(source: str | Path | Sequence[str | Path]) -> str:
+    if isinstance(source, (str, Path)):
+        return str(source)
+    return str(Path(source[0]).parent) if source else "(no recordings)"
+
+
+def _entries(source: str | Path | Sequence[str | Path]) -> list[Entry]:
+    if not isinstance(source, (str, Path)):
+        return [_one(Path(p)) for p in source]
+    source = Path(source)
     if source.is_dir():
         entries = scan(source)
         for e in entries:
             if not e.patient and e.path.parent != source:  # the sub-folder names the patient (as trends does)
                 e.patient = e.path.parent.name
         return entries
-    if not (source.exists() or source.is_symlink()):
-        raise SensorKitError(f"no recording or folder at {source}")
-    entry = describe(source, source.parent)
+    return [_one(source)]
+
+
+def _one(path: Path) -> Entry:
+    if not (path.exists() or path.is_symlink()):
+        raise SensorKitError(f"no recording or folder at {path}")
+    entry = describe(path, path.parent)
     if not entry.readable:
-        raise SensorKitError(entry.error or f"{source} is not a SensorKit recording")
-    return [entry]
+        raise SensorKitError(entry.error or f"{path} is not a SensorKit recording")
+    return entry
 
 
-def _choose_patient(source: Path, readable: list[Entry], patient: str | None) -> str:
+def _in_range(entry: Entry, profile: Any, tz: str | None, first: date | None, last: date | None) -> bool:
+    """Whether any of the recording's local days can fall in first..last (from its header alone)."""
+    if (first is None and last is None) or entry.start is None or entry.duration_s is None:
+        return True
+    zone = zone_for(tz, entry.timezone, profile)
+    begin = entry.start + timedelta(seconds=entry.first_s)
+    end = begin + timedelta(seconds=entry.duration_s)
+    return not ((first and end.astimezone(zone).date() < first) or (last and begin.astimezone(zone).date() > last))
+
+
+def _choose_patient(source: str, readable: list[Entry], patient: str | None) -> str:
     ids = sorted({e.patient for e in readable})
     if patient is not None:
         if patient not in ids:
@@ -205,17 +231,24 @@ def _choose_patient(source: Path, readable: list[Entry], patient: str | None) ->
     return ids[0]
 
 
-def _analyse(entry: Entry, profile: Any, tz: str | None, overlap: Overlap | None) -> tuple[Any, list[dict[str, Any]]]:
-    """The day screen's analysis of one recording, and the days it counts for (all of them, or those
-    from where an overlapping recording ends, as ``sensorkit trends`` counts them)."""
+def analyse_recording(task: tuple[Path, Any, str | None, float | None]) -> tuple[Any, list[dict[str, Any]], str]:
+    """The day screen's analysis of one recording, the days it counts for (all of them, or those from
+    where an overlapping recording ends, as ``sensorkit trends`` counts them) and an error sentence
+    ("" when none). Module-level and plain data in and out, so a worker process can run it."""
     from sensorkit.trends import recording_days
     from sensorkit.tui.report import load_day
 
-    report = load_day(entry.path, profile, tz)
-    if overlap is None:
-        return report, report.days
-    days, _, _ = recording_days(entry.path, profile, tz, overlap.counted_from_s)
-    return report, days
+    path, profile, tz, counted_from_s = task
+    try:
+        report = load_day(path, profile, tz)
+        if counted_from_s is None:
+            return report, report.days, ""
+        days, _, _ = recording_days(path, profile, tz, counted_from_s)
+        return report, days, ""
+    except SensorKitError as exc:
+        return None, [], str(exc)
+    except OSError as exc:
+        return None, [], describe_os_error(exc, f"read {path}")
 
 
 def _combine(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -312,7 +345,7 @@ def _clip(s: Segment, start: datetime, end: datetime) -> Segment | None:
     return Segment(s.lane, lo, hi) if hi > lo else None
 
 
-def _nothing_to_report(source: Path, pid: str, first: date | None, last: date | None,
+def _nothing_to_report(source: str, pid: str, first: date | None, last: date | None,
                        skipped: list[tuple[str, str]]) -> str:
     who = f"patient {pid}" if pid else "the recordings"
     if first or last:
