@@ -16,7 +16,6 @@ import importlib
 import logging
 import sqlite3
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import Iterable, Sequence
 
 from ..errors import SensorKitError
@@ -61,10 +60,25 @@ def add_global_options(parser: argparse.ArgumentParser, *, in_command: bool) -> 
 
 
 def installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("sensorkit")
     except PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown (not installed)"
+
+
+class _PrintVersion(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (the lookup reads every installed
+    package's metadata: a tenth of a second of each start-up on a loaded machine)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0,
+                         help="show the installed version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"sensorkit {installed_version()}")
+        parser.exit()
 
 
 class _Listed:
@@ -86,7 +100,7 @@ def build_parser(full: Iterable[str] | None = None) -> argparse.ArgumentParser:
         prog="sensorkit",
         description="Posture and activity monitor for a lower-back motion sensor.",
     )
-    parser.add_argument("--version", action="version", version=f"sensorkit {installed_version()}")
+    parser.add_argument("--version", action=_PrintVersion)
     add_global_options(parser, in_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, summary) in COMMANDS.items():
