@@ -7,7 +7,7 @@ stores them in blocks as they come and memory does not grow with the recording: 
 ActiGraph ``.gt3x`` (both layouts), GENEActiv ``.bin``, WitMotion SD cards and Movesense ``.sbem``
 are read here from their makers' documentation, EDF/BDF through pyedflib (the optional ``formats``
 extra: ``pip install 'sensorkit[formats]'``). actfast, which read .cwa, .gt3x and .bin here before,
-has no partial read (``actfast.read(path)`` returns whole arrays: about 16 MB per hour of 100 Hz
+has no partial read (``actfast.read(path)`` returns whole arrays: about 17 MB per hour of 100 Hz
 data); it stays in the test extra as the reference the readers here are checked against.
 """
 
