@@ -33,6 +33,7 @@ from .errors import ImportFormatError
 TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000  # .NET ticks (100 ns since 0001-01-01) of 1970-01-01
 NEO_PART_BYTES = 9 * 30_000  # 60,000 samples, about a CSV chunk's rows
 LOG_PART_RECORDS = 1000  # seconds of samples per part
+LOG_READ_BYTES = 1 << 18
 ACTIVITY, ACTIVITY2, PARAMETERS = 0x00, 0x1A, 0x15
 ACCEL_SCALE_KEY = (0, 55)  # address space, identifier of ACCEL_SCALE in a PARAMETERS record
 
@@ -98,25 +99,39 @@ def _neo_parts(path: Path, rate: float, start: float, scale: float) -> Iterator[
 
 
 def _records(f: IO[bytes], device: DeviceFile) -> Iterator[tuple[int, int, bytes]]:
-    """(type, UNIX seconds, payload) of each record whose checksum holds."""
-    number = 0
+    """(type, UNIX seconds, payload) of each record whose checksum holds. After a damaged record the
+    reading picks up at the next 0x1E that starts a record with a good checksum, so one bad byte
+    costs the records it touches, not the rest of the file."""
+    buffer = b""
+    at = 0
+    lost = False  # reading past damage, looking for the next good record
     while True:
-        header = f.read(8)
-        if len(header) < 8 or header[0] != 0x1E:
-            if header:
-                device.warnings.append(f"log.bin stops being readable after record {number}")
+        if len(buffer) - at < LOG_READ_BYTES // 2:
+            more = f.read(LOG_READ_BYTES)
+            buffer, at = buffer[at:] + more, 0
+            if not more and at >= len(buffer):
+                return
+        if len(buffer) - at < 9:
+            if buffer[at:]:
+                device.warnings.append("log.bin ends in the middle of a record")
             return
-        size = int.from_bytes(header[6:8], "little")
-        rest = f.read(size + 1)
-        if len(rest) < size + 1:
-            device.warnings.append(f"record {number} is cut short")
+        size = int.from_bytes(buffer[at + 6:at + 8], "little")
+        record = buffer[at:at + 9 + size]
+        good = (buffer[at] == 0x1E and len(record) == 9 + size
+                and (~int(np.bitwise_xor.reduce(np.frombuffer(record[:-1], np.uint8)))) & 0xFF == record[-1])
+        if good:
+            yield record[1], int.from_bytes(record[2:6], "little"), record[8:-1]
+            at += 9 + size
+            lost = False
+            continue
+        if buffer[at] == 0x1E and len(record) < 9 + size and len(buffer) - at < LOG_READ_BYTES // 2:
+            device.warnings.append("log.bin ends in the middle of a record")  # the last read was short: the end
             return
-        check = np.bitwise_xor.reduce(np.frombuffer(header + rest[:-1], np.uint8))
-        if (~int(check)) & 0xFF != rest[-1]:
-            device.warnings.append(f"record {number} fails its checksum")
-        else:
-            yield header[1], int.from_bytes(header[2:6], "little"), rest[:-1]
-        number += 1
+        if not lost:
+            device.warnings.append(f"a damaged record at byte {f.tell() - len(buffer) + at} of log.bin was skipped")
+            lost = True
+        following = buffer.find(b"\x1e", at + 1)
+        at = following if following >= 0 else len(buffer)
 
 
 def _ssp_float(value: int) -> float:

@@ -469,3 +469,18 @@ def test_an_edf_without_accelerometer_channels_lists_its_channels(tmp_path: Path
     _write_edf(tmp_path / "sleep.edf", [("EEG Fpz-Cz", "uV", 100.0, np.zeros(1000))])
     with pytest.raises(ImportFormatError, match=r"no x, y, z accelerometer channels; its channels are 'EEG Fpz-Cz' \(uV\)"):
         read_csv(tmp_path / "sleep.edf")
+
+
+def test_a_damaged_gt3x_log_keeps_its_good_records_and_says_so(formats: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(formats / "actigraph_gt3x" / "ggir" / "actigraph_testfile.gt3x") as archive:
+        info, log = archive.read("info.txt"), bytearray(archive.read("log.bin"))
+    for position in (40000, 60001):  # one byte flipped inside two one-second ACTIVITY records
+        log[position] ^= 0xFF
+    with zipfile.ZipFile(tmp_path / "damaged.gt3x", "w") as archive:
+        archive.writestr("info.txt", info)
+        archive.writestr("log.bin", bytes(log))
+    block, _, report = read_csv(tmp_path / "damaged.gt3x")
+    assert len(block) == 17640 - 2 * 30  # two seconds at 30 Hz lost, the records after them read on
+    assert any("2 damaged part(s) of the file were skipped (a damaged record at byte" in n for n in report.notes)
