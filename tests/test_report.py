@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS_PICTURE = ROOT / "docs" / "report.png"
 WIDTH = 1000  # CSS pixels of the browser window (device scale factor 1)
 
-# a patient's three ISO weeks: five short recordings on separate days, plus another patient in the folder
+# a patient's three ISO weeks: five half-hour recordings on separate days, plus another patient in the folder
 FOLDER_DAYS = ("2025-03-03", "2025-03-05", "2025-03-11", "2025-03-13", "2025-03-19")
 
 
@@ -54,7 +54,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("patients")
     (root / "P2").mkdir()
     for i, day in enumerate(FOLDER_DAYS):
-        simulate(root / "P2" / f"{day}.skr", f"{day}T09:{10 * i:02d}", "P2", seed=i)
+        simulate(root / "P2" / f"{day}.skr", f"{day}T09:{10 * i:02d}", "P2", seed=i, duration=1800,
+                 scenario=("office", "warehouse")[i % 2])  # a compressed office or warehouse day
     (root / "P3").mkdir()
     simulate(root / "P3" / "other.skr", "2025-03-04T10:00", "P3", seed=9, duration=120)
     return root

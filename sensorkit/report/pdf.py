@@ -98,7 +98,7 @@ class Pages:
             self.line(caption, weight="bold")
         ax = self.fig.add_axes((MARGIN_IN / A4_IN[0], 1 - (self.y + height) / A4_IN[1],
                                 self.width / A4_IN[0], height / A4_IN[1]))
-        ax.imshow(img, interpolation="lanczos")
+        ax.imshow(img, interpolation="none")  # embedded as drawn: no resampling
         ax.axis("off")
         self.y += height + 0.05
 
