@@ -19,13 +19,15 @@ phyphox             ``Time (s)`` from the experiment start   X/Y/Z (m/s^2); Gyro
 sensorlogger        ``time``: UNIX ns                        columns z, y, x; TotalAcceleration
                                                              (m/s^2) or AccelerometerUncalibrated
                                                              (iOS, g); Gyroscope.csv (rad/s)
-witmotion           ``Chiptime`` date-time text (SDK .txt)   a{x,y,z}(g), w{x,y,z}(deg/s)
+witmotion           ``Chiptime`` date-time text (SDK .txt);  a{x,y,z}(g), w{x,y,z}(deg/s); SD-card
+                    SD-card binaries: their chip time        int16 / 32768 * 16 g, * 2000 deg/s
 omgui               UNIX s or date-time text (no header)     ax, ay, az (g)[, gx, gy, gz (deg/s)]
 actilife            none: the preamble's rate and start      Accelerometer X/Y/Z (g)
-axivity, actigraph, the device's clock (.cwa, .gt3x, .bin    acceleration (g)[, angular rate
-geneactiv           through the formats extra)               (deg/s)]
-movesense           JSON log: packet ``Timestamp`` (sensor       ArrayAcc (m/s^2), ArrayGyro (deg/s)
-                    uptime, ms) of its first sample
+axivity, actigraph, the device's clock (.cwa, .gt3x, .bin,   acceleration (g)[, angular rate
+geneactiv           read a part at a time in device_files)   (deg/s)]
+movesense           packet ``Timestamp`` (sensor uptime, ms)  ArrayAcc (m/s^2), ArrayGyro (deg/s)
+                    of its first sample (.sbem, JSON)
+edf                 header start + sample / channel rate     channels labelled Accel/Gyro X, Y, Z
 ==================  =======================================  ======================================
 """
 
