@@ -484,3 +484,40 @@ def test_a_damaged_gt3x_log_keeps_its_good_records_and_says_so(formats: Path, tm
     block, _, report = read_csv(tmp_path / "damaged.gt3x")
     assert len(block) == 17640 - 2 * 30  # two seconds at 30 Hz lost, the records after them read on
     assert any("2 damaged part(s) of the file were skipped (a damaged record at byte" in n for n in report.notes)
+
+
+def _witmotion_packet(kind: int, values: list[int]) -> bytes:
+    body = bytes([0x55, kind]) + struct.pack("<4h", *values)
+    return body + bytes([sum(body) & 0xFF])
+
+
+def test_witmotion_sd_packets_with_time_packets_use_the_chip_clock(tmp_path: Path) -> None:
+    # no real log with 0x50 time packets was found: one written as WitMotion's protocol describes
+    data = b""
+    for i in range(50):  # 10 Hz: a time, acceleration and angular rate packet per cycle
+        ms = 100 * (i % 10)
+        stamp = struct.unpack("<4h", bytes([26, 6, 22, 14, 41, 1 + i // 10]) + struct.pack("<H", ms))
+        data += _witmotion_packet(0x50, list(stamp))
+        data += _witmotion_packet(0x51, [i, -i, 2048, 2500])  # ax, ay, az, temperature
+        data += _witmotion_packet(0x52, [10 * i, 0, -10 * i, 0])
+    data += b"\x55\x51\x00"  # a packet cut short at the end
+    (tmp_path / "WIT.TXT").write_bytes(data)
+    block, meta, report = read_csv(tmp_path / "WIT.TXT")
+    assert len(block) == 50 and meta.start_time == "2026-06-22T14:41:01Z" and meta.rate_hz == pytest.approx(10.0)
+    np.testing.assert_allclose(block.t, np.arange(50) / 10, atol=1e-6)
+    np.testing.assert_allclose(block.acc[7], [7 / 2048 * G, -7 / 2048 * G, 1.0 * G])
+    np.testing.assert_allclose(block.gyr[7], [70 * 2000 / 32768 * DEG, 0, -70 * 2000 / 32768 * DEG])
+
+
+def test_movesense_time_detailed_puts_uptime_on_utc(tmp_path: Path) -> None:
+    import json
+
+    samples = [{"TimeDetailed": {"relativeTime": 1000, "utcTime": 1_700_000_000_000_000}}]
+    for k in range(30):
+        columns = {a: [float(k), 0.5, 9.8, 0.1][:4] for a in "xyz"}
+        samples.append({"MeasIMU6": {"MeasIMU6": {"Timestamp": 1500 + 80 * k}, "ArrayAcc": [columns],
+                                     "ArrayGyro": [columns]}})
+    (tmp_path / "log.json").write_text(json.dumps({"Samples": samples}))
+    block, meta, report = read_csv(tmp_path / "log.json")
+    assert len(block) == 120 and report.start_from == "file" and meta.rate_hz == pytest.approx(50.0)
+    assert meta.start_time == "2023-11-14T22:13:20.500000Z"  # UTC at uptime 1000 ms, plus 500 ms
