@@ -217,6 +217,26 @@ def test_the_browser_check_sees_console_errors(chromium: str, tmp_path: Path) ->
     assert any("broken" in m for m in messages) and any("missing" in m for m in messages)
 
 
+def test_data_quality_and_thresholds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Gaps as `sensorkit info --json` counts them; a changed threshold and a calibration are shown."""
+    rec = tmp_path / "lossy.skr"
+    assert main(["simulate", "--scenario", "demo", "--duration", "120", "--loss", "0.05", "-o", str(rec), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["info", "--json", str(rec)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    profile = tmp_path / "p.toml"
+    profile.write_text('[thresholds]\nslouch_tolerance_deg = 8\n\n[calibration]\nrotation = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]\n'
+                       'source = "calibration"\n')
+    out = tmp_path / "q.html"
+    assert main(["report", str(rec), "--profile", str(profile), "-o", str(out), "-q"]) == 0
+    html = out.read_text()
+    page = page_figures(html).page
+    assert int(page["gaps"]) == len(info["gaps"]) > 0
+    rate = info["rate_hz"]
+    assert float(page["missing_s"]) == pytest.approx(sum(g["samples"] for g in info["gaps"]) / rate)
+    assert "8 deg (default 6)" in html and f"profile {profile}" in html and "Calibration: from calibration" in html
+
+
 # ---- a patient's weeks ----
 
 def test_folder_report_every_chart_drawn_and_figures_equal_analyze(folder: Path, folder_report: Path, chromium: str,

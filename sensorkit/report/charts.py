@@ -21,6 +21,7 @@ COLOURS = {
     "walking": "#56B4E9", "lying": "#CC79A7", "not worn": "#999999",
 }
 SEVERITY_COLOURS = {"low": "#F0E442", "moderate": "#E69F00", "high": "#D55E00"}
+MARKER_SIZES = {"low": 14, "moderate": 24, "high": 40}  # a high bend stands out in print without colour
 ALERT_COLOUR = "#000000"
 
 # the trend charts: title, metric, divisor to the unit shown, unit
@@ -72,7 +73,7 @@ def day_timeline(day: ReportDay, axis: tuple[int, int] = (0, 24), width_in: floa
     for severity, colour in SEVERITY_COLOURS.items():
         xs = [hours(m.at) for m in day.marks if m.kind == "bend" and m.label == severity]
         if xs:
-            ax.scatter(xs, [row["bends"]] * len(xs), s=22, marker="v", color=colour, edgecolors="#333333",
+            ax.scatter(xs, [row["bends"]] * len(xs), s=MARKER_SIZES[severity], marker="v", color=colour, edgecolors="#333333",
                        linewidths=0.4, label=f"{severity} bend", zorder=3)
     xs = [hours(m.at) for m in day.marks if m.kind == "alert"]
     if xs:

@@ -191,8 +191,11 @@ def _quality(data: ReportData) -> str:
     rows = []
     for q in data.quality:
         rec = "-" if q.reconnects is None else str(q.reconnects)
-        rows.append(f"<tr><td>{escape(q.name)}</td><td>{q.start:%Y-%m-%d %H:%M}</td><td class=n>{duration(q.duration_s)}</td>"
-                    f"<td class=n>{duration(q.worn_s)}</td><td class=n>{q.gaps}</td><td class=n>{duration(q.missing_s)}</td>"
+        rows.append(f"<tr><td>{escape(q.name)}</td><td>{q.start:%Y-%m-%d %H:%M}</td>"
+                    f"<td class=n>{_figure('recording_duration_s', q.duration_s, duration(q.duration_s))}</td>"
+                    f"<td class=n>{_figure('recording_worn_s', q.worn_s, duration(q.worn_s))}</td>"
+                    f"<td class=n>{_figure('gaps', q.gaps, str(q.gaps))}</td>"
+                    f"<td class=n>{_figure('missing_s', q.missing_s, duration(q.missing_s))}</td>"
                     f"<td class=n>{rec}</td><td class=small>{escape(q.angles_from)} {escape(q.note)}</td></tr>")
     skipped = "".join(f"<li>{escape(name)}: {escape(why)}</li>" for name, why in data.skipped)
     warnings = "".join(f"<li>{escape(w)}</li>" for w in data.warnings)
