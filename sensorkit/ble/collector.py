@@ -44,6 +44,7 @@ from ..errors import DecodeError, DeviceError, RecordingError
 from ..events import Event
 from ..samples import RecordingMeta, SampleBlock
 from ..store import RecordingWriter
+from .rawcapture import ATTACHMENT as RAW_ATTACHMENT, END, ORIGIN, RawTape, to_us
 from .reassembly import CollectorStats, Reassembler
 
 BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnect attempts (last repeats)
@@ -174,6 +175,7 @@ class Collector:
         calibration: dict[str, Any] | None = None,
         wearer: dict[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        raw: bool = False,
     ):
         if found.profile is None:
             raise DeviceError(f"{found.device.address} is not a supported sensor")
@@ -207,6 +209,9 @@ class Collector:
         self._link_lost = asyncio.Event()
         self._client: BleakClient | None = None  # the client while it is streaming (for caught_up)
         self._host0 = clock()
+        self._forwarded = 0  # notifications handed on by the profile (the others answered its requests)
+        # record --raw: the bytes and every input of the reassembly, kept in the recording
+        self.raw = RawTape(header=self._raw_header()) if raw else None
 
     # -- public --------------------------------------------------------------------------------
 
@@ -278,7 +283,7 @@ class Collector:
             try:
                 self._link_lost.clear()
                 await client.connect()
-                await self.profile.start(client, self._on_notify)
+                await self._start_profile(client)
                 self._client = client
                 for hook in self.on_connected:
                     await hook(client, not first)
@@ -321,16 +326,52 @@ class Collector:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stop.wait(), delay)
 
+    def _raw_header(self) -> dict[str, Any]:
+        """What a replay of the raw capture needs besides the tape: the profile and its settings, the
+        reassembly's rate and speed, and the recording's duration cut."""
+        p = self.profile
+        return {"kind": p.kind, "profile": {"rate_hz": p.rate_hz, "acc_range_g": p.acc_range_g,
+                                            "gyr_range_dps": p.gyr_range_dps},
+                "rate_hz": self.rate, "speed": self.speed, "duration_s": self.duration_s,
+                "name": self.found.advertisement.name or "", "address": self.found.device.address}
+
+    async def _start_profile(self, client: BleakClient) -> None:
+        """The profile's start; with a raw capture, through a client that logs the conversation, and with
+        the decode settings it learnt put on the tape (at start and after, as a decoder sees them)."""
+        if self.raw is None:
+            await self.profile.start(client, self._on_notify)
+            return
+        from .rawcapture import TapedClient, gatt_table
+
+        if not self.raw.services:
+            self.raw.services = gatt_table(client)
+        self.raw.settings({**self.profile.decode_settings(), "starting": True})
+        await self.profile.start(TapedClient(client, self.raw, self._host_now, lambda: self._forwarded), self._on_notify)
+        self.raw.settings(self.profile.decode_settings())
+
+    def expect_origin(self, first: DecodedSamples) -> None:
+        """The stream began with ``first`` (an emulated session knows): see :meth:`Reassembler.expect_origin`."""
+        if self.raw is not None:
+            self.raw.position(ORIGIN, first)
+        self.stream.expect_origin(first)
+
+    def expect_end(self, last: DecodedSamples) -> None:
+        """The stream's last sample is ``last``: see :meth:`Reassembler.expect_end`."""
+        if self.raw is not None:
+            self.raw.position(END, last)
+        self.stream.expect_end(last)
+
     def _on_disconnect(self, _client: Any) -> None:
         if self._link_lost.is_set() or self._stop.is_set():
             return
         self._client = None
-        self._queue.put_nowait((self._host_now(), _LINK_LOST, b""))
+        self._queue.put_nowait((to_us(self._host_now()), _LINK_LOST, b""))
         self._link_lost.set()
 
     def _on_notify(self, char_uuid: str, data: bytes | bytearray) -> None:
         """Runs inside the BLE stack's dispatch: timestamp and enqueue, nothing else."""
-        self._queue.put_nowait((self._host_now(), char_uuid, bytes(data)))
+        self._forwarded += 1
+        self._queue.put_nowait((to_us(self._host_now()), char_uuid, bytes(data)))
 
     # -- the consumer --------------------------------------------------------------------------
 
@@ -349,14 +390,21 @@ class Collector:
                 host, char, payload = entry
                 if char is _LINK_LOST:
                     self.stats.link_losses += 1
+                    if self.raw is not None:
+                        self.raw.link_lost(host)
                     self.stream.link_lost(host)
                 else:
                     self._handle(host, char, payload)
-            self.stream.release_due(self._host_now())
+            now = to_us(self._host_now())
+            if self.raw is not None and self.stream.waiting:
+                self.raw.release(now)
+            self.stream.release_due(now)
             self._commit()
 
     def _handle(self, host: float, char: str, payload: bytes) -> None:
         self.stats.packets += 1
+        if self.raw is not None:
+            self.raw.notification(host, char, payload)
         try:
             decoded = self.profile.decode(char, payload)
         except DecodeError as exc:
@@ -421,6 +469,11 @@ class Collector:
         if self.writer is None:
             return
         self.stats.clock_ppm = round(self.stream.clock.ppm, 2)
+        if self.raw is not None:
+            packed = self.raw.pack()
+            self.writer.put_attachment(RAW_ATTACHMENT, packed)
+            self.stats.raw_capture_bytes = len(packed)
+            self.stats.raw_capture_truncated = self.raw.truncated
         for finisher in self.finishers:
             self.writer.add_events(finisher())
         self.writer.set_extra("collector", self.stats.to_json())

@@ -66,6 +66,8 @@ class CollectorStats:
     battery_low: bool = False
     clipped_packets: int = 0
     clock_ppm: float = 0.0
+    raw_capture_bytes: int = 0  # size of the raw capture attachment (record --raw), 0 without one
+    raw_capture_truncated: bool = False  # the capture reached its size bound and stopped
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -153,6 +155,11 @@ class Reassembler:
                 if len(self._pending) <= REORDER_PACKETS and (host - oldest) / self.speed < REORDER_WAIT_S:
                     return
             self._release(k0, *self._pending.pop(k0))
+
+    @property
+    def waiting(self) -> bool:
+        """Packets are held for a late one (:meth:`release_due` has something to decide)."""
+        return bool(self._pending)
 
     def release_all(self) -> None:
         while self._pending:

@@ -64,17 +64,19 @@ async def record_device(
     target: str, output: str | Path, *, duration_s: float | None = None, rate_hz: float = 100.0,
     overwrite: bool = False, listeners: Listeners | None = None, scan_timeout_s: float = 10.0,
     on_collector: Callable[[Collector], None] | None = None, calibration: dict[str, Any] | None = None,
-    wearer: dict[str, str] | None = None,
+    wearer: dict[str, str] | None = None, raw: bool = False,
 ) -> SessionResult:
     """Record a real sensor (by name or address) through the platform's Bluetooth stack.
 
     ``calibration``: the wearer's calibration (from the patient profile), stored in the recording;
-    ``wearer``: the patient id and time zone stored with it (``RecordingMeta`` fields)."""
+    ``wearer``: the patient id and time zone stored with it (``RecordingMeta`` fields); ``raw``: keep
+    a raw capture in it too (:mod:`.rawcapture`)."""
     listeners = listeners or Listeners.none()
     found = await find(target, scan_timeout_s)
     collector = Collector(
         found, output, profile=_profile_for(found, rate_hz), duration_s=duration_s, overwrite=overwrite,
         consumers=listeners.samples, event_consumers=listeners.events, calibration=calibration, wearer=wearer,
+        raw=raw,
     )
     if on_collector:
         on_collector(collector)
@@ -87,10 +89,10 @@ async def record_emulated(
     seed: int = 0, duration_s: float | None = None, overwrite: bool = False,
     listeners: Listeners | None = None, attachments: dict[str, bytes] | None = None,
     on_collector: Callable[[Collector], None] | None = None, calibration: dict[str, Any] | None = None,
-    wearer: dict[str, str] | None = None,
+    wearer: dict[str, str] | None = None, raw: bool = False,
 ) -> SessionResult:
-    """Record an emulated ``kind`` sensor streaming ``source`` over the virtual radio (``calibration``
-    and ``wearer`` as for :func:`record_device`).
+    """Record an emulated ``kind`` sensor streaming ``source`` over the virtual radio (``calibration``,
+    ``wearer`` and ``raw`` as for :func:`record_device`).
 
     ``duration_s`` cuts the source, not the stream: the emulator sends exactly those samples and the
     session ends once the collector has received all of them (:func:`_stop_when_caught_up`). A cut
@@ -115,11 +117,11 @@ async def record_emulated(
             found, output, profile=_profile_for(found, source.rate_hz), transport=transport,
             speed=speed, source=f"emulated {kind}: {source.description}", overwrite=overwrite,
             consumers=listeners.samples, event_consumers=listeners.events, attachments=attachments,
-            calibration=calibration, wearer=wearer, clock=sensor.world_time,
+            calibration=calibration, wearer=wearer, clock=sensor.world_time, raw=raw,
         )
         if on_collector:
             on_collector(collector)
-        sensor.on_stream_start = collector.stream.expect_origin  # the emulator knows where it began
+        sensor.on_stream_start = collector.expect_origin  # the emulator knows where it began
         stop_at_end = asyncio.get_running_loop().create_task(_stop_when_caught_up(sensor, collector))
         try:
             stats = await collector.run()
@@ -151,7 +153,7 @@ async def _stop_when_caught_up(sensor: EmulatedSensor, collector: Collector) -> 
     confirmed = await collector.caught_up(CATCH_UP_TIMEOUT_S)
     last = sensor.position(sensor.counter - 1) if sensor.counter else None
     if confirmed and last is not None:  # all it sent is in: what is missing at the end was lost
-        collector.stream.expect_end(last)
+        collector.expect_end(last)
     collector.stop()
     return confirmed
 

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("scan", "list supported sensors nearby"),
     "doctor": ("doctor", "check Bluetooth and a sensor step by step, with fixes"),
     "record": ("record", "record a sensor (real or emulated)"),
+    "redecode": ("redecode", "decode a recording's raw capture again and compare with its samples"),
     "monitor": ("monitor", "record and show live posture state and alerts"),
     "analyze": ("analyze", "find postures, bends, slouching and sitting bouts"),
     "calibrate": ("calibrate", "calibrate sensor-to-body alignment (live, guided; or from a recording)"),

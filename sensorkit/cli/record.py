@@ -40,6 +40,9 @@ DEFAULT_SCENARIO = "demo"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("record", description=__doc__.splitlines()[0])
     add_session_arguments(p)
+    p.add_argument("--raw", action="store_true", help="also keep every notification's bytes, arrival time and "
+                   "characteristic, the GATT table and the configuration writes in the recording (for "
+                   "`sensorkit redecode` and bug reports)")
     p.set_defaults(func=run)
 
 
@@ -98,6 +101,7 @@ async def run_session(args: argparse.Namespace, faults: Faults, listeners: Liste
     if "calibration" not in extra:
         extra["calibration"] = profile_calibration(getattr(args, "profile", None))
     extra.setdefault("wearer", wearer(args))
+    extra.setdefault("raw", getattr(args, "raw", False))
     if args.device is not None:
         return await record_device(
             args.device, args.output, duration_s=args.duration, rate_hz=args.rate, overwrite=args.force,
@@ -193,6 +197,11 @@ def summary_lines(result: SessionResult) -> list[str]:
             lines.append(f"  emulator: {len(e.feedback)} vibration commands received (on-body feedback)")
         if e.unsent_stopped:
             lines.append(f"  emulator: {e.unsent_stopped} samples due while the collector restarted it (a gap in its clock)")
+    if s.raw_capture_bytes:
+        size = result.output.stat().st_size if result.output.exists() else 0
+        share = f" ({s.raw_capture_bytes / size:.0%} of the recording)" if size else ""
+        lines.append(f"  raw capture: {s.raw_capture_bytes} bytes{share}" +
+                     (", truncated at its size bound" if s.raw_capture_truncated else ""))
     lines += [f"  warning: {w}" for w in result.warnings]
     return lines
 

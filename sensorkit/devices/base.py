@@ -114,6 +114,15 @@ class DeviceProfile(ABC):
         Raises :class:`DecodeError` (and nothing else) for bytes that do not decode.
         """
 
+    def decode_settings(self) -> dict[str, Any]:
+        """What :meth:`decode` depends on that :meth:`start` learnt from the sensor, as JSON, so a raw
+        capture (``record --raw``) decodes again exactly as it did live. Default: nothing."""
+        return {}
+
+    def restore_decode_settings(self, settings: Mapping[str, Any]) -> None:
+        """Set what :meth:`decode_settings` returned. ``settings["starting"]``: a :meth:`start` begins
+        here (a profile that forgets half-assembled samples at a start does so). Default: nothing."""
+
     def incomplete_samples(self) -> int:
         """Samples that arrived only in part and so were never handed on, including any held now.
 

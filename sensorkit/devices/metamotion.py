@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import struct
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -276,6 +276,14 @@ class MetaMotion(DeviceProfile):
             power(GYRO, True),
         ):
             await client.write_gatt_char(COMMAND_CHAR, command, response=False)
+
+    def decode_settings(self) -> dict[str, Any]:
+        return {"chip": self.chip.name}
+
+    def restore_decode_settings(self, settings: Mapping[str, Any]) -> None:
+        if settings.get("starting"):
+            self._discard_pending()  # as start does
+        self.chip = {c.name: c for c in (BMI160, BMI270)}[settings["chip"]]
 
     async def stop(self, client: Any) -> None:
         for command in (

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -300,6 +300,12 @@ class Polar(DeviceProfile):
         if not started.ok:
             raise DeviceError(f"the Polar sensor did not start the accelerometer: {started.describe()}")
         self.factor = float((unpack_settings(started.params).get(FACTOR) or (1.0,))[0])
+
+    def decode_settings(self) -> dict[str, Any]:
+        return {"factor": self.factor}
+
+    def restore_decode_settings(self, settings: Mapping[str, Any]) -> None:
+        self.factor = float(settings["factor"])
 
     async def stop(self, client: Any) -> None:
         """Stop explicitly: an H10 keeps measuring otherwise (POLAR documentation/KnownIssues.md)."""

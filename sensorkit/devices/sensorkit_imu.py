@@ -48,7 +48,7 @@ import math
 import struct
 import time
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -369,6 +369,12 @@ class SensorKitProfile(DeviceProfile):
                 f"{self.acc_code}/{self.gyr_code}; it reports {config.rate_hz} Hz, ranges "
                 f"{config.acc_code}/{config.gyr_code}, {'streaming' if config.streaming else 'stopped'})"
             )
+
+    def decode_settings(self) -> dict[str, Any]:
+        return {"counter_from_zero": self.counter_from_zero}
+
+    def restore_decode_settings(self, settings: Mapping[str, Any]) -> None:
+        self.counter_from_zero = bool(settings["counter_from_zero"])
 
     async def stop(self, client: Any) -> None:
         try:
