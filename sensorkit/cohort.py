@@ -184,6 +184,8 @@ def cohort(source: str, output: str | Path, profile: Any = None, tz: str | None 
     output = Path(output)
     if output.exists() and not overwrite:
         raise SettingsError(f"{output} already exists; add --force to replace it")
+    if not output.absolute().parent.is_dir():  # said now, not after hours of analysis
+        raise SettingsError(f"no folder {output.absolute().parent} to write {output.name} in")
     import_dask()  # before the listing: the missing extra is the first thing said
     base, files = input_files(source)
     client = connect(scheduler, jobs)
@@ -211,9 +213,11 @@ def write_dataset(result: FolderTrends, output: Path, overwrite: bool) -> int:
     table = pa.Table.from_pandas(days_frame(result), preserve_index=False)
     table = table.set_column(table.schema.get_field_index("date"), "date", table["date"].cast(pa.date32()))
     table = table.replace_schema_metadata(None)  # pandas' own notes would turn the dates back into text
-    parent = output.absolute().parent
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.absolute().parent))
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"write the dataset {output}")) from exc
+    try:
         dataset_dir = staging / output.name
         ds.write_dataset(table, dataset_dir, format="parquet", basename_template="part-{i}.parquet",
                          partitioning=ds.partitioning(pa.schema([("patient", pa.string())]), flavor="hive"),

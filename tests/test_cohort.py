@@ -132,3 +132,11 @@ def test_without_dask_one_sentence_names_the_extra(folder: Path, tmp_path: Path,
     assert capsys.readouterr().err == ("sensorkit: error: sensorkit cohort needs Dask: "
                                        "pip install 'sensorkit[cohort]'\n")
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(folder: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "missing" / "days.parquet"
+    assert main(["cohort", str(folder), "-o", str(out)]) == 1
+    assert capsys.readouterr().err == f"sensorkit: error: no folder {out.parent} to write days.parquet in\n"
+    assert main(["cohort", str(tmp_path / "nothing-*.skr"), "-o", str(tmp_path / "d.parquet")]) == 1
+    assert capsys.readouterr().err == f"sensorkit: error: no file matches {tmp_path / 'nothing-*.skr'}\n"
