@@ -379,3 +379,21 @@ def test_readme_picture_is_the_real_report(folder_report: Path, chromium: str) -
     assert committed.shape[:2] == pixels.shape[:2] == (height, WIDTH)
     assert (committed[..., :3].min(axis=2) < 0.8).mean() > 0.05  # a page with charts, not a blank image
     assert "docs/report.png" in (ROOT / "README.md").read_text()
+
+
+def test_timeline_on_a_daylight_saving_day() -> None:
+    """30 March 2025 in Berlin has 23 hours: the axis runs in real time and reads 01:00, 03:00."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from sensorkit.report.charts import clock_at, elapsed_h
+    from sensorkit.report.gather import ReportDay, Segment
+    from sensorkit.trends import Day
+
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2025, 3, 30, tzinfo=berlin)
+    day = ReportDay(date(2025, 3, 30), start, datetime(2025, 3, 31, tzinfo=berlin), Day(date(2025, 3, 30), 1, {}))
+    day.segments = [Segment("walking", datetime(2025, 3, 30, 3, 30, tzinfo=berlin), datetime(2025, 3, 30, 4, tzinfo=berlin))]
+    assert elapsed_h(day, day.end) == 23
+    assert elapsed_h(day, day.segments[0].start) == 2.5  # 00:00-02:00 CET, then 03:00 CEST
+    assert [clock_at(day, h) for h in (1, 2, 3)] == ["01:00", "03:00", "04:00"]

@@ -8,7 +8,7 @@ report can be written on a server. Colours are the Okabe-Ito set, told apart by 
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sensorkit.errors import SensorKitError
@@ -63,7 +63,7 @@ def day_timeline(day: ReportDay, axis: tuple[int, int] = (0, 24), width_in: floa
     days line up): a lane per state, bends by severity and alerts above."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(width_in, 2.3), layout="constrained")
-    hours = lambda moment: (moment - day.start).total_seconds() / 3600.0  # noqa: E731  elapsed, so DST days are 23/25 h
+    hours = lambda moment: elapsed_h(day, moment)  # noqa: E731
     lanes = ("bends", "alerts", *LANES)
     row = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
     for lane in LANES:
@@ -83,7 +83,7 @@ def day_timeline(day: ReportDay, axis: tuple[int, int] = (0, 24), width_in: floa
     ax.set_ylim(-0.6, len(lanes) - 0.4)
     ax.set_yticks([row[lane] for lane in lanes], lanes)
     ticks = list(range(lo, hi + 1, 1 if hi - lo <= 8 else 2))
-    ax.set_xticks(ticks, [(day.start + timedelta(hours=h)).strftime("%H:%M") for h in ticks])
+    ax.set_xticks(ticks, [clock_at(day, h) for h in ticks])
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -93,9 +93,21 @@ def day_timeline(day: ReportDay, axis: tuple[int, int] = (0, 24), width_in: floa
     return fig
 
 
+def elapsed_h(day: ReportDay, moment: datetime) -> float:
+    """Hours from the day's local midnight, in real time (UTC): a daylight-saving day is 23 or 25 h long.
+    (Aware datetimes of one zone subtract as wall clocks, hence the UTC.)"""
+    return (moment.astimezone(timezone.utc) - day.start.astimezone(timezone.utc)).total_seconds() / 3600.0
+
+
+def clock_at(day: ReportDay, hours: float) -> str:
+    """The local clock time ``hours`` after the day's midnight (``03:00`` after ``01:00`` on a spring day)."""
+    moment = day.start.astimezone(timezone.utc) + timedelta(hours=hours)
+    return moment.astimezone(day.start.tzinfo).strftime("%H:%M")
+
+
 def hours_shown(days: list[ReportDay]) -> tuple[int, int]:
     """The whole local hours that hold every day's data (at least 2), for a common timeline axis."""
-    spans = [((s.start - d.start).total_seconds() / 3600, (s.end - d.start).total_seconds() / 3600)
+    spans = [(elapsed_h(d, s.start), elapsed_h(d, s.end))
              for d in days for s in d.segments]
     if not spans:
         return 0, 24
