@@ -336,6 +336,12 @@ def test_refusals(folder: Path, recording: Path, tmp_path: Path, capsys: pytest.
     assert ".html or .pdf" in error(str(recording), "-o", str(tmp_path / "r.txt"))
     assert "no day of patient P1 between 2026-01-01" in error(str(recording), "--from", "2026-01-01",
                                                               "-o", str(tmp_path / "r.html"))
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.skr").write_text("not a recording")
+    assert "no readable SensorKit recording (notes.skr is not a SensorKit recording" in error(str(junk), "-o",
+                                                                                            str(tmp_path / "r.html"))
+    assert "folder" in error(str(recording), "-o", str(tmp_path / "missing" / "r.html"))
     existing = tmp_path / "kept.html"
     existing.write_text("old")
     assert "already exists" in error(str(recording), "-o", str(existing))

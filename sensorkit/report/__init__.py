@@ -38,6 +38,9 @@ def write_report(source: str | Path | Sequence[str | Path], out: str | Path, *, 
     require_matplotlib()
     if not overwrite and (out.exists() or out.is_symlink()):  # before minutes of analysis, not after
         raise SensorKitError(f"{out} already exists (choose another name or pass --force)")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise SensorKitError(f"folder {folder} does not exist (create it first or choose another path)")
     from sensorkit.files import write_bytes, write_text
 
     from .gather import gather

@@ -144,7 +144,7 @@ def gather(source: str | Path | Sequence[str | Path], patient: str | None = None
     entries = _entries(source)
     readable = [e for e in entries if e.readable]
     skipped = [(e.name, e.error or "") for e in entries if not e.readable]
-    pid = _choose_patient(_label(source), readable, patient)
+    pid = _choose_patient(_label(source), readable, patient, skipped)
     mine = sorted((e for e in readable if e.patient == pid), key=lambda e: (e.start, e.name))
     overlaps = count_once(mine)
     quality = [_duplicate(e, overlaps[e.path]) for e in mine
@@ -216,7 +216,7 @@ def _in_range(entry: Entry, profile: Any, tz: str | None, first: date | None, la
     return not ((first and end.astimezone(zone).date() < first) or (last and begin.astimezone(zone).date() > last))
 
 
-def _choose_patient(source: str, readable: list[Entry], patient: str | None) -> str:
+def _choose_patient(source: str, readable: list[Entry], patient: str | None, skipped: list[tuple[str, str]]) -> str:
     ids = sorted({e.patient for e in readable})
     if patient is not None:
         if patient not in ids:
@@ -224,7 +224,7 @@ def _choose_patient(source: str, readable: list[Entry], patient: str | None) -> 
             raise SensorKitError(f"no recording of patient {patient!r} in {source} (patients there: {known})")
         return patient
     if not ids:
-        raise SensorKitError(f"{source} holds no readable SensorKit recording")
+        raise SensorKitError(f"{source} holds no readable SensorKit recording{_first_reason(skipped)}")
     if len(ids) > 1:
         raise SensorKitError(f"{source} holds recordings of several patients ({', '.join(i or '(no id)' for i in ids)}); "
                              "choose one with --patient ID")
@@ -350,5 +350,11 @@ def _nothing_to_report(source: str, pid: str, first: date | None, last: date | N
     who = f"patient {pid}" if pid else "the recordings"
     if first or last:
         return f"{source}: no day of {who} between {first or 'the start'} and {last or 'the end'}"
-    why = f" ({skipped[0][0]}: {skipped[0][1]})" if skipped else ""
-    return f"{source}: no usable day of {who}{why}"
+    return f"{source}: no usable day of {who}{_first_reason(skipped)}"
+
+
+def _first_reason(skipped: list[tuple[str, str]]) -> str:
+    if not skipped:
+        return ""
+    name, why = skipped[0]
+    return f" ({why})" if why.startswith(name) else f" ({name}: {why})"
