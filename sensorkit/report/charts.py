@@ -51,7 +51,7 @@ def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    matplotlib.rcParams.update({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "sensorkit",
+    matplotlib.rcParams.update({"pdf.fonttype": 42, "svg.hashsalt": "sensorkit",
                                 "font.size": 8, "axes.titlesize": 9, "font.family": "DejaVu Sans"})
     import matplotlib.pyplot as plt
 
