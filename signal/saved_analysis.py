@@ -1,27 +1,42 @@
-"""An analysis stored inside its recording (`sensorkit analyze --save`), and when it may be reused.
+"""An analysis stored inside its recording, and when it may be reused.
 
-A saved analysis is the events plus the summary that `sensorkit analyze` printed, and beside them its
-provenance: the JSON schema, the package version, a digest of the profile's settings and whether gait
-detection ran. A later reader (`sensorkit trends`) reuses the saved summary only when that provenance
-equals its own, so new thresholds or a new release analyse the samples again.
+A saved analysis is the events plus the summary that `sensorkit analyze` printed, how the angles were
+made and the alignment's warnings, and beside them its provenance: the JSON schema, the package
+version, a digest of the profile's settings and whether gait detection ran. It is written by
+`sensorkit analyze --save`, at the end of `record`, `monitor` and `import`, and when the terminal app
+first shows a recording (:func:`analysis_for`). A later reader (`view`, `trends`, `report`) reuses it
+only when that provenance equals its own and its days are in the zone asked for, so new thresholds,
+a new release or another zone analyse the samples again; the screens then open in a fraction of a
+second instead of about a second per hour of 100 Hz data.
+
+A recording in which the patient snoozed or paused alerts is not saved automatically: the offline
+analysis cannot know which alerts the live session held back, and saving replaces the stored
+analysis events (the live session's among them) with its own. `analyze --save` still does, when asked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 import json
+from dataclasses import dataclass
+from datetime import tzinfo
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from sensorkit.errors import RecordingError, SensorKitError
 from sensorkit.events import Event
-from sensorkit.store import RecordingReader, RecordingWriter
+from sensorkit.localtime import zone_for, zone_name
+from sensorkit.store import RECORDED_EVENT_TYPES, RecordingReader, RecordingWriter
 
 from .profile import Profile
 
 SCHEMA_VERSION = 2  # of the `sensorkit analyze --json` document (2: wear time, bends per hour worn)
 ANALYSIS_SUMMARY = "analysis"
 PROVENANCE_SUMMARY = "analysis_provenance"
+DETAILS_SUMMARY = "analysis_details"  # the document's "analysis" part: angles_from, alignment, warnings
+QUIET_EVENT_TYPES = ("alerts_snoozed", "alerts_paused")  # the patient's own say over live alerts
 
 
 def analysis_provenance(profile: Profile, gait: bool) -> dict[str, Any]:
@@ -39,14 +54,14 @@ def analysis_provenance(profile: Profile, gait: bool) -> dict[str, Any]:
 def save_analysis(path: str | Path, doc: dict[str, Any], provenance: dict[str, Any]) -> None:
     """Replace the recording's stored analysis with ``doc`` (an analyze document), in one transaction.
 
-    The events, the summary and its provenance change together (a crash keeps the old three or the
-    new three, so `trends` never pairs one profile's summary with another's provenance); the
-    recorder's gap and battery events stay. A recording still being written is refused by the store.
+    The events, the summary, its details and its provenance change together (a crash keeps the old
+    ones or the new ones, so `trends` never pairs one profile's summary with another's provenance);
+    the recorder's gap and battery events stay. A recording still being written is refused by the store.
     """
     with RecordingWriter.reopen(path) as writer:
         writer.replace_analysis(
             (Event.from_json(e) for e in doc["events"]),
-            {ANALYSIS_SUMMARY: doc["summary"], PROVENANCE_SUMMARY: provenance},
+            {ANALYSIS_SUMMARY: doc["summary"], DETAILS_SUMMARY: doc["analysis"], PROVENANCE_SUMMARY: provenance},
         )
 
 
@@ -56,3 +71,84 @@ def saved_summary(reader: RecordingReader, provenance: dict[str, Any]) -> dict[s
     if saved.get(PROVENANCE_SUMMARY) == provenance and ANALYSIS_SUMMARY in saved:
         return saved[ANALYSIS_SUMMARY]
     return None
+
+
+@dataclass
+class RecordingAnalysis:
+    """What the screens and the report need of an analysed recording, saved or just made."""
+
+    summary: dict[str, Any]  # the signal core's summary: timezone, total, days
+    events: list[Event]  # the analysis's events (not the recorder's gaps and battery notes)
+    angles_from: str
+    warnings: list[str]
+    source: str  # "stored": read from the saved analysis; "analysed": made now
+    saved: bool = False  # made now and stored with the recording for next time
+
+
+def saved_analysis(reader: RecordingReader, profile: Profile, zone: tzinfo) -> RecordingAnalysis | None:
+    """The recording's saved analysis when it was made under this profile and release, in ``zone``."""
+    summary = saved_summary(reader, analysis_provenance(profile, gait=True))
+    details = reader.summaries().get(DETAILS_SUMMARY) if summary is not None else None
+    if summary is None or details is None or summary.get("timezone") != zone_name(zone):
+        return None
+    events = [e for e in reader.events() if e.type not in RECORDED_EVENT_TYPES]
+    return RecordingAnalysis(summary, events, str(details.get("angles_from", "")), list(details.get("warnings", [])),
+                             "stored")
+
+
+def analysis_for(path: str | Path, profile: Profile | None = None, tz: str | None = None,
+                 save: bool = True) -> RecordingAnalysis:
+    """The recording's analysis, days local to ``tz`` (None: the recording's zone, else the profile's,
+    else the computer's): the saved one when it fits (:func:`saved_analysis`), else made now from the
+    samples and, with ``save``, stored for next time (a recording that cannot be written, is still being
+    recorded, is damaged or holds the patient's snoozes is shown all the same, unsaved: ``saved`` False).
+
+    The one function behind `view`, the end of `record` / `monitor` / `import`, and `sensorkit report`.
+    RecordingError for a file that is not a readable recording or holds no samples.
+    """
+    profile = profile or Profile()
+    with RecordingReader(path) as reader:
+        zone = zone_for(tz, reader.meta.timezone, profile)
+        stored = saved_analysis(reader, profile, zone)
+        if stored is not None:
+            return stored
+        made, alignment = _analyse(reader, profile, zone)
+        keep = not reader.damage_report() and not any(reader.events(kind) for kind in QUIET_EVENT_TYPES)
+    if save and keep:
+        try:
+            save_analysis(path, {"events": [e.to_json() for e in made.events], "summary": made.summary,
+                                 "analysis": {"angles_from": made.angles_from, "alignment": alignment,
+                                              "warnings": made.warnings}},
+                          analysis_provenance(profile, gait=True))
+            made.saved = True
+        except (SensorKitError, OSError):  # read-only, being recorded, a full disk: shown, not saved
+            pass
+    return made
+
+
+def _analyse(reader: RecordingReader, profile: Profile, zone: tzinfo) -> tuple[RecordingAnalysis, dict[str, Any]]:
+    """The signal core's analysis of an open recording (as `sensorkit analyze`), and its alignment."""
+    from .pipeline import analyze  # the signal core is heavy: only when there is no saved analysis
+
+    block = reader.samples()
+    if len(block) == 0:
+        raise RecordingError(f"{reader.path.name} holds no samples")
+    damage = reader.damage_report()
+    result = analyze(block, reader.meta, profile, zone=zone)
+    return (RecordingAnalysis(result.summary, result.events, result.method,
+                              result.warnings + ([damage] if damage else []), "analysed"),
+            result.alignment.to_json())
+
+
+def save_for_viewing(path: str | Path, profile: Profile | None = None) -> str:
+    """Analyse a recording that was just written (`record`, `monitor`, `import`) and save the analysis,
+    so `view`, `trends` and `report` open it at once; one line saying so, or why not ('' when empty)."""
+    started = time.perf_counter()
+    try:
+        made = analysis_for(path, profile)
+    except RecordingError:  # nothing recorded: nothing to analyse
+        return ""
+    if made.saved or made.source == "stored":
+        return f"  analysis saved with the recording ({time.perf_counter() - started:.1f} s): view, trends and report open it at once"
+    return ("  analysis not saved: the alerts the patient snoozed or paused stay as the session recorded them "
+            "(view and trends analyse it each time; analyze --save stores it anyway)")

@@ -128,7 +128,8 @@ def test_info_json_is_the_documented_document(tmp_path: Path, capsys: pytest.Cap
     assert doc["rate_hz"] == pytest.approx(100.0)
     assert doc["duration_s"] == pytest.approx(10.0)
     assert doc["gaps"] == [{"start": 2.99, "end": 3.4, "samples": 40}]
-    assert doc["events"] == 0
+    assert run_cli("analyze", str(tmp_path / "r"), "--json") == 0  # import saved the analysis with the recording
+    assert doc["events"] == len(json.loads(capsys.readouterr().out)["events"]) > 0
 
 
 def test_events_export(tmp_path: Path) -> None:

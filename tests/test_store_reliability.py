@@ -190,7 +190,7 @@ def test_analyze_save_keeps_the_recorders_events_in_one_transaction(tmp_path: Pa
         with RecordingReader(rec) as reader:
             assert len(reader.events("data_gap")) == 45 and len(reader.events("battery_low")) == 2
             analysis = [e for e in reader.events() if e.type not in ("data_gap", "battery_low")]
-            assert analysis and set(reader.summaries()) == {"analysis", "analysis_provenance"}
+            assert analysis and set(reader.summaries()) == {"analysis", "analysis_details", "analysis_provenance"}
 
     writer = RecordingWriter.reopen(rec)
     statements: list[str] = []

@@ -178,9 +178,10 @@ async def _list_episodes(path: Path) -> dict:
     return seen
 
 
-def test_episodes_list_the_days_bends_slouches_bouts_and_alerts_in_time_order(expected):
+def test_episodes_list_the_days_bends_slouches_bouts_and_alerts_in_time_order(expected, tmp_path):
     total, bouts, _, _ = expected
-    seen = asyncio.run(_list_episodes(DEMO))
+    shutil.copy(DEMO, tmp_path / "demo.skr")  # the first view saves its analysis into the recording
+    seen = asyncio.run(_list_episodes(tmp_path / "demo.skr"))
     assert seen["screen"] == "EpisodesScreen" and seen["after escape"] == "DayScreen"
     rows = seen["rows"]
     what = [r[1] for r in rows]
@@ -213,8 +214,8 @@ def test_view_refuses_bad_paths_in_one_sentence(tmp_path, capsys):
     assert "is not a SensorKit recording" in err[1]
 
 
-async def _layout(width: int) -> dict:
-    app = SensorKitApp(lambda: DayScreen(DEMO))
+async def _layout(width: int, path: Path) -> dict:
+    app = SensorKitApp(lambda: DayScreen(path))
     async with app.run_test(size=(width, 30)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -227,8 +228,9 @@ async def _layout(width: int) -> dict:
                 "widest": max(len(line) for line in text(screen, "#posture").splitlines())}
 
 
-def test_narrow_terminals_stack_the_panels_and_bars_never_wrap():
-    narrow, wide = asyncio.run(_layout(80)), asyncio.run(_layout(120))
+def test_narrow_terminals_stack_the_panels_and_bars_never_wrap(tmp_path):
+    shutil.copy(DEMO, tmp_path / "demo.skr")
+    narrow, wide = asyncio.run(_layout(80, tmp_path / "demo.skr")), asyncio.run(_layout(120, tmp_path / "demo.skr"))
     assert narrow["narrow"] and narrow["stacked"] and not wide["narrow"] and not wide["stacked"]
     for seen, width in ((narrow, 80), (wide, 120)):
         assert seen["height"] == seen["rows"] == 6  # one line per bar

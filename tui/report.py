@@ -7,8 +7,9 @@ clipped to clock hours (no new classification). Days and hours are local to the 
 (:func:`sensorkit.localtime.zone_for`: ``--tz``, the recording's, the profile's, the computer's), so a
 daylight-saving day has 23 or 25 hours in the strip.
 
-Loading and analysing a day takes about a second per hour of 100 Hz data, so the screen calls
-:func:`load_day` from a worker thread; everything here is plain data, testable without a terminal.
+Analysing a day takes about a second per hour of 100 Hz data; a day with a saved analysis opens in a
+fraction of that. The screen calls :func:`load_day` from a worker thread either way; everything here
+is plain data, testable without a terminal.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from sensorkit.errors import RecordingError
 from sensorkit.events import Event
 from sensorkit.localtime import UTC, zone_for, zone_name
-from sensorkit.samples import RecordingMeta, find_gaps, start_datetime
+from sensorkit.samples import RecordingMeta, start_datetime
 from sensorkit.store import RecordingReader
 
 # The states of an hour, in the order they are drawn. "standing" excludes walking time.
@@ -96,6 +97,7 @@ class DayReport:
     hours: list[Hour] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     zone: ZoneInfo = UTC  # the zone its days and clock times are local to
+    source: str = "analysed"  # "stored": the analysis saved with the recording; "analysed": made now
 
     @property
     def start(self) -> datetime:
@@ -133,36 +135,40 @@ def _clipped_posture(day: dict[str, Any], hours: list[Hour]) -> dict[str, Any]:
 
 
 def load_day(path: str | Path, profile: Any = None, tz: str | None = None) -> DayReport:
-    """Read ``path`` and analyse it as ``sensorkit analyze`` does, days local to ``tz`` (None: the
-    recording's zone, else the profile's, else the computer's); RecordingError for bad files."""
-    from sensorkit.signal.pipeline import analyze  # the signal core is heavy; imported when needed
+    """Read ``path`` and its analysis, days local to ``tz`` (None: the recording's zone, else the
+    profile's, else the computer's); RecordingError for bad files.
+
+    The analysis is the one saved with the recording when it fits (profile, release, zone), else made
+    now and saved for the next time (:func:`sensorkit.signal.saved_analysis.analysis_for`); the header's
+    facts (samples, span, gaps) come from the store's index, so a saved day opens without reading samples.
+    """
+    from sensorkit.signal.saved_analysis import analysis_for
 
     path = Path(path)
     with RecordingReader(path) as reader:
-        meta = reader.meta
-        block = reader.samples()
-    if len(block) == 0:
+        meta, span, samples, gaps = reader.meta, reader.time_span(), reader.sample_count(), reader.gaps()
+    if span is None or samples == 0:
         raise RecordingError(f"{path} holds no samples to show")
     zone = zone_for(tz, meta.timezone, profile)
-    result = analyze(block, meta, profile, zone=zone)
-    gaps = find_gaps(block.t, meta.rate_hz)
+    analysis = analysis_for(path, profile, tz)
     collector = meta.extra.get("collector") or {}
     report = DayReport(
         path=path,
         meta=meta,
-        samples=len(block),
-        duration_s=float(block.t[-1] - block.t[0]) + 1.0 / meta.rate_hz,
+        samples=samples,
+        duration_s=span[1] - span[0] + 1.0 / meta.rate_hz,
         gaps=len(gaps),
         missing_samples=sum(g.samples for g in gaps),
         reconnects=collector.get("reconnects") if isinstance(collector, dict) else None,
-        method=result.method,
-        total=result.summary["total"],
-        days=result.summary["days"],
-        events=result.events,
-        warnings=list(result.warnings),
+        method=analysis.angles_from,
+        total=analysis.summary["total"],
+        days=analysis.summary["days"],
+        events=analysis.events,
+        warnings=analysis.warnings,
         zone=zone,
+        source=analysis.source,
     )
-    report.hours = split_hours(result.events, start_datetime(meta.start_time), float(block.t[0]), float(block.t[-1]),
+    report.hours = split_hours(analysis.events, start_datetime(meta.start_time), span[0], span[1],
                                report.total["bends"]["bends_per_hour"], zone)
     return report
 

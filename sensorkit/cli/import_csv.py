@@ -10,6 +10,7 @@ from ..errors import SensorKitError
 from ..formats import FORMATS, TIME_UNITS
 from ..importer import ACC_UNITS, GYRO_UNITS, ImportOptions, ImportReport, check_rate, open_samples
 from ..mounting import add_mounting_options, with_mounting
+from .saved import print_saved_analysis
 from ..store import writing_new_recording
 
 
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             progress.done()
     report_problems(args.file, imported.report)
     print(f"imported {imported.report.rows} samples at {meta.rate_hz:.4g} Hz into {out}")
+    print_saved_analysis(out, args)
     return 0
 
 

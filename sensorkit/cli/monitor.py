@@ -41,6 +41,7 @@ from ..events import Event
 from ..localtime import time_of_day
 from ..ble.haptics import Haptics
 from .announce import announce
+from .saved import print_saved_analysis
 from .notify import DesktopNotices
 from ..samples import RecordingMeta
 from ..signal.alignment import FORWARD_UNKNOWN
@@ -222,4 +223,5 @@ def run(args: argparse.Namespace) -> int:
         result = asyncio.run(run_session(args, faults, on_collector=lambda c: quiet_controls(
             attach_live(c, printer, profile, vibrate=args.vibrate or bool(profile.vibrate), notices=notices))))
     print("\n".join(summary_lines(result)))
+    print_saved_analysis(result.output, args, profile)
     return 0

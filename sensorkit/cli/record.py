@@ -33,6 +33,7 @@ from ..emulator.sources import recorded, simulated, simulation_rate
 from ..errors import RecordingError, SettingsError
 from ..store import is_in_progress
 from ..store.lock import in_progress_message
+from .saved import print_saved_analysis
 
 DEFAULT_SCENARIO = "demo"
 
@@ -212,4 +213,6 @@ def run(args: argparse.Namespace) -> int:
 
     result = asyncio.run(run_session(args, faults, on_collector=announce))
     print("\n".join(summary_lines(result)))
+    print_saved_analysis(result.output, args)
     return 0
+

@@ -36,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     if args.tz:
         zone(args.tz)  # as does a bad zone
     if path.is_dir():
-        SensorKitApp(lambda: DaysScreen(path, profile, args.tz)).run()
+        SensorKitApp(lambda: DaysScreen(path, profile, args.tz, args.profile)).run()
     elif path.exists():
         RecordingReader(path).close()  # likewise a foreign or broken file
-        SensorKitApp(lambda: DayScreen(path, profile, args.tz)).run()
+        SensorKitApp(lambda: DayScreen(path, profile, args.tz, args.profile)).run()
     else:
         raise RecordingError(f"no recording or folder at {path}")
     return 0

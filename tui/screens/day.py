@@ -22,6 +22,7 @@ from sensorkit.errors import SensorKitError
 
 from ..format import count, duration, error_text, percent
 from ..report import DayReport, Span, load_day
+from ..report_key import WritesReport, free_name
 from ..widgets.bars import Bar, Bars
 from ..widgets.hours import HourLegend, HourStrip
 from ..widgets.phrases import Phrases
@@ -31,25 +32,28 @@ from .episodes import EpisodesScreen
 SEVERITIES = ("high", "moderate", "low")
 
 
-class DayScreen(Screen):
+class DayScreen(WritesReport, Screen):
     """Header, time per state, flexion bands, bends, walking, sitting, and the hour strip."""
 
     CSS_PATH = "day.tcss"
-    BINDINGS = [
+    BINDINGS = [  # short descriptions: the footer fits 80 columns (the span line explains n / p)
         Binding("escape", "back", "Back"),
-        Binding("p", "day(-1)", "Previous day"),
-        Binding("n", "day(1)", "Next day"),
+        Binding("p", "day(-1)", "Previous day", show=False),
+        Binding("n", "day(1)", "Next day", show=False),
         Binding("left", "day(-1)", show=False),
         Binding("right", "day(1)", show=False),
-        Binding("l", "episodes", "List episodes"),
-        Binding("e", "export", "Export events (CSV)"),
+        Binding("l", "episodes", "Episodes"),
+        Binding("e", "export", "Export CSV"),
+        Binding("r", "report", "Report"),
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, path: str | Path, profile: Any = None, tz: str | None = None) -> None:
+    def __init__(self, path: str | Path, profile: Any = None, tz: str | None = None,
+                 profile_path: str | None = None) -> None:
         super().__init__()
         self.path = Path(path)
         self.profile = profile
+        self.profile_path = profile_path  # the file ``profile`` came from, for the report
         self.tz = tz  # None: the recording's own zone (see sensorkit.localtime)
         self.report: DayReport | None = None
         self.spans: list[Span] = []  # the whole recording, then each calendar day if more than one
@@ -95,6 +99,8 @@ class DayScreen(Screen):
         return load_day(self.path, self.profile, self.tz)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if self.report_done(event.worker):
+            return
         if event.state == WorkerState.SUCCESS:
             self.show(event.worker.result)
         elif event.state == WorkerState.ERROR:
@@ -152,6 +158,12 @@ class DayScreen(Screen):
         what = f"{self.path.name}, {span.label}"
         self.app.push_screen(EpisodesScreen(span.events, self.report.start, what))  # start: local, aware
 
+    def report_request(self) -> tuple[Path, Path, str | None] | None:
+        if self.report is None:
+            self.notify("the analysis is still running", severity="warning")
+            return None
+        return self.path, free_name(self.path.with_name(f"{self.path.stem}-report.html")), None
+
     def action_export(self) -> None:
         if self.report is None:
             self.notify("the analysis is still running", severity="warning")
@@ -165,15 +177,6 @@ class DayScreen(Screen):
             self.notify(f"could not write {out}: {exc}", severity="error")
             return
         self.notify(f"wrote {len(self.report.events)} events to {out}")
-
-
-def free_name(path: Path) -> Path:
-    """``path``, or ``NAME-2.csv``, ``NAME-3.csv``... the first that does not exist yet."""
-    candidate, n = path, 2
-    while candidate.exists() or candidate.is_symlink():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        n += 1
-    return candidate
 
 
 def header_lines(r: DayReport) -> tuple[tuple[str, ...], ...]:

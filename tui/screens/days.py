@@ -41,10 +41,12 @@ class DaysScreen(Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, folder: str | Path, profile: Any = None, tz: str | None = None) -> None:
+    def __init__(self, folder: str | Path, profile: Any = None, tz: str | None = None,
+                 profile_path: str | None = None) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.profile = profile
+        self.profile_path = profile_path  # the file ``profile`` came from, for the report
         self.tz = tz  # None: each recording in its own zone (see sensorkit.localtime)
         self.entries: list[Entry] = []
         self.overlaps: dict[Path, Overlap] = {}  # recordings trends counts once (sensorkit.trends.count_once)
@@ -135,9 +137,9 @@ class DaysScreen(Screen):
     def action_open(self) -> None:
         entry = self.readable_highlighted()
         if entry is not None:
-            self.app.push_screen(DayScreen(entry.path, self.profile, self.tz))
+            self.app.push_screen(DayScreen(entry.path, self.profile, self.tz, self.profile_path))
 
     def action_trends(self) -> None:
         entry = self.readable_highlighted()
         if entry is not None:
-            self.app.push_screen(TrendsScreen(self.folder, entry.patient, self.profile, self.tz))
+            self.app.push_screen(TrendsScreen(self.folder, entry.patient, self.profile, self.tz, self.profile_path))

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from sensorkit.trends import FolderTrends, PatientTrends, folder_trends
 
 from ..format import error_text, short_duration
+from ..report_key import WritesReport, free_name
 from ..widgets.phrases import Phrases
 from ..widgets.scroll_hint import ScrollHint
 from ..widgets.sparklines import daily, sparkline
@@ -38,17 +39,20 @@ ROWS = (
 )
 
 
-class TrendsScreen(Screen):
+class TrendsScreen(WritesReport, Screen):
     """Per-week rows and a sparkline per main metric for one patient of a folder."""
 
     CSS_PATH = "trends.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("q", "app.quit", "Quit")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "report", "Report"),
+                Binding("q", "app.quit", "Quit")]
 
-    def __init__(self, folder: str | Path, patient: str, profile: Any = None, tz: str | None = None) -> None:
+    def __init__(self, folder: str | Path, patient: str, profile: Any = None, tz: str | None = None,
+                 profile_path: str | None = None) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.patient = patient
         self.profile = profile
+        self.profile_path = profile_path  # the file ``profile`` came from, for the report
         self.tz = tz
         self.result: PatientTrends | None = None
 
@@ -76,6 +80,8 @@ class TrendsScreen(Screen):
         return folder_trends(self.folder, self.profile, self.patient, tz=self.tz)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if self.report_done(event.worker):
+            return
         if event.state == WorkerState.SUCCESS:
             self.show(event.worker.result)
         elif event.state == WorkerState.ERROR:
@@ -83,6 +89,13 @@ class TrendsScreen(Screen):
             self.query_one("#trends-body").loading = False
             self.query_one("#trends-title", Phrases).lines = ((f"trends cannot be shown: {reason}",),)
             self.query_one("#trends-title").add_class("error")
+
+    def report_request(self) -> tuple[Path, Path, str | None] | None:
+        if self.result is None:
+            self.notify("no weeks to report on yet", severity="warning")
+            return None
+        name = f"{self.patient or 'patient'}-report.html"
+        return self.folder, free_name(self.folder / name), self.patient or None
 
     def show(self, found: FolderTrends) -> None:
         self.query_one("#trends-body").loading = False
