@@ -406,3 +406,22 @@ def test_timeline_on_a_daylight_saving_day() -> None:
     assert elapsed_h(day, day.end) == 23
     assert elapsed_h(day, day.segments[0].start) == 2.5  # 00:00-02:00 CET, then 03:00 CEST
     assert [clock_at(day, h) for h in (1, 2, 3)] == ["01:00", "03:00", "04:00"]
+
+
+def test_a_recording_over_midnight_is_two_local_days(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = simulate(tmp_path / "night.skr", "2025-03-03T23:50", "P5", duration=1200, scenario="office")
+    out = tmp_path / "night.html"
+    assert main(["report", str(rec), "-o", str(out), "-q"]) == 0
+    doc = analyze_json(rec, capsys)
+    shown = page_figures(out.read_text()).days
+    assert list(shown) == [d["date"] for d in doc["summary"]["days"]] == ["2025-03-03", "2025-03-04"]
+    for day in doc["summary"]["days"]:
+        assert_day_equals(shown[day["date"]], day, [e for e in doc["events"] if _starts_on(e, day)], day["date"])
+
+
+def _starts_on(event: dict, day: dict) -> bool:
+    from datetime import datetime, timedelta
+
+    origin = datetime.fromisoformat("2025-03-03T22:50:00+00:00")  # 23:50 in Berlin
+    moment = origin + timedelta(seconds=event["start"])
+    return datetime.fromisoformat(day["start"]) <= moment < datetime.fromisoformat(day["end"])
