@@ -280,8 +280,10 @@ def test_folder_trends_equal_sensorkit_trends(folder: Path, folder_report: Path,
     assert [w["week"] for w in patient["weeks"]] == ["2025-W10", "2025-W11", "2025-W12"]
     html = folder_report.read_text()
     slope = patient["trends"]["steps"]["slope_per_week"]
-    word = "rising" if slope > 0 else "falling"
-    assert re.search(rf'data-trend="steps">(steady|{word}), {re.escape(f"{slope:+.1f}")} steps/day per week over 5 days', html)
+    mean = sum(d["steps"] for d in days) / len(days)
+    word = "steady" if abs(slope) <= 0.05 * mean else "rising" if slope > 0 else "falling"
+    assert f'data-trend="steps">{word}, {slope:+.1f} steps/day per week over 5 days' in html
+    assert 'data-trend="worn_s">steady, +0.00 h/day per week over 5 days' in html  # every day is 30 min
 
 
 def test_from_to_keep_local_days(folder: Path, tmp_path: Path) -> None:

@@ -117,13 +117,12 @@ def hours_shown(days: list[ReportDay]) -> tuple[int, int]:
 
 
 def direction(trend: Any, mean: float, divisor: float, unit: str) -> str:
-    """The trend in words: rising, falling or steady (a slope under 5 % of the daily mean per week),
+    """The trend in words: rising, falling or steady (a slope within 5 % of the daily mean per week),
     with the slope per week; or why there is none yet."""
     if trend.slope_per_week is None:
         return "no trend yet (" + trend.note.split(": ", 1)[-1] + ")" if trend.note else "no trend yet"
     slope = trend.slope_per_week / divisor
-    small = abs(trend.slope_per_week) <= 0.05 * abs(mean) or round(slope, 1) == 0
-    word = "steady" if small else "rising" if slope > 0 else "falling"
+    word = "steady" if abs(trend.slope_per_week) <= 0.05 * abs(mean) else "rising" if slope > 0 else "falling"
     return f"{word}, {signed(slope)} {unit}/day per week over {trend.days} days"
 
 
@@ -152,7 +151,10 @@ def trend_charts(data: ReportData, by: str, width_in: float = 7.5) -> Any:
             x = list(range(len(weeks)))
             ax.bar(x, [w.per_day[key] / divisor for w in weeks], width=0.6, color="#009E73")
             ax.set_xticks(x, _sparse_labels([w.week.split("-")[1] for w in weeks]), fontsize=6)
-        ax.set_title(f"{title} ({unit}/day)", loc="left", fontsize=8)
+        trend = data.trends.trends[key]
+        mean = sum(d.metrics[key] for d in days) / len(days)
+        word = direction(trend, mean, divisor, unit).split(",")[0] if trend.slope_per_week is not None else ""
+        ax.set_title(f"{title} ({unit}/day)" + (f": {word}" if word else ""), loc="left", fontsize=8)
         ax.tick_params(axis="y", labelsize=6)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

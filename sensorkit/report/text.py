@@ -26,9 +26,11 @@ def duration(seconds: float) -> str:
 
 
 def signed(value: float) -> str:
-    """``+1.2``, ``-0.3``; a change that rounds to nothing is ``+0.0``, never ``-0.0``."""
-    shown = round(value, 1)
-    return f"{shown if shown != 0 else 0.0:+.1f}"
+    """``+1.2``, ``-0.34`` (two decimals below 1, so a small change in hours still shows); a change that
+    rounds to nothing is ``+0.0``, never ``-0.0``."""
+    digits = 1 if abs(value) >= 0.995 else 2
+    shown = round(value, digits)
+    return f"{shown if shown != 0 else 0.0:+.{digits}f}"
 
 
 def period_title(data: ReportData) -> str:
