@@ -1,5 +1,7 @@
 """The screens at 80x24, 100x30 and 160x45: nothing cut without a scroll hint, the key numbers first.
 
+Day, days, trends and episodes screens.
+
 Each screen is rendered headless (Textual's pilot) to text, the way a terminal of that size shows it.
 The checks hold on every Textual version: no bar or strip row cut short, no header phrase broken
 across lines, every scrollable part that holds more than it shows named by the hint line, and at
@@ -151,3 +153,12 @@ def test_trends_screen(place, size, monkeypatch):
     assert found == []
     assert "high-risk bends" in text and "alerts" in text  # every metric row, at every size
     check_snapshot(f"trends-{size[0]}x{size[1]}", text)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_episodes_screen(place, size, monkeypatch):
+    monkeypatch.chdir(place)
+    text, found = asyncio.run(render(lambda: DayScreen("office.skr"), size, keys=("l",)))
+    assert found == []
+    assert "episodes: office.skr, whole recording" in text
+    check_snapshot(f"episodes-{size[0]}x{size[1]}", text)

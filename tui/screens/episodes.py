@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from sensorkit.events import Event
 
 from ..format import duration
+from ..widgets.scroll_hint import ScrollHint
 
 SHOWN = {"bend": "bend", "slouch": "slouch", "sedentary_bout": "sedentary bout",
          "walking_bout": "walking bout", "alert": "alert"}
@@ -52,6 +53,7 @@ class EpisodesScreen(Screen):
         yield Header()
         yield Static(f"{len(self.rows)} episodes: {self.what}", id="episodes-title")
         yield DataTable(id="episodes-table", cursor_type="row", zebra_stripes=True)
+        yield ScrollHint("#episodes-table", id="episodes-hint")
         yield Footer()
 
     def on_mount(self) -> None:
