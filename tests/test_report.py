@@ -55,7 +55,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "P2").mkdir()
     for i, day in enumerate(FOLDER_DAYS):
         simulate(root / "P2" / f"{day}.skr", f"{day}T09:{10 * i:02d}", "P2", seed=i, duration=1800,
-                 scenario=("office", "warehouse")[i % 2])  # a compressed office or warehouse day
+                 scenario=("warehouse", "office")[i % 2])  # a compressed warehouse or office day
     (root / "P3").mkdir()
     simulate(root / "P3" / "other.skr", "2025-03-04T10:00", "P3", seed=9, duration=120)
     return root

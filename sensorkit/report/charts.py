@@ -89,7 +89,7 @@ def day_timeline(day: ReportDay, axis: tuple[int, int] = (0, 24), width_in: floa
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(f"{day.date:%A %d %B %Y}, local time ({day.start.tzname()})", loc="left")
-    ax.set_xlabel("bends marked by severity: ▼ low (yellow), moderate (orange), high (red); ◆ alert", fontsize=7)
+    ax.set_xlabel("bends by severity: ▼ low (small, yellow), moderate (orange), high (large, red); ◆ alert", fontsize=7)
     return fig
 
 
