@@ -137,3 +137,13 @@ def test_raw_capture_size_figure(tmp_path: Path) -> None:
     assert plain.stats.samples_stored == raw.stats.samples_stored == 1000
     assert raw.stats.raw_capture_bytes <= 1.25 * blocks  # 12 bytes a sample on the air, ~6 kept
     assert 0.2 < growth < 0.6
+
+
+def test_record_raw_cli_says_what_the_capture_costs(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "r.skr"
+    assert main(["record", "--emulate", "polar", "--duration", "3", "--speed", "8", "--raw", "-o", str(out)]) == 0
+    line = next(l for l in capsys.readouterr().out.splitlines() if "raw capture:" in l)
+    size = int(line.split("raw capture: ")[1].split(" bytes")[0])
+    with RecordingReader(out) as reader:
+        assert len(reader.attachment(ATTACHMENT)) == size and reader.meta.extra["collector"]["raw_capture_bytes"] == size
+    assert f"({size / out.stat().st_size:.0%} of the recording)" in line
