@@ -127,7 +127,7 @@ def test_tape_packing_is_lossless(stride: int, classes: bool, monkeypatch) -> No
 def test_raw_capture_size_figure(tmp_path: Path) -> None:
     """The figure (noisy 6-channel signal, SensorKit protocol, 10 s at 100 Hz): the capture costs about as
     much as the stored samples' own compressed blocks (measured 6.0 vs 5.3 bytes a sample; the file
-    grew 38 %, its fixed pages included). Over minutes the growth is larger: 70-140 % on the office
+    grew 38 %, its fixed pages included). Over minutes the growth is larger: 70-133 % on the office
     scenario (benchmarks/raw_capture_size.py), so the issue's +50 % bound is NOT met."""
     plain = record("sensorkit", tmp_path / "plain.skr", raw=False)
     raw = record("sensorkit", tmp_path / "raw.skr")
@@ -144,6 +144,7 @@ def test_record_raw_cli_says_what_the_capture_costs(tmp_path: Path, capsys) -> N
     assert main(["record", "--emulate", "polar", "--duration", "3", "--speed", "8", "--raw", "-o", str(out)]) == 0
     line = next(l for l in capsys.readouterr().out.splitlines() if "raw capture:" in l)
     size = int(line.split("raw capture: ")[1].split(" bytes")[0])
+    share = int(line.split("(")[1].split("% of the recording)")[0])  # before record saved its analysis in it
+    assert abs(share - 100 * size / out.stat().st_size) < 5
     with RecordingReader(out) as reader:
         assert len(reader.attachment(ATTACHMENT)) == size and reader.meta.extra["collector"]["raw_capture_bytes"] == size
-    assert f"({size / out.stat().st_size:.0%} of the recording)" in line
