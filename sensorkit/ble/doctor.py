@@ -440,7 +440,6 @@ class Doctor:
     async def stream(self, client: BleakClient, profile: DeviceProfile, counts: "_StreamCounts") -> None:
         while (self.clock() - counts.t0) * self.speed < self.stream_s:
             await asyncio.sleep(0.02)
-        counts.end(self.clock())
         await _round_trip(client)  # what was sent by now has arrived (same ordered bearer)
         try:
             await asyncio.wait_for(profile.stop(client), 5.0)
@@ -460,14 +459,10 @@ class _StreamCounts:
         self.largest = 0
         self.battery_low = False
         self.t0 = 0.0
-        self.t1: float | None = None
         self.mtu = DEFAULT_MTU + 224  # the link's, once known
 
     def begin(self, now: float) -> None:
         self.t0 = now
-
-    def end(self, now: float) -> None:
-        self.t1 = now
 
     def on_notify(self, char_uuid: str, payload: bytes) -> None:
         self.notifications += 1
