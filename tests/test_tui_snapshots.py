@@ -1,6 +1,6 @@
 """The screens at 80x24, 100x30 and 160x45: nothing cut without a scroll hint, the key numbers first.
 
-Day, days, trends and episodes screens.
+Day, days, trends, episodes and live screens.
 
 Each screen is rendered headless (Textual's pilot) to text, the way a terminal of that size shows it.
 The checks hold on every Textual version: no bar or strip row cut short, no header phrase broken
@@ -162,3 +162,33 @@ def test_episodes_screen(place, size, monkeypatch):
     assert found == []
     assert "episodes: office.skr, whole recording" in text
     check_snapshot(f"episodes-{size[0]}x{size[1]}", text)
+
+
+async def render_live(size: tuple[int, int]) -> tuple[str, list[str]]:
+    """The live screen an hour into a session, after four alerts (no sensor: messages fed as LiveFeed sends them)."""
+    from sensorkit.events import Event
+    from sensorkit.tui.live_feed import LiveSnapshot
+    from sensorkit.tui.screens.live import LiveScreen
+
+    screen = LiveScreen(None, "monitor today.skr")
+    app = SensorKitApp(lambda: screen)
+    seconds = {"aligning": 20.0, "walking": 900.0, "bending": 40.0, "slouched_sitting": 600.0,
+               "upright_sitting": 1500.0, "standing": 540.0}
+    counts = {"bends": 12, "high_bends": 3, "slouches": 5, "alerts": 4, "walking_bouts": 4, "steps": 1280}
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for k in range(4):
+            screen.post_message(LiveScreen.Notice(Event("alert", 3000.0 + 120 * k, 3000.0 + 120 * k, {
+                "alert": "slouch", "message": "You have been slouching for a while: sit up, or stand and move."})))
+        screen.post_message(LiveScreen.Update(LiveSnapshot(3600.0, "slouched_sitting", 14.0, False, counts, seconds)))
+        await pilot.pause()
+        await pilot.pause(0.3)
+        return screen_text(app), problems(app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_live_screen(size):
+    text, found = asyncio.run(render_live(size))
+    assert found == []
+    assert "SITTING, SLOUCHED" in text and "p Pause alerts" in text  # the state, and every key in the footer
+    check_snapshot(f"live-{size[0]}x{size[1]}", text)

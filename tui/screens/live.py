@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -29,6 +29,7 @@ from sensorkit.localtime import time_of_day
 from ..format import clock, count, duration, error_text, percent
 from ..live_feed import LiveFeed, LiveSnapshot
 from ..widgets.bars import Bar, Bars
+from ..widgets.scroll_hint import ScrollHint
 from .day import DayScreen
 
 # A session: given the hook that attaches to the collector, records until done; returns a SessionResult.
@@ -65,10 +66,10 @@ class LiveScreen(Screen):
 
     CSS_PATH = "live.tcss"
     BINDINGS = [
-        Binding("q", "stop", "Stop and quit"),
-        Binding("d", "day", "Day view (when done)"),
-        Binding("s", "snooze", "Snooze alerts"),
-        Binding("p", "pause", "Pause/resume alerts"),
+        Binding("q", "stop", "Stop, quit"),  # short: the footer fits 80 columns
+        Binding("d", "day", "Day (when done)"),
+        Binding("s", "snooze", "Snooze"),
+        Binding("p", "pause", "Pause alerts"),
     ]
 
     class Update(Message):
@@ -124,11 +125,12 @@ class LiveScreen(Screen):
             with Vertical(id="live-today"):
                 yield Static("So far", classes="section")
                 yield Static(counts_text({}), id="live-counts")
-        with Vertical(id="live-lower"):
+        with VerticalScroll(id="live-lower"):  # at 80x24 the time so far can fall below the fold: the hint says so
             yield Static("Last alerts", classes="section")
             yield Static("none yet", id="live-alerts")
             yield Static("Time so far", classes="section")
             yield Bars(id="live-time")
+        yield ScrollHint("#live-lower", id="live-hint")
         yield Footer()
 
     def on_mount(self) -> None:
