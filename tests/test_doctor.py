@@ -177,3 +177,8 @@ def test_plain_doctor_needs_no_emulation_extra(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and run.stderr == ""
     assert "FAIL  adapter" in run.stdout and "doctor: 1 check failed (adapter)" in run.stdout
+
+
+def test_an_unknown_kind_is_one_sentence(capsys) -> None:
+    assert main(["doctor", "--emulate", "fitbit"]) == 1
+    assert capsys.readouterr().err.startswith("sensorkit: error: no emulator for device kind 'fitbit'")

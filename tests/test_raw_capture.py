@@ -148,3 +148,13 @@ def test_record_raw_cli_says_what_the_capture_costs(tmp_path: Path, capsys) -> N
     assert abs(share - 100 * size / out.stat().st_size) < 5
     with RecordingReader(out) as reader:
         assert len(reader.attachment(ATTACHMENT)) == size and reader.meta.extra["collector"]["raw_capture_bytes"] == size
+
+
+def test_a_damaged_capture_is_one_sentence(tmp_path: Path, capsys) -> None:
+    record("microbit", tmp_path / "r.skr", seconds=2.0)
+    with sqlite3.connect(tmp_path / "r.skr") as db:
+        data = db.execute("SELECT data FROM attachments WHERE name = ?", (ATTACHMENT,)).fetchone()[0]
+        db.execute("UPDATE attachments SET data = ? WHERE name = ?", (data[:40] + b"\0" * 8 + data[48:], ATTACHMENT))
+    assert main(["redecode", str(tmp_path / "r.skr")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sensorkit: error: the raw capture is damaged (") and err.count("\n") == 1
