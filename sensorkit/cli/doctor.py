@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"sensorkit doctor: an emulated {args.emulate} sensor (faults: {faults}, speed {speed:g}x)")
         asyncio.run(_emulated(doctor, args.emulate, faults, speed, args.seed))
     else:
-        print(f"sensorkit doctor: {args.device or 'the strongest supported sensor nearby'} on this computer")
+        print(f"sensorkit doctor: this computer and {args.device or 'the strongest supported sensor nearby'}")
         stack = dr.stack_check(f"its {dr.backend_name()} backend")
         asyncio.run(doctor.run(args.device, stack, dr.real_adapter_check()))
     failed = doctor.failed
