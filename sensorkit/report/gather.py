@@ -1,7 +1,9 @@
 """What the therapist's report shows, gathered from the recordings: days, trends, thresholds, data quality.
 
-Nothing here classifies anything. Each recording is read and analysed by the day screen's loader
-(:func:`sensorkit.tui.report.load_day`, the code behind ``sensorkit analyze``); its per-day summaries
+Nothing here classifies anything. Each recording is read by the day screen's loader
+(:func:`sensorkit.tui.report.load_day`): its analysis is the one saved with it when that fits (profile,
+release, zone), else made now by the code behind ``sensorkit analyze`` and saved for next time
+(:func:`sensorkit.signal.saved_analysis.analysis_for`); its per-day summaries
 are turned into the trends' metrics (:func:`sensorkit.trends.day_metrics`) and added up into days,
 ISO weeks and directions by :func:`sensorkit.trends.patient_trends`, so a day's figures are the ones
 ``sensorkit analyze --json`` prints for it and the period's are the ones ``sensorkit trends`` prints.
