@@ -12,10 +12,11 @@ from typing import Any
 
 
 def print_saved_analysis(path: str | Path, args: argparse.Namespace, profile: Any = None) -> None:
-    """Analyse the recording just written under ``profile`` (default: ``--profile``'s) and save it."""
+    """Analyse the recording just written under ``profile`` (default: ``--profile``'s) and save it;
+    the line saying so is left out with ``-q``."""
     from ..signal.profile import load_profile
     from ..signal.saved_analysis import save_for_viewing
 
     line = save_for_viewing(path, profile or load_profile(getattr(args, "profile", None)))
-    if line:
+    if line and not getattr(args, "quiet", False):
         print(line)
