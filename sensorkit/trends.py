@@ -284,14 +284,14 @@ def recording_days(path: Path, profile: Any = None, tz: str | None = None,
         saved = None if from_s is not None else saved_summary(reader, analysis_provenance(profile, gait=True))
         if saved is not None and saved.get("timezone") == zone_name(zone):
             return saved["days"], "stored", zone_name(zone)
-        block = reader.samples()
-    if from_s is not None:
-        block = block.between(from_s, float("inf"))
-    if len(block) == 0:
-        raise RecordingError(f"{path.name} holds no samples")
-    from sensorkit.signal.pipeline import analyze  # the signal core is heavy: only when there is no saved analysis
+        # the signal core is heavy: only when there is no saved analysis
+        from sensorkit.signal.pipeline import Later, analyze
 
-    return analyze(block, meta, profile, zone=zone).summary["days"], "analysed", zone_name(zone)
+        span = reader.time_span()
+        if span is None or (from_s is not None and span[1] < from_s):
+            raise RecordingError(f"{path.name} holds no samples")
+        data = reader if from_s is None else Later(reader, from_s)  # read block by block: any length fits
+        return analyze(data, meta, profile, zone=zone).summary["days"], "analysed", zone_name(zone)
 
 
 def count_once(entries: list[Entry]) -> dict[Path, Overlap]:

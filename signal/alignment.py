@@ -27,7 +27,7 @@ sensor coordinates, so ``acc_body = acc_sensor @ rotation.T``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -35,7 +35,11 @@ from sensorkit.errors import SettingsError
 from sensorkit.mounting import device_mounting
 from sensorkit.samples import STANDARD_GRAVITY, RecordingMeta, SampleBlock
 
-from .forward import Forward, bend_cue, combine, lying_cue, sitting_cue, walking_cue
+from .forward import Forward, bend_cue, combine, lying_cue, sitting_cue, walking_cue, walking_seconds
+from .window_stats import HALF_S as STILL_WINDOW_S
+from .window_stats import WindowStats, still_windows, window_stats
+
+SampleRange = Callable[[float, float], SampleBlock]  # samples with t0 <= t < t1, e.g. SampleBlock.between
 
 STILL_STD = 0.35  # m/s^2: std of |acc| over one second below this counts as still
 WALK_STD = (0.8, 6.0)  # m/s^2: std of |acc| over one second typical of walking at the lower back
@@ -50,14 +54,13 @@ RECALIBRATE_DEG = 25.0  # walking vertical this far from a calibration's: worn d
 FORWARD_UNKNOWN = "forward direction unknown: flexion is the trunk's tilt from vertical, unsigned"
 MAX_BIAS = 2.0  # m/s^2 (0.2 g): beyond any working accelerometer's zero-g offset
 BIAS_PRIOR_SD = 0.2  # m/s^2: typical MEMS zero-g offset (20 mg), the prior of the bias fit
-STILL_WINDOW_S = 0.5
 MIN_BIAS_SPREAD_DEG = 15.0  # still orientations must span this much for a bias fit
-STILL_ACC_SD, STILL_GYR = 0.06, 0.05  # m/s^2 per axis, rad/s: "still" for the bias fit
 NEAR_WALK_S = 5  # still seconds this close to walking are taken as standing
 STANDING_CONE_DEG = 8.0  # ... if within this angle of the walking vertical
 QUIET_S = 3  # still seconds alike that make a posture the vertical may come from (no walking)
 QUIET_DEG = 10.0  # ... "alike": directions within this of each other
 QUIET_CANDIDATES = 600  # still seconds tried as the first of such a posture
+READ_S = 60.0  # walking seconds in the same minute of the recording are read back together
 
 
 
@@ -185,17 +188,6 @@ def calibrate(upright: SampleBlock, bend: SampleBlock | None = None, mounting: M
     return Alignment(rotation_from(up, forward), "calibration", warnings, forward_known=known, forward_from=said)
 
 
-def _window_stats(block: SampleBlock, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per one-second window: mean acceleration vector (k, 3) and std of its magnitude (k,)."""
-    w = max(1, int(round(rate_hz)))
-    k = len(block) // w
-    if k == 0:
-        return block.acc.mean(axis=0, keepdims=True), np.array([np.std(np.linalg.norm(block.acc, axis=1))])
-    acc = block.acc[: k * w].reshape(k, w, 3)
-    mag = np.linalg.norm(acc, axis=2)
-    return acc.mean(axis=1), mag.std(axis=1)
-
-
 def _walking_windows(means: np.ndarray, stds: np.ndarray) -> np.ndarray:
     """One-second windows inside sustained walking (at least MIN_WALK_WINDOWS in a row)."""
     dirs = _unit_rows(means)
@@ -296,9 +288,16 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
     """Alignment from the recording itself (see the module docstring for the rules and their order)."""
     if len(block) == 0:
         raise SettingsError("cannot align an empty recording")
-    bias = estimate_acc_bias(block, rate_hz)
-    block = SampleBlock(block.t, block.acc - bias, block.gyr)
-    means, stds = _window_stats(block, rate_hz)
+    return auto_align_from(window_stats(block, rate_hz), block.between, mounting)
+
+
+def auto_align_from(stats: WindowStats, samples: SampleRange, mounting: Mounting | None = None) -> Alignment:
+    """:func:`auto_align` from a recording's window statistics (:mod:`.window_stats`, one streaming
+    pass) and ``samples``, which gives back the few minutes of walking the forward cue reads."""
+    if len(stats.t) == 0:
+        raise SettingsError("cannot align a recording without a whole second of samples")
+    bias = fit_acc_bias(stats.still)
+    means, stds = stats.mean - bias, stats.mag_sd(bias)
     warnings: list[str] = []
     up = _walking_up(means, stds)
     if up is not None:
@@ -308,7 +307,7 @@ def auto_align(block: SampleBlock, rate_hz: float, mounting: Mounting | None = N
     if up is None:
         up = _unit_rows(means.mean(axis=0))
         warnings.append("no walking and no still period found; vertical is the recording's mean direction")
-    found = forward_from_movements(block, rate_hz, means, stds, up)
+    found = forward_from_movements(stats, samples, bias, up)
     if mounting is not None:
         hint = np.asarray(mounting.forward, dtype=np.float64)
         forward = _forward_from_tilts(means, up, hint)
@@ -340,14 +339,35 @@ def _turned_from(found: Forward, nominal: np.ndarray, up: np.ndarray) -> float |
     return off if off > MAX_REFINE_DEG else None
 
 
-def forward_from_movements(block: SampleBlock, rate_hz: float, means: np.ndarray, stds: np.ndarray,
-                           up: np.ndarray) -> Forward:
-    """Forward from walking, bends, lying and sitting (:mod:`.forward`), given the vertical ``up``."""
+def forward_from_movements(stats: WindowStats, samples: SampleRange, bias: np.ndarray, up: np.ndarray) -> Forward:
+    """Forward from walking, bends, lying and sitting (:mod:`.forward`), given the vertical ``up``
+    and the accelerometer offset ``bias``."""
+    means, stds = stats.mean - bias, stats.mag_sd(bias)
     dirs = _unit_rows(means)
     still = stds < STILL_STD
-    cues = [walking_cue(block, rate_hz, up, _walking_windows(means, stds)), bend_cue(dirs, up),
+    walking = _walking_segments(stats, samples, bias, _walking_windows(means, stds))
+    cues = [walking_cue(walking, stats.rate_hz, up), bend_cue(dirs, up),
             lying_cue(dirs, still, up), sitting_cue(dirs, still, up)]
     return combine([c for c in cues if c is not None])
+
+
+def _walking_segments(stats: WindowStats, samples: SampleRange, bias: np.ndarray,
+                      walking: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """For each walking second the walking cue reads: the offset-free samples of it and of the seconds
+    either side (for filtering), and where the second starts among them. Read back from ``samples``,
+    a minute of the recording at a time: a few minutes in all, however long the recording."""
+    chosen = walking_seconds(walking, stats.rate_hz)
+    last = len(stats.t) - 1
+    first_t = stats.t[np.maximum(chosen - 1, 0)]
+    end_t = np.nextafter(stats.t_last[np.minimum(chosen + 1, last)], np.inf)  # up to and with that sample
+    groups = np.split(np.arange(len(chosen)), np.flatnonzero(np.diff(first_t // READ_S)) + 1) if len(chosen) else []
+    segments: list[tuple[np.ndarray, int]] = []
+    for group in groups:
+        read = samples(float(first_t[group[0]]), float(end_t[group[-1]]))
+        for i in group:
+            part = read.between(first_t[i], end_t[i])
+            segments.append((part.acc - bias, int(np.searchsorted(part.t, stats.t[chosen[i]]))))
+    return segments
 
 
 def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
@@ -355,23 +375,14 @@ def estimate_acc_bias(block: SampleBlock, rate_hz: float) -> np.ndarray:
 
     At rest the measured vector is gravity plus the offset, so ``|m - b| = g`` for every still
     window mean ``m``: the classic multi-position calibration, here from whatever postures the
-    recording holds (:func:`fit_acc_bias`).
+    recording holds (:func:`fit_acc_bias`, on the still half-seconds of :mod:`.window_stats`).
     """
-    w = max(2, int(round(rate_hz * STILL_WINDOW_S)))
-    k = len(block) // w
-    if k < 2:
-        return np.zeros(3)
-    acc = block.acc[: k * w].reshape(k, w, 3)
-    gyr = None if block.gyr is None else block.gyr[: k * w].reshape(k, w, 3).mean(axis=1)
-    return fit_acc_bias(still_means(acc.mean(axis=1), acc.std(axis=1), gyr))
+    return fit_acc_bias(window_stats(block, rate_hz).still)
 
 
 def still_means(mean: np.ndarray, sd: np.ndarray, gyr_mean: np.ndarray | None) -> np.ndarray:
     """The window means (k, 3) of windows that were still (per-axis SD and mean rotation rate small)."""
-    still = np.all(sd < STILL_ACC_SD, axis=1)
-    if gyr_mean is not None:
-        still &= np.linalg.norm(gyr_mean, axis=1) < STILL_GYR
-    return mean[still]
+    return mean[still_windows(sd, gyr_mean)]
 
 
 def fit_acc_bias(m: np.ndarray) -> np.ndarray:
@@ -479,12 +490,10 @@ class OnlineBias:
             self.bias = fit_acc_bias(means)
 
 
-def _forward_from_data(alignment: Alignment, block: SampleBlock, rate_hz: float) -> None:
+def _forward_from_data(alignment: Alignment, stats: WindowStats, samples: SampleRange) -> None:
     """A stand-only calibration knows the vertical but not forward: take forward from the recording's
     movements (as :func:`auto_align` does), keeping the calibrated vertical."""
-    shifted = SampleBlock(block.t, block.acc - alignment.acc_bias, block.gyr)
-    means, stds = _window_stats(shifted, rate_hz)
-    found = forward_from_movements(shifted, rate_hz, means, stds, alignment.up)
+    found = forward_from_movements(stats, samples, alignment.acc_bias, alignment.up)
     if not found.known:
         return
     alignment.rotation = rotation_from(alignment.up, found.direction)
@@ -493,11 +502,10 @@ def _forward_from_data(alignment: Alignment, block: SampleBlock, rate_hz: float)
     alignment.warnings = [w for w in alignment.warnings if not w.startswith(FORWARD_UNKNOWN)]
 
 
-def _worn_differently(alignment: Alignment, block: SampleBlock, rate_hz: float) -> list[str]:
+def _worn_differently(alignment: Alignment, stats: WindowStats) -> list[str]:
     """A calibration holds only while the sensor is worn as it was then. People walk upright, so a
     walking vertical far from the calibrated one means the sensor was put on differently since."""
-    means, stds = _window_stats(SampleBlock(block.t, block.acc - alignment.acc_bias, block.gyr), rate_hz)
-    walking = _walking_up(means, stds)
+    walking = _walking_up(stats.mean - alignment.acc_bias, stats.mag_sd(alignment.acc_bias))
     if walking is None:
         return []
     off = float(np.degrees(np.arccos(np.clip(walking @ alignment.up, -1, 1))))
@@ -511,13 +519,22 @@ def alignment_for(
     block: SampleBlock, meta: RecordingMeta, calibration: dict[str, Any] | None = None
 ) -> Alignment:
     """The best alignment available: an explicit calibration, the recording's own, else automatic."""
+    if len(block) == 0 and not any(cal and "rotation" in cal for cal in (calibration, meta.calibration)):
+        raise SettingsError("cannot align an empty recording")
+    return alignment_from(window_stats(block, meta.rate_hz), block.between, meta, calibration)
+
+
+def alignment_from(stats: WindowStats, samples: SampleRange, meta: RecordingMeta,
+                   calibration: dict[str, Any] | None = None) -> Alignment:
+    """:func:`alignment_for` from a recording's window statistics and ``samples`` (see
+    :func:`auto_align_from`): how offline analysis aligns a recording of any length in bounded memory."""
     for cal in (calibration, meta.calibration):
         if cal and "rotation" in cal:
             found = Alignment.from_json(cal)
             if not np.any(found.acc_bias):  # a stand-only calibration cannot see the offset; the data can
-                found.acc_bias = estimate_acc_bias(block, meta.rate_hz)
+                found.acc_bias = fit_acc_bias(stats.still)
             if not found.forward_known:
-                _forward_from_data(found, block, meta.rate_hz)
-            found.warnings += _worn_differently(found, block, meta.rate_hz)
+                _forward_from_data(found, stats, samples)
+            found.warnings += _worn_differently(found, stats)
             return found
-    return auto_align(block, meta.rate_hz, Mounting.from_meta(meta))
+    return auto_align_from(stats, samples, Mounting.from_meta(meta))

@@ -44,8 +44,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensorkit.samples import SampleBlock
-
 STEP_PHASE_DEG = 120.0  # forward acceleration leads vertical by this at the step frequency (see above)
 STEP_PERIOD_S = (0.3, 0.8)  # step periods searched in the vertical autocorrelation
 MAX_WALK_S = 300.0  # walking seconds used (evenly spread): enough for the phase, bounded cost
@@ -116,16 +114,20 @@ def _step_frequency(vertical: np.ndarray, rate_hz: float) -> float:
     return rate_hz / (lo + int(np.argmax(ac[lo:hi])))
 
 
-def walking_cue(block: SampleBlock, rate_hz: float, up: np.ndarray, walking: np.ndarray) -> Cue | None:
-    """The walking cue from the one-second ``walking`` windows of ``block`` (see the module docstring)."""
-    w = max(1, int(round(rate_hz)))
+def walking_seconds(walking: np.ndarray, rate_hz: float) -> np.ndarray:
+    """Which of the one-second ``walking`` windows the walking cue reads: at most MAX_WALK_S, evenly
+    spread; none when there are fewer than MIN_WALK_S or the rate is too low."""
     if walking.sum() < MIN_WALK_S or rate_hz < 10.0:
+        return np.empty(0, np.int64)
+    return np.flatnonzero(_spread(walking, int(MAX_WALK_S)))
+
+
+def walking_cue(segments: list[tuple[np.ndarray, int]], rate_hz: float, up: np.ndarray) -> Cue | None:
+    """The walking cue (see the module docstring) from the :func:`walking_seconds` of a recording:
+    per second, its accelerations with the seconds either side (filtered together) and where it starts."""
+    w = max(1, int(round(rate_hz)))
+    if not segments:
         return None
-    chosen = _spread(walking, int(MAX_WALK_S))
-    segments = []
-    for k in np.flatnonzero(chosen):  # one second of samples each, filtered with its neighbours
-        a, b = max(0, (k - 1) * w), min(len(block), (k + 2) * w)
-        segments.append((block.acc[a:b], k * w - a))
     from scipy.signal import butter, sosfiltfilt  # imported where used: SciPy's signal module slows start-up
 
     freq = _step_frequency(np.concatenate([s[w_off:w_off + w] @ up for s, w_off in segments]), rate_hz)

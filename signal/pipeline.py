@@ -13,14 +13,15 @@ when ``gait`` is on. Every stage carries its state between blocks, so any chunki
 events as one block (a property test pins this). Events of one ``update`` come out sorted by the time
 they were decided; gait events follow the posture events of the same call.
 
-:func:`analyze` is the offline entry point: the whole recording in bounded-memory slices.
+:func:`analyze` is the offline entry point: a recording of any length in bounded memory, read in two
+passes (window statistics for the alignment, then the pipeline), from memory or straight from the store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -28,16 +29,17 @@ from sensorkit.events import Event
 from sensorkit.localtime import zone_for
 from sensorkit.samples import RecordingMeta, SampleBlock, start_datetime
 
-from .alignment import Alignment, OnlineBias, alignment_for
+from .alignment import Alignment, OnlineBias, alignment_from
 from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
 from .gait.bouts import BoutParams
 from .gait.detector import GaitDetector
-from .nonwear import WearDetector, worn_samples
+from .nonwear import WearDetector
 from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
 from .profile import Profile
 from .summary import daily_summary
+from .window_stats import worn_window_stats
 
 QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
@@ -193,6 +195,7 @@ class Analysis:
     duration_s: float
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    samples: int = 0  # samples read (the guided calibration's included)
 
 
 def iter_slices(block: SampleBlock, seconds: float) -> Iterable[SampleBlock]:
@@ -203,6 +206,43 @@ def iter_slices(block: SampleBlock, seconds: float) -> Iterable[SampleBlock]:
     for a, b in zip(idx[:-1], idx[1:]):
         if b > a:
             yield block.slice(int(a), int(b))
+
+
+class Samples(Protocol):
+    """Samples that offline analysis reads in passes: a :class:`~sensorkit.store.RecordingReader`
+    (block by block from the store), :class:`InMemory`, :class:`Later`."""
+
+    def iter_blocks(self) -> Iterable[SampleBlock]:
+        """Every sample, in time order, in pieces of any size."""
+
+    def samples(self, t0: float, t1: float) -> SampleBlock:
+        """The samples with ``t0 <= t < t1``."""
+
+
+class InMemory:
+    """A block already in memory, read in ten-minute slices."""
+
+    def __init__(self, block: SampleBlock) -> None:
+        self.block = block
+
+    def iter_blocks(self) -> Iterator[SampleBlock]:
+        return iter(iter_slices(self.block, ANALYZE_SLICE_S))
+
+    def samples(self, t0: float, t1: float) -> SampleBlock:
+        return self.block.between(t0, t1)
+
+
+class Later:
+    """The samples of ``source`` from ``t0`` on (`trends` leaves out what another recording counted)."""
+
+    def __init__(self, source: Any, t0: float) -> None:
+        self.source, self.t0 = source, t0
+
+    def iter_blocks(self) -> Iterator[SampleBlock]:
+        return (part.between(self.t0, np.inf) for part in self.source.iter_blocks())
+
+    def samples(self, t0: float, t1: float) -> SampleBlock:
+        return self.source.samples(max(t0, self.t0), t1)
 
 
 def monitored_from(meta: RecordingMeta) -> float | None:
@@ -217,35 +257,38 @@ def monitored_from(meta: RecordingMeta) -> float | None:
 
 
 def analyze(
-    block: SampleBlock,
+    data: SampleBlock | Samples,
     meta: RecordingMeta,
     profile: Profile | None = None,
     alignment: Alignment | None = None,
     gait: bool = True,
-    blocks: Iterable[SampleBlock] | None = None,
     zone: tzinfo | None = None,
 ) -> Analysis:
-    """Offline analysis of a whole recording.
+    """Offline analysis of a whole recording: ``data`` is a block in memory or :class:`Samples`
+    (a recording read from the store block by block: memory does not grow with its length).
 
     Alignment, best first: ``alignment`` given, the profile's calibration, the recording's own
-    calibration, automatic alignment from ``block``. A guided calibration recorded at the start of
-    the recording is left out of the analysis (:func:`monitored_from`), as it is live. ``blocks``
-    (optional) streams the samples instead of slicing ``block`` (``block`` is then only used for alignment and may be a sample of the data).
-    The summary's days are local days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the
-    recording and profile).
+    calibration, automatic alignment from the data's worn windows (a first pass gathering window
+    statistics, :mod:`.window_stats`). A guided calibration recorded at the start of the recording is
+    left out of the analysis (:func:`monitored_from`), as it is live. The summary's days are local
+    days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the recording and profile).
     """
     profile = profile or Profile()
+    source = InMemory(data) if isinstance(data, SampleBlock) else data
+    has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
     if alignment is None:  # learnt from the worn samples only: a desk's orientation is nobody's posture
-        alignment = alignment_for(worn_samples(block), meta, profile.calibration)
-    pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=block.has_gyro, gait=gait,
+        stats = worn_window_stats(source.iter_blocks(), meta.rate_hz)
+        alignment = alignment_from(stats, source.samples, meta, profile.calibration)
+    pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait,
                     start_time=meta.start_time)
     events: list[Event] = []
-    source = blocks if blocks is not None else iter_slices(block, ANALYZE_SLICE_S)
     start = monitored_from(meta)
-    if start is not None:
-        source = (part.between(start, np.inf) for part in source)
     t_first = t_last = None
-    for part in source:
+    samples = 0
+    for part in source.iter_blocks():
+        samples += len(part)
+        if start is not None:
+            part = part.between(start, np.inf)
         if len(part):
             t_first = float(part.t[0]) if t_first is None else t_first
             t_last = float(part.t[-1])
@@ -258,4 +301,4 @@ def analyze(
     bands, bands_by_day = pipe.band_summary(zone)
     summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day,
                             t0=t_first or 0.0, zone=zone)
-    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary)
+    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary, samples)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import RecordingError, SensorKitError, SettingsError
 from ..importer import read_all
@@ -54,16 +55,18 @@ def _is_table(path: str) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
-def _load(path: str, args: argparse.Namespace) -> tuple[SampleBlock, RecordingMeta, dict[str, Any]]:
+@contextmanager
+def _opened(path: str, args: argparse.Namespace) -> Iterator[tuple[SampleBlock | RecordingReader, RecordingMeta, dict[str, Any]]]:
+    """An input's samples, open while they are analysed: a recording is read from the store block by
+    block (memory does not grow with its length), a table file is imported whole."""
     p = Path(path)
     if _is_table(path):
         block, meta, report = read_all(p, import_options(args))
         report_problems(path, report)
-        return block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
+        yield block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
+        return
     with RecordingReader(p) as reader:
-        block = reader.samples()
-        damage = reader.damage_report()  # a damaged file is salvaged: say what was lost
-        return block, reader.meta, {"path": str(p), "imported": False, **({"damage": damage} if damage else {})}
+        yield reader, reader.meta, {"path": str(p), "imported": False}
 
 
 def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -71,13 +74,15 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
     from sensorkit.signal.pipeline import analyze  # the signal core is heavy: imported when used
 
     profile = load_profile(args.profile)
-    block, meta, source = _load(path, args)
-    meta = with_mounting(meta, args)
-    damage = source.pop("damage", None)
-    if len(block) == 0:
-        raise SensorKitError(f"{path} holds no samples to analyze")
-    zone = zone_for(getattr(args, "tz", None), meta.timezone, profile)
-    result = analyze(block, meta, profile, gait=not args.no_gait, zone=zone)
+    with _opened(path, args) as (data, meta, source):
+        meta = with_mounting(meta, args)
+        if (len(data) if isinstance(data, SampleBlock) else data.sample_count()) == 0:
+            raise SensorKitError(f"{path} holds no samples to analyze")
+        zone = zone_for(getattr(args, "tz", None), meta.timezone, profile)
+        result = analyze(data, meta, profile, gait=not args.no_gait, zone=zone)
+        has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
+        # a damaged file is salvaged: say what was lost
+        damage = data.damage_report() if isinstance(data, RecordingReader) else None
     return {
         "schema": SCHEMA_VERSION,
         "recording": {
@@ -87,9 +92,9 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
             "start_local": clock(start_datetime(meta.start_time), zone),
             "patient_id": meta.patient_id,
             "rate_hz": meta.rate_hz,
-            "samples": len(block),
+            "samples": result.samples,
             "duration_s": round(result.duration_s, 3),
-            "has_gyro": block.has_gyro,
+            "has_gyro": has_gyro,
         },
         "analysis": {
             "angles_from": result.method,

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SettingsError
-from .analyze import _load
+from ..samples import SampleBlock
+from .analyze import _opened
 from .import_csv import add_import_options
 from .record import add_session_arguments, check_session_arguments, run_session
 
@@ -127,15 +128,13 @@ def _guide(collector: Any, guide: Any, record_as: str | None) -> None:
 def run_offline(args: argparse.Namespace) -> int:
     from sensorkit.signal.alignment import Mounting, calibrate
 
-    block, meta, _ = _load(args.input, args)
     up0, up1 = parse_span(args.upright, "upright")
-    upright = block.between(up0, up1)
+    with _opened(args.input, args) as (data, meta, _):  # a recording: only the two spans are read
+        between = data.between if isinstance(data, SampleBlock) else data.samples
+        upright = between(up0, up1)
+        bend = between(*parse_span(args.bend, "bend")) if args.bend else None
     if len(upright) == 0:
         raise SettingsError(f"no samples between {up0:g} and {up1:g} s")
-    bend = None
-    if args.bend:
-        b0, b1 = parse_span(args.bend, "bend")
-        bend = block.between(b0, b1)
     alignment = calibrate(upright, bend, Mounting.from_meta(meta))
     doc = alignment.to_json()
     doc["source"] = f"sensorkit calibrate {Path(args.input).name} --upright {args.upright}" + (
