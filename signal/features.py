@@ -51,7 +51,7 @@ class Frame:
         return len(self.t)
 
     def slice(self, i0: int, i1: int) -> "Frame":
-        return Frame(*(getattr(self, f.name)[i0:i1] for f in fields(self)))
+        return Frame(*(getattr(self, name)[i0:i1] for name in _FRAME_FIELDS))
 
     def between(self, t0: float, t1: float) -> "Frame":
         """Samples with ``t0 <= t <= t1``."""
@@ -61,7 +61,10 @@ class Frame:
 
     @staticmethod
     def concat(frames: list["Frame"]) -> "Frame":
-        return Frame(*(np.concatenate([getattr(fr, f.name) for fr in frames]) for f in fields(Frame)))
+        return Frame(*(np.concatenate([getattr(fr, name) for fr in frames]) for name in _FRAME_FIELDS))
+
+
+_FRAME_FIELDS = tuple(f.name for f in fields(Frame))  # looked up once: a warehouse day slices frames per bend
 
 
 @dataclass
