@@ -130,11 +130,10 @@ def _analyse(reader: RecordingReader, profile: Profile, zone: tzinfo) -> tuple[R
     """The signal core's analysis of an open recording (as `sensorkit analyze`), and its alignment."""
     from .pipeline import analyze  # the signal core is heavy: only when there is no saved analysis
 
-    block = reader.samples()
-    if len(block) == 0:
+    if reader.sample_count() == 0:
         raise RecordingError(f"{reader.path.name} holds no samples")
-    damage = reader.damage_report()
-    result = analyze(block, reader.meta, profile, zone=zone)
+    result = analyze(reader, reader.meta, profile, zone=zone)  # block by block: any length fits
+    damage = reader.damage_report()  # known once the samples have been read
     return (RecordingAnalysis(result.summary, result.events, result.method,
                               result.warnings + ([damage] if damage else []), "analysed"),
             result.alignment.to_json())
