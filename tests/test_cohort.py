@@ -140,3 +140,26 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(folder: Pat
     assert capsys.readouterr().err == f"sensorkit: error: no folder {out.parent} to write days.parquet in\n"
     assert main(["cohort", str(tmp_path / "nothing-*.skr"), "-o", str(tmp_path / "d.parquet")]) == 1
     assert capsys.readouterr().err == f"sensorkit: error: no file matches {tmp_path / 'nothing-*.skr'}\n"
+
+
+@pytest.mark.shared_data
+def test_real_device_files_give_the_same_days_as_trends(shared_data: Path, cluster, tmp_path: Path, capsys) -> None:
+    """Real files (a Polar Verity Sense's accelerometer log, an Axivity AX6 file) imported, then the cohort
+    in another zone than their saved analyses (so the workers analyse the samples) against `trends`."""
+    folder = tmp_path / "real"
+    sources = {"R1": shared_data / "formats" / "polar_sensor_logger" / "Polar_Sense_ACC.txt",
+               "R2": shared_data / "formats" / "axivity_cwa" / "ax6_testfile.cwa"}
+    for patient, source in sources.items():
+        (folder / patient).mkdir(parents=True)
+        assert main(["import", str(source), "-o", str(folder / patient / "r.skr"), "--patient", patient]) == 0
+    capsys.readouterr()
+    assert main(["trends", str(folder), "--json", "--jobs", "1", "--tz", "Pacific/Auckland"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {f["source"] for f in doc["files"]} == {"analysed"}
+    expected = [{"patient": p["patient"], **day} for p in doc["patients"] for day in p["days"]]
+    out = tmp_path / "real.parquet"
+    assert main(["cohort", str(folder), "-o", str(out), "--tz", "Pacific/Auckland",
+                 "--scheduler", cluster.scheduler_address]) == 0
+    assert "(2 analysed, 0 from a saved analysis" in capsys.readouterr().out
+    got = dataset_days(out)
+    assert got == expected and len(got) >= 2 and all(r["recording_s"] > 100 for r in got)
