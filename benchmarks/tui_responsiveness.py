@@ -172,8 +172,9 @@ def main() -> None:
         shown, late, source = asyncio.run(first_view(path))
         ms = 1000.0 * np.clip(late, 0.0, None)
         how = "analysed, then saved" if source == "analysed" else "saved by an earlier run"
-        print(f"{name} day, first view ({how}): shown after {shown:.2f} s; UI loop lateness "
-              f"median {np.median(ms):.0f} ms, p95 {np.percentile(ms, 95):.0f} ms, worst {ms.max():.0f} ms")
+        loop = (f"; UI loop lateness median {np.median(ms):.0f} ms, p95 {np.percentile(ms, 95):.0f} ms, "
+                f"worst {ms.max():.0f} ms" if len(ms) else "")
+        print(f"{name} day, first view ({how}): shown after {shown:.2f} s{loop}")
     t0 = time.perf_counter()
     for path in sorted(weeks.glob("P1/*.skr")):
         analysis_for(path)  # what record / import / the first view leave behind

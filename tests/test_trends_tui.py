@@ -77,3 +77,15 @@ def test_sparkline_scales_from_zero_to_the_largest_value_so_a_flat_series_looks_
     assert sparkline([]) == ""
     assert sparkline([100.0, 101.0, 99.0, None, 100.0]) == "███ █"  # steady: flat; a day without data: blank
     assert daily({date(2026, 11, 2): 1.0, date(2026, 11, 4): 3.0}, date(2026, 11, 2), date(2026, 11, 4)) == [1.0, None, 3.0]
+
+
+def test_the_trends_screen_saves_what_it_analysed_so_the_next_t_reads_saved_summaries(tmp_path, monkeypatch):
+    import sensorkit.signal.pipeline as pipeline
+
+    build_folder(tmp_path, {"P1": STARTS["P1"]})
+    first = asyncio.run(_walk(tmp_path))
+    assert "3 recordings (0 from a saved analysis, 3 analysed now)" in first["files"]
+    monkeypatch.setattr(pipeline, "analyze", lambda *a, **k: (_ for _ in ()).throw(AssertionError("analysed again")))
+    again = asyncio.run(_walk(tmp_path))
+    assert "3 recordings (3 from a saved analysis, 0 analysed now)" in again["files"]
+    assert again["rows"] == first["rows"]

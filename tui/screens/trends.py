@@ -11,7 +11,7 @@ that have no saved analysis, so it runs in a worker thread. Escape goes back to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator, Sequence
 
 from textual import work
 from textual.app import ComposeResult
@@ -21,7 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from sensorkit.trends import FolderTrends, PatientTrends, folder_trends
+from sensorkit.errors import SensorKitError
+from sensorkit.trends import DaysTask, FolderTrends, PatientTrends, entries_trends, folder_entries
 
 from ..format import error_text, short_duration
 from ..report_key import WritesReport, free_name
@@ -77,7 +78,8 @@ class TrendsScreen(WritesReport, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def gather(self) -> FolderTrends:
-        return folder_trends(self.folder, self.profile, self.patient, tz=self.tz)
+        return entries_trends(self.folder, folder_entries(self.folder, self.patient), self.profile, tz=self.tz,
+                              mapper=saving_first)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if self.report_done(event.worker):
@@ -113,6 +115,23 @@ class TrendsScreen(WritesReport, Screen):
                           *(f"{w.week[5:]} ({w.days} d)" for w in reversed(p.weeks)))
         for label, key in ROWS:
             table.add_row(*metric_cells(p, label, key), key=key)
+
+
+def saving_first(days_of: Callable[[DaysTask], Any], tasks: Sequence[DaysTask]) -> Iterator[Any]:
+    """Each recording's days, after saving its analysis when it has none that fits (as its first view
+    would), so that the next ``t`` reads every recording's saved summary instead of analysing it again.
+    A recording counted only from where another ends is analysed from there, as trends does."""
+    from sensorkit.signal.saved_analysis import analysis_for
+
+    for task in tasks:
+        made_now = False
+        if task.from_s is None:
+            try:
+                made_now = analysis_for(task.path, task.profile, task.tz).source == "analysed"
+            except SensorKitError:  # days_of names the problem in the recording's row
+                pass
+        source, *rest = days_of(task)
+        yield ("analysed" if made_now and source == "stored" else source), *rest
 
 
 def title_phrases(p: PatientTrends) -> tuple[str, ...]:
