@@ -80,7 +80,7 @@ BLOCK_SECONDS = MERGE_SECONDS  # imported samples are stored in blocks as long a
 PAIR_TOLERANCE_S = 0.1  # farthest gyroscope sample (of a separate file) an accelerometer row is paired with
 NO_GYRO = "no gyroscope sample within 0.1 s"
 EXPORT_BATCH_ROWS = 60_000  # samples formatted to CSV at a time
-ANALYSIS_MIN_RATE_HZ = 10.0  # the gait detector's least rate (signal/gait/detector.py): analyze refuses below it
+SLOW_RATE_HZ = 10.0  # the gait detector's least rate (signal/gait/detector.py): the import says what a slower file loses
 
 
 @dataclass
@@ -617,7 +617,7 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
         raise ImportFormatError(
             f"{path}: estimated sampling rate {rate:.3g} Hz is outside 10-400 Hz; pass --rate if it is right"
         )
-    if rate < ANALYSIS_MIN_RATE_HZ:
+    if rate < SLOW_RATE_HZ:
         report.notes.append(_slow_rate_note(rate, source, options))
     acc_unit = source.acc.acc_unit
     gyro_unit = (source.gyr or source.acc).gyro_unit
@@ -652,10 +652,15 @@ def open_samples(path: str | Path, options: ImportOptions = ImportOptions(),
 
 def _slow_rate_note(rate: float, source: Source, options: ImportOptions) -> str:
     """Why a known format's slow rate is kept (its times are its own clock's, not a guessed unit's), and
-    what it costs: the analyses need :data:`ANALYSIS_MIN_RATE_HZ`."""
+    what it costs: no walking bouts below the gait detector's rate, no analysis at all below posture's."""
+    from .signal.pipeline import MIN_ANALYSIS_RATE_HZ  # the signal core: only for slow files
+
     by = "--rate" if options.rate_hz else f"the {source.format_name} file's own clock"
-    return (f"its samples are {rate:.3g} Hz apart by {by}; sensorkit analyze needs at least "
-            f"{ANALYSIS_MIN_RATE_HZ:g} Hz (gait), so this recording can be viewed and exported but not analyzed")
+    if rate < MIN_ANALYSIS_RATE_HZ:
+        return (f"its samples are {rate:.3g} Hz apart by {by}; sensorkit analyze needs at least "
+                f"{MIN_ANALYSIS_RATE_HZ:g} Hz, so this recording can be viewed and exported but not analyzed")
+    return (f"its samples are {rate:.3g} Hz apart by {by}; sensorkit analyze gives posture, bending and alerts "
+            f"from it, but no walking bouts (step detection needs {SLOW_RATE_HZ:g} Hz)")
 
 
 def _remove(folder: Path | None) -> None:

@@ -130,12 +130,23 @@ def simulated_forward(seed: int, misalignment_deg: float = 20.0) -> np.ndarray:
     return Mount.draw(rng_mount, misalignment_deg).body_from_sensor[0]
 
 
+def at_rate(sim: Any, rate_hz: float) -> Any:
+    """The simulation as a slower sensor would give it: means over bins of ``1/rate_hz`` s (a device's
+    own low-pass and decimation), the same truth."""
+    from sensorkit.simulator.simulation import Simulation
+
+    binner = BinMeans(rate_hz)
+    block = SampleBlock.concat([binner.update(sim.block), binner.flush()])
+    return Simulation(block, sim.meta.with_changes(rate_hz=float(rate_hz)), sim.truth)
+
+
 def evaluate_simulation(scenario: str, seeds: Iterable[int], rotation_deg: float | None = None,
-                        **sim_kwargs: Any) -> SimScore:
+                        sensor_rate_hz: float | None = None, **sim_kwargs: Any) -> SimScore:
     """Simulate ``scenario`` for each seed (misaligned sensors by default), analyze and score.
 
     ``rotation_deg``: also turn the sensor by a random rotation of up to this many degrees and give
-    the analysis no mounting (see :func:`worn_rotated`)."""
+    the analysis no mounting (see :func:`worn_rotated`). ``sensor_rate_hz``: analyse the samples
+    brought down to this rate (see :func:`at_rate`), as from a slower sensor."""
     from sensorkit.simulator import simulate
 
     score = SimScore()
@@ -145,6 +156,8 @@ def evaluate_simulation(scenario: str, seeds: Iterable[int], rotation_deg: float
         if rotation_deg is not None:
             turn = random_rotation(seed, rotation_deg)
             sim, forward = worn_rotated(sim, turn), turn @ forward
+        if sensor_rate_hz is not None:
+            sim = at_rate(sim, sensor_rate_hz)
         result = analyze(sim.block, sim.meta, gait=False)
         score.forward.append(forward_check(f"{scenario} seed {seed}", result.alignment, forward))
         truth = sim.truth

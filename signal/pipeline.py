@@ -25,6 +25,7 @@ from typing import Any, Iterable, Iterator, Protocol
 
 import numpy as np
 
+from sensorkit.errors import RecordingError
 from sensorkit.events import Event
 from sensorkit.localtime import zone_for
 from sensorkit.samples import RecordingMeta, SampleBlock, start_datetime
@@ -33,7 +34,7 @@ from .alignment import Alignment, OnlineBias, alignment_from
 from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
 from .gait.bouts import BoutParams
-from .gait.detector import GaitDetector
+from .gait.detector import MIN_RATE_HZ as GAIT_MIN_RATE_HZ, GaitDetector
 from .nonwear import WearDetector
 from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
@@ -43,10 +44,31 @@ from .window_stats import worn_window_stats
 
 QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
+# Posture, slouching and bending hold up down to 6 Hz and fall apart below (validation/low_rate.py:
+# bend F1 1.000 at 6 Hz, 0.958 at 5 Hz, 0.807 at 4 Hz; sit/stand/lie 0.993 -> 0.847 at 5 Hz)
+MIN_ANALYSIS_RATE_HZ = 6.0
+
+
+def require_analysable(rate_hz: float) -> None:
+    """RecordingError for samples too far apart for posture and bending (:data:`MIN_ANALYSIS_RATE_HZ`)."""
+    if not rate_hz >= MIN_ANALYSIS_RATE_HZ:
+        raise RecordingError(f"{rate_hz:.3g} Hz is too slow to analyze: posture and bending need at least "
+                             f"{MIN_ANALYSIS_RATE_HZ:g} Hz (the recording can still be viewed and exported)")
+
+
+def gait_status(rate_hz: float, gait: bool) -> str:
+    """Whether walking bouts are detected at this rate: "on", "off" (not asked for), or why not."""
+    if not gait:
+        return "off"
+    if rate_hz < GAIT_MIN_RATE_HZ:
+        return f"not run: {rate_hz:.3g} Hz is below the {GAIT_MIN_RATE_HZ:g} Hz step detection needs"
+    return "on"
 
 
 class Pipeline:
-    """Streaming analysis of one sensor. ``gait=False`` leaves walking-bout detection out."""
+    """Streaming analysis of one sensor. ``gait=False`` leaves walking-bout detection out, and so does a
+    rate below the gait detector's least (:func:`gait_status`); below :data:`MIN_ANALYSIS_RATE_HZ`
+    nothing is analysed (RecordingError)."""
 
     def __init__(
         self,
@@ -62,6 +84,7 @@ class Pipeline:
         self.profile.validate()
         self.alignment = alignment
         self.rate_hz = float(rate_hz)
+        require_analysable(self.rate_hz)
         self.fused = bool(has_gyro and use_gyro)
         # posture work runs on 1/25 s bin means (see .decimate); slower sensors are used as they come
         self.binner = BinMeans(POSTURE_RATE_HZ) if self.rate_hz > POSTURE_RATE_HZ else None
@@ -75,7 +98,8 @@ class Pipeline:
         self.wear = WearDetector(use_gyro=self.fused)
         self._band_queue: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # not yet known to be worn
         self.gait = None
-        if gait:  # the wearer's height turns step timing into stride length
+        self.gait_status = gait_status(self.rate_hz, gait)
+        if self.gait_status == "on":  # the wearer's height turns step timing into stride length
             self.gait = GaitDetector(self.rate_hz, bout_params=BoutParams(height_m=self.profile.height_m))
         self.samples_seen = 0
         # seconds upright in each flexion band per quarter hour since 1970 (UTC), for the summary: every
@@ -196,6 +220,7 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     samples: int = 0  # samples read (the guided calibration's included)
+    gait: str = "on"  # walking bouts detected: "on", "off", or why not (:func:`gait_status`)
 
 
 def iter_slices(block: SampleBlock, seconds: float) -> Iterable[SampleBlock]:
@@ -273,6 +298,7 @@ def analyze(
     left out of the analysis (:func:`monitored_from`), as it is live. The summary's days are local
     days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the recording and profile).
     """
+    require_analysable(meta.rate_hz)
     profile = profile or Profile()
     source = InMemory(data) if isinstance(data, SampleBlock) else data
     has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
@@ -301,4 +327,5 @@ def analyze(
     bands, bands_by_day = pipe.band_summary(zone)
     summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day,
                             t0=t_first or 0.0, zone=zone)
-    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary, samples)
+    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary, samples,
+                    pipe.gait_status)

@@ -35,7 +35,7 @@ from .profile import Profile
 SCHEMA_VERSION = 2  # of the `sensorkit analyze --json` document (2: wear time, bends per hour worn)
 ANALYSIS_SUMMARY = "analysis"
 PROVENANCE_SUMMARY = "analysis_provenance"
-DETAILS_SUMMARY = "analysis_details"  # the document's "analysis" part: angles_from, alignment, warnings
+DETAILS_SUMMARY = "analysis_details"  # the document's "analysis" part: angles_from, gait, alignment, warnings
 QUIET_EVENT_TYPES = ("alerts_snoozed", "alerts_paused")  # the patient's own say over live alerts
 
 
@@ -112,13 +112,13 @@ def analysis_for(path: str | Path, profile: Profile | None = None, tz: str | Non
         stored = saved_analysis(reader, profile, zone)
         if stored is not None:
             return stored
-        made, alignment = _analyse(reader, profile, zone)
+        made, alignment, gait = _analyse(reader, profile, zone)
         keep = not reader.damage_report() and not any(reader.events(kind) for kind in QUIET_EVENT_TYPES)
     if save and keep:
         try:
             save_analysis(path, {"events": [e.to_json() for e in made.events], "summary": made.summary,
-                                 "analysis": {"angles_from": made.angles_from, "alignment": alignment,
-                                              "warnings": made.warnings}},
+                                 "analysis": {"angles_from": made.angles_from, "gait": gait,
+                                              "alignment": alignment, "warnings": made.warnings}},
                           analysis_provenance(profile, gait=True))
             made.saved = True
         except (SensorKitError, OSError):  # read-only, being recorded, a full disk: shown, not saved
@@ -126,8 +126,9 @@ def analysis_for(path: str | Path, profile: Profile | None = None, tz: str | Non
     return made
 
 
-def _analyse(reader: RecordingReader, profile: Profile, zone: tzinfo) -> tuple[RecordingAnalysis, dict[str, Any]]:
-    """The signal core's analysis of an open recording (as `sensorkit analyze`), and its alignment."""
+def _analyse(reader: RecordingReader, profile: Profile, zone: tzinfo) -> tuple[RecordingAnalysis, dict[str, Any], str]:
+    """The signal core's analysis of an open recording (as `sensorkit analyze`), its alignment and
+    whether gait detection ran."""
     from .pipeline import analyze  # the signal core is heavy: only when there is no saved analysis
 
     if reader.sample_count() == 0:
@@ -136,7 +137,7 @@ def _analyse(reader: RecordingReader, profile: Profile, zone: tzinfo) -> tuple[R
     damage = reader.damage_report()  # known once the samples have been read
     return (RecordingAnalysis(result.summary, result.events, result.method,
                               result.warnings + ([damage] if damage else []), "analysed"),
-            result.alignment.to_json())
+            result.alignment.to_json(), result.gait)
 
 
 def save_for_viewing(path: str | Path, profile: Profile | None = None) -> str:

@@ -98,6 +98,7 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
         },
         "analysis": {
             "angles_from": result.method,
+            "gait": result.gait,
             "alignment": result.alignment.to_json(),
             "profile": args.profile,
             "warnings": result.warnings + ([damage] if damage else []),
@@ -121,6 +122,8 @@ def _print_readable(doc: dict[str, Any], with_events: bool) -> None:
     print("  posture   " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in ps.items()))
     if "walking_s" in tot:
         print(f"  walking   {tot['walking_s'] / 60:.1f} min, {tot['steps']} steps")
+    elif doc["analysis"]["gait"].startswith("not run"):
+        print(f"  walking   {doc['analysis']['gait']}")
     b = tot["bends"]
     sev = b["by_severity"]
     print(f"  bends     {b['count']} (high {sev['high']}, moderate {sev['moderate']}, low {sev['low']}); "
