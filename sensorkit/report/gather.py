@@ -53,7 +53,6 @@ class Mark:
     kind: str  # "bend" or "alert"
     at: datetime
     label: str  # the bend's severity, or the alert's kind
-    detail: str = ""
 
 
 @dataclass
@@ -102,7 +101,7 @@ class ReportData:
     """Everything the report shows, for one patient over a period."""
 
     patient: str
-    source: Path
+    source: Path  # the recording or folder (a list of recordings: their folder)
     days: list[ReportDay]
     trends: PatientTrends
     quality: list[RecordingQuality]
@@ -111,7 +110,6 @@ class ReportData:
     profile_path: str | None
     calibration: dict[str, Any] | None  # the profile's, else the one stored with the first recording
     warnings: list[str]
-    period: tuple[date | None, date | None]  # --from/--to as given
     zones: list[str]
 
     @property
@@ -177,7 +175,7 @@ def gather(source: str | Path | Sequence[str | Path], patient: str | None = None
     days = [_report_day(day, pieces[day.date]) for day in trends.days]
     quality.sort(key=lambda q: (q.start, q.name))
     return ReportData(pid or "", Path(_label(source)), days, trends, quality, skipped, profile, profile_path,
-                      calibration, warnings, (first, last), sorted({q.zone for q in quality if q.zone}))
+                      calibration, warnings, sorted({q.zone for q in quality if q.zone}))
 
 
 def _label(source: str | Path | Sequence[str | Path]) -> str:
@@ -295,12 +293,11 @@ def _report_day(day: Day, pieces: list[tuple[Any, str, dict[str, Any]]]) -> Repo
             if not start <= moment < end:  # an event belongs to the day it starts in (the summary's rule)
                 continue
             if e.type == "bend":
-                out.marks.append(Mark("bend", at(float(e.fields.get("peak_time", e.start))), str(e.fields.get("severity", "")),
-                                      f"peak {e.fields.get('peak_flexion_deg', '?')} deg, {e.fields.get('style', '')}"))
+                out.marks.append(Mark("bend", at(float(e.fields.get("peak_time", e.start))), str(e.fields.get("severity", ""))))
             elif e.type == "alert":
                 kind = str(e.fields.get("alert", ""))
                 alerts[kind] += 1
-                out.marks.append(Mark("alert", moment, kind, str(e.fields.get("message", ""))))
+                out.marks.append(Mark("alert", moment, kind))
             elif e.type == "walking_bout":
                 out.walking_bouts += 1
     out.alerts_by_kind = dict(sorted(alerts.items()))
