@@ -112,7 +112,7 @@ class WindowCollector:
         if k == 0:
             return
         stop = start + k * w
-        s = cols[start:stop].reshape(k, w, cols.shape[1]).sum(axis=1)
+        s = cols[:, start:stop].reshape(len(cols), k, w).sum(axis=2).T  # each window's samples are contiguous
         mean = s[:, 0:3] / w
         mag = s[:, 6:7] / w
         mag_var = s[:, 3:6].sum(axis=1) / w - mag[:, 0] ** 2  # |a|^2 = the sum of the squares
@@ -125,9 +125,9 @@ class WindowCollector:
         if k == 0:
             return
         stop = start + k * w
-        acc = buffer.acc[start:stop].reshape(k, w, 3)
-        mean, sd = acc.mean(axis=1), acc.std(axis=1)
-        gyr = None if buffer.gyr is None else buffer.gyr[start:stop].reshape(k, w, 3).mean(axis=1)
+        acc = cols[0:3, start:stop].reshape(3, k, w)
+        mean, sd = acc.mean(axis=2).T, acc.std(axis=2).T
+        gyr = None if buffer.gyr is None else buffer.gyr[start:stop].T.reshape(3, k, w).mean(axis=2).T
         still = still_windows(sd, gyr)
         times = np.column_stack([buffer.t[start:stop:w], buffer.t[start + w - 1:stop:w]])
         self._still_parts.append((times[still], mean[still]))
@@ -142,14 +142,15 @@ def still_windows(sd: np.ndarray, gyr_mean: np.ndarray | None) -> np.ndarray:
 
 
 def _columns(block: SampleBlock) -> np.ndarray:
-    """Per sample, what the one-second windows sum: a, a^2, |a|, u = a/|a|."""
-    out = np.empty((len(block), 10))
-    out[:, 0:3] = block.acc
-    np.square(block.acc, out=out[:, 3:6])
-    mag = np.sqrt(out[:, 3] + out[:, 4] + out[:, 5])
-    out[:, 6] = mag
+    """What the one-second windows sum, one row per quantity (a, a^2, |a|, u = a/|a|), one column per
+    sample: a window's samples are then contiguous and sum fast."""
+    out = np.empty((10, len(block)))
+    out[0:3] = block.acc.T
+    np.square(out[0:3], out=out[3:6])
+    mag = np.sqrt(out[3] + out[4] + out[5])
+    out[6] = mag
     mag[mag == 0] = 1.0
-    np.divide(block.acc, mag[:, None], out=out[:, 7:10])
+    np.divide(out[0:3], mag, out=out[7:10])
     return out
 
 
