@@ -150,3 +150,12 @@ def test_without_the_emulation_extra_simulate_and_analyze_work(tmp_path) -> None
     run = _sensorkit_without_bumble(["analyze", "--json", "--no-gait", "s.skr"], tmp_path)
     assert run.returncode == 0, run.stderr
     assert '"samples":12000' in run.stdout
+
+
+def test_without_the_emulation_extra_a_real_sensor_is_tried_without_bumble(tmp_path) -> None:
+    """`record --device` goes to bleak's platform backend; here (no adapter, or no such sensor) it fails in one
+    sentence, and Bumble was never imported (the helper asserts it)."""
+    run = _sensorkit_without_bumble(["record", "--device", "NoSuchSensor-0000", "--duration", "1", "-o", "r.skr"],
+                                    tmp_path)
+    assert run.returncode == 1 and run.stderr.startswith("sensorkit: error: ") and run.stderr.count("\n") == 1
+    assert "Traceback" not in run.stderr and not (tmp_path / "r.skr").exists()
