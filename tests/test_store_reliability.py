@@ -118,28 +118,12 @@ def test_one_commit_per_second_of_data_samples_and_events_together(tmp_path: Pat
 
 # -- 2: a reader at the end of a recording ---------------------------------------------------------
 
-POLLER = """
-import sys, time
-from pathlib import Path
-from sensorkit.errors import SensorKitError
-from sensorkit.store import RecordingReader
-folder, hold = Path(sys.argv[1]), sys.argv[2] == "hold"
-held = []
-while not (folder / "stop").exists():
-    for path in sorted(folder.glob("*.skr")):
-        try:
-            reader = RecordingReader(path)
-            reader.sample_count()
-            held.append(reader) if hold else reader.close()
-        except SensorKitError:
-            pass
-    time.sleep(0.002)
-"""
+POLLER = Path(__file__).resolve().parents[1] / "validation" / "poll_readers.py"
 
 
 @pytest.mark.parametrize("hold", ["poll", "hold"])
 def test_ten_recordings_end_cleanly_while_a_reader_has_them_open(tmp_path: Path, hold: str) -> None:
-    poller = subprocess.Popen([sys.executable, "-c", POLLER, str(tmp_path), hold])
+    poller = subprocess.Popen([sys.executable, str(POLLER), str(tmp_path), "*.skr", str(tmp_path / "stop"), hold])
     try:
         time.sleep(0.5)
         for k in range(10):

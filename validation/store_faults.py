@@ -241,27 +241,14 @@ def save_trial(folder: Path, template: Path, samples: int, kill_after_s: float, 
 
 # -- a reader at the end of a recording -----------------------------------------------------------
 
-POLLER = """
-import sys, time
-from pathlib import Path
-from sensorkit.errors import SensorKitError
-from sensorkit.store import RecordingReader
-path, hold, held = Path(sys.argv[1]), sys.argv[2] == "hold", []
-while not Path(sys.argv[1] + ".stop").exists():
-    try:
-        reader = RecordingReader(path)
-        reader.sample_count()
-        held.append(reader) if hold else reader.close()
-    except SensorKitError:
-        pass
-    time.sleep(0.005)
-"""
+POLLER = Path(__file__).resolve().parent / "poll_readers.py"
 
 
 def reader_trial(folder: Path, hold: bool) -> Outcome:
     """A 5-second recording while another process polls it (or holds it open): it must end cleanly."""
     rec = folder / "rec.skr"
-    poller = subprocess.Popen([sys.executable, "-c", POLLER, str(rec), "hold" if hold else "poll"])
+    poller = subprocess.Popen([sys.executable, str(POLLER), str(folder), rec.name, str(rec) + ".stop",
+                               "hold" if hold else "poll"])
     try:
         done = subprocess.run(sensorkit("record", "--emulate", "sensorkit", "--duration", "5", "-o", str(rec)),
                               capture_output=True, text=True, timeout=300)
