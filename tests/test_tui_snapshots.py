@@ -26,6 +26,7 @@ from rich.console import Console
 from textual.containers import ScrollableContainer
 from textual.widgets import DataTable
 
+from sensorkit.signal.saved_analysis import analysis_for
 from sensorkit.simulator import save_simulation, simulate
 from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.format import duration
@@ -57,6 +58,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
         sim = simulate("demo", i, duration_s=90, rate_hz=25, patient_id="P02")
         sim.meta = sim.meta.with_changes(start_time=f"{day}T09:00:00Z")
         save_simulation(sim, weeks / f"{day}.skr")
+        analysis_for(weeks / f"{day}.skr")  # saved, as record or import leave them: every size reads the same
     return root
 
 
