@@ -60,6 +60,7 @@ STANDING_CONE_DEG = 8.0  # ... if within this angle of the walking vertical
 QUIET_S = 3  # still seconds alike that make a posture the vertical may come from (no walking)
 QUIET_DEG = 10.0  # ... "alike": directions within this of each other
 QUIET_CANDIDATES = 600  # still seconds tried as the first of such a posture
+SUPPORT_SLICE = 20_000  # still seconds compared with the candidates at a time (bounded memory)
 READ_S = 60.0  # walking seconds in the same minute of the recording are read back together
 
 
@@ -242,12 +243,17 @@ def _still_up(means: np.ndarray, stds: np.ndarray, mounting: "Mounting | None") 
         near = np.degrees(np.arccos(np.clip(dirs @ nominal, -1, 1))) < STILL_NEAR_NOMINAL_DEG
         if near.any():
             dirs, still = dirs[near], still[near]
-    alike = dirs[:QUIET_CANDIDATES] @ dirs.T > np.cos(np.radians(QUIET_DEG))
-    support = alike.sum(axis=1)
+    near = np.cos(np.radians(QUIET_DEG))
+    candidates = dirs[:QUIET_CANDIDATES]
+    # how many still seconds lie near each candidate, counted a slice at a time (a week lying still
+    # has ~500,000 still seconds: the whole comparison would take gigabytes)
+    support = sum(((candidates @ dirs[i:i + SUPPORT_SLICE].T) > near).sum(axis=1)
+                  for i in range(0, len(dirs), SUPPORT_SLICE))
     first = int(np.flatnonzero(support >= min(QUIET_S, support.max()))[0])
     # the posture as held then: the still seconds in a row from it that stay alike (later sitting
     # within QUIET_DEG of a stand must not pull the standing vertical towards it)
-    held = np.flatnonzero(~alike[first, first:] | (np.diff(still[first:], append=still[-1] + 2) > 1))
+    alike = dirs[first:] @ dirs[first] > near
+    held = np.flatnonzero(~alike | (np.diff(still[first:], append=still[-1] + 2) > 1))
     return _unit_rows(np.median(dirs[first:first + int(held[0]) + 1], axis=0))
 
 
