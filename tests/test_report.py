@@ -294,9 +294,13 @@ def test_from_to_keep_local_days(folder: Path, tmp_path: Path) -> None:
 
 def test_write_report_takes_a_list_of_recordings(folder: Path, folder_report: Path, tmp_path: Path) -> None:
     """The terminal app's entry point: the same days from a list of recordings, analysed in this process."""
+    import matplotlib
+
     from sensorkit.report import write_report
 
+    settings = (matplotlib.rcParams["font.size"], matplotlib.rcParams["pdf.fonttype"], matplotlib.get_backend())
     out = write_report([folder / "P2" / f"{day}.skr" for day in FOLDER_DAYS[:2]], tmp_path / "two.html", jobs=1)
+    assert (matplotlib.rcParams["font.size"], matplotlib.rcParams["pdf.fonttype"], matplotlib.get_backend()) == settings
     two = page_figures(out.read_text()).days
     assert list(two) == list(FOLDER_DAYS[:2])
     whole = page_figures(folder_report.read_text()).days  # the folder's report was analysed in 2 processes

@@ -1,15 +1,16 @@
 """The report's charts, drawn with matplotlib: a day's posture timeline and the period's trends.
 
 matplotlib is an optional extra (``pip install 'sensorkit[report]'``); :func:`require_matplotlib`
-says so in one sentence when it is missing. The Agg backend is used (no display, no window), so the
-report can be written on a server. Colours are the Okabe-Ito set, told apart by colour-blind readers.
+says so in one sentence when it is missing. Figures are made outside pyplot (no display, no window, no
+global state), so the report can be written on a server or from the terminal app's worker thread. Colours are the Okabe-Ito set, told apart by colour-blind readers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from sensorkit.errors import SensorKitError
 
@@ -47,22 +48,33 @@ def require_matplotlib() -> None:
                              "pip install 'sensorkit[report]'") from None
 
 
-def _pyplot() -> Any:
+# the charts' look, applied while a report is drawn (:func:`style`): small print, text kept as text in PDFs
+STYLE = {"pdf.fonttype": 42, "svg.hashsalt": "sensorkit", "font.size": 8, "axes.titlesize": 9,
+         "font.family": "DejaVu Sans"}
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Draw and save inside this: matplotlib's settings are changed for the report and restored after."""
     import matplotlib
 
-    matplotlib.use("Agg", force=True)
-    matplotlib.rcParams.update({"pdf.fonttype": 42, "svg.hashsalt": "sensorkit",
-                                "font.size": 8, "axes.titlesize": 9, "font.family": "DejaVu Sans"})
-    import matplotlib.pyplot as plt
+    with matplotlib.rc_context(STYLE):
+        yield
 
-    return plt
+
+def _figure(**kw: Any) -> Any:
+    """A figure of its own, outside pyplot: no backend to switch, no global list of open figures, so
+    the terminal app can write a report from a worker thread."""
+    from matplotlib.figure import Figure
+
+    return Figure(layout="constrained", **kw)
 
 
 def day_timeline(day: ReportDay, axis: tuple[int, int] = (0, 24), width_in: float = 7.5) -> Any:
     """One day, ``axis`` (elapsed hours from local midnight, the same for every day of a report so
     days line up): a lane per state, bends by severity and alerts above."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(width_in, 2.3), layout="constrained")
+    fig = _figure(figsize=(width_in, 2.3))
+    ax = fig.subplots()
     hours = lambda moment: elapsed_h(day, moment)  # noqa: E731
     lanes = ("bends", "alerts", *LANES)
     row = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
@@ -129,10 +141,10 @@ def direction(trend: Any, mean: float, divisor: float, unit: str) -> str:
 def trend_charts(data: ReportData, by: str, width_in: float = 7.5) -> Any:
     """Small multiples of the main metrics, ``by`` "day" (one bar per recorded day, with the slope)
     or "week" (the daily mean over each ISO week's recorded days)."""
-    plt = _pyplot()
     cols = 3
     rows = -(-len(TREND_CHARTS) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width_in, 1.75 * rows), layout="constrained", squeeze=False)
+    fig = _figure(figsize=(width_in, 1.75 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     days, weeks = data.trends.days, data.trends.weeks
     for ax, (title, key, divisor, unit) in zip(axes.flat, TREND_CHARTS):
         if by == "day":
@@ -178,7 +190,6 @@ def _sparse_labels(labels: list[str], most: int = 7) -> list[str]:
 
 
 def svg(fig: Any) -> bytes:
-    """The figure as SVG, and the figure closed (pyplot keeps every open figure alive)."""
     return _save(fig, "svg")
 
 
@@ -187,11 +198,6 @@ def png(fig: Any, dpi: int = 150) -> bytes:
 
 
 def _save(fig: Any, fmt: str, **kw: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format=fmt, **kw)
-    finally:
-        plt.close(fig)
+    fig.savefig(buf, format=fmt, **kw)
     return buf.getvalue()

@@ -42,7 +42,12 @@ img.chart { width: 100%; height: auto; display: block; }
 def render(data: ReportData, written: datetime | None = None) -> str:
     """The whole report as HTML text."""
     written = written or datetime.now(timezone.utc)
-    parts = [
+    with charts.style():
+        return "\n".join(_parts(data, written))
+
+
+def _parts(data: ReportData, written: datetime) -> list[str]:
+    return [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -56,7 +61,6 @@ def render(data: ReportData, written: datetime | None = None) -> str:
         _methods(),
         "</body></html>",
     ]
-    return "\n".join(parts)
 
 
 def _figure(metric: str, value: float | None, shown: str) -> str:

@@ -42,20 +42,17 @@ class Pages:
         return A4_IN[0] - 2 * MARGIN_IN
 
     def new_page(self) -> None:
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
         self.finish()
-        self.fig = plt.figure(figsize=A4_IN)
+        self.fig = Figure(figsize=A4_IN)
         self.number += 1
         self.y = MARGIN_IN
         self.fig.text(MARGIN_IN / A4_IN[0], 0.3 / A4_IN[1], f"{self.title} - page {self.number}", fontsize=6.5, color="#666666")
 
     def finish(self) -> None:
-        import matplotlib.pyplot as plt
-
         if self.fig is not None:
             self.pdf.savefig(self.fig, dpi=CHART_DPI)  # images kept at the dpi they were drawn at
-            plt.close(self.fig)
             self.fig = None
 
     def need(self, height_in: float) -> None:
@@ -109,7 +106,8 @@ def render_pdf(data: ReportData, written: datetime | None = None) -> bytes:
 
     written = written or datetime.now(timezone.utc)
     buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": period_title(data), "Creator": f"SensorKit {software_version()}"}) as pdf:
+    with charts.style(), PdfPages(buf, metadata={"Title": period_title(data),
+                                                 "Creator": f"SensorKit {software_version()}"}) as pdf:
         pages = Pages(pdf, period_title(data))
         _summary(pages, data, written)
         _trends(pages, data)
