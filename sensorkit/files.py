@@ -17,7 +17,7 @@ import sqlite3
 import stat
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import SensorKitError
 
@@ -53,11 +53,17 @@ def require_regular_file(path: str | os.PathLike[str], what: str = "file") -> Pa
 
 
 @contextlib.contextmanager
-def replacing(path: str | os.PathLike[str], *, overwrite: bool) -> Iterator[Path]:
+def replacing(path: str | os.PathLike[str], *, overwrite: bool,
+              opened: Callable[[int, Path], None] | None = None) -> Iterator[Path]:
     """Yield a private temporary path beside ``path``; on success it is synced and renamed over ``path``.
 
     On any failure (an exception, including KeyboardInterrupt) the temporary file and its SQLite side
-    files are removed and ``path`` is untouched. ``overwrite=False`` refuses an existing ``path``.
+    files are removed and ``path`` is untouched. ``overwrite=False`` refuses an existing ``path``, also
+    one that appears while the block runs (the rename is then a hard link, which never clobbers).
+    ``path``'s SQLite side files are removed: an old database's log must not be applied to the new file. ``opened(fd, temp)``, when given, receives the temporary file's open descriptor
+    before the block runs and owns it from then on (the store locks it, so the new recording is held
+    by its writer from its first byte to its end and a live temporary file is told from one a killed
+    process left); without it the descriptor is closed at once.
     """
     target = Path(path)
     if target.exists() or target.is_symlink():
@@ -69,20 +75,47 @@ def replacing(path: str | os.PathLike[str], *, overwrite: bool) -> Iterator[Path
     if not folder.is_dir():
         raise SensorKitError(f"folder {folder} does not exist (create it first or choose another path)")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)  # 0600
     except OSError as exc:
         raise SensorKitError(describe_os_error(exc, f"write to {folder}")) from exc
-    os.close(fd)  # mkstemp created it 0600; the caller opens it by name (SQLite, pandas, ...)
     temp = Path(name)
     try:
+        if opened is None:
+            os.close(fd)  # the caller opens it by name (SQLite, pandas, ...)
+        else:
+            opened(fd, temp)
         yield temp
         fsync_path(temp)
-        os.replace(temp, target)
+        _rename(temp, target, overwrite)
         fsync_path(folder)
     except BaseException:
         for suffix in ("",) + SQLITE_SIDE_FILES:
             Path(str(temp) + suffix).unlink(missing_ok=True)
         raise
+
+
+def _rename(temp: Path, target: Path, overwrite: bool) -> None:
+    """``temp`` becomes ``target``; without ``overwrite`` never over a file that appeared meanwhile."""
+    if overwrite:
+        _remove_side_files(target)
+        os.replace(temp, target)
+        return
+    try:
+        os.link(temp, target)  # fails if target exists, where a plain rename would clobber it
+    except FileExistsError:
+        raise SensorKitError(f"{target} already exists (choose another name or pass --force)") from None
+    except OSError:  # no hard links on this file system (FAT): the check-then-rename of before
+        if target.exists():
+            raise SensorKitError(f"{target} already exists (choose another name or pass --force)") from None
+        os.replace(temp, target)
+    else:
+        temp.unlink()
+    _remove_side_files(target)  # a deleted database's leftover log, never a live one: target is new
+
+
+def _remove_side_files(path: Path) -> None:
+    for suffix in SQLITE_SIDE_FILES:
+        Path(str(path) + suffix).unlink(missing_ok=True)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:

@@ -387,3 +387,69 @@ def test_a_full_disk_during_a_recording_says_so_and_keeps_what_was_committed(tmp
     with RecordingReader(rec) as reader:
         block = reader.samples()
     assert len(block) > 0 and np.all(np.diff(block.t) > 0) and not reader.damage
+
+
+# -- leftovers of a killed write ------------------------------------------------------------------
+
+IMPORTER = """
+import sys, time
+import numpy as np
+from sensorkit.samples import RecordingMeta, SampleBlock
+from sensorkit.store import writing_new_recording
+meta = RecordingMeta(rate_hz=100.0, start_time="2026-11-27T08:00:00Z", has_gyro=False)
+with writing_new_recording(sys.argv[1], meta, overwrite=True) as writer:
+    writer.append(SampleBlock(np.arange(500) / 100.0, np.zeros((500, 3)), None))
+    writer.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+"""
+
+
+def writing_importer(path: Path) -> subprocess.Popen:
+    """A process writing the recording that is to replace ``path``, stopped mid-write (its temporary file is open)."""
+    process = subprocess.Popen([sys.executable, "-c", IMPORTER, str(path)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "writing\n"
+    return process
+
+
+def temporaries(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.name.startswith(".")}
+
+
+def test_a_killed_writes_temporary_files_go_when_the_recording_is_next_written_a_live_ones_stay(tmp_path: Path) -> None:
+    path = tmp_path / "r.skr"
+    with RecordingWriter(path, meta()) as writer:
+        writer.append(device_block(300))
+    killed = writing_importer(path)
+    killed.kill()  # kill -9: no clean-up of its own
+    killed.wait(timeout=30)
+    left = temporaries(tmp_path)
+    assert any(name.endswith(".part") for name in left) and any(name.endswith(".part-wal") for name in left)
+    live = writing_importer(path)
+    try:
+        held = temporaries(tmp_path) - left
+        assert len([name for name in held if name.endswith(".part")]) == 1
+        with RecordingWriter(path, meta(), overwrite=True) as writer:  # a new recording at that name
+            writer.append(device_block(200))
+        assert temporaries(tmp_path) == held  # the dead process's files are gone, the live one's stay
+    finally:
+        live.kill()
+        live.wait(timeout=30)
+    (tmp_path / "other.skr.part").touch()  # not a temporary file of r.skr: kept
+    with RecordingWriter.reopen(path) as writer:  # the next write to it (analyze --save, a resumed session)
+        writer.add_events([Event("bend", 0.5, 1.0, {})])
+    assert temporaries(tmp_path) == set() and (tmp_path / "other.skr.part").exists()
+    with RecordingReader(path) as reader:
+        assert reader.sample_count() == 200  # the replacing import never finished: the recording is the last whole one
+
+
+def test_without_force_a_file_that_appears_meanwhile_is_never_clobbered(tmp_path: Path) -> None:
+    from sensorkit.errors import SensorKitError
+    from sensorkit.files import replacing
+
+    path = tmp_path / "out.csv"
+    with pytest.raises(SensorKitError, match="already exists"):
+        with replacing(path, overwrite=False) as temp:
+            temp.write_text("new")
+            path.write_text("someone else's")  # written while ours was being made
+    assert path.read_text() == "someone else's" and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

@@ -31,15 +31,22 @@ class RecordingLock:
     @classmethod
     def claim(cls, path: Path, fd: int) -> "RecordingLock":
         """Take the lock on the open file ``fd`` (closed on refusal), or say who holds it."""
+        lock = cls(-1, path)
+        lock.hold(fd, path)
+        return lock
+
+    def hold(self, fd: int, file: Path) -> None:
+        """Lock the open file ``fd`` and keep it (``file`` names it in the refusal; ``fd`` is closed then).
+        The hook of :func:`sensorkit.files.replacing` that holds a new recording from its temporary file on."""
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise RecordingError(in_progress_message(path)) from None
+                raise RecordingError(in_progress_message(file)) from None
             except OSError:  # a file system without flock (some network or FUSE mounts): record unprotected
                 pass
-        return cls(fd, path)
+        self.fd = fd
 
     def release(self) -> None:
         """Close the descriptor (which drops the lock); call only after SQLite has closed the file."""

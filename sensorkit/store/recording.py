@@ -43,6 +43,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -55,10 +56,10 @@ import numpy as np
 
 from ..errors import RecordingError, SensorKitError
 from ..events import Event
-from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, fsync_path, require_regular_file
+from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, replacing, require_regular_file
 from ..samples import Gap, RecordingMeta, SampleBlock, find_gaps
 from .codec import block_size, check_block, decode_block, decode_into, encode_block
-from .lock import RecordingLock
+from .lock import RecordingLock, in_progress_message, is_in_progress
 
 log = logging.getLogger(__name__)
 
@@ -142,33 +143,26 @@ def _create_recording(path: Path, meta: RecordingMeta, overwrite: bool) -> Recor
     """Make the new, empty recording under a temporary name, then move it to ``path``, locked.
 
     So ``path`` never holds a half-made file: a crash while creating leaves nothing (or, with
-    ``overwrite``, the old recording) plus a hidden ``.NAME.*.part`` file. An existing file is
-    replaced only if it is empty or a SensorKit recording that no writer holds: a foreign file, a
-    pipe or a recording in progress is refused untouched.
+    ``overwrite``, the old recording) plus a hidden ``.NAME.*.part`` file, which the next writer of
+    ``path`` removes (:func:`remove_stale_temporaries`). An existing file is replaced only when
+    :func:`check_replaceable` allows it.
     """
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise RecordingError(f"folder {folder} does not exist (create it first or choose another path)")
     old = _claim_existing(path, overwrite)
+    lock = RecordingLock(-1, path)
     try:
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)  # 0600
-        except OSError as exc:
-            raise RecordingError(describe_os_error(exc, f"write to {folder}")) from exc
-        temp = Path(name)
-        lock = RecordingLock.claim(temp, fd)
-        try:
+        remove_stale_temporaries(path)
+        with replacing(path, overwrite=overwrite, opened=lock.hold) as temp:
             _write_empty_recording(temp, meta, path)
-            _move_into_place(temp, path, replace=old is not None)
-        except BaseException:
-            lock.release()
-            for suffix in ("",) + SQLITE_SIDE_FILES:
-                Path(str(temp) + suffix).unlink(missing_ok=True)
-            raise
+    except BaseException as exc:
+        lock.release()
+        if isinstance(exc, OSError):
+            raise RecordingError(describe_os_error(exc, f"create {path}")) from exc
+        if isinstance(exc, SensorKitError) and not isinstance(exc, RecordingError):
+            raise RecordingError(str(exc)) from None
+        raise
     finally:
         if old is not None:
             old.release()
-    lock.path = path
     return lock
 
 
@@ -178,12 +172,12 @@ def _claim_existing(path: Path, overwrite: bool) -> RecordingLock | None:
         return None
     if not overwrite:
         raise RecordingError(f"{path} already exists (choose another name or pass --force)")
-    _check_replaceable(path)
+    check_replaceable(path)
     return RecordingLock.claim(path, _open_for_writing(path))
 
 
 def _write_empty_recording(temp: Path, meta: RecordingMeta, path: Path) -> None:
-    """Schema and metadata in one transaction, synced to disk, in rollback-journal mode (no side files).
+    """Schema and metadata in one transaction, in rollback-journal mode (no side files).
 
     Errors name ``path``, the recording being made, rather than its temporary name."""
     try:
@@ -199,36 +193,42 @@ def _write_empty_recording(temp: Path, meta: RecordingMeta, path: Path) -> None:
             db.execute("COMMIT")
         finally:
             db.close()
-        fsync_path(temp)
     except sqlite3.Error as exc:
         raise RecordingError(_write_problem(path, exc)) from exc
-    except OSError as exc:
-        raise RecordingError(describe_os_error(exc, f"write {path}")) from exc
 
 
-def _move_into_place(temp: Path, path: Path, replace: bool) -> None:
-    """Rename ``temp`` to ``path``; without ``replace`` never over a file that appeared meanwhile."""
-    try:
-        if replace:
-            for suffix in SQLITE_SIDE_FILES:  # the old recording's log must not be applied to the new file
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            os.replace(temp, path)
-        else:
-            os.link(temp, path)  # fails if path exists, where a plain rename would clobber it
-            temp.unlink()
-        fsync_path(path.parent if str(path.parent) else Path("."))
-    except FileExistsError:
-        raise RecordingError(f"{path} already exists (choose another name or pass --force)") from None
-    except OSError as exc:
-        raise RecordingError(describe_os_error(exc, f"create {path}")) from exc
-
-
-def _check_replaceable(path: Path) -> None:
-    """An empty file (the temporary file of a write-then-rename) may be filled; else only a recording."""
+def check_replaceable(path: Path) -> None:
+    """The one rule for what a new recording may replace: an empty regular file (the temporary file of
+    a write-then-rename) or a SensorKit recording that no writer holds. A recording in progress, a
+    pipe, a foreign or a damaged file is refused untouched (a typo in ``-o`` must not destroy a file)."""
+    if is_in_progress(path):
+        raise RecordingError(in_progress_message(path))
     if path.stat().st_size == 0:
         _require_regular(path)
-    else:
-        RecordingReader(path).close()  # never clobber a pipe, a foreign or a damaged file
+        return
+    try:
+        RecordingReader(path).close()
+    except RecordingError as exc:
+        raise RecordingError(f"{exc}; it will not be replaced (move it away or choose another name)") from exc
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the hidden temporary files of ``path`` that a killed write left (``.NAME.*.part``, a nested
+    ``..NAME.*.part.*.part`` and their SQLite side files); returns them. One a live process holds (its
+    writer's lock, :func:`~.lock.is_in_progress`) is kept: only a dead process's files are stale."""
+    folder = path.parent if str(path.parent) else Path(".")
+    pattern = re.compile(r"\.+" + re.escape(path.name) + r"\..+\.part")
+    removed: list[Path] = []
+    for temp in sorted(p for p in folder.glob(".*.part") if pattern.fullmatch(p.name)):
+        if is_in_progress(temp):
+            continue
+        for name in (str(temp),) + tuple(str(temp) + suffix for suffix in SQLITE_SIDE_FILES):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+                removed.append(Path(name))
+    if removed:
+        log.info("removed %d temporary files a killed write left beside %s", len(removed), path)
+    return removed
 
 
 def _require_regular(path: Path) -> None:
@@ -281,6 +281,7 @@ class RecordingWriter:
         writer.path, writer._clock = path, clock
         writer._lock = RecordingLock.claim(path, _open_for_writing(path))
         try:
+            remove_stale_temporaries(path)
             with RecordingReader(path) as reader:
                 writer.meta, span = reader.meta, reader.time_span()
             writer._start_buffers(last_t=span[1] if span else -np.inf)

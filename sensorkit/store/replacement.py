@@ -2,8 +2,8 @@
 
 The new recording is built under a temporary name beside the old one and renamed over it only once
 it is complete and on disk, so a bad input, a full disk or a kill leaves the old recording as it was,
-never an empty or half-written one. Only a SensorKit recording that no recorder holds is replaced:
-a typo in ``-o`` must not destroy someone's other file.
+never an empty or half-written one. Only what :func:`~.recording.check_replaceable` allows is
+replaced: a typo in ``-o`` must not destroy someone's other file.
 """
 
 from __future__ import annotations
@@ -18,17 +18,7 @@ from ..errors import RecordingError, SensorKitError
 from ..files import describe_failure, replacing
 from ..samples import RecordingMeta
 from .lock import in_progress_message, is_in_progress
-from .recording import RecordingReader, RecordingWriter
-
-
-def check_replaceable(path: Path) -> None:
-    """Refuse to replace a recording in progress or a file that is not a recording."""
-    if is_in_progress(path):
-        raise RecordingError(in_progress_message(path))
-    try:
-        RecordingReader(path).close()
-    except RecordingError as exc:
-        raise RecordingError(f"{exc}; it will not be replaced (move it away or choose another name)") from exc
+from .recording import RecordingWriter, check_replaceable, remove_stale_temporaries
 
 
 @contextlib.contextmanager
@@ -39,6 +29,7 @@ def writing_new_recording(
     out = Path(path)
     if overwrite and out.is_file():
         check_replaceable(out)
+    remove_stale_temporaries(out)  # what an import or simulation killed before left
     try:
         with replacing(out, overwrite=overwrite) as temp:
             with RecordingWriter(temp, meta, overwrite=True) as writer:
