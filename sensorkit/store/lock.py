@@ -62,18 +62,30 @@ def in_progress_message(path: Path) -> str:
 
 def is_in_progress(path: str | os.PathLike[str]) -> bool:
     """Whether a writer holds ``path`` now (e.g. before ``import --force`` renames a new file over it)."""
+    return _lock_free(path) is False
+
+
+def is_abandoned(path: str | os.PathLike[str]) -> bool:
+    """Whether no process holds ``path``, known for sure: False where one does, and where the file
+    system cannot tell (no flock: Windows, some network mounts), so a live file is never taken for dead."""
+    return _lock_free(path) is True
+
+
+def _lock_free(path: str | os.PathLike[str]) -> bool | None:
+    """True when ``path``'s lock could be taken (it is released at once), False when a process holds it,
+    None when nobody can tell (no such file, no flock here)."""
     if fcntl is None:
-        return False
+        return None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
-    except OSError:  # not lockable (a pipe on some systems): not a recording being written either
         return False
+    except OSError:  # not lockable (a pipe on some systems, a mount without flock)
+        return None
     finally:
         os.close(fd)
-    return False
+    return True

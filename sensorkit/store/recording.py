@@ -59,7 +59,7 @@ from ..events import Event
 from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, replacing, require_regular_file
 from ..samples import Gap, RecordingMeta, SampleBlock, find_gaps
 from .codec import block_size, check_block, decode_block, decode_into, encode_block
-from .lock import RecordingLock, in_progress_message, is_in_progress
+from .lock import RecordingLock, in_progress_message, is_abandoned, is_in_progress
 
 log = logging.getLogger(__name__)
 
@@ -215,15 +215,15 @@ def check_replaceable(path: Path) -> None:
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """Remove the hidden temporary files of ``path`` that a killed write left (``.NAME.*.part``, a nested
     ``..NAME.*.part.*.part`` and their SQLite side files); returns them. One a live process holds (its
-    writer's lock, :func:`~.lock.is_in_progress`) is kept: only a dead process's files are stale."""
+    writer's lock) is kept, and so is every one where the lock cannot tell (:func:`~.lock.is_abandoned`)."""
     folder = path.parent if str(path.parent) else Path(".")
     pattern = re.compile(r"\.+" + re.escape(path.name) + r"\..+\.part")
     removed: list[Path] = []
     for temp in sorted(p for p in folder.glob(".*.part") if pattern.fullmatch(p.name)):
-        if is_in_progress(temp):
+        if not is_abandoned(temp):
             continue
         for name in (str(temp),) + tuple(str(temp) + suffix for suffix in SQLITE_SIDE_FILES):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # gone already, or not ours to remove: the write goes on
                 os.unlink(name)
                 removed.append(Path(name))
     if removed:
