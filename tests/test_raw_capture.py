@@ -121,7 +121,7 @@ def test_tape_packing_is_lossless(stride: int, classes: bool, monkeypatch) -> No
     tape.conversation(0.5, "write", "c", b"\x01\x02", True)
     back = RawTape.unpack(tape.pack())
     assert back.ops == tape.ops and back.chars == tape.chars and back.payloads == tape.payloads
-    assert back.hosts_us == tape.hosts_us and back.gatt == tape.gatt and back.header == {"kind": "x"}
+    assert back.host_ticks == tape.host_ticks and back.gatt == tape.gatt and back.header == {"kind": "x"}
 
 
 def test_raw_capture_size_figure(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ from ..errors import DecodeError, DeviceError, RecordingError
 from ..events import Event
 from ..samples import RecordingMeta, SampleBlock
 from ..store import RecordingWriter
-from .rawcapture import ATTACHMENT as RAW_ATTACHMENT, END, ORIGIN, RawTape, to_us
+from .rawcapture import ATTACHMENT as RAW_ATTACHMENT, END, ORIGIN, RawTape, to_tick
 from .reassembly import CollectorStats, Reassembler
 
 BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnect attempts (last repeats)
@@ -365,13 +365,13 @@ class Collector:
         if self._link_lost.is_set() or self._stop.is_set():
             return
         self._client = None
-        self._queue.put_nowait((to_us(self._host_now()), _LINK_LOST, b""))
+        self._queue.put_nowait((to_tick(self._host_now()), _LINK_LOST, b""))
         self._link_lost.set()
 
     def _on_notify(self, char_uuid: str, data: bytes | bytearray) -> None:
         """Runs inside the BLE stack's dispatch: timestamp and enqueue, nothing else."""
         self._forwarded += 1
-        self._queue.put_nowait((to_us(self._host_now()), char_uuid, bytes(data)))
+        self._queue.put_nowait((to_tick(self._host_now()), char_uuid, bytes(data)))
 
     # -- the consumer --------------------------------------------------------------------------
 
@@ -395,7 +395,7 @@ class Collector:
                     self.stream.link_lost(host)
                 else:
                     self._handle(host, char, payload)
-            now = to_us(self._host_now())
+            now = to_tick(self._host_now())
             if self.raw is not None and self.stream.waiting:
                 self.raw.release(now)
             self.stream.release_due(now)

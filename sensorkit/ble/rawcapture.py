@@ -10,8 +10,9 @@ configuration writes and reads, and the replies the profile consumed. Replaying 
 today's profile and reassembly (:func:`replay`) gives today's samples for what the device really sent;
 `sensorkit redecode` compares them with the stored ones and exports test vectors.
 
-Arrival times are kept as integer microseconds: the collector rounds its host times to the microsecond
-(finer than any stack timestamps a notification), so the replay sees exactly the floats the live run saw.
+Arrival times are kept as integer ticks of :data:`TICK_S` (0.1 ms): the collector rounds its host times
+to that (OS stacks deliver notifications in connection events 7.5 ms or more apart, so finer digits are
+noise, and they would cost a byte a notification), so the replay sees exactly the floats the live run saw.
 
 Size: data payloads are grouped per characteristic, each group differenced with the stride that
 compresses it best (a sample's size, typically: consecutive samples differ little) and split into byte
@@ -34,16 +35,20 @@ from ..errors import RecordingError
 
 ATTACHMENT = "raw_capture"
 LIMIT_BYTES = 64 * 1024 * 1024  # payload bytes kept in memory before the tape stops
-_MAGIC = b"SKRAW1\n"
+_MAGIC = b"SKRAW2\n"  # 1: before packet classes (main for minutes only; refused, not misread)
 NOTIFY, LINK_LOST, RELEASE, ORIGIN, END, SETTINGS = range(6)
 _STRIDES = (0, 2, 6, 12, 18, 20, 24)  # tried for each characteristic's payload stream (0: no differencing)
 _TRIAL_BYTES = 64 * 1024
 MAX_CLASSES = 8  # packet classes (length, first byte) per characteristic compressed apart
 
 
-def to_us(seconds: float) -> float:
-    """Host time rounded to the microsecond, as the collector uses it (exactly reproducible from µs)."""
-    return round(seconds * 1e6) / 1e6
+TICK_S = 1e-4
+_TICKS_PER_S = 10_000
+
+
+def to_tick(seconds: float) -> float:
+    """Host time rounded to a tick, as the collector uses it (exactly what ``ticks / 10000`` gives back)."""
+    return round(seconds * _TICKS_PER_S) / _TICKS_PER_S
 
 
 @dataclass
@@ -52,12 +57,12 @@ class RawTape:
 
     header: dict[str, Any] = field(default_factory=dict)  # kind, rate, speed, duration, profile settings
     ops: list[int] = field(default_factory=list)
-    hosts_us: list[int] = field(default_factory=list)
+    host_ticks: list[int] = field(default_factory=list)
     chars: list[int] = field(default_factory=list)
     payloads: list[bytes] = field(default_factory=list)  # one per op (b"" unless NOTIFY)
     extras: list[Any] = field(default_factory=list)  # positions and settings, in op order
     characteristics: list[str] = field(default_factory=list)
-    gatt: list[list[Any]] = field(default_factory=list)  # [host_us, what, uuid, hex, ...]
+    gatt: list[list[Any]] = field(default_factory=list)  # [host tick, what, uuid, hex, ...]
     services: list[dict[str, Any]] = field(default_factory=list)
     kept_bytes: int = 0
     truncated: bool = False
@@ -73,7 +78,7 @@ class RawTape:
 
     def _op(self, op: int, host: float = 0.0, char: int = 0, payload: bytes = b"") -> None:
         self.ops.append(op)
-        self.hosts_us.append(round(host * 1e6))
+        self.host_ticks.append(round(host * _TICKS_PER_S))
         self.chars.append(char)
         self.payloads.append(payload)
 
@@ -105,13 +110,13 @@ class RawTape:
     def conversation(self, host: float, what: str, uuid: str, data: bytes = b"", *more: Any) -> None:
         """One GATT step: a write, a read, or a notification the profile consumed (a reply)."""
         if self._room(len(data)):
-            self.gatt.append([round(host * 1e6), what, uuid, data.hex(), *more])
+            self.gatt.append([round(host * _TICKS_PER_S), what, uuid, data.hex(), *more])
 
     # -- the attachment -------------------------------------------------------------------------
 
     def pack(self) -> bytes:
         ops = np.asarray(self.ops, np.uint8)
-        hosts = np.asarray(self.hosts_us, np.int64)
+        hosts = np.asarray(self.host_ticks, np.int64)
         chars = np.asarray(self.chars, np.uint8)
         lengths = np.asarray([len(p) for p in self.payloads], np.uint16)
         group_of = _packet_groups(self.ops, self.chars, self.payloads)
@@ -141,9 +146,13 @@ class RawTape:
             body = memoryview(lzma.decompress(data[len(_MAGIC):]))
             (size,) = struct.unpack_from("<I", body)
             header = json.loads(bytes(body[4 : 4 + size]))
-        except (lzma.LZMAError, struct.error, ValueError) as exc:
+            return cls._from_columns(header, body, 4 + size)
+        except (lzma.LZMAError, struct.error, ValueError, KeyError, IndexError, TypeError) as exc:
             raise RecordingError(f"the raw capture is damaged ({exc})") from None
-        n, at = header["n"], 4 + size
+
+    @classmethod
+    def _from_columns(cls, header: dict[str, Any], body: memoryview, at: int) -> "RawTape":
+        n = header["n"]
         ops = np.frombuffer(body, np.uint8, n, at)
         at += n
         hosts = np.cumsum(_unplanes(body[at : at + 8 * n], n, 8))
@@ -166,11 +175,10 @@ class RawTape:
                 offsets[g] += int(length)
             else:
                 payloads.append(b"")
-        tape = cls(header={k: v for k, v in header.items() if k not in _PACKED_KEYS},
-                   ops=ops.tolist(), hosts_us=hosts.tolist(), chars=chars.tolist(), payloads=payloads,
+        return cls(header={k: v for k, v in header.items() if k not in _PACKED_KEYS},
+                   ops=ops.tolist(), host_ticks=hosts.tolist(), chars=chars.tolist(), payloads=payloads,
                    extras=header["extras"], characteristics=header["characteristics"], gatt=header["gatt"],
                    services=header["services"], truncated=header["truncated"])
-        return tape
 
     @property
     def notifications(self) -> int:
@@ -184,8 +192,8 @@ def replay(tape: RawTape, on_notification: Callable[[float, str, bytes], None], 
            restore: Callable[[dict[str, Any]], None]) -> None:
     """Feed the tape, in order, to a decoder (``on_notification``) and a Reassembler (``stream``)."""
     extras = iter(tape.extras)
-    for op, host_us, char, payload in zip(tape.ops, tape.hosts_us, tape.chars, tape.payloads):
-        host = host_us / 1e6
+    for op, tick, char, payload in zip(tape.ops, tape.host_ticks, tape.chars, tape.payloads):
+        host = tick / _TICKS_PER_S
         if op == NOTIFY:
             on_notification(host, tape.characteristics[char], payload)
         elif op == LINK_LOST:
