@@ -51,8 +51,8 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("patients")
-    (root / "P2").mkdir()
+    root = tmp_path_factory.mktemp("clinic") / "patients"
+    (root / "P2").mkdir(parents=True)
     for i, day in enumerate(FOLDER_DAYS):
         simulate(root / "P2" / f"{day}.skr", f"{day}T09:{10 * i:02d}", "P2", seed=i, duration=1800,
                  scenario=("warehouse", "office")[i % 2])  # a compressed warehouse or office day

@@ -78,7 +78,7 @@ def _header(data: ReportData, written: datetime) -> str:
     n = len(data.days)
     return (f"<header><h1>Posture and activity report</h1>"
             f'<p class="sub">{escape(period_title(data))}: {n} day{"" if n == 1 else "s"} recorded, from '
-            f"{escape(str(data.source))}. Times are local ({escape(zones)}). Written {written:%Y-%m-%d %H:%M} UTC by SensorKit {escape(software_version())}.</p>"
+            f"{escape(data.source.name or str(data.source))}. Times are local ({escape(zones)}). Written {written:%Y-%m-%d %H:%M} UTC by SensorKit {escape(software_version())}.</p>"
             "</header>")
 
 

@@ -123,7 +123,7 @@ def render_pdf(data: ReportData, written: datetime | None = None) -> bytes:
 def _summary(pages: Pages, data: ReportData, written: datetime) -> None:
     n = len(data.days)
     pages.line("Posture and activity report", 16, gap=1.5, weight="bold")
-    pages.paragraph(f"{period_title(data)}: {n} day{'' if n == 1 else 's'} recorded, from {data.source}. Times are local "
+    pages.paragraph(f"{period_title(data)}: {n} day{'' if n == 1 else 's'} recorded, from {data.source.name or data.source}. Times are local "
                     f"({', '.join(data.zones) or 'UTC'}). Written {written:%Y-%m-%d %H:%M} UTC by SensorKit "
                     f"{software_version()}.", 8.5)
     pages.heading("The period at a glance")
