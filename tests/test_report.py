@@ -431,3 +431,30 @@ def _starts_on(event: dict, day: dict) -> bool:
     origin = datetime.fromisoformat("2025-03-03T22:50:00+00:00")  # 23:50 in Berlin
     moment = origin + timedelta(seconds=event["start"])
     return datetime.fromisoformat(day["start"]) <= moment < datetime.fromisoformat(day["end"])
+
+
+@pytest.mark.shared_data
+def test_real_recording_report_equals_analyze(shared_data: Path, chromium: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A real waist recording (UCI HAPT experiment 1: sitting, standing, lying, walking, video-labelled):
+    the report renders in the browser and its figures are analyze --json's."""
+    from dataclasses import replace
+
+    from sensorkit.datasets.uci_hapt import load_experiment
+    from sensorkit.store import writing_new_recording
+
+    hapt = load_experiment(shared_data / "uci_hapt", 1)
+    rec = tmp_path / "hapt-exp01.skr"
+    with writing_new_recording(rec, replace(hapt.meta, patient_id="U01"), overwrite=False) as writer:
+        writer.append(hapt.block)
+    out = tmp_path / "hapt.html"
+    assert main(["report", str(rec), "-o", str(out), "-q"]) == 0
+    doc = analyze_json(rec, capsys)
+    result = run_browser(chromium, out, "--dump-dom")
+    assert console_messages(result.stderr) == []
+    shown = page_figures(result.stdout).days
+    (day,) = doc["summary"]["days"]
+    assert_day_equals(shown[day["date"]], day, doc["events"], day["date"])
+    assert day["posture_s"]["sitting"] > 0 and day["posture_s"]["lying"] > 0 and day.get("steps", 0) > 0
+    (box,) = chart_boxes(chromium, out)["boxes"]
+    assert box["decoded"] and box["name"] == f"timeline-{day['date']}"
