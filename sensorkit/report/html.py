@@ -33,7 +33,8 @@ table { border-collapse: collapse; margin: 0.4em 0; } td, th { padding: 0.15em 0
         vertical-align: top; } th { font-weight: 600; } td.n { text-align: right; }
 img.chart { width: 100%; height: auto; display: block; }
 .day { break-inside: avoid; } .figures { columns: 2; font-size: 0.92em; } .figures table { break-inside: avoid; }
-.legend span { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.3em 0 0.8em; vertical-align: middle; }
+.legend span { white-space: nowrap; margin-right: 0.9em; }
+.legend i { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: middle; }
 .small { font-size: 0.88em; color: #444; }
 @media print { body { max-width: none; margin: 0; font-size: 11px; } h2 { break-after: avoid; } }
 """
@@ -116,9 +117,10 @@ def _trends(data: ReportData) -> str:
 
 
 def _legend() -> str:
-    spans = "".join(f'<span style="background:{charts.COLOURS[lane]}"></span>{escape(lane)}' for lane in LANES)
-    bends = "".join(f'<span style="background:{c}"></span>{s} bend' for s, c in charts.SEVERITY_COLOURS.items())
-    return f'<p class="legend small">{spans}{bends}<span style="background:{charts.ALERT_COLOUR}"></span>alert</p>'
+    keys = [(charts.COLOURS[lane], lane) for lane in LANES]
+    keys += [(c, f"{s} bend") for s, c in charts.SEVERITY_COLOURS.items()] + [(charts.ALERT_COLOUR, "alert")]
+    spans = "".join(f'<span><i style="background:{c}"></i>{escape(label)}</span>' for c, label in keys)
+    return f'<p class="legend small">{spans}</p>'
 
 
 def _days(data: ReportData) -> str:
