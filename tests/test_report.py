@@ -458,3 +458,18 @@ def test_real_recording_report_equals_analyze(shared_data: Path, chromium: str, 
     assert day["posture_s"]["sitting"] > 0 and day["posture_s"]["lying"] > 0 and day.get("steps", 0) > 0
     (box,) = chart_boxes(chromium, out)["boxes"]
     assert box["decoded"] and box["name"] == f"timeline-{day['date']}"
+
+
+def test_a_copy_is_counted_once(recording: Path, tmp_path: Path) -> None:
+    """Two copies of one recording in a patient's folder: one day, the copy named in data quality."""
+    folder = tmp_path / "P1"
+    folder.mkdir()
+    shutil.copyfile(recording, folder / "day.skr")
+    shutil.copyfile(recording, folder / "day-copy.skr")
+    out = tmp_path / "copy.html"
+    assert main(["report", str(tmp_path), "-o", str(out), "-q"]) == 0
+    html = out.read_text()
+    single = tmp_path / "single.html"
+    assert main(["report", str(recording), "-o", str(single), "-q"]) == 0
+    assert page_figures(html).days == page_figures(single.read_text()).days
+    assert html.count("not counted: overlaps") == 1

@@ -147,10 +147,9 @@ def gather(source: str | Path | Sequence[str | Path], patient: str | None = None
     pid = _choose_patient(_label(source), readable, patient, skipped)
     mine = sorted((e for e in readable if e.patient == pid), key=lambda e: (e.start, e.name))
     overlaps = count_once(mine)
-    quality = [_duplicate(e, overlaps[e.path]) for e in mine
-               if e.path in overlaps and overlaps[e.path].counted_from_s is None]
-    todo = [e for e in mine if not (e.path in overlaps and overlaps[e.path].counted_from_s is None)
-            and _in_range(e, profile, tz, first, last)]
+    copies = {path for path, o in overlaps.items() if o.counted_from_s is None}  # wholly inside another: not counted
+    quality = [_duplicate(e, overlaps[e.path]) for e in mine if e.path in copies]
+    todo = [e for e in mine if e.path not in copies and _in_range(e, profile, tz, first, last)]
     tasks = [(e.path, profile, tz, overlaps[e.path].counted_from_s if e.path in overlaps else None) for e in todo]
     per_date: dict[date, list[dict[str, float]]] = defaultdict(list)
     pieces: dict[date, list[tuple[Any, str, dict[str, Any]]]] = defaultdict(list)
