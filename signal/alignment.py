@@ -313,7 +313,7 @@ def auto_align_from(stats: WindowStats, samples: SampleRange, mounting: Mounting
     if up is None:
         up = _unit_rows(means.mean(axis=0))
         warnings.append("no walking and no still period found; vertical is the recording's mean direction")
-    found = forward_from_movements(stats, samples, bias, up)
+    found = forward_from_movements(stats, samples, bias, up, means, stds)
     if mounting is not None:
         hint = np.asarray(mounting.forward, dtype=np.float64)
         forward = _forward_from_tilts(means, up, hint)
@@ -345,10 +345,10 @@ def _turned_from(found: Forward, nominal: np.ndarray, up: np.ndarray) -> float |
     return off if off > MAX_REFINE_DEG else None
 
 
-def forward_from_movements(stats: WindowStats, samples: SampleRange, bias: np.ndarray, up: np.ndarray) -> Forward:
-    """Forward from walking, bends, lying and sitting (:mod:`.forward`), given the vertical ``up``
-    and the accelerometer offset ``bias``."""
-    means, stds = stats.mean - bias, stats.mag_sd(bias)
+def forward_from_movements(stats: WindowStats, samples: SampleRange, bias: np.ndarray, up: np.ndarray,
+                           means: np.ndarray, stds: np.ndarray) -> Forward:
+    """Forward from walking, bends, lying and sitting (:mod:`.forward`), given the vertical ``up``, the
+    accelerometer offset ``bias`` and the windows' offset-free means and magnitude SDs."""
     dirs = _unit_rows(means)
     still = stds < STILL_STD
     walking = _walking_segments(stats, samples, bias, _walking_windows(means, stds))
@@ -499,7 +499,8 @@ class OnlineBias:
 def _forward_from_data(alignment: Alignment, stats: WindowStats, samples: SampleRange) -> None:
     """A stand-only calibration knows the vertical but not forward: take forward from the recording's
     movements (as :func:`auto_align` does), keeping the calibrated vertical."""
-    found = forward_from_movements(stats, samples, alignment.acc_bias, alignment.up)
+    bias = alignment.acc_bias
+    found = forward_from_movements(stats, samples, bias, alignment.up, stats.mean - bias, stats.mag_sd(bias))
     if not found.known:
         return
     alignment.rotation = rotation_from(alignment.up, found.direction)

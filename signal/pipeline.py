@@ -281,6 +281,13 @@ def monitored_from(meta: RecordingMeta) -> float | None:
     return float(span[1]) if span else None
 
 
+def _learnt_alignment(source: Samples, meta: RecordingMeta, profile: Profile) -> Alignment:
+    """The alignment from a first pass over the worn windows (a desk's orientation is nobody's
+    posture); their statistics are let go before the pipeline's pass."""
+    stats = worn_window_stats(source.iter_blocks(), meta.rate_hz)
+    return alignment_from(stats, source.samples, meta, profile.calibration)
+
+
 def analyze(
     data: SampleBlock | Samples,
     meta: RecordingMeta,
@@ -302,9 +309,8 @@ def analyze(
     profile = profile or Profile()
     source = InMemory(data) if isinstance(data, SampleBlock) else data
     has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
-    if alignment is None:  # learnt from the worn samples only: a desk's orientation is nobody's posture
-        stats = worn_window_stats(source.iter_blocks(), meta.rate_hz)
-        alignment = alignment_from(stats, source.samples, meta, profile.calibration)
+    if alignment is None:
+        alignment = _learnt_alignment(source, meta, profile)
     pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait,
                     start_time=meta.start_time)
     events: list[Event] = []

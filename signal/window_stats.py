@@ -54,6 +54,8 @@ class WindowStats:
 
     def without(self, periods: list[tuple[float, float]]) -> "WindowStats":
         """The windows with no sample in any of ``periods`` ((start, end) s; a NaN end: to the end)."""
+        if not periods:
+            return self
         keep, keep_still = np.ones(len(self.t), bool), np.ones(len(self.still_t), bool)
         for start, end in periods:
             end = np.inf if np.isnan(end) else end
@@ -73,8 +75,7 @@ class WindowCollector:
         self._buffer = SampleBlock.empty()  # samples of windows not complete yet; the first is sample ...
         self._at = 0  # ... number _at of the recording
         self._next = {"second": 0, "half": 0}  # the first sample of the next window of each kind
-        self._parts: list[tuple[np.ndarray, ...]] = []
-        self._still_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self._fields = {name: _Rows(shape) for name, shape in _SHAPES.items()}  # the WindowStats so far
         self._samples = 0
 
     def update(self, block: SampleBlock) -> None:
@@ -91,13 +92,11 @@ class WindowCollector:
 
     def finish(self) -> WindowStats:
         """The statistics of everything fed (a recording shorter than one window: one window of it all)."""
-        if not self._parts and len(self._buffer):
+        if not len(self._fields["t"]) and len(self._buffer):
             self.width = len(self._buffer)
             self._seconds(self._buffer, _columns(self._buffer))
-        parts = list(zip(*self._parts)) if self._parts else [np.empty((0,) + s) for s in ((), (), (3,), (), (3,))]
-        still = list(zip(*self._still_parts)) if self._still_parts else [np.empty((0, 2)), np.empty((0, 3))]
-        return WindowStats(self.rate_hz, *(np.concatenate(p) for p in parts),
-                           *(np.concatenate(p) for p in still), samples=self._samples)
+        return WindowStats(self.rate_hz, **{name: rows.array() for name, rows in self._fields.items()},
+                           samples=self._samples)
 
     def _complete(self, kind: str, width: int, buffer: SampleBlock) -> tuple[int, int]:
         """(offset in the buffer of the first complete window of ``kind``, how many there are)."""
@@ -117,7 +116,9 @@ class WindowCollector:
         mag = s[:, 6:7] / w
         mag_var = s[:, 3:6].sum(axis=1) / w - mag[:, 0] ** 2  # |a|^2 = the sum of the squares
         mag_dir_cov = mean - mag * (s[:, 7:10] / w)  # E[|a| u] = E[a]
-        self._parts.append((buffer.t[start:stop:w], buffer.t[start + w - 1:stop:w], mean, mag_var, mag_dir_cov))
+        for name, value in zip(("t", "t_last", "mean", "mag_var", "mag_dir_cov"),
+                               (buffer.t[start:stop:w], buffer.t[start + w - 1:stop:w], mean, mag_var, mag_dir_cov)):
+            self._fields[name].add(value)
 
     def _halves(self, buffer: SampleBlock, cols: np.ndarray) -> None:
         w = self.half_width
@@ -130,7 +131,36 @@ class WindowCollector:
         gyr = None if buffer.gyr is None else buffer.gyr[start:stop].T.reshape(3, k, w).mean(axis=2).T
         still = still_windows(sd, gyr)
         times = np.column_stack([buffer.t[start:stop:w], buffer.t[start + w - 1:stop:w]])
-        self._still_parts.append((times[still], mean[still]))
+        self._fields["still_t"].add(times[still])
+        self._fields["still"].add(mean[still])
+
+
+_SHAPES = {"t": (), "t_last": (), "mean": (3,), "mag_var": (), "mag_dir_cov": (3,), "still_t": (2,), "still": (3,)}
+
+
+class _Rows:
+    """Rows added a few at a time, kept in one buffer grown by a quarter when full: a week's windows
+    are then a few large arrays, not thousands of small ones that pin the heap between the blocks'
+    temporary arrays (which kept 200 MB more resident than the statistics themselves)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self._data = np.empty((1024,) + shape)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def add(self, rows: np.ndarray) -> None:
+        end = self._n + len(rows)
+        if end > len(self._data):
+            grown = np.empty((max(end, len(self._data) * 5 // 4),) + self._data.shape[1:])
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n:end] = rows
+        self._n = end
+
+    def array(self) -> np.ndarray:
+        return self._data[: self._n]
 
 
 def still_windows(sd: np.ndarray, gyr_mean: np.ndarray | None) -> np.ndarray:

@@ -68,7 +68,7 @@ def _local(doc: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    with RecordingReader(args.recording) as reader:
+    with RecordingReader(args.recording, map_file=True) as reader:
         doc = describe(reader)
     if args.json:
         print(json.dumps(doc))
