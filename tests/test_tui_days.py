@@ -21,11 +21,13 @@ DEMO = Path(__file__).resolve().parents[1] / "sample-data" / "demo.skr"
 
 
 def _folder(tmp_path: Path) -> Path:
-    """A therapist's folder: one patient sub-folder with a recording, a foreign file, WAL side files."""
+    """A therapist's folder: one patient sub-folder with a recording, a foreign file, WAL side files, reports."""
     (tmp_path / "P007").mkdir()
     shutil.copy(DEMO, tmp_path / "P007" / "monday.skr")
     (tmp_path / "P007" / "monday.skr-wal").write_bytes(b"")  # side file: part of the recording, not listed
     (tmp_path / "notes.txt").write_text("bring the sensor on Monday\n")
+    (tmp_path / "P007" / "monday-report.html").write_text("<html></html>")  # what `r` writes: not listed
+    (tmp_path / "P007-report.PDF").write_bytes(b"%PDF-1.4\n")
     (tmp_path / "P007" / "deep").mkdir()
     shutil.copy(DEMO, tmp_path / "P007" / "deep" / "too-deep.skr")  # two levels down: not listed
     return tmp_path

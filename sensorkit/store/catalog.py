@@ -20,6 +20,9 @@ from .recording import RecordingReader
 
 # SQLite's side files of a recording being written (or left by a crash): part of the recording beside them.
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
+# What `sensorkit report` (and the `r` key) writes beside the recordings: documents, never a recording, so
+# they are not listed as "not a readable recording".
+REPORT_SUFFIXES = (".html", ".pdf")
 
 
 @dataclass
@@ -92,7 +95,9 @@ def _listing(folder: Path) -> list[Path]:
 
 
 def _wanted(path: Path) -> bool:
-    return not path.name.startswith(".") and not path.name.endswith(SIDE_FILE_SUFFIXES)
+    name = path.name
+    return not name.startswith(".") and not name.endswith(SIDE_FILE_SUFFIXES) and \
+        not name.lower().endswith(REPORT_SUFFIXES)
 
 
 def describe(path: Path, folder: Path) -> Entry:
