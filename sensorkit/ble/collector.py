@@ -454,6 +454,8 @@ class Collector:
         if block is not None and len(block):
             self.writer.append(block)
             self.stats.samples_stored += len(block)
+            if self.raw is not None:
+                self.raw.samples_stored(block, self.writer.meta.acc_lsb, self.writer.meta.gyr_lsb)
         if events:
             self.writer.add_events(events)
         self.published_arrival = None if oldest_host is None else oldest_host / self.speed + self._host0

@@ -31,7 +31,7 @@ from ..files import make_private_dir, write_text
 from ..samples import SampleBlock
 from ..store import RecordingReader
 from ..store.codec import decode_block, encode_block
-from .rawcapture import ATTACHMENT, END, LINK_LOST, NOTIFY, ORIGIN, SETTINGS, RawTape, replay
+from .rawcapture import ATTACHMENT, END, LINK_LOST, NOTIFY, ORIGIN, SETTINGS, RawTape, SampleTokens, replay
 from .reassembly import CollectorStats, Reassembler
 
 VECTOR_PACKETS = 24  # data notifications per exported vector at most (enough to span every multi-part group)
@@ -56,14 +56,16 @@ class Redecoded:
         return not self.differences
 
 
-def load_tape(path: str | Path) -> tuple[RawTape, RecordingReader]:
+def load_tape(path: str | Path) -> tuple[RawTape, RecordingReader, SampleBlock]:
+    """The raw capture, the open recording, and its stored samples (the capture refers to them)."""
     reader = RecordingReader(path)
-    data = reader.attachment(ATTACHMENT)
-    if data is None:
-        reader.close()
-        raise RecordingError(f"{path} has no raw capture (record it with `sensorkit record --raw`)")
     try:
-        return RawTape.unpack(data), reader
+        data = reader.attachment(ATTACHMENT)
+        if data is None:
+            raise RecordingError(f"{path} has no raw capture (record it with `sensorkit record --raw`)")
+        stored = reader.samples()
+        meta = reader.meta
+        return RawTape.unpack(data, SampleTokens.of(stored, meta.acc_lsb, meta.gyr_lsb)), reader, stored
     except BaseException:
         reader.close()
         raise
@@ -77,10 +79,9 @@ def new_profile(tape: RawTape) -> DeviceProfile:
 
 
 def redecode(path: str | Path) -> Redecoded:
-    tape, reader = load_tape(path)
+    tape, reader, stored = load_tape(path)
     with reader:
         meta = reader.meta
-        stored = reader.samples()
         stored_gaps = reader.events("data_gap")
     profile = new_profile(tape)
     stats = CollectorStats()
