@@ -1,6 +1,6 @@
 """Speed of the signal core: orientation + posture + bending on 24 h of 100 Hz 6-axis data.
 
-    python benchmarks/posture_benchmark.py [--hours 24]
+    python benchmarks/posture_benchmark.py [--hours 24] [--scenario office|warehouse]
 
 Run it pinned to one core (``taskset -c 0 python benchmarks/posture_benchmark.py``). Targets
 (issue 3): offline under 1 s on one core, peak memory under 500 MB above the loaded samples;
@@ -27,8 +27,8 @@ from sensorkit.signal.pipeline import ANALYZE_SLICE_S, Pipeline, iter_slices  # 
 from sensorkit.simulator import simulate  # noqa: E402
 
 
-def day_of_data(hours: float) -> tuple[SampleBlock, object]:
-    sim = simulate("office", seed=7, duration_s=3600.0)
+def day_of_data(hours: float, scenario: str = "office") -> tuple[SampleBlock, object]:
+    sim = simulate(scenario, seed=7, duration_s=3600.0)
     reps = int(np.ceil(hours))
     n = len(sim.block)
     t = np.concatenate([sim.block.t + 3600.0 * k for k in range(reps)])[: int(hours * 3600 * 100)]
@@ -69,8 +69,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--live-seconds", type=float, default=3600.0)
+    ap.add_argument("--scenario", default="office", help="the simulated hour tiled (warehouse: a bend a minute)")
     args = ap.parse_args()
-    block, meta = day_of_data(args.hours)
+    block, meta = day_of_data(args.hours, args.scenario)
     alignment = alignment_for(block.slice(0, 360000), meta)
     data_mb = (block.t.nbytes + block.acc.nbytes + block.gyr.nbytes) / 1e6
     cpu = min(offline(block, alignment, trace_memory=False)[0] for _ in range(3))
