@@ -134,9 +134,9 @@ def _outcome(future: Any, item: Any, failed: Callable[[Any, BaseException], Any]
         return failed(item, exc)
 
 
-def lost_days(task: Any, exc: BaseException) -> tuple[str, str, str]:
+def lost_days(task: Any, exc: BaseException) -> tuple[str, str, str, str]:
     """:func:`~sensorkit.trends.file_days`' answer for a task the cluster could not finish."""
-    return "skipped", f"failed on the cluster ({type(exc).__name__}: {exc})", ""
+    return "skipped", f"failed on the cluster ({type(exc).__name__}: {exc})", "", ""
 
 
 def lost_listing(batch: tuple[list[Path], Path], exc: BaseException) -> list[Entry]:

@@ -19,6 +19,14 @@ other counts only from where the other ends. Either is named, with the overlap, 
 the printed output. Overlaps under :data:`OVERLAP_TOLERANCE_S` (clock jitter between back-to-back
 recordings) are ignored.
 
+**Walking not measured is not walking 0.** Steps and walking bouts are found only where gait
+detection ran: a sensor slower than the step detector needs (a WitMotion app export at 8.7 Hz) is
+analysed for posture alone. On such a day ``walking_s`` and ``steps`` are None (JSON null, a null in
+Parquet), never 0, and ``standing_s`` is all the standing, walking included; each file says in
+``gait`` whether it ran and why not. A day with any recording whose walking was not measured has no
+walking figures (a part of a day would look like a quiet day). Weeks and trends use the days that
+were measured and say how many (``measured_days``).
+
 Three tables come out:
 
 - **days**: one row per patient and local calendar day, the metrics in :data:`METRICS`, summed over
@@ -70,8 +78,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("recording_s", "s", "time covered by recordings (the summary's duration_s)"),
     Metric("worn_s", "s", "time the sensor was worn: recording time less non-wear (on a desk, a charger)"),
     Metric("sitting_s", "s", "time sitting"),
-    Metric("standing_s", "s", "time standing, not walking"),
-    Metric("walking_s", "s", "time in walking bouts"),
+    Metric("standing_s", "s", "time standing, not walking (walking included where walking was not measured)"),
+    Metric("walking_s", "s", "time in walking bouts; null where walking was not measured (a sensor too slow for steps)"),
     Metric("lying_s", "s", "time lying"),
     Metric("upright_0_20_s", "s", "upright time with trunk flexion 0-20 deg (ISO 11226 band)"),
     Metric("upright_20_60_s", "s", "upright time with trunk flexion 20-60 deg"),
@@ -85,20 +93,23 @@ METRICS: tuple[Metric, ...] = (
     Metric("sedentary_bouts", "count", "sedentary bouts (sitting or lying for at least a minute)"),
     Metric("sedentary_s", "s", "time in sedentary bouts"),
     Metric("longest_sedentary_s", "s", "the longest sedentary bout", combine="max"),
-    Metric("steps", "count", "steps in walking bouts"),
+    Metric("steps", "count", "steps in walking bouts; null where walking was not measured"),
     Metric("alerts", "count", "alerts of every kind"),
     Metric("alerts_slouch", "count", "slouch alerts"),
     Metric("alerts_severe_bend", "count", "severe-bend alerts"),
     Metric("alerts_long_sedentary", "count", "long-sitting alerts"),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
+GAIT_KEYS = ("walking_s", "steps")  # measured only where gait detection ran: None elsewhere
 _COMBINE = {m.key: m.combine for m in METRICS}
 Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]  # func, items -> results in order
 _ZERO = {m.key: 0.0 if m.unit == "s" else 0 for m in METRICS}  # seconds stay floats, counts ints
 
 
-def day_metrics(day: dict[str, Any]) -> dict[str, float]:
-    """The metrics of one ``summary["days"]`` entry of the signal core's summary."""
+def day_metrics(day: dict[str, Any], gait: str = "on") -> dict[str, float | None]:
+    """The metrics of one ``summary["days"]`` entry of the signal core's summary; ``gait`` is the
+    analysis's gait status ("on", "off", "not run: ..."): walking and steps are None unless "on"."""
+    measured = gait == "on"
     posture, walking = day["posture_s"], float(day.get("walking_s", 0.0))
     bands = day.get("flexion_band_s") or {}
     bends, sed, alerts = day["bends"], day["sedentary"], day["alerts"]
@@ -108,7 +119,7 @@ def day_metrics(day: dict[str, Any]) -> dict[str, float]:
         "worn_s": float(day["worn_s"]),
         "sitting_s": float(posture["sitting"]),
         "standing_s": round(max(0.0, float(posture["standing"]) - walking), 1),
-        "walking_s": walking,
+        "walking_s": walking if measured else None,
         "lying_s": float(posture["lying"]),
         "upright_0_20_s": float(bands.get("0_20", 0.0)),
         "upright_20_60_s": float(bands.get("20_60", 0.0)),
@@ -122,7 +133,7 @@ def day_metrics(day: dict[str, Any]) -> dict[str, float]:
         "sedentary_bouts": int(sed["bouts"]),
         "sedentary_s": float(sed["total_s"]),
         "longest_sedentary_s": float(sed["longest_s"]),
-        "steps": int(day.get("steps", 0)),
+        "steps": int(day.get("steps", 0)) if measured else None,
         "alerts": int(sum(alerts.values())),
         "alerts_slouch": int(alerts.get("slouch", 0)),
         "alerts_severe_bend": int(alerts.get("severe_bend", 0)),
@@ -130,12 +141,33 @@ def day_metrics(day: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def _combine(rows: Iterable[dict[str, float]]) -> dict[str, float]:
-    out: dict[str, float] = dict(_ZERO)
+def add_up(rows: Iterable[dict[str, float | None]]) -> dict[str, float | None]:
+    """Rows added up (the longest sedentary bout the longest); a metric None in any row is None."""
+    out: dict[str, float | None] = dict(_ZERO)
     for row in rows:
         for k in METRIC_KEYS:
-            out[k] = max(out[k], row[k]) if _COMBINE[k] == "max" else out[k] + row[k]
+            if out[k] is None or row[k] is None:
+                out[k] = None
+            else:
+                out[k] = max(out[k], row[k]) if _COMBINE[k] == "max" else out[k] + row[k]
     return out
+
+
+def not_measured(gait: str) -> str:
+    """What a therapist reads in place of walking figures that were not measured ("" when they were)."""
+    if gait == "on":
+        return ""
+    why = "step detection was turned off" if gait == "off" else gait.removeprefix("not run: ")
+    return f"not measured ({why})"
+
+
+def _measured(days: Iterable["Day"], metric: str) -> list["Day"]:
+    """The days on which ``metric`` was measured (walking: where gait detection ran)."""
+    return [d for d in days if d.metrics[metric] is not None]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 @dataclass(frozen=True)
@@ -167,10 +199,12 @@ class FileResult:
     reason: str = ""
     overlap: Overlap | None = None
     timezone: str = ""  # the zone its days were made in
+    gait: str = ""  # walking measured: "on", or why not ("not run: 8.7 Hz is below ..."); "": not analysed
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.name, "patient": self.patient, "source": self.source, "reason": self.reason or None,
-                "timezone": self.timezone or None, "overlap": self.overlap.to_json() if self.overlap else None}
+                "timezone": self.timezone or None, "gait": self.gait or None,
+                "overlap": self.overlap.to_json() if self.overlap else None}
 
 
 @dataclass
@@ -179,7 +213,7 @@ class Day:
 
     date: date
     recordings: int
-    metrics: dict[str, float]
+    metrics: dict[str, float | None]  # walking_s and steps None where walking was not measured
 
     @property
     def week(self) -> str:
@@ -188,26 +222,31 @@ class Day:
 
     def to_json(self) -> dict[str, Any]:
         return {"date": self.date.isoformat(), "week": self.week, "recordings": self.recordings,
-                **{k: round(v, 3) for k, v in self.metrics.items()}}
+                **{k: _round(v) for k, v in self.metrics.items()}}
 
 
 @dataclass
 class Week:
-    """One ISO week with data: days recorded, totals and means per recorded day."""
+    """One ISO week with data: days recorded, totals and means per recorded day (walking: per day on
+    which it was measured, ``measured_days``; None when none was)."""
 
     week: str  # "2026-W48"
     monday: date
     days: int
-    totals: dict[str, float]
+    totals: dict[str, float | None]
+    measured_days: dict[str, int] = field(default_factory=dict)  # GAIT_KEYS: days on which each was measured
 
     @property
-    def per_day(self) -> dict[str, float]:
+    def per_day(self) -> dict[str, float | None]:
         """Daily means, except the longest sedentary bout, which stays the week's longest."""
-        return {k: v if _COMBINE[k] == "max" else v / self.days for k, v in self.totals.items()}
+        return {k: None if v is None else v if _COMBINE[k] == "max" else v / self.measured_days.get(k, self.days)
+                for k, v in self.totals.items()}
 
     def to_json(self) -> dict[str, Any]:
         return {"week": self.week, "monday": self.monday.isoformat(), "days": self.days,
-                "totals": {k: round(v, 3) for k, v in self.totals.items()}, "per_day": {k: round(v, 3) for k, v in self.per_day.items()}}
+                "measured_days": self.measured_days,
+                "totals": {k: _round(v) for k, v in self.totals.items()},
+                "per_day": {k: _round(v) for k, v in self.per_day.items()}}
 
 
 @dataclass
@@ -266,8 +305,9 @@ class FolderTrends:
 
 
 def recording_days(path: Path, profile: Any = None, tz: str | None = None,
-                   from_s: float | None = None) -> tuple[list[dict[str, Any]], str, str]:
-    """The per-day summaries of one recording, where they came from ("stored" or "analysed") and their zone.
+                   from_s: float | None = None) -> tuple[list[dict[str, Any]], str, str, str]:
+    """The per-day summaries of one recording, where they came from ("stored" or "analysed"), their zone
+    and whether gait detection ran ("on", or why not: :func:`sensorkit.signal.pipeline.gait_status`).
 
     Days are local to :func:`sensorkit.localtime.zone_for` (``tz``, the recording's, the profile's,
     the computer's). ``from_s`` leaves out the samples before it (the part another recording already
@@ -275,7 +315,7 @@ def recording_days(path: Path, profile: Any = None, tz: str | None = None,
     samples.
     """
     from sensorkit.signal.profile import Profile
-    from sensorkit.signal.saved_analysis import analysis_provenance, saved_summary
+    from sensorkit.signal.saved_analysis import analysis_provenance, saved_gait, saved_summary
 
     profile = profile or Profile()
     with RecordingReader(path) as reader:
@@ -283,7 +323,7 @@ def recording_days(path: Path, profile: Any = None, tz: str | None = None,
         zone = zone_for(tz, meta.timezone, profile)
         saved = None if from_s is not None else saved_summary(reader, analysis_provenance(profile, gait=True))
         if saved is not None and saved.get("timezone") == zone_name(zone):
-            return saved["days"], "stored", zone_name(zone)
+            return saved["days"], "stored", zone_name(zone), saved_gait(reader)
         # the signal core is heavy: only when there is no saved analysis
         from sensorkit.signal.pipeline import Later, analyze
 
@@ -291,7 +331,8 @@ def recording_days(path: Path, profile: Any = None, tz: str | None = None,
         if span is None or (from_s is not None and span[1] < from_s):
             raise RecordingError(f"{path.name} holds no samples")
         data = reader if from_s is None else Later(reader, from_s)  # read block by block: any length fits
-        return analyze(data, meta, profile, zone=zone).summary["days"], "analysed", zone_name(zone)
+        result = analyze(data, meta, profile, zone=zone)
+        return result.summary["days"], "analysed", zone_name(zone), result.gait
 
 
 def count_once(entries: list[Entry]) -> dict[Path, Overlap]:
@@ -367,19 +408,19 @@ class DaysTask:
     from_s: float | None
 
 
-def file_days(task: DaysTask) -> tuple[str, Any, str]:
-    """``(source, [(date, metrics), ...], zone)`` for one recording, or ``("skipped", reason, "")``.
+def file_days(task: DaysTask) -> tuple[str, Any, str, str]:
+    """``(source, [(date, metrics), ...], zone, gait)`` for one recording, or ``("skipped", reason, "", "")``.
 
     The unit of work mapped over recordings (a process pool, a Dask cluster): it never raises for
     a bad recording, so one corrupt file costs its own row and nothing else.
     """
     try:
-        days, source, zone = recording_days(task.path, task.profile, task.tz, task.from_s)
-        return source, [(date.fromisoformat(d["date"]), day_metrics(d)) for d in days], zone
+        days, source, zone, gait = recording_days(task.path, task.profile, task.tz, task.from_s)
+        return source, [(date.fromisoformat(d["date"]), day_metrics(d, gait)) for d in days], zone, gait
     except SensorKitError as exc:
-        return "skipped", str(exc), ""
+        return "skipped", str(exc), "", ""
     except (OSError, ValueError, KeyError, TypeError) as exc:  # a malformed stored summary or file
-        return "skipped", f"cannot be read ({type(exc).__name__}: {exc})", ""
+        return "skipped", f"cannot be read ({type(exc).__name__}: {exc})", "", ""
 
 
 def entries_trends(folder: Path, entries: list[Entry], profile: Any = None, weeks: int | None = None,
@@ -403,19 +444,19 @@ def entries_trends(folder: Path, entries: list[Entry], profile: Any = None, week
         else:
             files.append(FileResult(entry.path, entry.name, entry.patient, "pending", overlap=overlap))
             tasks.append(DaysTask(entry.path, profile, tz, overlap.counted_from_s if overlap else None))
-    by_patient: dict[str, dict[date, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    by_patient: dict[str, dict[date, list[dict[str, float | None]]]] = defaultdict(lambda: defaultdict(list))
     pending = iter([f for f in files if f.source == "pending"])
-    for f, (source, rows, zone) in zip(pending, mapper(file_days, tasks)):
+    for f, (source, rows, zone, gait) in zip(pending, mapper(file_days, tasks)):
         f.source = source
         if source == "skipped":
             f.reason, f.overlap = rows, None
             continue
-        f.reason, f.timezone = f.overlap.text if f.overlap else "", zone
+        f.reason, f.timezone, f.gait = f.overlap.text if f.overlap else "", zone, gait
         for day, metrics in rows:
             by_patient[f.patient or "-"][day].append(metrics)
     patients = []
     for pid, days in sorted(by_patient.items()):
-        result = patient_trends(pid, {d: (len(rows), _combine(rows)) for d, rows in days.items()}, weeks)
+        result = patient_trends(pid, {d: (len(rows), add_up(rows)) for d, rows in days.items()}, weeks)
         mine = [f for f in files if (f.patient or "-") == pid]
         result.timezones = sorted({f.timezone for f in mine if f.timezone})
         result.overlaps = [f for f in mine if f.overlap is not None]
@@ -441,17 +482,31 @@ def weekly(days: list[Day]) -> list[Week]:
     grouped: dict[str, list[Day]] = defaultdict(list)
     for d in days:
         grouped[d.week].append(d)
-    weeks = [Week(w, ds[0].date - timedelta(days=ds[0].date.weekday()), len(ds), _combine(d.metrics for d in ds))
+    weeks = [Week(w, ds[0].date - timedelta(days=ds[0].date.weekday()), len(ds), week_totals(ds),
+                  {k: len(_measured(ds, k)) for k in GAIT_KEYS})
              for w, ds in grouped.items()]
     return sorted(weeks, key=lambda w: w.monday)
 
 
+def week_totals(days: list[Day]) -> dict[str, float | None]:
+    """A week's totals: the days added up, walking over the days it was measured (None: on none)."""
+    out = add_up(d.metrics for d in days)
+    for k in GAIT_KEYS:
+        measured = _measured(days, k)
+        out[k] = add_up(d.metrics for d in measured)[k] if measured else None
+    return out
+
+
 def trend(metric: str, days: list[Day], weeks: list[Week]) -> Trend:
-    """Week-on-week change of the daily mean and the least-squares slope per week over the days."""
+    """Week-on-week change of the daily mean and the least-squares slope per week over the days
+    (those on which the metric was measured, and the weeks holding one)."""
+    days = _measured(days, metric)
+    weeks = [w for w in weeks if w.per_day[metric] is not None]
     n_days, n_weeks = len(days), len(weeks)
     change = (weeks[-1].per_day[metric] - weeks[-2].per_day[metric]) if n_weeks >= 2 else None
     if n_days < MIN_DAYS or n_weeks < 2:
-        note = (f"too few days for a trend: {n_days} day{'' if n_days == 1 else 's'} in "
+        measured = " with walking measured" if metric in GAIT_KEYS else ""
+        note = (f"too few days for a trend: {n_days} day{'' if n_days == 1 else 's'}{measured} in "
                 f"{n_weeks} week{'' if n_weeks == 1 else 's'} (needs {MIN_DAYS} days over at least 2 weeks)")
         return Trend(metric, n_days, n_weeks, change, None, note)
     x = np.array([(d.date - days[0].date).days / 7.0 for d in days])
@@ -466,4 +521,5 @@ def days_frame(result: FolderTrends) -> "Any":
 
     columns = ["patient", "date", "week", "recordings", *METRIC_KEYS]
     rows = [{"patient": p.patient, **d.to_json()} for p in result.patients for d in p.days]
-    return pd.DataFrame(rows, columns=columns)
+    # walking not measured is a missing value (NaN, <NA>; null in Parquet), and steps stay whole numbers
+    return pd.DataFrame(rows, columns=columns).astype({"walking_s": "float64", "steps": "Int64"})

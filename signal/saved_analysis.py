@@ -73,6 +73,13 @@ def saved_summary(reader: RecordingReader, provenance: dict[str, Any]) -> dict[s
     return None
 
 
+def saved_gait(reader: RecordingReader) -> str:
+    """Whether gait detection ran in the saved analysis: "on", "off" or why not (``analysis.gait``);
+    "on" for a saved analysis older than that field (it ran wherever the rate allowed)."""
+    details = reader.summaries().get(DETAILS_SUMMARY) or {}
+    return str(details.get("gait", "on"))
+
+
 @dataclass
 class RecordingAnalysis:
     """What the screens and the report need of an analysed recording, saved or just made."""
@@ -83,6 +90,7 @@ class RecordingAnalysis:
     warnings: list[str]
     source: str  # "stored": read from the saved analysis; "analysed": made now
     saved: bool = False  # made now and stored with the recording for next time
+    gait: str = "on"  # walking bouts detected: "on", "off" or why not (:func:`sensorkit.signal.pipeline.gait_status`)
 
 
 def saved_analysis(reader: RecordingReader, profile: Profile, zone: tzinfo) -> RecordingAnalysis | None:
@@ -93,7 +101,7 @@ def saved_analysis(reader: RecordingReader, profile: Profile, zone: tzinfo) -> R
         return None
     events = [e for e in reader.events() if e.type not in RECORDED_EVENT_TYPES]
     return RecordingAnalysis(summary, events, str(details.get("angles_from", "")), list(details.get("warnings", [])),
-                             "stored")
+                             "stored", gait=str(details.get("gait", "on")))
 
 
 def analysis_for(path: str | Path, profile: Profile | None = None, tz: str | None = None,
@@ -136,7 +144,7 @@ def _analyse(reader: RecordingReader, profile: Profile, zone: tzinfo) -> tuple[R
     result = analyze(reader, reader.meta, profile, zone=zone)  # block by block: any length fits
     damage = reader.damage_report()  # known once the samples have been read
     return (RecordingAnalysis(result.summary, result.events, result.method,
-                              result.warnings + ([damage] if damage else []), "analysed"),
+                              result.warnings + ([damage] if damage else []), "analysed", gait=result.gait),
             result.alignment.to_json(), result.gait)
 
 

@@ -62,6 +62,7 @@ class Span:
     duration_s: float
     events: list[Event]  # those that start in the span (the summary's rule)
     hours: list[Hour]
+    gait: str = "on"  # walking bouts detected: "on", "off" or why not (the recording's analysis)
 
     @property
     def walking_bouts(self) -> list[Event]:
@@ -98,6 +99,7 @@ class DayReport:
     warnings: list[str] = field(default_factory=list)
     zone: ZoneInfo = UTC  # the zone its days and clock times are local to
     source: str = "analysed"  # "stored": the analysis saved with the recording; "analysed": made now
+    gait: str = "on"  # walking bouts detected: "on", "off" or why not (a sensor too slow for steps)
 
     @property
     def start(self) -> datetime:
@@ -110,7 +112,7 @@ class DayReport:
 
     def spans(self) -> list[Span]:
         """The whole recording first, then each calendar day when it covers more than one."""
-        whole = Span("whole recording", self.total, self.duration_s, self.events, self.hours)
+        whole = Span("whole recording", self.total, self.duration_s, self.events, self.hours, self.gait)
         if len(self.days) < 2:
             return [whole]
         origin = start_datetime(self.meta.start_time)  # arithmetic in UTC, then to local: as the summary does
@@ -119,7 +121,7 @@ class DayReport:
         for day in self.days:
             hours = [h for h in self.hours if h.start.date().isoformat() == day["date"]]
             spans.append(Span(day["date"], _clipped_posture(day, hours), day["duration_s"],
-                              [e for e in self.events if day_of(e.start) == day["date"]], hours))
+                              [e for e in self.events if day_of(e.start) == day["date"]], hours, self.gait))
         return spans
 
 
@@ -167,6 +169,7 @@ def load_day(path: str | Path, profile: Any = None, tz: str | None = None) -> Da
         warnings=analysis.warnings,
         zone=zone,
         source=analysis.source,
+        gait=analysis.gait,
     )
     report.hours = split_hours(analysis.events, start_datetime(meta.start_time), span[0], span[1],
                                report.total["bends"]["bends_per_hour"], zone)

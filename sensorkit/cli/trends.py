@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import RecordingError
 from ..parallel import ProgressBar, add_jobs_option
-from ..trends import FolderTrends, PatientTrends, Week, days_frame, folder_trends
+from ..trends import GAIT_KEYS, FolderTrends, PatientTrends, Week, days_frame, folder_trends, not_measured
 
 # the weekly table's columns: heading, metric, how to show a daily mean
 HOURS = lambda s: f"{s / 3600:.1f}"  # noqa: E731
@@ -114,6 +114,12 @@ def print_readable(result: FolderTrends) -> None:
           f"{used - stored} analysed now)" + (f", {len(skipped)} skipped:" if skipped else ""))
     for f in skipped:
         print(f"  {f.name}: {f.reason}")
+    unmeasured = [f for f in result.files if f.gait and f.gait != "on"]
+    if unmeasured:
+        print(f"walking and steps not measured in {len(unmeasured)} recording{'' if len(unmeasured) == 1 else 's'} "
+              "(shown as n/a, left out of the means and trends):")
+        for f in unmeasured:
+            print(f"  {f.name}: {not_measured(f.gait)}")
     overlapping = [f for f in result.files if f.overlap is not None]
     if overlapping:
         print(f"{len(overlapping)} overlapping recording{'' if len(overlapping) == 1 else 's'}, counted once:")
@@ -132,12 +138,18 @@ def print_patient(p: PatientTrends) -> None:
     print("  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths)))
     for r in rows:
         print("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
+    walked = sum(d.metrics["walking_s"] is not None for d in p.days)
+    if walked < len(p.days):
+        print(f"  walking measured on {walked} of {len(p.days)} days"
+              + (": walk min and steps are means over those days" if walked else ""))
     print("  trend (least-squares slope over the days; change of the daily mean from the previous week with data):")
     for label, key, scale, unit in TREND_LINES:
         t = p.trends[key]
         if t.slope_per_week is None:
             print(f"    {label:<18} {t.note}")
-            break  # the same days stand behind every metric: one note says it
+            if key in GAIT_KEYS:  # walking stands on the days it was measured: fewer than the others'
+                continue
+            break  # the same days stand behind every other metric: one note says it
         change = "" if t.week_on_week is None else f", last week {signed(t.week_on_week / scale)} {unit}"
         print(f"    {label:<18} {signed(t.slope_per_week / scale)} {unit} per week over {t.days} days{change}")
 
@@ -149,4 +161,4 @@ def signed(value: float) -> str:
 
 def week_cells(w: Week) -> list[str]:
     mean = w.per_day
-    return [w.week, str(w.days)] + [fmt(mean[key]) for _, key, fmt in COLUMNS]
+    return [w.week, str(w.days)] + ["n/a" if mean[key] is None else fmt(mean[key]) for _, key, fmt in COLUMNS]

@@ -145,8 +145,14 @@ def trend_charts(data: ReportData, by: str, width_in: float = 7.5) -> Any:
     rows = -(-len(TREND_CHARTS) // cols)
     fig = _figure(figsize=(width_in, 1.75 * rows))
     axes = fig.subplots(rows, cols, squeeze=False)
-    days, weeks = data.trends.days, data.trends.weeks
     for ax, (title, key, divisor, unit) in zip(axes.flat, TREND_CHARTS):
+        days = [d for d in data.trends.days if d.metrics[key] is not None]  # walking: the days it was measured
+        weeks = [w for w in data.trends.weeks if w.per_day[key] is not None]
+        mean = data.mean_per_day(key)
+        if not days or mean is None:
+            ax.set_title(f"{title}: not measured", loc="left", fontsize=8)
+            ax.set_axis_off()
+            continue
         if by == "day":
             x = [(d.date - days[0].date).days for d in days]
             y = [d.metrics[key] / divisor for d in days]
@@ -164,7 +170,6 @@ def trend_charts(data: ReportData, by: str, width_in: float = 7.5) -> Any:
             ax.bar(x, [w.per_day[key] / divisor for w in weeks], width=0.6, color="#009E73")
             ax.set_xticks(x, _sparse_labels([w.week.split("-")[1] for w in weeks]), fontsize=6)
         trend = data.trends.trends[key]
-        mean = sum(d.metrics[key] for d in days) / len(days)
         word = direction(trend, mean, divisor, unit).split(",")[0] if trend.slope_per_week is not None else ""
         ax.set_title(f"{title} ({unit}/day)" + (f": {word}" if word else ""), loc="left", fontsize=8)
         ax.tick_params(axis="y", labelsize=6)

@@ -31,7 +31,7 @@ from sensorkit.localtime import midnight, zone_for
 from sensorkit.samples import start_datetime
 from sensorkit.parallel import Progress
 from sensorkit.store.catalog import Entry, describe, scan
-from sensorkit.trends import Day, METRICS, Overlap, PatientTrends, count_once, day_metrics, patient_trends
+from sensorkit.trends import Day, Overlap, PatientTrends, add_up, count_once, day_metrics, not_measured, patient_trends
 
 # the timeline's lanes, top to bottom
 LANES = ("sitting upright", "sitting slouched", "standing", "walking", "lying", "not worn")
@@ -70,6 +70,7 @@ class ReportDay:
     recordings: list[str] = field(default_factory=list)
     not_worn_s: float = 0.0  # the summaries' own, summed
     bends_per_hour_worn: float | None = None  # the summary's own for a day of one recording
+    walking_not_measured: str = ""  # "not measured (why)" when a recording of the day had no step detection
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -115,6 +116,16 @@ class ReportData:
     @property
     def first(self) -> date:
         return self.days[0].date
+
+    def mean_per_day(self, key: str) -> float | None:
+        """The metric's mean over the days it was measured (walking: where steps were detected); None: none."""
+        values = [d.metrics[key] for d in self.days if d.metrics[key] is not None]
+        return sum(values) / len(values) if values else None
+
+    def measured_note(self, key: str) -> str:
+        """", on 3 of 5 days" when the metric was not measured on every day, else ""."""
+        n = sum(d.metrics[key] is not None for d in self.days)
+        return "" if n == len(self.days) else f", on {n} of {len(self.days)} days"
 
     @property
     def last(self) -> date:
@@ -166,11 +177,11 @@ def gather(source: str | Path | Sequence[str | Path], patient: str | None = None
             day = date.fromisoformat(d["date"])
             if (first and day < first) or (last and day > last):
                 continue
-            per_date[day].append(day_metrics(d))
+            per_date[day].append(day_metrics(d, report.gait))
             pieces[day].append((report, entry.name, d))
     if not per_date:
         raise SensorKitError(_nothing_to_report(_label(source), pid, first, last, skipped))
-    trends = patient_trends(pid or "-", {d: (len(rows), _combine(rows)) for d, rows in per_date.items()})
+    trends = patient_trends(pid or "-", {d: (len(rows), add_up(rows)) for d, rows in per_date.items()})
     days = [_report_day(day, pieces[day.date]) for day in trends.days]
     quality.sort(key=lambda q: (q.start, q.name))
     return ReportData(pid or "", Path(_label(source)), days, trends, quality, skipped, profile, profile_path,
@@ -242,21 +253,12 @@ def analyse_recording(task: tuple[Path, Any, str | None, float | None]) -> tuple
         report = load_day(path, profile, tz)
         if counted_from_s is None:
             return report, report.days, ""
-        days, _, _ = recording_days(path, profile, tz, counted_from_s)
+        days, _, _, _ = recording_days(path, profile, tz, counted_from_s)
         return report, days, ""
     except SensorKitError as exc:
         return None, [], str(exc)
     except OSError as exc:
         return None, [], describe_os_error(exc, f"read {path}")
-
-
-def _combine(rows: list[dict[str, float]]) -> dict[str, float]:
-    """A day's recordings added up, the longest sedentary bout the longest (the trends' rule)."""
-    out = {}
-    for m in METRICS:
-        values = [r[m.key] for r in rows]
-        out[m.key] = max(values) if m.combine == "max" else sum(values)
-    return out
 
 
 def _duplicate(entry: Entry, overlap: Overlap) -> RecordingQuality:
@@ -278,6 +280,7 @@ def _report_day(day: Day, pieces: list[tuple[Any, str, dict[str, Any]]]) -> Repo
     end = midnight(day.date + timedelta(days=1), zone).astimezone(zone)
     out = ReportDay(day.date, start, end, day, recordings=[name for _, name, _ in pieces],
                     not_worn_s=round(sum(float(s["not_worn_s"]) for _, _, s in pieces), 1))
+    out.walking_not_measured = "; ".join(sorted({not_measured(r.gait) for r, _, _ in pieces} - {""}))
     worn_h = day.metrics["worn_s"] / 3600.0
     out.bends_per_hour_worn = (pieces[0][2]["bends"].get("per_hour_worn") if len(pieces) == 1
                                else round(day.metrics["bends"] / worn_h, 2) if worn_h > 0 else None)

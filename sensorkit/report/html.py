@@ -87,8 +87,9 @@ def _summary(data: ReportData) -> str:
     n = len(data.days)
     cells = []
     for label, key, kind in KEY_FIGURES:
-        mean = sum(d.metrics[key] for d in data.days) / n
-        shown = duration(mean) if kind == "s" else f"{mean:.1f}" if n > 1 else f"{mean:.0f}"
+        mean = data.mean_per_day(key)
+        shown = ("not measured" if mean is None else (duration(mean) if kind == "s" else f"{mean:.1f}" if n > 1
+                 else f"{mean:.0f}") + data.measured_note(key))
         cells.append(f'<div>{escape(label)}<span class="value">{_figure("mean_" + key, mean, shown)}</span></div>')
     per = "per recorded day (mean)" if n > 1 else "on the day recorded"
     return (f'<section id="summary"><h2>The period at a glance</h2><p class="small">{per}</p>'
@@ -100,10 +101,12 @@ def _trends(data: ReportData) -> str:
     days = data.days
     for title, key, divisor, unit in charts.TREND_CHARTS:
         trend = data.trends.trends[key]
-        mean = sum(d.metrics[key] for d in days) / len(days)
+        mean = data.mean_per_day(key)
         wow = "" if trend.week_on_week is None else f"{signed(trend.week_on_week / divisor)} {unit}"
-        rows.append(f"<tr><td>{escape(title)}</td><td class=n>{_figure('mean_' + key, mean, f'{mean / divisor:.1f} {unit}')}</td><td class=n>{escape(wow)}</td>"
-                    f'<td data-trend="{key}">{escape(charts.direction(trend, mean, divisor, unit))}</td></tr>')
+        shown = "not measured" if mean is None else f"{mean / divisor:.1f} {unit}{data.measured_note(key)}"
+        said = "not measured" if mean is None else charts.direction(trend, mean, divisor, unit)
+        rows.append(f"<tr><td>{escape(title)}</td><td class=n>{_figure('mean_' + key, mean, shown)}</td><td class=n>{escape(wow)}</td>"
+                    f'<td data-trend="{key}">{escape(said)}</td></tr>')
     table = ("<table><tr><th>metric</th><th>mean per day</th><th>last week vs the week before</th>"
              f"<th>direction</th></tr>{''.join(rows)}</table>")
     if len(days) < 2:
@@ -133,12 +136,13 @@ def _day(day: ReportDay, axis: tuple[int, int]) -> str:
     fig = charts.day_timeline(day, axis)
     chart = _chart(f"timeline-{day.date}", fig, f"posture timeline of {day.date}")
     d = duration
+    gait = day.walking_not_measured  # "not measured (why)" in place of walking figures that were not measured
     posture = [
         ("worn", "worn_s", d(m["worn_s"])),
         ("sitting upright", "sitting_upright_s", d(day.sitting_upright_s)),
         ("sitting slouched", "slouch_s", d(m["slouch_s"])),
         ("standing", "standing_s", d(m["standing_s"])),
-        ("walking", "walking_s", d(m["walking_s"])),
+        ("walking", "walking_s", gait or d(m["walking_s"])),
         ("lying", "lying_s", d(m["lying_s"])),
         ("not worn", "not_worn_s", d(day.not_worn_s)),
     ]
@@ -150,12 +154,12 @@ def _day(day: ReportDay, axis: tuple[int, int]) -> str:
         ("moderate", "bends_moderate", f"{m['bends_moderate']:.0f}"), ("low", "bends_low", f"{m['bends_low']:.0f}"),
         ("bends per hour worn", "bends_per_hour_worn", "-" if day.bends_per_hour_worn is None else f"{day.bends_per_hour_worn:.1f}"),
         ("slouch episodes", "slouch_episodes", f"{m['slouch_episodes']:.0f}"),
-        ("walking bouts", "walking_bouts", str(day.walking_bouts)), ("steps", "steps", f"{m['steps']:.0f}"),
+        ("walking bouts", "walking_bouts", gait or str(day.walking_bouts)), ("steps", "steps", gait or f"{m['steps']:.0f}"),
         ("sedentary bouts", "sedentary_bouts", f"{m['sedentary_bouts']:.0f}"),
         ("longest sedentary bout", "longest_sedentary_s", d(m["longest_sedentary_s"])),
         ("alerts", "alerts", f"{m['alerts']:.0f}"),
     ]
-    values.update(bends_per_hour_worn=day.bends_per_hour_worn, walking_bouts=day.walking_bouts)
+    values.update(bends_per_hour_worn=day.bends_per_hour_worn, walking_bouts=None if gait else day.walking_bouts)
     events += [(f"alerts: {k.replace('_', ' ')}", f"alert_{k}", str(n)) for k, n in day.alerts_by_kind.items()]
     values.update({f"alert_{k}": n for k, n in day.alerts_by_kind.items()})
 

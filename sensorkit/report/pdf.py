@@ -130,8 +130,9 @@ def _summary(pages: Pages, data: ReportData, written: datetime) -> None:
     pages.line("per recorded day (mean)" if n > 1 else "on the day recorded", 7.5, color="#555555")
     cells = []
     for label, key, kind in KEY_FIGURES:
-        mean = sum(d.metrics[key] for d in data.days) / n
-        cells.append((label, duration(mean) if kind == "s" else f"{mean:.1f}" if n > 1 else f"{mean:.0f}"))
+        mean = data.mean_per_day(key)
+        cells.append((label, "not measured" if mean is None else (duration(mean) if kind == "s" else f"{mean:.1f}"
+                                                                  if n > 1 else f"{mean:.0f}") + data.measured_note(key)))
     pages.need(0.5)
     for i, (label, value) in enumerate(cells):
         pages.text(i * pages.width / 4, label, 8.5)
@@ -150,9 +151,13 @@ def _trends(pages: Pages, data: ReportData) -> None:
     rows = [("metric", "mean per day", "last week vs before", "direction")]
     for title, key, divisor, unit in charts.TREND_CHARTS:
         trend = data.trends.trends[key]
-        mean = sum(d.metrics[key] for d in days) / len(days)
+        mean = data.mean_per_day(key)
         wow = "" if trend.week_on_week is None else f"{signed(trend.week_on_week / divisor)} {unit}"
-        rows.append((title, f"{mean / divisor:.1f} {unit}", wow, charts.direction(trend, mean, divisor, unit)))
+        if mean is None:
+            rows.append((title, "not measured", wow, ""))
+        else:
+            rows.append((title, f"{mean / divisor:.1f} {unit}{data.measured_note(key)}", wow,
+                         charts.direction(trend, mean, divisor, unit)))
     pages.rows(rows, (0, 1.9, 2.9, 4.2), 7.5)
     pages.y += 0.1
     pages.chart(charts.trend_charts(data, "day", width_in=pages.width),
@@ -166,15 +171,16 @@ def _day(pages: Pages, day: ReportDay, axis: tuple[int, int]) -> None:
     pages.need(2.5 + 1.5)  # the heading, the chart and its figures stay on one page
     pages.chart(charts.day_timeline(day, axis, width_in=pages.width), f"{day.date:%A %d %B %Y}")
     d = duration
+    gait = day.walking_not_measured  # "not measured (why)" in place of walking figures that were not measured
     left = [("worn", d(m["worn_s"])), ("sitting upright", d(day.sitting_upright_s)), ("sitting slouched", d(m["slouch_s"])),
-            ("standing", d(m["standing_s"])), ("walking", d(m["walking_s"])), ("lying", d(m["lying_s"])),
+            ("standing", d(m["standing_s"])), ("walking", gait or d(m["walking_s"])), ("lying", d(m["lying_s"])),
             ("not worn", d(day.not_worn_s))]
     middle = [("upright 0-20 deg", d(m["upright_0_20_s"])), ("upright 20-60 deg", d(m["upright_20_60_s"])),
               ("upright over 60 deg", d(m["upright_over_60_s"])),
               ("bends (high/mod./low)", f"{m['bends']:.0f} ({m['bends_high']:.0f}/{m['bends_moderate']:.0f}/{m['bends_low']:.0f})"),
               ("bends per hour worn", "-" if day.bends_per_hour_worn is None else f"{day.bends_per_hour_worn:.1f}"),
               ("slouch episodes", f"{m['slouch_episodes']:.0f}")]
-    right = [("walking bouts", str(day.walking_bouts)), ("steps", f"{m['steps']:.0f}"),
+    right = [("walking bouts", gait or str(day.walking_bouts)), ("steps", gait or f"{m['steps']:.0f}"),
              ("sedentary bouts", f"{m['sedentary_bouts']:.0f}"), ("longest sedentary", d(m["longest_sedentary_s"])),
              ("alerts", f"{m['alerts']:.0f}"), *((f"  {k.replace('_', ' ')}", str(n)) for k, n in day.alerts_by_kind.items())]
     top = pages.y

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from sensorkit.errors import SensorKitError
+from sensorkit.trends import not_measured
 
 from ..format import count, duration, error_text, percent
 from ..report import DayReport, Span, load_day
@@ -211,7 +212,8 @@ def key_figures(r: Span) -> dict[str, str]:
                     + (f"{percent(r.slouched_sitting_s, sitting)} of sitting" if sitting else "no sitting"),
         "high-bends": f"High-risk bends\n[b]{high}[/b] of {bends['count']}\n"
                       f"{high / hours if hours else 0.0:.1f} per hour",
-        "walking": "Walking\n" + ("[b]-[/b]\nno walking found" if walking is None else
+        "walking": "Walking\n" + ("[b]not measured[/b]\n" + ("detection off" if r.gait == "off" else "sensor too slow")
+                                   if r.gait != "on" else "[b]-[/b]\nno walking found" if walking is None else
                                    f"[b]{duration(walking)}[/b]\n{count(total['steps'], 'step')}"),
         "alerts": f"Alerts\n[b]{sum(alerts.values())}[/b]\n{alert_kinds(alerts)}",
     }
@@ -248,7 +250,8 @@ def posture_bars(r: Span) -> tuple[Bar, ...]:
     ]
     rows.append(("unknown", max(0.0, worn - sum(s for _, s in rows))))
     bars = [Bar("not classified" if kind == "unknown" else kind, s / worn if worn else 0.0,
-                f"{duration(s)}  {percent(s, worn):>5}", BAR_KINDS.get(kind, kind)) for kind, s in rows]
+                "not measured" if kind == "walking" and r.gait != "on" else f"{duration(s)}  {percent(s, worn):>5}",
+                BAR_KINDS.get(kind, kind)) for kind, s in rows]
     not_worn = float(r.summary.get("not_worn_s", 0.0))
     if not_worn > 0:  # a row only for recordings with non-wear
         bars.append(Bar("not worn", not_worn / r.duration_s,
@@ -288,6 +291,8 @@ def bend_text(r: Span) -> str:
 
 
 def walking_text(r: Span) -> str:
+    if r.gait != "on":  # not measured is not "no walking": a therapist must not read it as a day in a chair
+        return not_measured(r.gait) + "; standing includes any walking"
     if "walking_s" not in r.summary:
         return "no walking found"
     cadence = r.cadence_spm

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from sensorkit.errors import SensorKitError
-from sensorkit.trends import DaysTask, FolderTrends, PatientTrends, entries_trends, folder_entries
+from sensorkit.trends import DaysTask, FolderTrends, PatientTrends, entries_trends, folder_entries, not_measured
 
 from ..format import error_text, short_duration
 from ..report_key import WritesReport, free_name
@@ -153,7 +153,7 @@ def metric_cells(p: PatientTrends, label: str, key: str) -> list[str]:
         trend = ("0" if shown.lstrip("-").startswith(("0 ", "0.0")) or shown in ("0", "-0") else
                  ("+" if slope > 0 else "") + shown) + "/wk"
     return [label, sparkline(daily(values, p.days[0].date, p.days[-1].date)), trend,
-            *(number(w.per_day[key]) for w in reversed(p.weeks))]
+            *("n/a" if w.per_day[key] is None else number(w.per_day[key]) for w in reversed(p.weeks))]
 
 
 def files_text(found: FolderTrends) -> str:
@@ -164,4 +164,6 @@ def files_text(found: FolderTrends) -> str:
              f"{len(used) - stored} analysed now)"]
     lines += [f"skipped {f.name}: {f.reason}" for f in skipped]
     lines += [f"counted once: {f.name} {f.reason}" for f in found.files if f.overlap is not None]
+    lines += [f"walking {not_measured(f.gait)}: {f.name} (n/a, left out of the means)"
+              for f in used if f.gait and f.gait != "on"]
     return "\n".join(lines)
