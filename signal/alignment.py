@@ -406,12 +406,13 @@ def fit_acc_bias(m: np.ndarray) -> np.ndarray:
         return np.zeros(3)  # one orientation only: the offset cannot be told from gravity
     noise = 2 * STANDARD_GRAVITY * 0.01  # residual scale of |m|^2 (1 % of g of unmodelled motion)
     weight = 1.0 / (noise * np.sqrt(len(m) / 10.0 + 1.0))  # windows are not independent
-    prior = np.eye(3) / BIAS_PRIOR_SD
+    # the least squares of [2 m w; I / sd] b = [rhs w; 0] by its normal equations: 3 x 3, so a week's
+    # million still windows need no stacked copies of them (the prior keeps the system well posed)
+    normal = 4.0 * weight**2 * (m.T @ m) + np.eye(3) / BIAS_PRIOR_SD**2
+    squares = np.einsum("ij,ij->i", m, m) - STANDARD_GRAVITY**2
     bias = np.zeros(3)
     for _ in range(3):  # |m - b|^2 = g^2  ->  2 m.b = |m|^2 - g^2 + |b|^2, re-linearised
-        rhs = np.einsum("ij,ij->i", m, m) - STANDARD_GRAVITY**2 + bias @ bias
-        bias, *_ = np.linalg.lstsq(np.vstack([2 * m * weight, prior]),
-                                   np.concatenate([rhs * weight, np.zeros(3)]), rcond=None)
+        bias = np.linalg.solve(normal, 2.0 * weight**2 * (m.T @ (squares + bias @ bias)))
     return bias if np.all(np.abs(bias) <= MAX_BIAS) else np.zeros(3)
 
 
