@@ -17,6 +17,8 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Callable, Iterator, Sequence, TextIO, TypeVar
 
+from .cli.argtypes import at_least_one
+
 T = TypeVar("T")
 R = TypeVar("R")
 Progress = Callable[[int, int], None]  # told (recordings done, recordings in all) after each one
@@ -30,19 +32,8 @@ def machine_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def jobs_count(text: str) -> int:
-    """argparse type for ``--jobs``: a whole number of processes, 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
-    return value
-
-
 def add_jobs_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--jobs", "-j", type=jobs_count, default=None, metavar="N",
+    parser.add_argument("--jobs", "-j", type=at_least_one("processes"), default=None, metavar="N",
                         help=f"analyse up to N recordings at once, one process each (default: the machine's "
                              f"cores, {machine_cores()} here); results are the same as with --jobs 1")
 

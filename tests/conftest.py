@@ -46,6 +46,25 @@ def validation_script() -> Callable[[str], ModuleType]:
     return load
 
 
+@pytest.fixture(scope="session")
+def patients_folder() -> Callable[[Path, dict[str, list[str]], int], None]:
+    """Writes short simulated recordings into ``root/PATIENT/``, one per start time (UTC ISO), named by
+    the start's first ``name_chars`` characters: a therapist's folder for the trends, --jobs and cohort tests."""
+    from sensorkit.simulator import save_simulation, simulate
+
+    def write(root: Path, starts: dict[str, list[str]], name_chars: int) -> None:
+        seed = 0
+        for patient, times in starts.items():
+            (root / patient).mkdir()
+            for start in times:
+                seed += 1
+                sim = simulate("demo", seed, duration_s=90, rate_hz=50)
+                sim.meta = sim.meta.with_changes(start_time=start, patient_id=patient)
+                save_simulation(sim, root / patient / f"{start[:name_chars].replace(':', '')}.skr")
+
+    return write
+
+
 @pytest.fixture(autouse=True)
 def computer_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs on a computer set to UTC (``TZ``), so local days do not depend on the developer's

@@ -18,7 +18,6 @@ import pyarrow.dataset as ds  # noqa: E402
 
 from sensorkit.cli.main import main  # noqa: E402
 from sensorkit.cohort import cluster_mapper  # noqa: E402
-from sensorkit.simulator import save_simulation, simulate  # noqa: E402
 from sensorkit.trends import METRIC_KEYS  # noqa: E402
 
 STARTS = {"P1": ["2026-11-02T09:00:00Z", "2026-11-02T14:00:00Z", "2026-11-10T09:00:00Z"],
@@ -26,16 +25,9 @@ STARTS = {"P1": ["2026-11-02T09:00:00Z", "2026-11-02T14:00:00Z", "2026-11-10T09:
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, patients_folder) -> Path:
     root = tmp_path_factory.mktemp("cohort")
-    seed = 0
-    for patient, times in STARTS.items():
-        (root / patient).mkdir()
-        for start in times:
-            seed += 1
-            sim = simulate("demo", seed, duration_s=90, rate_hz=50)
-            sim.meta = sim.meta.with_changes(start_time=start, patient_id=patient)
-            save_simulation(sim, root / patient / f"{start[:13].replace(':', '')}.skr")
+    patients_folder(root, STARTS, 13)
     corrupt = root / "P2" / "corrupt.skr"
     corrupt.write_bytes((root / "P2" / "2026-11-03T08.skr").read_bytes()[:3000])  # a recording cut short
     assert main(["analyze", str(root / "P1" / "2026-11-02T09.skr"), "--save"]) == 0

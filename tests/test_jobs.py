@@ -11,24 +11,16 @@ import pytest
 
 from sensorkit.cli.main import main
 from sensorkit.parallel import ProgressBar, map_in_order
-from sensorkit.simulator import save_simulation, simulate
 
 STARTS = {"P1": ["2026-11-02T09:00:00Z", "2026-11-03T09:00:00Z", "2026-11-10T09:00:00Z"],
           "P2": ["2026-11-02T13:00:00Z", "2026-11-12T08:00:00Z"]}
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, patients_folder) -> Path:
     """Two patients' short recordings, a file that is not a recording and one that is corrupt."""
     root = tmp_path_factory.mktemp("jobs")
-    seed = 0
-    for patient, times in STARTS.items():
-        (root / patient).mkdir()
-        for start in times:
-            seed += 1
-            sim = simulate("demo", seed, duration_s=90, rate_hz=50)
-            sim.meta = sim.meta.with_changes(start_time=start, patient_id=patient)
-            save_simulation(sim, root / patient / f"{start[:10]}.skr")
+    patients_folder(root, STARTS, 10)
     (root / "P2" / "broken.skr").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
     return root
 
@@ -83,7 +75,7 @@ def test_trends_jobs_2_gives_the_same_document_and_reuses_saved_analyses(folder:
 def test_bad_jobs_is_a_usage_error(folder: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["trends", str(folder), "--jobs", "0"])
-    assert exit_.value.code == 2 and "'0' is not a number of processes" in capsys.readouterr().err
+    assert exit_.value.code == 2 and "'0' is not a whole number of processes" in capsys.readouterr().err
 
 
 def _pid(_: int) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import RecordingError
 from ..parallel import ProgressBar, add_jobs_option
+from .argtypes import at_least_one
 from ..trends import GAIT_KEYS, FolderTrends, PatientTrends, Week, days_frame, folder_trends, not_measured
 
 # the weekly table's columns: heading, metric, how to show a daily mean
@@ -53,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("trends", description=__doc__.splitlines()[0])
     p.add_argument("folder", metavar="FOLDER", help="recordings, directly or one sub-folder (patient) down")
     p.add_argument("--patient", metavar="ID", help="only this patient (stored id, else the sub-folder's name)")
-    p.add_argument("--weeks", type=_positive, metavar="N", help="only the last N calendar weeks")
+    p.add_argument("--weeks", type=at_least_one("weeks"), metavar="N", help="only the last N calendar weeks")
     p.add_argument("--profile", metavar="FILE", help="patient profile (TOML): thresholds and calibration")
     p.add_argument("--tz", metavar="ZONE", help="read every day in this IANA zone, e.g. UTC (default: each "
                    "recording's own zone, else the profile's, else the computer's)")
@@ -62,16 +63,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     add_jobs_option(p)
     p.set_defaults(func=run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of weeks (1 or more)")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
