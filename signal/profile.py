@@ -49,6 +49,11 @@ class Threshold:
     source: str
 
 
+# Why alerts are rationed (the slouch cool-down and the hourly budget both rest on it).
+FEWER_REMINDERS = ("fewer reminders keep a learnt habit better than constant ones (reduced-frequency feedback, "
+                   "Winstein & Schmidt 1990, J. Exp. Psychol. Learn. 16:677); reviewers took buzz-on-every-slouch "
+                   "trackers off (Lumoback: PCWorld 2013, Fast Company 2014)")
+
 THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("slouch_tolerance_deg", 6.0, "deg", 2.0, 40.0,
               "sagittal flexion beyond the sitting neutral that counts as slouching",
@@ -107,7 +112,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "break up sitting at least every 30 min (Buckley et al. 2015, Br. J. Sports Med. 49:1357)"),
     Threshold("slouch_alert_cooldown_s", 7200.0, "s", 0.0, 86400.0,
               "quiet time after a slouch alert",
-              "fewer reminders keep a learnt habit better than constant ones (reduced-frequency feedback, Winstein & Schmidt 1990, J. Exp. Psychol. Learn. 16:677); reviewers took buzz-on-every-slouch trackers off (Lumoback: PCWorld 2013, Fast Company 2014); the long-sitting alert still asks to stand up every 30 min; validation/alerts.py"),
+              FEWER_REMINDERS + "; the long-sitting alert still asks to stand up every 30 min; validation/alerts.py"),
     Threshold("bend_alert_cooldown_s", 900.0, "s", 0.0, 86400.0,
               "quiet time after a severe-bend alert",
               "a lifting worker bends severely about once a minute (simulated warehouse): one reminder of "
@@ -121,7 +126,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "the rest of the day (Principle Four Osteopathy review, Cushtie 2017)"),
     Threshold("alert_budget_per_hour", 2.0, "alerts", 1.0, 60.0,
               "most alerts given in any 60 minutes; more are held back and counted as held",
-              "fewer reminders keep a learnt habit better than constant ones (reduced-frequency feedback, Winstein & Schmidt 1990, J. Exp. Psychol. Learn. 16:677); reviewers took buzz-on-every-slouch trackers off (Lumoback: PCWorld 2013, Fast Company 2014); 2 an hour keeps a simulated warehouse shift at 16 (was 147-167)"),
+              FEWER_REMINDERS + "; 2 an hour keeps a simulated warehouse shift at 16 (was 147-167)"),
     Threshold("alert_min_gap_s", 600.0, "s", 0.0, 3600.0,
               "least time between two alerts of any kind",
               "engineering default: a slouch and a long-sitting alert minutes apart are one interruption "
