@@ -33,7 +33,7 @@ import tracemalloc
 from datetime import date, timedelta
 from pathlib import Path
 
-from sensorkit.simulator import save_simulation, simulate
+from jobs_benchmark import load, make_recording  # the same cached recordings as the --jobs benchmark
 
 # Peak RSS from /proc's VmHWM: getrusage's ru_maxrss survives exec, so it would count the parent's.
 WORKER_SCRIPT = """
@@ -52,14 +52,6 @@ print(json.dumps({"source": source, "days": len(rows), "cpu_s": time.process_tim
                   "wall_s": time.perf_counter() - wall, "rss_after_import_mb": after_import,
                   "peak_rss_mb": peak_mb()}))
 """
-
-
-def make_recording(cache: Path, index: int, hours: float) -> Path:
-    path = cache / f"office-{hours:g}h-{index:02d}.skr"
-    if not path.exists():
-        sim = simulate("office", seed=100 + index, duration_s=hours * 3600, rate_hz=100.0, patient_id=f"B{index:02d}")
-        save_simulation(sim, path)
-    return path
 
 
 def worker_cost(path: Path) -> dict:
@@ -121,11 +113,6 @@ def parquet_bytes_per_day(patients: list, folder: Path) -> float:
     out = folder / "year.parquet"
     write_dataset(FolderTrends(folder, patients, []), out, overwrite=False)
     return sum(f.stat().st_size for f in out.rglob("*.parquet")) / sum(len(p.days) for p in patients)
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} cores"
 
 
 def main() -> None:

@@ -29,19 +29,22 @@ from pathlib import Path
 from sensorkit.simulator import save_simulation, simulate
 
 
-def make_recordings(cache: Path, count: int, hours: float) -> list[Path]:
+def make_recording(cache: Path, index: int, hours: float) -> Path:
+    """One simulated office recording, made once and kept in ``cache`` (benchmarks/cohort_benchmark.py
+    measures the same files)."""
     cache.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(count):
-        path = cache / f"office-{hours:g}h-{i:02d}.skr"
-        if not path.exists():
-            started = time.perf_counter()
-            sim = simulate("office", seed=100 + i, duration_s=hours * 3600, rate_hz=100.0,
-                           patient_id=f"B{i:02d}")
-            save_simulation(sim, path)
-            print(f"made {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
-        paths.append(path)
-    return paths
+    path = cache / f"office-{hours:g}h-{index:02d}.skr"
+    if not path.exists():
+        started = time.perf_counter()
+        sim = simulate("office", seed=100 + index, duration_s=hours * 3600, rate_hz=100.0,
+                       patient_id=f"B{index:02d}")
+        save_simulation(sim, path)
+        print(f"made {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+def make_recordings(cache: Path, count: int, hours: float) -> list[Path]:
+    return [make_recording(cache, i, hours) for i in range(count)]
 
 
 def timed(argv: list[str]) -> tuple[float, float, bytes]:
@@ -66,13 +69,8 @@ def one_recording(path: Path) -> tuple[float, float, int]:
     The peak is the child's, though Linux carries a parent's ru_maxrss across exec: this process stays
     far smaller than an analysis (it only reads the recordings' sizes) when the recordings are cached.
     """
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sensorkit", "analyze", "--json", str(path)], capture_output=True, check=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss // 1024
+    wall, cpu, _ = timed(["-m", "sensorkit", "analyze", "--json", str(path)])
+    return wall, cpu, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
 
 
 def load() -> str:
