@@ -47,7 +47,7 @@ def peak_mb():
     return int(line.split()[1]) // 1024
 after_import = peak_mb()
 cpu, wall = time.process_time(), time.perf_counter()
-source, rows, zone = file_days(DaysTask(Path(sys.argv[1]), Profile(), None, None))
+source, rows, zone, _gait = file_days(DaysTask(Path(sys.argv[1]), Profile(), None, None))
 print(json.dumps({"source": source, "days": len(rows), "cpu_s": time.process_time() - cpu,
                   "wall_s": time.perf_counter() - wall, "rss_after_import_mb": after_import,
                   "peak_rss_mb": peak_mb()}))
@@ -69,12 +69,12 @@ def show_worker(label: str, cost: dict, hours: float) -> None:
 
 def year_of_days(patients: int, days: int = 365) -> tuple[list, float]:
     """``patients`` x ``days`` per-day rows added up and trended as `cohort` does; tracemalloc peak per row."""
-    from sensorkit.trends import _ZERO, _combine, patient_trends
+    from sensorkit.trends import _ZERO, add_up, patient_trends
 
     tracemalloc.start()
     results = []
     for p in range(patients):
-        rows = {date(2026, 1, 1) + timedelta(days=d): (1, _combine([dict(_ZERO, worn_s=3600.0 * (d % 9), bends=d % 40)]))
+        rows = {date(2026, 1, 1) + timedelta(days=d): (1, add_up([dict(_ZERO, worn_s=3600.0 * (d % 9), bends=d % 40)]))
                 for d in range(days)}
         results.append(patient_trends(f"P{p:05d}", rows))
     _, peak = tracemalloc.get_traced_memory()
