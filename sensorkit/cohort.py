@@ -25,15 +25,12 @@ from __future__ import annotations
 import glob
 import json
 import logging
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from .errors import RecordingError, SensorKitError, SettingsError
-from .files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, describe_os_error, fsync_path
+from .files import describe_os_error, replacing_folder
 from .parallel import Progress, machine_cores
 from .store.catalog import Entry, candidate_files, describe, in_listing_order
 from .trends import FileResult, FolderTrends, days_frame, entries_trends, with_folder_patient
@@ -213,43 +210,14 @@ def write_dataset(result: FolderTrends, output: Path, overwrite: bool) -> int:
     table = pa.Table.from_pandas(days_frame(result), preserve_index=False)
     table = table.set_column(table.schema.get_field_index("date"), "date", table["date"].cast(pa.date32()))
     table = table.replace_schema_metadata(None)  # pandas' own notes would turn the dates back into text
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.absolute().parent))
-    except OSError as exc:
-        raise SensorKitError(describe_os_error(exc, f"write the dataset {output}")) from exc
-    try:
-        dataset_dir = staging / output.name
-        ds.write_dataset(table, dataset_dir, format="parquet", basename_template="part-{i}.parquet",
-                         partitioning=ds.partitioning(pa.schema([("patient", pa.string())]), flavor="hive"),
-                         max_partitions=max(1024, len(result.patients) + 1), existing_data_behavior="error")
-        dataset_dir.mkdir(exist_ok=True)  # no rows at all: still an (empty) dataset folder
-        (dataset_dir / ACCOUNT_NAME).write_text(json.dumps({"files": [f.to_json() for f in result.files]}, indent=1))
-        _make_private(dataset_dir)
-        _swap_in(dataset_dir, output, overwrite)
-    except OSError as exc:
-        raise SensorKitError(describe_os_error(exc, f"write the dataset {output}")) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return table.num_rows
-
-
-def _make_private(folder: Path) -> None:
-    """Health data: every file 0600 and folder 0700, each file flushed to disk before the rename."""
-    for root, dirs, names in os.walk(folder):
-        os.chmod(root, PRIVATE_DIR_MODE)
-        for name in names:
-            os.chmod(Path(root) / name, PRIVATE_FILE_MODE)
-            fsync_path(Path(root) / name)
-
-
-def _swap_in(new: Path, output: Path, overwrite: bool) -> None:
-    if not output.exists():
-        new.rename(output)
-        return
-    if not overwrite:
-        raise SettingsError(f"{output} already exists; add --force to replace it")
-    if not output.is_dir() and output.suffix.lower() != ".parquet":
+    if output.exists() and not output.is_dir() and output.suffix.lower() != ".parquet":
         raise SettingsError(f"{output} is not a Parquet dataset; it is left alone")
-    old = new.parent / (output.name + ".old")
-    output.rename(old)
-    new.rename(output)
+    try:
+        with replacing_folder(output, overwrite=overwrite) as dataset_dir:
+            ds.write_dataset(table, dataset_dir, format="parquet", basename_template="part-{i}.parquet",
+                             partitioning=ds.partitioning(pa.schema([("patient", pa.string())]), flavor="hive"),
+                             max_partitions=max(1024, len(result.patients) + 1), existing_data_behavior="error")
+            (dataset_dir / ACCOUNT_NAME).write_text(json.dumps({"files": [f.to_json() for f in result.files]}, indent=1))
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"write the dataset {output}")) from exc
+    return table.num_rows

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import sqlite3
 import stat
 import tempfile
@@ -111,6 +112,64 @@ def _rename(temp: Path, target: Path, overwrite: bool) -> None:
     else:
         temp.unlink()
     _remove_side_files(target)  # a deleted database's leftover log, never a live one: target is new
+
+
+@contextlib.contextmanager
+def replacing_folder(path: str | os.PathLike[str], *, overwrite: bool) -> Iterator[Path]:
+    """Yield a new private folder beside ``path``; on success its files are made private, synced, and it
+    is renamed onto ``path``: the folder twin of :func:`replacing` (a cohort's Parquet dataset).
+
+    A folder cannot be renamed over a non-empty one, so the old ``path`` (a folder or a file) is first
+    moved aside into a private folder of its own, the new folder renamed in, and only then is the old
+    one deleted; if the second rename fails the old one is moved back. On any failure the new folder
+    is removed and ``path`` is as it was. ``overwrite=False`` refuses an existing ``path``.
+    """
+    target = Path(path)
+    _refuse_existing(target, overwrite)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        new = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=folder))  # 0700
+    except OSError as exc:
+        raise SensorKitError(describe_os_error(exc, f"write to {folder}")) from exc
+    try:
+        yield new
+        _make_private_and_sync(new)
+        _refuse_existing(target, overwrite)  # one that appeared while the block ran
+        _rename_folder(new, target)
+        fsync_path(folder)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+
+
+def _refuse_existing(target: Path, overwrite: bool) -> None:
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise SensorKitError(f"{target} already exists (choose another name or pass --force)")
+
+
+def _make_private_and_sync(folder: Path) -> None:
+    """Health data: every file 0600 and folder 0700, each file on disk before the rename publishes it."""
+    for root, _dirs, names in os.walk(folder):
+        os.chmod(root, PRIVATE_DIR_MODE)
+        for name in names:
+            os.chmod(Path(root) / name, PRIVATE_FILE_MODE)
+            fsync_path(Path(root) / name)
+
+
+def _rename_folder(new: Path, target: Path) -> None:
+    """``new`` becomes ``target``; an old ``target`` is deleted only once ``new`` is in its place."""
+    if not (target.exists() or target.is_symlink()):
+        os.rename(new, target)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=new.parent))
+    os.rename(target, aside / target.name)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(aside / target.name, target)
+        aside.rmdir()
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _remove_side_files(path: Path) -> None:
