@@ -81,10 +81,11 @@ def test_validation_scripts_without_the_real_recordings_say_so_in_one_line(scrip
 
 
 def _modules_loaded_by(argv: list[str]) -> set[str]:
-    """Top-level packages imported by running ``sensorkit ARGV`` in a fresh interpreter."""
+    """Top-level packages, and SensorKit's command and signal-core modules, imported by running ``sensorkit ARGV``
+    in a fresh interpreter."""
     code = ("import sys\nfrom sensorkit.cli.main import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n"
             "    pass\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules} | "
-            "{m for m in sys.modules if m.startswith('sensorkit.cli.')})))")
+            "{m for m in sys.modules if m.startswith(('sensorkit.cli.', 'sensorkit.signal'))})))")
     run = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     return set(run.stdout.split("\n")[-2].split())
@@ -101,6 +102,12 @@ def test_a_commands_help_waits_for_no_heavy_package(command) -> None:
     """pandas, SciPy, Bumble, Textual, matplotlib and Dask are imported where used, not to describe the options."""
     heavy = {"scipy", "pandas", "bumble", "textual", "pyarrow", "matplotlib", "dask", "distributed"}
     assert not _modules_loaded_by([command, "--help"]) & heavy
+
+
+def test_analyze_help_waits_for_no_signal_core() -> None:
+    """The signal core (alignment, profile, saved analyses: a tenth of a second warm, a second cold) is imported
+    when a recording is analysed, not to describe the options."""
+    assert not {m for m in _modules_loaded_by(["analyze", "--help"]) if m.startswith("sensorkit.signal")}
 
 
 def test_a_command_imports_only_its_own_module() -> None:

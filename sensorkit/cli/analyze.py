@@ -27,8 +27,6 @@ from ..mounting import add_mounting_options, with_mounting
 from ..parallel import ProgressBar, add_jobs_option, map_in_order
 from ..samples import RecordingMeta, SampleBlock, start_datetime
 from ..store import RecordingReader, is_in_progress
-from ..signal.profile import load_profile
-from ..signal.saved_analysis import SCHEMA_VERSION, analysis_provenance, save_analysis
 from .import_csv import add_import_options, import_options, report_problems
 
 TABLE_SUFFIXES = {".csv", ".parquet", ".txt", ".gz"}
@@ -71,7 +69,9 @@ def _opened(path: str, args: argparse.Namespace) -> Iterator[tuple[SampleBlock |
 
 def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
     """The JSON document for one input (see the README for the schema)."""
-    from sensorkit.signal.pipeline import analyze  # the signal core is heavy: imported when used
+    from ..signal.pipeline import analyze  # the signal core: imported when used, so --help never waits for it
+    from ..signal.profile import load_profile
+    from ..signal.saved_analysis import SCHEMA_VERSION
 
     profile = load_profile(args.profile)
     with _opened(path, args) as (data, meta, source):
@@ -147,6 +147,9 @@ def analyze_and_save(path: str, args: argparse.Namespace) -> tuple[dict[str, Any
 
     The unit of work of ``--jobs``: it runs in a worker process and hands back plain data.
     """
+    from ..signal.profile import load_profile
+    from ..signal.saved_analysis import analysis_provenance, save_analysis
+
     try:
         if args.save and is_in_progress(path):
             raise RecordingError(f"{path} is still being recorded; analyze --save it once the recording has "
@@ -160,6 +163,8 @@ def analyze_and_save(path: str, args: argparse.Namespace) -> tuple[dict[str, Any
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..signal.saved_analysis import SCHEMA_VERSION
+
     if args.save and any(_is_table(path) for path in args.inputs):
         raise SettingsError("--save stores results in recordings; import CSV files first (sensorkit import)")
     status = 0
