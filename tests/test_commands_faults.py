@@ -120,6 +120,39 @@ def test_import_force_will_not_replace_a_recording_in_progress(old_recording: Pa
     assert digest(old_recording) == before and leftovers(tmp_path) == []
 
 
+def test_import_force_holds_its_temporary_file_locked_from_its_creation_to_its_rename(
+        old_recording: Path, tmp_path: Path, monkeypatch) -> None:
+    """Another writer of the same name (import/record/simulate --force, analyze --save) first sweeps the
+    temporary files killed writes left, taking every unlocked one for such a leftover. Before, the new
+    recording's temporary file was unlocked from its creation until the writer opened it, and again from
+    the writer's close until the rename: a sweep then deleted the finished import under the rename."""
+    from sensorkit.store import replacement
+    from sensorkit.store.lock import is_in_progress
+    from sensorkit.store.recording import remove_stale_temporaries
+
+    swept, locked_at_rename = [], []
+    writer_class, real_replace = replacement.RecordingWriter, os.replace
+
+    def writer(temp, *args, **kwargs):  # the moment after the temporary file is made: a sweep
+        swept.extend(remove_stale_temporaries(old_recording))
+        return writer_class(temp, *args, **kwargs)
+
+    def replace(source, target):  # the moment before the rename: a sweep, and who holds both files
+        if Path(target) == old_recording:
+            swept.extend(remove_stale_temporaries(old_recording))
+            locked_at_rename.append((is_in_progress(source), is_in_progress(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(replacement, "RecordingWriter", writer)
+    monkeypatch.setattr(os, "replace", replace)
+    write_csv(tmp_path / "new.csv", 500, seed=2)
+    assert main(["import", str(tmp_path / "new.csv"), "-o", str(old_recording), "--force"]) == 0
+    assert swept == [] and locked_at_rename == [(True, True)] and leftovers(tmp_path) == []
+    assert not is_in_progress(old_recording)  # released once in place
+    with RecordingReader(old_recording) as reader:
+        assert reader.sample_count() == 500
+
+
 def test_full_disk_during_reimport_keeps_the_old_recording(old_recording: Path, tmp_path: Path) -> None:
     before = digest(old_recording)
     write_csv(tmp_path / "big.csv", 30_000, seed=2)

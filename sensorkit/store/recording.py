@@ -147,7 +147,7 @@ def _create_recording(path: Path, meta: RecordingMeta, overwrite: bool) -> Recor
     ``path`` removes (:func:`remove_stale_temporaries`). An existing file is replaced only when
     :func:`check_replaceable` allows it.
     """
-    old = _claim_existing(path, overwrite)
+    old = claim_existing(path, overwrite)
     lock = RecordingLock(-1, path)
     try:
         remove_stale_temporaries(path)
@@ -166,7 +166,14 @@ def _create_recording(path: Path, meta: RecordingMeta, overwrite: bool) -> Recor
     return lock
 
 
-def _claim_existing(path: Path, overwrite: bool) -> RecordingLock | None:
+def _fill_held_file(path: Path, meta: RecordingMeta) -> RecordingLock:
+    """The schema written in place into an empty file whose lock the caller holds; the writer's own lock is
+    an unheld one (its release does nothing), so the file is never unlocked when the writer closes."""
+    _write_empty_recording(path, meta, path)
+    return RecordingLock(-1, path)
+
+
+def claim_existing(path: Path, overwrite: bool) -> RecordingLock | None:
     """The lock of the file already at ``path`` when it may be replaced; None when there is none."""
     if not (path.exists() or path.is_symlink()):
         return None
@@ -253,12 +260,15 @@ class RecordingWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str], meta: RecordingMeta, *, overwrite: bool = False,
-                 clock: Callable[[], float] = time.monotonic):
-        """Create a new recording at ``path`` (an existing one is replaced only with ``overwrite``)."""
+                 clock: Callable[[], float] = time.monotonic, held: bool = False):
+        """Create a new recording at ``path`` (an existing one is replaced only with ``overwrite``).
+
+        ``held``: ``path`` is an empty file whose lock the caller holds and keeps past this writer's close
+        (:func:`~.replacement.writing_new_recording`'s temporary file, locked until its rename)."""
         self.path = Path(path)
         self.meta = meta
         self._clock = clock
-        self._lock = _create_recording(self.path, meta, overwrite)
+        self._lock = _fill_held_file(self.path, meta) if held else _create_recording(self.path, meta, overwrite)
         self._start_buffers(last_t=-np.inf)
         self._stores_gaps = True
         try:
