@@ -324,15 +324,22 @@ def recording_days(path: Path, profile: Any = None, tz: str | None = None,
         saved = None if from_s is not None else saved_summary(reader, analysis_provenance(profile, gait=True))
         if saved is not None and saved.get("timezone") == zone_name(zone):
             return saved["days"], "stored", zone_name(zone), saved_gait(reader)
-        # the signal core is heavy: only when there is no saved analysis
-        from sensorkit.signal.pipeline import Later, analyze
-
-        span = reader.time_span()
-        if span is None or (from_s is not None and span[1] < from_s):
-            raise RecordingError(f"{path.name} holds no samples")
-        data = reader if from_s is None else Later(reader, from_s)  # read block by block: any length fits
-        result = analyze(data, meta, profile, zone=zone)
+        result = analysed_part(reader, profile, zone, from_s)
         return result.summary["days"], "analysed", zone_name(zone), result.gait
+
+
+def analysed_part(reader: RecordingReader, profile: Any, zone: Any, from_s: float | None = None) -> Any:
+    """The signal core's analysis (:class:`sensorkit.signal.pipeline.Analysis`) of an open
+    recording's samples from ``from_s`` on (None: all), days local to ``zone``: the part of a recording
+    that trends and the report count when another recording already covers its beginning. Its events
+    are in the recording's own time. RecordingError when no sample is left."""
+    from sensorkit.signal.pipeline import Later, analyze  # the signal core is heavy: only when analysing
+
+    span = reader.time_span()
+    if span is None or (from_s is not None and span[1] < from_s):
+        raise RecordingError(f"{reader.path.name} holds no samples")
+    data = reader if from_s is None else Later(reader, from_s)  # read block by block: any length fits
+    return analyze(data, reader.meta, profile, zone=zone)
 
 
 def count_once(entries: list[Entry]) -> dict[Path, Overlap]:

@@ -473,3 +473,23 @@ def test_a_copy_is_counted_once(recording: Path, tmp_path: Path) -> None:
     assert main(["report", str(recording), "-o", str(single), "-q"]) == 0
     assert page_figures(html).days == page_figures(single.read_text()).days
     assert html.count("not counted: overlaps") == 1
+
+
+def test_a_recording_overlapping_another_is_drawn_once(recording: Path, tmp_path: Path) -> None:
+    """A recording that runs on 5 min past another of the patient's: its overlap is neither counted nor
+    drawn twice; the timeline covers the 15 min once, and its marks are the bends and alerts counted."""
+    from sensorkit.report.gather import gather
+
+    folder = tmp_path / "P1"
+    folder.mkdir()
+    shutil.copyfile(recording, folder / "day.skr")
+    simulate(folder / "later.skr", "2025-03-03T09:05", "P1", seed=3, duration=600)
+    (day,) = gather(tmp_path).days
+    segments = sorted(day.segments, key=lambda s: s.start)
+    assert all(a.end <= b.start for a, b in zip(segments, segments[1:]))  # no moment drawn twice
+    drawn = sum((s.end - s.start).total_seconds() for s in segments)
+    assert drawn == pytest.approx(900.0, abs=1.0)
+    assert segments[0].start.strftime("%H:%M") == "09:00"
+    assert (segments[-1].end - segments[0].start).total_seconds() == pytest.approx(900.0, abs=1.0)
+    assert sum(m.kind == "bend" for m in day.marks) == day.metrics["bends"]
+    assert sum(day.alerts_by_kind.values()) == day.metrics["alerts"]

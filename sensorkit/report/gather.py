@@ -18,7 +18,7 @@ given, else its own zone, else the profile's, else the computer's.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -242,10 +242,15 @@ def _choose_patient(source: str, readable: list[Entry], patient: str | None, ski
 
 
 def analyse_recording(task: tuple[Path, Any, str | None, float | None]) -> tuple[Any, list[dict[str, Any]], str]:
-    """The day screen's analysis of one recording, the days it counts for (all of them, or those from
-    where an overlapping recording ends, as ``sensorkit trends`` counts them) and an error sentence
-    ("" when none). Module-level and plain data in and out, so a worker process can run it."""
-    from sensorkit.trends import recording_days
+    """The day screen's analysis of one recording, the days it counts for and an error sentence ("" when
+    none). Module-level and plain data in and out, so a worker process can run it.
+
+    A recording that runs on past an overlapping one counts from where the other ends, as ``sensorkit
+    trends`` counts it (its samples from there analysed on their own): its days, and the events its
+    timeline is drawn from, are those of that analysis, so the part the other recording covers is neither
+    counted nor drawn twice."""
+    from sensorkit.store import RecordingReader
+    from sensorkit.trends import analysed_part
     from sensorkit.tui.report import load_day
 
     path, profile, tz, counted_from_s = task
@@ -253,8 +258,9 @@ def analyse_recording(task: tuple[Path, Any, str | None, float | None]) -> tuple
         report = load_day(path, profile, tz)
         if counted_from_s is None:
             return report, report.days, ""
-        days, _, _, _ = recording_days(path, profile, tz, counted_from_s)
-        return report, days, ""
+        with RecordingReader(path) as reader:
+            counted = analysed_part(reader, profile, report.zone, counted_from_s)
+        return replace(report, events=counted.events), counted.summary["days"], ""
     except SensorKitError as exc:
         return None, [], str(exc)
     except OSError as exc:
