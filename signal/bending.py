@@ -117,12 +117,11 @@ def bend_style(padded: Frame, peak_deg: float) -> str:
     return "squat" if SQUAT_DROP_M < hip_drop < MAX_DROP_M else "stoop"
 
 
-def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> Event:
-    """The bend event for the samples ``fr`` between ``start`` and ``end`` (see module docstring)."""
-    b = fr.between(start, end)
+def band_seconds_and_twist(b: Frame, profile: Profile, has_gyro: bool) -> tuple[dict[str, float], float | None]:
+    """Seconds in each flexion band and the twist (None without a gyroscope) of the bend samples ``b``:
+    what its severity rests on, shared by :func:`measure_bend` and :func:`bend_severity` so both agree."""
     dt = sample_seconds(b.t)
     flex = b.flexion
-    i_peak = int(np.argmax(flex))
     low, high = profile.band_low_deg, profile.band_high_deg
     bands = {
         "seconds_0_20": float(dt[flex < low].sum()),
@@ -133,9 +132,30 @@ def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro
     if has_gyro:
         heading = np.cumsum(b.heading_rate * dt)
         twist = float(np.max(np.abs(heading - heading[0]))) if len(heading) else 0.0
-    style = bend_style(fr.between(start - 0.5, end + 0.5), float(flex.max())) if end - start <= MAX_INTEGRATION_S else None
-    peak = float(flex[i_peak])
+    return bands, twist
+
+
+def severity_of(peak: float, bands: dict[str, float], twist: float | None, profile: Profile) -> str:
+    """A bend's severity from its peak flexion, band seconds and twist (the rules of :class:`BendSeverity`)."""
     above_low = bands["seconds_20_60"] + bands["seconds_over_60"]
+    return BendSeverity(profile).classify(peak, twist, above_low)
+
+
+def bend_severity(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> str:
+    """The severity :func:`measure_bend` gives the bend from ``start`` to ``end``, without the other
+    figures (its style above all): an open bend is asked this at every step of a bisection."""
+    b = fr.between(start, end)
+    bands, twist = band_seconds_and_twist(b, profile, has_gyro)
+    return severity_of(float(b.flexion.max()), bands, twist, profile)
+
+
+def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> Event:
+    """The bend event for the samples ``fr`` between ``start`` and ``end`` (see module docstring)."""
+    b = fr.between(start, end)
+    bands, twist = band_seconds_and_twist(b, profile, has_gyro)
+    i_peak = int(np.argmax(b.flexion))
+    peak = float(b.flexion[i_peak])
+    style = bend_style(fr.between(start - 0.5, end + 0.5), peak) if end - start <= MAX_INTEGRATION_S else None
     fields = {
         "peak_flexion_deg": round(peak, 1),
         "peak_time": round(float(b.t[i_peak]), 3),
@@ -143,6 +163,6 @@ def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro
         "peak_speed_dps": round(float(np.max(np.abs(b.flexion_rate))), 1),
         "twist_deg": None if twist is None else round(twist, 1),
         "style": style,
-        "severity": BendSeverity(profile).classify(peak, twist, above_low),
+        "severity": severity_of(peak, bands, twist, profile),
     }
     return Event("bend", start, end, fields)

@@ -23,6 +23,10 @@ class Hysteresis:
 
     def run(self, x: np.ndarray) -> np.ndarray:
         above, below = x > self.on, x < self.off
+        if len(x) and not above.any() and (below[0] or not self.state):
+            # off from the first sample to the last: most calls (upright, not slouched), without the index work
+            self.state = False
+            return np.zeros(len(x), dtype=bool)
         definite = above | below
         idx = np.where(definite, np.arange(len(x)), -1)
         np.maximum.accumulate(idx, out=idx)
@@ -55,8 +59,8 @@ class RunTracker:
     _prev: bool = False
 
     def feed(self, t: np.ndarray, mask: np.ndarray) -> list[Run]:
-        if len(t) == 0:
-            return []
+        if len(t) == 0 or (not self._prev and self.open_start is None and not mask.any()):
+            return []  # nothing open, nothing new: most chunks, without the edge work
         m = mask.astype(np.int8)
         d = np.diff(m, prepend=np.int8(self._prev))
         rises, falls = np.flatnonzero(d == 1), np.flatnonzero(d == -1)

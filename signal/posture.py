@@ -36,7 +36,7 @@ import numpy as np
 from sensorkit.events import Event
 
 from .alerts import AlertPolicy
-from .bending import BendSeverity, bend_start, measure_bend
+from .bending import BendSeverity, bend_severity, bend_start, measure_bend
 from .episodes import Hysteresis, Run, RunTracker
 from .features import Frame, History, height_change
 from .nonwear import WearChange
@@ -796,9 +796,12 @@ class PostureTracker:
         """The first index from ``i0`` where the bend from ``start`` is severe as the final event will
         be measured (:func:`.bending.measure_bend`), or None. Peak, twist and time above only grow,
         so this is monotone (bisection, same answer whatever the chunking) and the final bend is
-        severe too; the running values above are only a cheap first filter."""
+        severe too; the running values above are only a cheap first filter. The samples are taken
+        from the history once, and only the severity is worked out at each step."""
+        window = self.history.between(start - 1.0, float(t[-1]) + 1.0)
+
         def severe(i: int) -> bool:
-            return self._measure(Event("bend", start, float(t[i]))).fields["severity"] == "high"
+            return bend_severity(window, start, float(t[i]), self.profile, self.has_gyro) == "high"
 
         lo, hi = i0, len(t) - 1
         if not severe(hi):
