@@ -3,9 +3,10 @@
 A therapist's folder holds one sub-folder per patient (as the days screen lists it); every readable
 recording is turned into its per-day summaries, the signal core's own (``summary["days"]`` of
 :func:`sensorkit.signal.pipeline.analyze`, what ``sensorkit analyze`` prints). When a recording holds
-a summary saved by ``sensorkit analyze --save`` whose provenance (schema, release, profile settings,
-gait on) matches this run's, that summary is used and the samples are not read; otherwise the
-recording is analysed again. Nothing here classifies anything: it only adds days up.
+a summary saved by ``sensorkit analyze --save`` whose provenance (schema, release, profile settings)
+matches this run's, that summary is used and the samples are not read (one saved with ``--no-gait``
+too: its walking is "not measured"); otherwise the recording is analysed again. Nothing here
+classifies anything: it only adds days up.
 
 Days are local days (:mod:`sensorkit.localtime`): each recording is read in ``--tz`` when given,
 else the zone stored with it, else the profile's, else the computer's; a saved summary is reused
@@ -315,13 +316,13 @@ def recording_days(path: Path, profile: Any = None, tz: str | None = None,
     samples.
     """
     from sensorkit.signal.profile import Profile
-    from sensorkit.signal.saved_analysis import analysis_provenance, saved_gait, saved_summary
+    from sensorkit.signal.saved_analysis import saved_gait, saved_summary
 
     profile = profile or Profile()
     with RecordingReader(path) as reader:
         meta = reader.meta
         zone = zone_for(tz, meta.timezone, profile)
-        saved = None if from_s is not None else saved_summary(reader, analysis_provenance(profile, gait=True))
+        saved = None if from_s is not None else saved_summary(reader, profile)
         if saved is not None and saved.get("timezone") == zone_name(zone):
             return saved["days"], "stored", zone_name(zone), saved_gait(reader)
         result = analysed_part(reader, profile, zone, from_s)

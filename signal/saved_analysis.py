@@ -5,9 +5,10 @@ made and the alignment's warnings, and beside them its provenance: the JSON sche
 version, a digest of the profile's settings and whether gait detection ran. It is written by
 `sensorkit analyze --save`, at the end of `record`, `monitor` and `import`, and when the terminal app
 first shows a recording (:func:`analysis_for`). A later reader (`view`, `trends`, `report`) reuses it
-only when that provenance equals its own and its days are in the zone asked for, so new thresholds,
-a new release or another zone analyse the samples again; the screens then open in a fraction of a
-second instead of about a second per hour of 100 Hz data.
+only when its schema, release and profile digest equal its own and its days are in the zone asked for
+(:func:`still_valid`), so new thresholds, a new release or another zone analyse the samples again (one
+saved with ``--no-gait`` is reused as asked for, walking "not measured"); the screens then open in a
+fraction of a second instead of about a second per hour of 100 Hz data.
 
 A recording in which the patient snoozed or paused alerts is not saved automatically: the offline
 analysis cannot know which alerts the live session held back, and saving replaces the stored
@@ -40,7 +41,16 @@ QUIET_EVENT_TYPES = ("alerts_snoozed", "alerts_paused")  # the patient's own say
 
 
 def analysis_provenance(profile: Profile, gait: bool) -> dict[str, Any]:
-    """What a saved analysis depends on besides the samples."""
+    """What a saved analysis depends on besides the samples (:func:`still_valid`), and whether gait
+    detection was asked for."""
+    return {**still_valid(profile), "gait": bool(gait)}
+
+
+def still_valid(profile: Profile) -> dict[str, Any]:
+    """The provenance a saved analysis must have to be reused under ``profile``: the JSON schema, the
+    release and the profile's settings. Not whether gait detection ran: an analysis saved with
+    ``analyze --save --no-gait`` is what its user asked for, reused as it is (its walking "not measured",
+    :func:`saved_gait`) rather than analysed again with gait and saved over."""
     settings = {"values": profile.values, "sitting_neutral_deg": profile.sitting_neutral_deg,
                 "calibration": profile.calibration, "height_m": profile.height_m}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
@@ -48,7 +58,7 @@ def analysis_provenance(profile: Profile, gait: bool) -> dict[str, Any]:
         release = version("sensorkit")
     except PackageNotFoundError:  # running from a source tree that is not installed
         release = "unknown"
-    return {"schema": SCHEMA_VERSION, "sensorkit": release, "profile_sha256": digest, "gait": bool(gait)}
+    return {"schema": SCHEMA_VERSION, "sensorkit": release, "profile_sha256": digest}
 
 
 def save_analysis(path: str | Path, doc: dict[str, Any], provenance: dict[str, Any]) -> None:
@@ -65,19 +75,22 @@ def save_analysis(path: str | Path, doc: dict[str, Any], provenance: dict[str, A
         )
 
 
-def saved_summary(reader: RecordingReader, provenance: dict[str, Any]) -> dict[str, Any] | None:
-    """The stored summary when it was made under ``provenance``, else None."""
+def saved_summary(reader: RecordingReader, profile: Profile) -> dict[str, Any] | None:
+    """The stored summary when it is still valid under ``profile`` (:func:`still_valid`), else None."""
     saved = reader.summaries()
-    if saved.get(PROVENANCE_SUMMARY) == provenance and ANALYSIS_SUMMARY in saved:
+    made_under = saved.get(PROVENANCE_SUMMARY) or {}
+    valid = still_valid(profile)
+    if ANALYSIS_SUMMARY in saved and {key: made_under.get(key) for key in valid} == valid:
         return saved[ANALYSIS_SUMMARY]
     return None
 
 
 def saved_gait(reader: RecordingReader) -> str:
-    """Whether gait detection ran in the saved analysis: "on", "off" or why not (``analysis.gait``);
-    "on" for a saved analysis older than that field (it ran wherever the rate allowed)."""
-    details = reader.summaries().get(DETAILS_SUMMARY) or {}
-    return str(details.get("gait", "on"))
+    """Whether gait detection ran in the saved analysis: "on", "off" or why not (``analysis.gait``); for
+    one saved before that field, what its provenance says was asked for."""
+    saved = reader.summaries()
+    asked = (saved.get(PROVENANCE_SUMMARY) or {}).get("gait", True)
+    return str((saved.get(DETAILS_SUMMARY) or {}).get("gait", "on" if asked else "off"))
 
 
 @dataclass
@@ -94,14 +107,15 @@ class RecordingAnalysis:
 
 
 def saved_analysis(reader: RecordingReader, profile: Profile, zone: tzinfo) -> RecordingAnalysis | None:
-    """The recording's saved analysis when it was made under this profile and release, in ``zone``."""
-    summary = saved_summary(reader, analysis_provenance(profile, gait=True))
+    """The recording's saved analysis when it is still valid under this profile (:func:`still_valid`) and
+    its days are in ``zone``."""
+    summary = saved_summary(reader, profile)
     details = reader.summaries().get(DETAILS_SUMMARY) if summary is not None else None
     if summary is None or details is None or summary.get("timezone") != zone_name(zone):
         return None
     events = [e for e in reader.events() if e.type not in RECORDED_EVENT_TYPES]
     return RecordingAnalysis(summary, events, str(details.get("angles_from", "")), list(details.get("warnings", [])),
-                             "stored", gait=str(details.get("gait", "on")))
+                             "stored", gait=saved_gait(reader))
 
 
 def analysis_for(path: str | Path, profile: Profile | None = None, tz: str | None = None,

@@ -85,3 +85,20 @@ def test_import_saves_the_analysis_so_view_and_trends_do_not_analyse(tmp_path, c
     no_analysis(monkeypatch)
     assert load_day(out).source == "stored"
     assert [f.source for f in folder_trends(tmp_path).files if f.name == "P2/day.skr"] == ["stored"]
+
+
+def test_an_analysis_saved_without_gait_is_reused_as_asked(rec, monkeypatch):
+    """`analyze --save --no-gait` is what the user asked for: view, trends and the report reuse it (walking
+    not measured) instead of analysing again with gait and saving over it; `analyze --save` brings walking back."""
+    assert main(["analyze", "--save", "--no-gait", "--tz", "UTC", str(rec)]) == 0
+    with monkeypatch.context() as m:
+        no_analysis(m)
+        day = load_day(rec, tz="UTC")
+        assert (day.source, day.gait) == ("stored", "off") and "walking_s" not in day.total
+        (found,) = folder_trends(rec.parent.parent, tz="UTC").files
+        assert (found.source, found.gait) == ("stored", "off")
+        assert [d.metrics["walking_s"] for d in folder_trends(rec.parent.parent, tz="UTC").patients[0].days] == [None]
+    assert main(["analyze", "--save", "--tz", "UTC", str(rec)]) == 0
+    no_analysis(monkeypatch)
+    day = load_day(rec, tz="UTC")
+    assert (day.source, day.gait) == ("stored", "on") and day.total["walking_s"] > 0
