@@ -3,7 +3,8 @@
     nice python benchmarks/memory_benchmark.py [--folder DIR] [--days 1 7] [--repeat 3]
 
 Each command runs as its own process, as a user runs it (imports included); its peak resident memory
-comes from the kernel (``wait4``), its time is the wall clock, best of ``--repeat``. The recordings are
+and its CPU time (user + system, a second process it forked included) come from the kernel (``wait4``),
+its time is the wall clock, best of ``--repeat``. The recordings are
 simulated office days at 100 Hz with a gyroscope (``sensorkit simulate --scenario office --seed 1
 --duration D``), made once in ``--folder`` (kept for the next run) and timed while being made.
 Targets (issue 13): 24 h analyze <= 3 s and <= 300 MB; 7 days <= 20 s and <= 300 MB; info <= 0.5 s;
@@ -22,8 +23,8 @@ from pathlib import Path
 SENSORKIT = [sys.executable, "-m", "sensorkit"]
 
 
-def run(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one process running ``argv`` (its output discarded)."""
+def run(argv: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak resident MB of one process running ``argv`` (its output discarded)."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -32,15 +33,15 @@ def run(argv: list[str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.strip()}")
-    return wall, usage.ru_maxrss / 1024.0  # Linux reports kilobytes
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0  # Linux reports kilobytes
 
 
-def best_of(argv: list[str], repeat: int) -> tuple[float, float]:
+def best_of(argv: list[str], repeat: int) -> tuple[float, float, float]:
     runs = [run(argv) for _ in range(repeat)]
-    return min(w for w, _ in runs), max(m for _, m in runs)
+    return min(w for w, _, _ in runs), min(c for _, c, _ in runs), max(m for _, _, m in runs)
 
 
-def recording(folder: Path, days: float) -> tuple[Path, tuple[float, float] | None]:
+def recording(folder: Path, days: float) -> tuple[Path, tuple[float, float, float] | None]:
     """The simulated recording of ``days`` days, made (and measured) if it is not there yet."""
     path = folder / f"office_{days:g}d.skr"
     if path.exists():
@@ -58,16 +59,16 @@ def main() -> None:
     args = ap.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print("| recording | simulate: time, peak RSS | info: time (best of %d) | analyze --json: time (best of %d), peak RSS |"
-          % (args.repeat, args.repeat))
+    print("| recording | simulate: time, peak RSS | info: time (best of %d) | analyze --json: time, CPU (best of %d), "
+          "peak RSS |" % (args.repeat, args.repeat))
     print("|---|---|---|---|")
     for days in args.days:
         path, made = recording(args.folder, days)
         info = best_of(SENSORKIT + ["info", str(path), "--json"], args.repeat)
         analyzed = best_of(SENSORKIT + ["analyze", str(path), "--json"], args.repeat)
-        made_text = f"{made[0]:.1f} s, {made[1]:.0f} MB" if made else "(made before)"
-        print(f"| {days:g} day(s) | {made_text} | {info[0]:.2f} s | {analyzed[0]:.2f} s, {analyzed[1]:.0f} MB |",
-              flush=True)
+        made_text = f"{made[0]:.1f} s, {made[2]:.0f} MB" if made else "(made before)"
+        print(f"| {days:g} day(s) | {made_text} | {info[0]:.2f} s | {analyzed[0]:.2f} s, {analyzed[1]:.2f} s CPU, "
+              f"{analyzed[2]:.0f} MB |", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

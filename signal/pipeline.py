@@ -19,9 +19,11 @@ passes (window statistics for the alignment, then the pipeline), from memory or 
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
-from typing import Any, Iterable, Iterator, Protocol
+from functools import partial
+from typing import Any, ContextManager, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -33,6 +35,7 @@ from sensorkit.samples import RecordingMeta, SampleBlock, start_datetime
 from .alignment import Alignment, OnlineBias, alignment_from
 from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
+from .gait.apart import GaitApart, can_fork
 from .gait.bouts import BoutParams
 from .gait.detector import MIN_RATE_HZ as GAIT_MIN_RATE_HZ, GaitDetector
 from .nonwear import WearDetector
@@ -63,6 +66,11 @@ def gait_status(rate_hz: float, gait: bool) -> str:
     if rate_hz < GAIT_MIN_RATE_HZ:
         return f"not run: {rate_hz:.3g} Hz is below the {GAIT_MIN_RATE_HZ:g} Hz step detection needs"
     return "on"
+
+
+def walking_detector(rate_hz: float, profile: Profile) -> GaitDetector:
+    """The gait detector for a wearer: their height turns step timing into stride length."""
+    return GaitDetector(rate_hz, bout_params=BoutParams(height_m=profile.height_m))
 
 
 class Pipeline:
@@ -99,8 +107,8 @@ class Pipeline:
         self._band_queue: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # not yet known to be worn
         self.gait = None
         self.gait_status = gait_status(self.rate_hz, gait)
-        if self.gait_status == "on":  # the wearer's height turns step timing into stride length
-            self.gait = GaitDetector(self.rate_hz, bout_params=BoutParams(height_m=self.profile.height_m))
+        if self.gait_status == "on":
+            self.gait = walking_detector(self.rate_hz, self.profile)
         self.samples_seen = 0
         # seconds upright in each flexion band per quarter hour since 1970 (UTC), for the summary: every
         # zone's offset is a whole number of quarter hours, so any zone's local days add up from them
@@ -243,6 +251,9 @@ class Samples(Protocol):
     def samples(self, t0: float, t1: float) -> SampleBlock:
         """The samples with ``t0 <= t < t1``."""
 
+    def reopened(self) -> ContextManager["Samples"]:
+        """The same samples for a forked process to read (:mod:`.gait.apart`)."""
+
 
 class InMemory:
     """A block already in memory, read in ten-minute slices."""
@@ -255,6 +266,9 @@ class InMemory:
 
     def samples(self, t0: float, t1: float) -> SampleBlock:
         return self.block.between(t0, t1)
+
+    def reopened(self) -> ContextManager["InMemory"]:
+        return nullcontext(self)  # a forked process has its own copy of the memory
 
 
 class Later:
@@ -269,6 +283,11 @@ class Later:
     def samples(self, t0: float, t1: float) -> SampleBlock:
         return self.source.samples(max(t0, self.t0), t1)
 
+    @contextmanager
+    def reopened(self) -> Iterator["Later"]:
+        with self.source.reopened() as source:
+            yield Later(source, self.t0)
+
 
 def monitored_from(meta: RecordingMeta) -> float | None:
     """Where the monitored day of a recording starts: after the guided calibration streamed into it.
@@ -279,6 +298,15 @@ def monitored_from(meta: RecordingMeta) -> float | None:
     """
     span = (meta.calibration or {}).get("span_s")
     return float(span[1]) if span else None
+
+
+def _monitored(part: SampleBlock, start: float | None) -> SampleBlock:
+    """The part of ``part`` that is analysed (:func:`monitored_from`)."""
+    return part if start is None else part.between(start, np.inf)
+
+
+def _monitored_blocks(source: Samples, start: float | None) -> Iterator[SampleBlock]:
+    return (_monitored(part, start) for part in source.iter_blocks())
 
 
 def _learnt_alignment(source: Samples, meta: RecordingMeta, profile: Profile) -> Alignment:
@@ -295,6 +323,7 @@ def analyze(
     alignment: Alignment | None = None,
     gait: bool = True,
     zone: tzinfo | None = None,
+    gait_apart: bool = False,
 ) -> Analysis:
     """Offline analysis of a whole recording: ``data`` is a block in memory or :class:`Samples`
     (a recording read from the store block by block: memory does not grow with its length).
@@ -304,28 +333,39 @@ def analyze(
     statistics, :mod:`.window_stats`). A guided calibration recorded at the start of the recording is
     left out of the analysis (:func:`monitored_from`), as it is live. The summary's days are local
     days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the recording and profile).
+    ``gait_apart``: walking bouts are found in a second process meanwhile (:mod:`.gait.apart`; the
+    same events), where one can be forked; worth it when a core is idle.
     """
     require_analysable(meta.rate_hz)
     profile = profile or Profile()
     source = InMemory(data) if isinstance(data, SampleBlock) else data
     has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
-    if alignment is None:
-        alignment = _learnt_alignment(source, meta, profile)
-    pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait,
-                    start_time=meta.start_time)
-    events: list[Event] = []
     start = monitored_from(meta)
-    t_first = t_last = None
-    samples = 0
-    for part in source.iter_blocks():
-        samples += len(part)
-        if start is not None:
-            part = part.between(start, np.inf)
-        if len(part):
-            t_first = float(part.t[0]) if t_first is None else t_first
-            t_last = float(part.t[-1])
-        events += pipe.update(part)
-    events += pipe.finish()
+    status = gait_status(meta.rate_hz, gait)
+    apart = None
+    if gait_apart and status == "on" and can_fork():
+        apart = GaitApart(source, walking_detector(meta.rate_hz, profile), partial(_monitored_blocks, start=start))
+    try:
+        if alignment is None:
+            alignment = _learnt_alignment(source, meta, profile)
+        pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait and apart is None,
+                        start_time=meta.start_time)
+        events: list[Event] = []
+        t_first = t_last = None
+        samples = 0
+        for part in source.iter_blocks():
+            samples += len(part)
+            part = _monitored(part, start)
+            if len(part):
+                t_first = float(part.t[0]) if t_first is None else t_first
+                t_last = float(part.t[-1])
+            events += pipe.update(part)
+        events += pipe.finish()
+        if apart is not None:
+            events += apart.events()
+    finally:
+        if apart is not None:
+            apart.stop()
     events.sort(key=lambda e: (e.start, e.end, e.type))
     duration = 0.0 if t_first is None else t_last - t_first
     if zone is None:
@@ -333,5 +373,4 @@ def analyze(
     bands, bands_by_day = pipe.band_summary(zone)
     summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day,
                             t0=t_first or 0.0, zone=zone)
-    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary, samples,
-                    pipe.gait_status)
+    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary, samples, status)

@@ -77,7 +77,8 @@ def test_later_leaves_out_what_came_before(tmp_path):
     with RecordingReader(path) as reader:
         whole = reader.samples()
         later = analyze(Later(reader, 600.0), meta)
-    assert as_json(later) == as_json(analyze(whole.between(600.0, np.inf), meta))
+        apart = analyze(Later(reader, 600.0), meta, gait_apart=True)
+    assert as_json(later) == as_json(analyze(whole.between(600.0, np.inf), meta)) == as_json(apart)
 
 
 def test_window_statistics_do_not_depend_on_the_chunking():
@@ -111,3 +112,26 @@ def test_in_memory_reads_in_slices():
     block = simulate("static", 1, 120.0).block
     parts = list(InMemory(block).iter_blocks())
     assert sum(len(p) for p in parts) == len(block)
+
+
+def test_walking_found_in_a_second_process_gives_the_same_analysis(tmp_path):
+    path, meta = stored(tmp_path, "office", 8, 1800.0, True)
+    with RecordingReader(path) as reader:
+        here = analyze(reader, meta)
+        apart = analyze(reader, meta, gait_apart=True)
+        whole = reader.samples()
+    assert as_json(apart) == as_json(here) == as_json(analyze(whole, meta, gait_apart=True))
+    assert apart.gait == "on" and any(e.type == "walking_bout" for e in apart.events)
+
+
+def test_an_error_in_the_second_process_is_raised_here(tmp_path, monkeypatch):
+    from sensorkit.errors import RecordingError
+    from sensorkit.signal.gait import GaitDetector
+
+    def fail(self, block):
+        raise RecordingError("step detection failed on purpose")
+
+    monkeypatch.setattr(GaitDetector, "update", fail)  # the forked process has the same code
+    path, meta = stored(tmp_path, "walk", 9, 120.0, True)
+    with RecordingReader(path) as reader, pytest.raises(RecordingError, match="failed on purpose"):
+        analyze(reader, meta, gait_apart=True)

@@ -24,7 +24,7 @@ from ..errors import RecordingError, SensorKitError, SettingsError
 from ..importer import read_all
 from ..localtime import clock, zone_for
 from ..mounting import add_mounting_options, with_mounting
-from ..parallel import ProgressBar, add_jobs_option, map_in_order
+from ..parallel import ProgressBar, add_jobs_option, machine_cores, map_in_order
 from ..samples import RecordingMeta, SampleBlock, start_datetime
 from ..store import RecordingReader, is_in_progress
 from .import_csv import add_import_options, import_options, report_problems
@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_jobs_option(p)
     add_import_options(p)
     add_mounting_options(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, gait_apart=False)  # run() decides it from the inputs and --jobs
 
 
 def _is_table(path: str) -> bool:
@@ -79,7 +79,7 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
         if (len(data) if isinstance(data, SampleBlock) else data.sample_count()) == 0:
             raise SensorKitError(f"{path} holds no samples to analyze")
         zone = zone_for(getattr(args, "tz", None), meta.timezone, profile)
-        result = analyze(data, meta, profile, gait=not args.no_gait, zone=zone)
+        result = analyze(data, meta, profile, gait=not args.no_gait, zone=zone, gait_apart=args.gait_apart)
         has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
         # a damaged file is salvaged: say what was lost
         damage = data.damage_report() if isinstance(data, RecordingReader) else None
@@ -168,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
     if args.save and any(_is_table(path) for path in args.inputs):
         raise SettingsError("--save stores results in recordings; import CSV files first (sensorkit import)")
     status = 0
+    # one input and a core to spare: its walking bouts are found in a second process meanwhile
+    args.gait_apart = len(args.inputs) == 1 and (args.jobs or machine_cores()) > 1
     bar = ProgressBar("analyze")
     outcomes = map_in_order(partial(analyze_and_save, args=args), args.inputs, args.jobs, bar)
     for path, (doc, exc) in zip(args.inputs, outcomes):

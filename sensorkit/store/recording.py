@@ -644,6 +644,11 @@ class RecordingReader:
             raise RecordingError(f"{self.path} has damaged metadata ({exc}); it cannot be read") from exc
         return self.meta
 
+    def reopened(self) -> "RecordingReader":
+        """The same recording through a connection of its own: what a forked process reads with (an
+        SQLite connection must not be used on both sides of a fork)."""
+        return RecordingReader(self.path)
+
     # -- samples -------------------------------------------------------------------------------
 
     def iter_blocks(self, t0: float = -np.inf, t1: float = np.inf) -> Iterator[SampleBlock]:
