@@ -64,6 +64,44 @@ def test_combined_faults_every_sample_stored_or_counted_lost(kind, rate, seed, t
         assert emu.unsent_stopped > 0
 
 
+def test_a_notification_goes_on_the_air_without_yielding_so_a_stop_cannot_split_it_from_its_count():
+    """A Stop cancels the emulator's stream at its next wait. Bumble's notify_subscribers sent from a task
+    of its own that the cancel did not stop, so under load a packet reached the collector while the
+    emulator counted it unsent (the polar combined-faults session stored 39 samples more than were sent).
+    A notification that finishes on its first step leaves the cancel no wait to land on."""
+    from bleak import BleakClient
+
+    from sensorkit.ble.backend import BumbleClient
+    from sensorkit.ble.collector import Transport, find
+    from sensorkit.ble.radio import VirtualRadio, use_radio
+    from sensorkit.devices.sensorkit_imu import SensorKitProfile
+    from sensorkit.emulator.sensorkit_imu import SensorKitEmulator
+
+    async def notify_once_subscribed() -> tuple[int, int]:
+        radio = VirtualRadio()
+        use_radio(radio)
+        src = source(100.0, 10.0)
+        sensor = SensorKitEmulator(src.block, src.rate_hz)
+        await sensor.start(radio)
+        try:
+            found = await find(sensor.name, 5.0, Transport.virtual())
+            async with BleakClient(found.device, backend=BumbleClient) as client:
+                await SensorKitProfile(100).start(client, lambda _char, _data: None)
+                sensor.stop_streaming()  # only the notification below goes out
+                sent = sensor.stats.packets_sent
+                step = sensor._notify(b"\x00" * 20)
+                with pytest.raises(StopIteration) as done:  # finished on its first step: never waited
+                    step.send(None)
+                assert done.value.value is True
+                return sent, sensor.stats.packets_sent
+        finally:
+            await sensor.close()
+            use_radio(None)
+
+    sent_before, sent_after = asyncio.run(notify_once_subscribed())
+    assert sent_after == sent_before + 1
+
+
 class LosesTheEdges:
     """An emulator whose first three and last two packets never reach the air."""
 

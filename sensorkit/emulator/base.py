@@ -264,7 +264,10 @@ class EmulatedSensor(ABC):
     @property
     def listening(self) -> bool:
         """True when a connected central has notifications of the data characteristic enabled."""
-        return any(c in self._subscribed for c in self.connections)
+        return bool(self._listeners())
+
+    def _listeners(self) -> list[Connection]:
+        return [c for c in self.connections if c in self._subscribed]
 
     def _on_subscription(self, bearer: Connection, notify: bool, indicate: bool) -> None:
         if notify or indicate:
@@ -447,11 +450,19 @@ class EmulatedSensor(ABC):
             self.stats.unsent_no_link += n
 
     async def _notify(self, payload: bytes) -> bool:
+        """Put ``payload`` on the air to each subscribed central, never yielding to the event loop.
+
+        A Stop cancels the stream task wherever it waits. Bumble's ``notify_subscribers`` hands each
+        notification to a task of its own, which that cancel does not stop: under load a packet went out
+        while this counted it unsent, and the collector stored more than the emulator had sent. Its
+        ``notify_subscriber`` sends at once, so a packet is counted exactly when it is on the air."""
         assert self.device is not None and self.data_characteristic is not None
-        if not self.listening:  # the link went away between the parts of a packet
+        listeners = self._listeners()
+        if not listeners:  # the link went away between the parts of a packet
             return False
         try:
-            await self.device.notify_subscribers(self.data_characteristic, payload)
+            for connection in listeners:
+                await self.device.notify_subscriber(connection, self.data_characteristic, payload)
         except Exception:  # noqa: BLE001 - the link went away mid-send: on the air, that is a lost packet
             return False
         self.stats.packets_sent += 1
