@@ -46,6 +46,7 @@ class Frame:
     vertical_acc: np.ndarray  # m/s^2
     vertical_speed: np.ndarray  # m/s, leaky
     heading_rate: np.ndarray  # deg/s
+    acc: np.ndarray  # (n, 3) m/s^2, body frame, gravity included (the samples as the posture work sees them)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -113,7 +114,7 @@ class FeatureExtractor:
         else:
             heading = np.zeros(len(block))
         return Frame(block.t, ang.flexion_deg, ang.lateral_deg, ang.inclination_deg, ang.gravity,
-                     ang.movement, ang.flexion_rate_dps, vacc, vspeed, heading)
+                     ang.movement, ang.flexion_rate_dps, vacc, vspeed, heading, acc_body)
 
 
 @dataclass

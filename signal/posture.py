@@ -64,6 +64,7 @@ LYING_MAX_DEG = 100.0  # ... and at most this far: lying is near horizontal; fur
 TURNED_LYING_TILT_DEG = 5.0  # ... the tilt direction turned more than this on the way down
 GOT_UP_WAIT_S = 3.0  # forward unknown: a deep lean that was not lying is judged again this long after it ends
 GOT_UP_SPREAD_DEG = 6.0  # ... lying if the tilt direction strayed this far from its mean over the excursion
+GOT_UP_ACROSS_MS2 = 0.55  # ... or the pelvis accelerated across the plane of the tilt this much (RMS)
 GOT_UP_HOLD_S = 2.0  # ... held past the lying angle this long (and settled as lying does)
 HISTORY_S = 600.0  # bends and sitting-neutral windows are measured from this; longer bends are cut
 MAX_TRANSITION_S = 15.0  # longer vertical movements (walking, fidgeting) are not one transition
@@ -178,19 +179,39 @@ def lay_and_got_up(seg: Frame, lying_deg: float) -> bool:
     turns the trunk, on the way up as much as on the way down. Set on the odd-numbered SisFall
     subjects (waist, no mounting): the largest angle between the tilt direction and its mean over
     the excursion was at least 6.6 deg in 61 of 65 sit-lie-sit trials (D12) and at most 5.7 deg in
-    every stoop (D16), squat (D15) and UMAFall bend that got so deep. The lie must also be held
-    past the lying angle GOT_UP_HOLD_S and settle as lying does (:func:`settled_like_lying`)."""
+    every stoop (D16), squat (D15) and UMAFall bend that got so deep.
+
+    A lie that rolls straight onto a side keeps its tilt direction as a stoop does, but the body
+    does not move in one plane: the legs swing onto the bed and the pelvis shifts on it, while a
+    stoop or squat moves trunk and hips only in the plane the trunk tilts in (sagittal). So the
+    acceleration across that plane (the horizontal body axis normal to the mean tilt direction,
+    gravity included: rotation out of the plane counts too) tells them apart too. On the odd
+    subjects, over excursions judged here (validation/lying_cues.py), its RMS was 0.53-2.2 m/s^2 in
+    sit-lie-sit trials (0.60 and 0.63 in the two whose tilt direction strayed too little), at most
+    0.32 in stoops and squats and 0.47 in a UMAFall bend (a noisier sensor at 20 Hz);
+    GOT_UP_ACROSS_MS2 lies between. The lie must also be held past the lying angle GOT_UP_HOLD_S
+    and settle as lying does (:func:`settled_like_lying`)."""
     if len(seg) < 3:
         return False
     dt = np.diff(seg.t, prepend=seg.t[0])
     deep = seg.inclination > lying_deg
     if dt[deep].sum() < GOT_UP_HOLD_S or not settled_like_lying(seg.inclination[deep]):
         return False
+    spread, across = out_of_plane(seg)
+    return spread > GOT_UP_SPREAD_DEG or across > GOT_UP_ACROSS_MS2
+
+
+def out_of_plane(seg: Frame) -> tuple[float, float]:
+    """How far the excursion ``seg`` left the plane the trunk tilts in (upright and the mean tilt
+    direction): the largest angle (deg) between the tilt direction and its mean, and the RMS
+    (m/s^2) of the acceleration along the horizontal body axis normal to that mean."""
     horizontal = seg.gravity[:, :2]
     unit = horizontal / np.maximum(np.linalg.norm(horizontal, axis=1, keepdims=True), 1e-9)
     mean = unit.mean(axis=0)
     mean /= max(float(np.linalg.norm(mean)), 1e-9)
-    return float(np.degrees(np.arccos(np.clip(unit @ mean, -1, 1))).max()) > GOT_UP_SPREAD_DEG
+    spread = float(np.degrees(np.arccos(np.clip(unit @ mean, -1, 1))).max())
+    across = seg.acc[:, :2] @ np.array([-mean[1], mean[0]])
+    return spread, float(np.sqrt(np.mean(across**2)))
 
 
 @dataclass

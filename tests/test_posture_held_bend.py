@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sensorkit.samples import STANDARD_GRAVITY
 from sensorkit.signal.features import Frame, height_change
 from sensorkit.signal.posture import held_bends, hip_height_change
 
@@ -19,7 +20,7 @@ def frame(t: np.ndarray, flexion: np.ndarray, vertical_acc: np.ndarray) -> Frame
     zeros = np.zeros(n)
     rate = np.gradient(flexion, t)
     return Frame(t, flexion, zeros, np.abs(flexion), np.tile([0.0, 0.0, 1.0], (n, 1)), zeros, rate,
-                 vertical_acc, zeros, zeros)
+                 vertical_acc, zeros, zeros, np.tile([0.0, 0.0, STANDARD_GRAVITY], (n, 1)))
 
 
 def smooth_step(t: np.ndarray, t0: float, t1: float) -> np.ndarray:

@@ -29,28 +29,24 @@ def sisfall_held_out(shared_data):
                             subjects=held_out)
 
 
-@pytest.mark.xfail(strict=True, reason="target not met: 56 of 60 held-out trials, 93 % (62 of 65 on the tuning half); "
-                   "the rest turn the tilt direction as little as a stoop or lie under 3 s, and read as deep bends")
 def test_lying_found_in_sit_lie_sit_without_mounting(sisfall_held_out):
+    """Forward unknown, a deep lean held 3 s is lying when the trunk turned on the way down
+    (``posture.turned_into_lying``), or, judged once the getting-up is over, when the tilt direction
+    strayed over the whole excursion or the pelvis accelerated across the plane of the tilt
+    (``posture.lay_and_got_up``); all set on the odd subjects (64 / 65 there): measured 57 / 60
+    held out (56 / 60 without the across-the-plane cue, 42 / 60 with the first rule alone, 0 / 60
+    before issue 9)."""
     lying = sisfall_held_out.lying_s["D12"]
+    assert sum(s > 1.0 for s in lying) >= 57
     assert sum(s > 1.0 for s in lying) / len(lying) >= 0.95
 
 
-def test_lying_found_in_most_sit_lie_sit_trials_without_mounting(sisfall_held_out):
-    """Forward unknown, a deep lean held 3 s is lying when the trunk turned on the way down
-    (``posture.turned_into_lying``), or, judged once the getting-up is over, when the tilt direction
-    strayed over the whole excursion (``posture.lay_and_got_up``); both set on the odd subjects
-    (62 / 65 there): measured 56 / 60 held out (42 / 60 with the first alone, 0 / 60 before issue 9);
-    this floor catches regressions."""
-    lying = sisfall_held_out.lying_s["D12"]
-    assert sum(s > 1.0 for s in lying) / len(lying) >= 0.9
-
-
-@pytest.mark.parametrize("name, relabelled", [(None, False), ("D12_SA03_R03.txt.gz", True)])
+@pytest.mark.parametrize("name, relabelled", [(None, False), ("D12_SA03_R03.txt.gz", True), ("D12_SE05_R01.txt.gz", True)])
 def test_turned_lying_is_decided_alike_whatever_the_chunking(shared_data, name, relabelled):
     """The lying decisions look back from the moment they are due, never ahead: a sit-lie-sit trial
-    fed in small or odd chunks gives the events of one block, lying included. The second trial's lie
-    is found only when judged whole after the getting-up: its bend is then never reported."""
+    fed in small or odd chunks gives the events of one block, lying included. The second and third
+    trials' lies are found only when judged whole after the getting-up (the third by the acceleration
+    across the plane of the tilt alone): their bends are then never reported."""
     from sensorkit.datasets import sisfall
     from sensorkit.signal.alignment import alignment_for
     from sensorkit.signal.evaluate import as_imported
