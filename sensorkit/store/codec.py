@@ -47,7 +47,14 @@ def _planes(values: np.ndarray, dtype: np.dtype) -> bytes:
 
 
 def _unplanes(buf: memoryview, count: int, dtype: np.dtype) -> np.ndarray:
+    if dtype.itemsize == 1:  # one plane: the values themselves
+        return np.frombuffer(buf, dtype=dtype, count=count)
     planes = np.frombuffer(buf, dtype=np.uint8, count=count * dtype.itemsize).reshape(dtype.itemsize, count)
+    if dtype.itemsize == 2:  # the usual width of motion deltas: high byte (signed) shifted over the low, in place
+        out = planes[1].view(np.int8).astype(np.int16)
+        out <<= 8
+        out |= planes[0]
+        return out
     out = np.empty((count, dtype.itemsize), np.uint8)
     for k in range(dtype.itemsize):  # a column copy per plane is ~6x faster than a strided transpose
         out[:, k] = planes[k]
@@ -129,6 +136,21 @@ def decode_block(
     return t, acc, gyr
 
 
+def _times_ns(ddt: np.ndarray, t_first: int, dt_first: int) -> np.ndarray:
+    """Sample times (ns) from their second differences. A steady clock (every one zero, the usual case)
+    is a ramp: the same integers without two running sums."""
+    if ddt.any():
+        t_ns = np.empty(len(ddt) + 1, np.int64)
+        t_ns[0] = t_first
+        np.cumsum(np.cumsum(ddt, dtype=np.int64) + dt_first, out=t_ns[1:])
+        t_ns[1:] += t_first
+        return t_ns
+    t_ns = np.arange(len(ddt) + 1, dtype=np.int64)
+    t_ns *= dt_first
+    t_ns += t_first
+    return t_ns
+
+
 def decode_into(
     blob: bytes, acc_lsb: float, gyr_lsb: float,
     t_out: np.ndarray, acc_out: np.ndarray, gyr_out: np.ndarray | None,
@@ -147,13 +169,7 @@ def decode_into(
     t_bytes = (n - 1) * t_width if n > 1 else 0
     if len(payload) != t_bytes + n * channels * c_width:
         raise RecordingError("a sample block has the wrong size")
-    t_ns = np.empty(n, np.int64)
-    t_ns[0] = t_first
-    if n > 1:
-        dt = np.cumsum(_unplanes(payload[:t_bytes], n - 1, t_type), dtype=np.int64) + dt_first
-        np.cumsum(dt, out=t_ns[1:])
-        t_ns[1:] += t_first
-    np.multiply(t_ns, 1e-9, out=t_out)
+    np.multiply(_times_ns(_unplanes(payload[:t_bytes], n - 1, t_type), t_first, dt_first), 1e-9, out=t_out)
     deltas = _unplanes(payload[t_bytes:], n * channels, c_type).reshape(n, channels)
     counts = np.cumsum(deltas, axis=0, dtype=np.int32)
     np.multiply(counts[:, :3], acc_lsb, out=acc_out)
