@@ -1,6 +1,6 @@
 """Whole-process time and peak memory of `simulate`, `info` and `analyze --json` on a day and a week.
 
-    nice python benchmarks/memory_benchmark.py [--folder DIR] [--days 1 7] [--repeat 3]
+    nice python benchmarks/memory_benchmark.py [--folder DIR] [--days 1 7] [--repeat 3] [--mobgap]
 
 Each command runs as its own process, as a user runs it (imports included); its peak resident memory
 and its CPU time (user + system, a second process it forked included) come from the kernel (``wait4``),
@@ -8,7 +8,11 @@ its time is the wall clock, best of ``--repeat``. The recordings are
 simulated office days at 100 Hz with a gyroscope (``sensorkit simulate --scenario office --seed 1
 --duration D``), made once in ``--folder`` (kept for the next run) and timed while being made.
 Targets (issue 13): 24 h analyze <= 3 s and <= 300 MB; 7 days <= 20 s and <= 300 MB; info <= 0.5 s;
-a 7-day simulate <= 1 GB. The machine's load is printed first: on a shared machine, say it with the figures.
+a 7-day simulate <= 1 GB; mobgap's pipeline on the same data in the same run >= 8x slower (``--mobgap``:
+its ``MobilisedPipelineHealthy`` on each recording's samples, timed in this process as
+benchmarks/gait_benchmark.py times it, its imports and the loading left out, against analyze's whole
+process; needs the [compare] extra). The machine's load is printed first: on a shared machine, say it
+with the figures.
 """
 
 from __future__ import annotations
@@ -51,11 +55,29 @@ def recording(folder: Path, days: float) -> tuple[Path, tuple[float, float, floa
     return path, made
 
 
+def against_mobgap(path: Path, analyzed: tuple[float, float, float]) -> None:
+    """mobgap's gait pipeline on the recording's samples, against the analyze process's best time and CPU."""
+    from gait_benchmark import bench_mobgap  # the same call, from benchmarks/ (this script's folder)
+
+    from sensorkit.store import RecordingReader
+
+    with RecordingReader(path) as reader:
+        block, rate_hz = reader.samples(), reader.meta.rate_hz
+    theirs = bench_mobgap(block, rate_hz)
+    if theirs is None:
+        print("mobgap: not installed (pip install -e '.[compare]'), comparison skipped")
+        return
+    print(f"mobgap MobilisedPipelineHealthy, same samples: {theirs['wall_s']:.1f} s, {theirs['cpu_s']:.1f} s CPU: "
+          f"{theirs['wall_s'] / analyzed[0]:.1f}x analyze's time, {theirs['cpu_s'] / analyzed[1]:.1f}x its CPU",
+          flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", type=Path, default=Path("/tmp/sensorkit-memory-benchmark"))
     ap.add_argument("--days", type=float, nargs="+", default=[1.0, 7.0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--mobgap", action="store_true", help="time mobgap's gait pipeline on each recording too")
     args = ap.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
@@ -69,6 +91,8 @@ def main() -> None:
         made_text = f"{made[0]:.1f} s, {made[2]:.0f} MB" if made else "(made before)"
         print(f"| {days:g} day(s) | {made_text} | {info[0]:.2f} s | {analyzed[0]:.2f} s, {analyzed[1]:.2f} s CPU, "
               f"{analyzed[2]:.0f} MB |", flush=True)
+        if args.mobgap:
+            against_mobgap(path, analyzed)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
