@@ -136,11 +136,11 @@ def hip_height_change(seg: Frame, bend_start_deg: float) -> float:
 def settled_like_lying(inclination: np.ndarray) -> bool:
     """Whether a deep lean's inclination (deg from upright, the samples past the lying angle) settled
     as a lie does, with no forward known: near horizontal, between TURNED_LYING_DEG and LYING_MAX_DEG
-    (median). A body lying on a bed or the floor keeps the pelvis within a few degrees of horizontal
-    (the odd-numbered SisFall subjects' sit-lie-sit trials settled at 70-93 deg); a pelvis turned
-    further than LYING_MAX_DEG has the hips above the head, which a stoop reaches (SisFall D16: up
-    to 99 deg on the odd subjects, 125 on one held-out subject whose stoops read as lying) and a lie
-    does not."""
+    (median). A body lying on a bed or the floor keeps the pelvis near horizontal (the odd-numbered
+    SisFall subjects' sit-lie-sit trials settled at 63-93 deg, validation/lying_cues.py); a pelvis
+    turned further than LYING_MAX_DEG has the hips above the head, which a stoop reaches (SisFall
+    D16: up to 99 deg on the odd subjects, 125 on one held-out subject whose stoops read as lying)
+    and a lie does not."""
     if len(inclination) == 0:
         return False
     median = float(np.median(inclination))
