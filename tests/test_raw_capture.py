@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sensorkit.ble import rawcapture
-from sensorkit.ble.rawcapture import ATTACHMENT, NOTIFY, RawTape
+from sensorkit.ble.rawcapture import ATTACHMENT, NOTIFY, RawTape, TapeRecorder
 from sensorkit.ble.redecode import export_vectors, redecode
-from sensorkit.ble.sessions import record_emulated
+from sensorkit.ble.sessions import Listeners, record_emulated
 from sensorkit.cli.main import main
 from sensorkit.emulator.faults import Faults
 from sensorkit.emulator.registry import kinds
@@ -86,7 +91,7 @@ def test_redecode_cli_says_identical_and_exports(tmp_path: Path, capsys) -> None
 def test_a_recording_without_raw_capture_is_one_sentence(tmp_path: Path, capsys) -> None:
     record("microbit", tmp_path / "r.skr", seconds=2.0, raw=False)
     with RecordingReader(tmp_path / "r.skr") as reader:
-        assert reader.attachment(ATTACHMENT) is None
+        assert reader.attachment(ATTACHMENT) is None and not reader.attachment_chunks(ATTACHMENT)
     assert main(["redecode", str(tmp_path / "r.skr")]) == 1
     err = capsys.readouterr().err
     assert err == f"sensorkit: error: {tmp_path / 'r.skr'} has no raw capture (record it with `sensorkit record --raw`)\n"
@@ -106,22 +111,120 @@ def test_the_capture_stops_at_its_bound_and_says_so(tmp_path: Path, monkeypatch)
 @pytest.mark.parametrize("stride", [0, 2, 6, 12, 20])
 @pytest.mark.parametrize("classes", [True, False], ids=["few-packet-classes", "many"])
 def test_tape_packing_is_lossless(stride: int, classes: bool, monkeypatch) -> None:
+    """Written in chunks (as the recorder's commits ask for them, merged every second here) and read
+    back: the same tape, also when the recorder stopped after a few commits."""
     monkeypatch.setattr(rawcapture, "_best_stride", lambda _stream: stride)
+    monkeypatch.setattr(rawcapture, "MERGE_S", 1.0)
     rng = np.random.default_rng(stride)
-    tape = RawTape(header={"kind": "x"})
+    recorder = TapeRecorder({"kind": "x", "rate_hz": 100.0})
+    chunks, ops = [], []
     for i in range(300):
         char = f"uuid-{i % 3}"
         if classes:  # two kinds of packet per characteristic, as a MetaWear's halves
             payload = bytes([i % 2]) + rng.integers(0, 256, 9 + 10 * (i % 2), dtype=np.uint8).tobytes()
         else:
             payload = rng.integers(0, 256, int(rng.integers(1, 60)), dtype=np.uint8).tobytes()
-        tape.notification(i * 0.0123456, char, payload)
+        recorder.notification(i * 0.0123456, char, payload)
+        ops.append((NOTIFY, round(i * 123.456), i % 3, payload))
         if i % 7 == 0:
-            tape.release(i * 0.0123456 + 1e-6)
-    tape.conversation(0.5, "write", "c", b"\x01\x02", True)
-    back = RawTape.unpack(tape.pack())
-    assert back.ops == tape.ops and back.chars == tape.chars and back.payloads == tape.payloads
-    assert back.host_ticks == tape.host_ticks and back.gatt == tape.gatt and back.header == {"kind": "x"}
+            recorder.release(i * 0.0123456 + 1e-6)
+            ops.append((rawcapture.RELEASE, round(i * 123.456 + 0.01), 0, b""))
+        if i % 10 == 9:
+            commit(chunks, recorder.next_chunk())
+        if i == 155:
+            cut_short = list(chunks)  # a recorder killed here
+    recorder.conversation(0.5, "write", "c", b"\x01\x02", True)
+    recorder.finish()
+    commit(chunks, recorder.next_chunk())
+    assert recorder.next_chunk() is None and recorder.written_bytes == sum(map(len, chunks))
+    assert [c[:2] for c in chunks] == [b"\x04M"] * 4  # each second's chunks were replaced by their merge
+    back = RawTape.from_chunks(chunks, rawcapture.SampleTokens.empty())
+    assert list(zip(back.ops, back.host_ticks, back.chars, back.payloads)) == ops
+    assert back.gatt == [[5000, "write", "c", "0102", True]] and back.header == {"kind": "x", "rate_hz": 100.0}
+    assert back.complete and back.characteristics == ["uuid-0", "uuid-1", "uuid-2"]
+    assert re.fullmatch(rb"MS{3,}", bytes(c[1] for c in cut_short))  # a merged second, then 10 notifications each
+    killed = RawTape.from_chunks(cut_short, rawcapture.SampleTokens.empty())
+    assert not killed.complete and killed.payloads == back.payloads[: len(killed.payloads)]
+    assert killed.notifications == 150
+
+
+def commit(chunks: list[bytes], chunk: tuple[bytes, bool]) -> None:
+    """What the writer does with a chunk: a summing-up one replaces those since the last one that did."""
+    data, sums_up = chunk
+    if sums_up:
+        while chunks and not chunks[-1].startswith(b"\x04M"):
+            chunks.pop()
+    chunks.append(data)
+
+
+def test_memory_stays_bounded_however_long_the_capture(tmp_path: Path) -> None:
+    """What the recorder holds for the capture (the ops since the last merge, the stored samples they are
+    cut against) stays within one merge cycle's worth: as much after 150 s as in the first 70 s."""
+    sizes: list[tuple[float, int, int]] = []
+    collectors = []
+
+    def watch(block: SampleBlock) -> None:
+        raw = collectors[0].raw
+        sizes.append((float(block.t[-1]), len(raw.part.ops), raw.window_rows))
+
+    rate = simulation_rate("sensorkit", 100.0)
+    source = Source(moving(rate, 150.0), rate, "test signal")
+    asyncio.run(record_emulated("sensorkit", source, tmp_path / "r.skr", speed=30.0, seed=3, raw=True,
+                                listeners=Listeners([watch], []), on_collector=collectors.append))
+    early = max(ops for t, ops, _ in sizes if t < 70), max(rows for t, _, rows in sizes if t < 70)
+    late = max(ops for t, ops, _ in sizes if t >= 80), max(rows for t, _, rows in sizes if t >= 80)
+    assert sizes[-1][0] > 149
+    assert late[0] <= 1.1 * early[0] and late[1] <= (rawcapture.MERGE_S + rawcapture.WINDOW_S + 2) * rate
+    assert late[1] < 1.3 * early[1]
+    with RecordingReader(tmp_path / "r.skr") as reader:
+        assert [c[:2] for c in reader.attachment_chunks(ATTACHMENT)] == [b"\x04M"] * 3
+    assert redecode(tmp_path / "r.skr").identical
+
+
+def test_a_recorder_killed_mid_way_keeps_its_capture(tmp_path: Path) -> None:
+    """kill -9 while recording with faults: the capture holds every chunk committed (with the samples),
+    and redecode reproduces every stored sample and gap from it."""
+    path = tmp_path / "killed.skr"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sensorkit.cli", "record", "--emulate", "metamotion", "--raw", "--duration", "120",
+         "--speed", "12", "--fault", "loss=0.03,reorder=0.02,dup=0.02,corrupt=0.02", "-o", str(path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not re.fullmatch(rb"M+S{4,}", _chunks(path)):  # both kinds
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    kinds = _chunks(path)
+    assert kinds.startswith(b"M") and kinds.count(b"S") >= 4, kinds
+    again = redecode(path)
+    assert not again.tape.complete and again.identical, again.differences
+    assert len(again.redecoded) == len(again.stored) > 6000 and again.tape.notifications > 4000
+    assert again.corrupt >= 1 and again.gaps  # the faults did happen
+
+
+def _chunks(path: Path) -> bytes:
+    """The kinds of the capture's chunks committed so far, M (merged) or S (a second's), in order."""
+    try:
+        with RecordingReader(path) as reader:
+            return bytes(c[1] for c in reader.attachment_chunks(ATTACHMENT))
+    except Exception:  # noqa: BLE001 - the recorder may be between creating the file and its schema
+        return b""
+
+
+def test_a_capture_written_whole_still_reads(tmp_path: Path, capsys) -> None:
+    """SKRAW3 (one attachment written at the recording's end, before captures were chunked): a metamotion
+    recording made then, with losses and duplicates, is still read and redecodes identical."""
+    old = Path(__file__).parent / "recordings" / "skraw3-metamotion.skr"
+    with RecordingReader(old) as reader:
+        assert reader.attachment(ATTACHMENT).startswith(b"SKRAW3\n") and not reader.attachment_chunks(ATTACHMENT)
+    again = redecode(old)
+    assert again.identical and again.tape.complete and len(again.stored) == 306 and again.tape.notifications == 204
+    assert again.tape.services and again.tape.header["kind"] == "metamotion"
 
 
 def test_raw_capture_size_figure(tmp_path: Path) -> None:
@@ -146,14 +249,15 @@ def test_record_raw_cli_says_what_the_capture_costs(tmp_path: Path, capsys) -> N
     share = int(line.split("(")[1].split("% of the recording)")[0])  # before record saved its analysis in it
     assert abs(share - 100 * size / out.stat().st_size) < 5
     with RecordingReader(out) as reader:
-        assert len(reader.attachment(ATTACHMENT)) == size and reader.meta.extra["collector"]["raw_capture_bytes"] == size
+        chunks = reader.attachment_chunks(ATTACHMENT)
+        assert sum(map(len, chunks)) == size and reader.meta.extra["collector"]["raw_capture_bytes"] == size
 
 
 def test_a_damaged_capture_is_one_sentence(tmp_path: Path, capsys) -> None:
     record("microbit", tmp_path / "r.skr", seconds=2.0)
     with sqlite3.connect(tmp_path / "r.skr") as db:
-        data = db.execute("SELECT data FROM attachments WHERE name = ?", (ATTACHMENT,)).fetchone()[0]
-        db.execute("UPDATE attachments SET data = ? WHERE name = ?", (data[:40] + b"\0" * 8 + data[48:], ATTACHMENT))
+        chunk_id, data = db.execute("SELECT id, data FROM attachment_chunks ORDER BY id LIMIT 1").fetchone()
+        db.execute("UPDATE attachment_chunks SET data = ? WHERE id = ?", (data[:10] + b"\0" * 8 + data[18:], chunk_id))
     assert main(["redecode", str(tmp_path / "r.skr")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("sensorkit: error: the raw capture is damaged (") and err.count("\n") == 1
@@ -184,12 +288,15 @@ def test_cut_and_paste_against_stored_samples_is_exact() -> None:
 def test_the_capture_refers_to_the_stored_samples(tmp_path: Path, capsys) -> None:
     record("microbit", tmp_path / "r.skr", seconds=2.0)
     with RecordingReader(tmp_path / "r.skr") as reader:
-        data = reader.attachment(ATTACHMENT)
+        chunks = reader.attachment_chunks(ATTACHMENT)
         stored, meta = reader.samples(), reader.meta
     right = rawcapture.SampleTokens.of(stored, meta.acc_lsb, meta.gyr_lsb)
-    assert RawTape.unpack(data, right).notifications > 0
+    assert RawTape.from_chunks(chunks, right).notifications > 0
     other = SampleBlock(stored.t, stored.acc + meta.acc_lsb, None)  # samples that are not the ones referred to
     with pytest.raises(rawcapture.RecordingError, match="does not match the recording's stored samples"):
-        RawTape.unpack(data, rawcapture.SampleTokens.of(other, meta.acc_lsb, meta.gyr_lsb))
+        RawTape.from_chunks(chunks, rawcapture.SampleTokens.of(other, meta.acc_lsb, meta.gyr_lsb))
+    fewer = rawcapture.SampleTokens.of(stored.slice(0, 50), meta.acc_lsb, meta.gyr_lsb)
+    with pytest.raises(rawcapture.RecordingError, match="refers to samples the recording does not hold"):
+        RawTape.from_chunks(chunks, fewer)
     with pytest.raises(rawcapture.RecordingError, match="older format"):
-        RawTape.unpack(b"SKRAW2\n" + data[7:], right)
+        RawTape.unpack(b"SKRAW2\n" + chunks[0][7:], right)

@@ -44,7 +44,7 @@ from ..errors import DecodeError, DeviceError, RecordingError
 from ..events import Event
 from ..samples import RecordingMeta, SampleBlock
 from ..store import RecordingWriter
-from .rawcapture import ATTACHMENT as RAW_ATTACHMENT, END, ORIGIN, RawTape, to_tick
+from .rawcapture import ATTACHMENT as RAW_ATTACHMENT, END, ORIGIN, TapeRecorder, to_tick
 from .reassembly import CollectorStats, Reassembler
 
 BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnect attempts (last repeats)
@@ -210,8 +210,8 @@ class Collector:
         self._client: BleakClient | None = None  # the client while it is streaming (for caught_up)
         self._host0 = clock()
         self._forwarded = 0  # notifications handed on by the profile (the others answered its requests)
-        # record --raw: the bytes and every input of the reassembly, kept in the recording
-        self.raw = RawTape(header=self._raw_header()) if raw else None
+        # record --raw: the bytes and every input of the reassembly, written into the recording as they come
+        self.raw = TapeRecorder(self._raw_header()) if raw else None
 
     # -- public --------------------------------------------------------------------------------
 
@@ -440,6 +440,8 @@ class Collector:
         self.writer = RecordingWriter(self.output, meta, overwrite=self.overwrite)
         for name, data in self.attachments.items():
             self.writer.put_attachment(name, data)
+        if self.raw is not None:
+            self.writer.add_chunk_source(RAW_ATTACHMENT, self.raw.next_chunk)
 
     def _commit(self) -> None:
         """Store first (committed within a second), then show the live consumers."""
@@ -451,13 +453,13 @@ class Collector:
             block = block.slice(0, int(np.searchsorted(block.t, self.duration_s, side="left")))
             if self.stream.last_t >= self.duration_s - 0.5 / self.rate:
                 self._stop.set()
+        if events:  # before the samples after them: committed with them, or before
+            self.writer.add_events(events)
         if block is not None and len(block):
+            if self.raw is not None:  # before the writer may commit: its chunk is cut against them
+                self.raw.samples_stored(block, self.writer.meta.acc_lsb, self.writer.meta.gyr_lsb)
             self.writer.append(block)
             self.stats.samples_stored += len(block)
-            if self.raw is not None:
-                self.raw.samples_stored(block, self.writer.meta.acc_lsb, self.writer.meta.gyr_lsb)
-        if events:
-            self.writer.add_events(events)
         self.published_arrival = None if oldest_host is None else oldest_host / self.speed + self._host0
         for event in events:  # a gap is announced before the samples after it
             for consumer in self.event_consumers:
@@ -472,9 +474,9 @@ class Collector:
             return
         self.stats.clock_ppm = round(self.stream.clock.ppm, 2)
         if self.raw is not None:
-            packed = self.raw.pack()
-            self.writer.put_attachment(RAW_ATTACHMENT, packed)
-            self.stats.raw_capture_bytes = len(packed)
+            self.raw.finish()
+            self.writer.flush()  # the capture's last chunk
+            self.stats.raw_capture_bytes = self.raw.written_bytes
             self.stats.raw_capture_truncated = self.raw.truncated
         for finisher in self.finishers:
             self.writer.add_events(finisher())

@@ -24,36 +24,52 @@ cut, so the capture stays byte-exact whatever the device sent (a corrupt, duplic
 quirk); a sample sent otherwise (a Movesense's floats, a Polar's delta frames) simply stays in the
 capture. The capture therefore needs the recording's stored samples to be read; a CRC of the payloads
 tells a damaged recording from a good one. What remains is grouped per characteristic, each group
-differenced with the stride that compresses it best and split into byte planes, then everything is
-compressed with LZMA. At most :data:`LIMIT_BYTES` of payload are kept
-(about 14 h of a SensorKit board at 100 Hz with gyroscope); after that the tape stops and says so.
+differenced with the stride that compresses it best and split into byte planes.
+
+Written as it arrives (SKRAW4, :class:`TapeRecorder`): at each of the store's one-second commits the
+ops since the last one become one record, cut against the stored samples and committed in the same
+transaction as them (zstd, one stream per minute); every minute those one-second chunks are replaced by
+one merged record of the minute (LZMA), as the store merges its sample blocks.
+A capture written whole at the recording's end (SKRAW3) is still read (:meth:`RawTape.unpack`).
+At most :data:`LIMIT_BYTES` of payload are kept (about 14 h of a SensorKit board at 100 Hz with
+gyroscope); after that the tape stops and says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import lzma
 import struct
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
+import zstandard
 
 from ..devices.base import DecodedSamples
 from ..errors import RecordingError
 from ..samples import SampleBlock
 
 ATTACHMENT = "raw_capture"
-LIMIT_BYTES = 64 * 1024 * 1024  # payload bytes kept in memory before the tape stops
-_MAGIC = b"SKRAW3\n"  # 3: samples cut out against the stored ones (2 and 1 were on main for hours at most)
-_OLDER = (b"SKRAW1\n", b"SKRAW2\n")
+LIMIT_BYTES = 64 * 1024 * 1024  # payload bytes kept before the tape stops (the capture's size bound)
+_MERGED, _SMALL = b"\x04M", b"\x04S"  # SKRAW4 chunks: written as it arrives, cut against windows of stored samples
+_SKRAW3 = b"SKRAW3\n"  # written whole at the recording's end, cut against all its stored samples; still read
+_OLDER = (b"SKRAW1\n", b"SKRAW2\n")  # were on main for hours at most
 NOTIFY, LINK_LOST, RELEASE, ORIGIN, END, SETTINGS = range(6)
 _STRIDES = (0, 2, 6, 12, 18, 20, 24)  # tried for each characteristic's payload stream (0: no differencing)
 _TRIAL_BYTES = 64 * 1024
 MAX_CLASSES = 8  # packet classes (length, first byte) per characteristic compressed apart
 TOKEN = 6  # bytes of a sample's triple as sensors send it: three little-endian int16
 _SCAN = 1 << 20  # stream positions looked up at a time (bounds the scan's memory)
+WINDOW_S = 10.0  # seconds of stored samples before the last merge that payloads are still cut against
+MERGE_S = 60.0  # seconds of ops in one merged chunk (the store merges its one-second blocks as often)
+# zstd's strongest search with a 1 MiB window (one-second chunks): ~10 MB, whatever the recording's length
+_ZSTD = zstandard.ZstdCompressionParameters.from_level(19, window_log=20, chain_log=20, hash_log=20)
+_LZMA = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 20}]  # merged chunks
+_TRIAL = zstandard.ZstdCompressor(level=9)
 
 
 TICK_S = 1e-4
@@ -67,7 +83,8 @@ def to_tick(seconds: float) -> float:
 
 @dataclass
 class RawTape:
-    """The collector's inputs in order, and the GATT conversation; :meth:`pack` makes the attachment."""
+    """The collector's inputs in order and the GATT conversation, as read back from a recording
+    (:func:`read_capture`); :func:`replay` feeds it to a decoder."""
 
     header: dict[str, Any] = field(default_factory=dict)  # kind, rate, speed, duration, profile settings
     ops: list[int] = field(default_factory=list)
@@ -78,18 +95,12 @@ class RawTape:
     characteristics: list[str] = field(default_factory=list)
     gatt: list[list[Any]] = field(default_factory=list)  # [host tick, what, uuid, hex, ...]
     services: list[dict[str, Any]] = field(default_factory=list)
-    kept_bytes: int = 0
     truncated: bool = False
-    stored: list[tuple[np.ndarray, np.ndarray | None]] = field(default_factory=list, repr=False)  # 12 bytes a sample
+    complete: bool = True  # False: the recorder stopped before the capture's end (a crash, kill -9)
 
-    # -- recording ------------------------------------------------------------------------------
-
-    def _room(self, n: int) -> bool:
-        if self.truncated or self.kept_bytes + n > LIMIT_BYTES:
-            self.truncated = True
-            return False
-        self.kept_bytes += n
-        return True
+    @property
+    def notifications(self) -> int:
+        return sum(op == NOTIFY for op in self.ops)
 
     def _op(self, op: int, host: float = 0.0, char: int = 0, payload: bytes = b"") -> None:
         self.ops.append(op)
@@ -97,99 +108,55 @@ class RawTape:
         self.chars.append(char)
         self.payloads.append(payload)
 
-    def notification(self, host: float, char_uuid: str, payload: bytes) -> None:
-        if not self._room(len(payload)):
-            return
-        if char_uuid not in self.characteristics:
-            self.characteristics.append(char_uuid)
-        self._op(NOTIFY, host, self.characteristics.index(char_uuid), payload)
+    def since(self, mark: tuple[int, int, int]) -> "RawTape":
+        """The ops, extras and GATT steps after ``mark`` (their counts then)."""
+        ops, extras, gatt = mark
+        return RawTape(ops=self.ops[ops:], host_ticks=self.host_ticks[ops:], chars=self.chars[ops:],
+                       payloads=self.payloads[ops:], extras=self.extras[extras:], gatt=self.gatt[gatt:],
+                       characteristics=self.characteristics, truncated=self.truncated)
 
-    def link_lost(self, host: float) -> None:
-        if not self.truncated:
-            self._op(LINK_LOST, host)
+    def extend(self, part: "RawTape") -> None:
+        """Add a later stretch of the same tape (the next chunk of a capture)."""
+        for name in ("ops", "host_ticks", "chars", "payloads", "extras", "gatt"):
+            getattr(self, name).extend(getattr(part, name))
+        self.characteristics = part.characteristics  # a chunk lists every characteristic seen so far
+        self.truncated = part.truncated
 
-    def release(self, host: float) -> None:
-        if not self.truncated:
-            self._op(RELEASE, host)
+    # -- packing ---------------------------------------------------------------------------------
 
-    def position(self, op: int, samples: DecodedSamples) -> None:
-        if not self.truncated:
-            self._op(op)
-            self.extras.append(_position_to_json(samples))
-
-    def settings(self, values: dict[str, Any]) -> None:
-        if not self.truncated:
-            self._op(SETTINGS)
-            self.extras.append(values)
-
-    def samples_stored(self, block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> None:
-        """Samples as the store keeps them (what the capture's payloads are cut against)."""
-        if not self.truncated:
-            self.stored.append(SampleTokens.triples(block, acc_lsb, gyr_lsb))
-
-    def conversation(self, host: float, what: str, uuid: str, data: bytes = b"", *more: Any) -> None:
-        """One GATT step: a write, a read, or a notification the profile consumed (a reply)."""
-        if self._room(len(data)):
-            self.gatt.append([round(host * _TICKS_PER_S), what, uuid, data.hex(), *more])
-
-    # -- the attachment -------------------------------------------------------------------------
-
-    def pack(self) -> bytes:
-        """The attachment; samples found in the payloads that :meth:`samples_stored` was given are cut out
-        and referenced, and the attachment is read back with the recording's stored samples."""
-        tokens = SampleTokens.joined(self.stored)
+    def columns(self, tokens: "SampleTokens", carry: "Carry | None" = None) -> tuple[dict[str, Any], bytes]:
+        """The tape as a header and column bytes; payload bytes that are a sample in ``tokens`` are cut
+        out and referenced, so the columns are read back with the same samples. With a ``carry`` the
+        columns continue the previous record's (SKRAW4), and the carry moves on to their end."""
         ops = np.asarray(self.ops, np.uint8)
         hosts = np.asarray(self.host_ticks, np.int64)
-        chars = np.asarray(self.chars, np.uint8)
         lengths = np.asarray([len(p) for p in self.payloads], np.uint16)
         group_of = _packet_groups(self.ops, self.chars, self.payloads)
         groups, strides, cuts = [], [], []
+        expected = carry.start(tokens) if carry else None
         for g in range(max(group_of, default=-1) + 1):
-            stream = b"".join(p for p, k in zip(self.payloads, group_of) if k == g)
-            rest, cut = tokens.cut(stream)
-            stride = _best_stride(rest)
-            strides.append(stride)
-            groups.append(_forward(rest, stride))
+            rest, cut = tokens.cut(b"".join(p for p, k in zip(self.payloads, group_of) if k == g), expected)
+            strides.append(_best_stride(rest))
+            groups.append(_forward(rest, strides[-1]))
             cuts.append(cut)
-        header = {
-            **self.header, "characteristics": self.characteristics, "strides": strides,
-            "group_sizes": [len(g) for g in groups], "cuts": [len(c) // 10 for c in cuts], "n": len(ops),
-            "payload_crc": _payload_crc(self.ops, self.payloads), "extras": self.extras, "gatt": self.gatt,
-            "services": self.services, "truncated": self.truncated,
-        }
-        head = json.dumps(header, separators=(",", ":")).encode()
-        body = b"".join([
-            struct.pack("<I", len(head)), head, ops.tobytes(), _planes(np.diff(hosts, prepend=0), 8),
-            chars.tobytes(), _planes(lengths.astype(np.int64), 2), np.asarray(group_of, np.uint8).tobytes(), *cuts, *groups,
-        ])
-        return _MAGIC + lzma.compress(body, preset=9 | lzma.PRESET_EXTREME)
+        header = {"characteristics": self.characteristics, "strides": strides, "group_sizes": [len(g) for g in groups],
+                  "cuts": [len(c) // 10 for c in cuts], "n": len(ops), "payload_crc": _payload_crc(self.ops, self.payloads),
+                  "extras": self.extras, "gatt": self.gatt, "truncated": self.truncated}
+        ticks = np.diff(hosts, prepend=carry.tick if carry else 0)
+        body = b"".join([ops.tobytes(), _planes(ticks, 8), np.asarray(self.chars, np.uint8).tobytes(),
+                         _planes(lengths.astype(np.int64), 2), np.asarray(group_of, np.uint8).tobytes(), *cuts, *groups])
+        if carry:
+            carry.end(tokens, expected, self.host_ticks)
+        return header, body
 
     @classmethod
-    def unpack(cls, data: bytes, tokens: "SampleTokens | None" = None) -> "RawTape":
-        """The tape back; ``tokens`` are the recording's stored samples the capture was packed against."""
-        if data.startswith(_OLDER):
-            raise RecordingError("the raw capture is in an older format (from a development version of "
-                                 "SensorKit) that this version does not read; record it again with --raw")
-        if not data.startswith(_MAGIC):
-            raise RecordingError("the raw capture is not one this version of SensorKit can read")
-        try:
-            body = memoryview(lzma.decompress(data[len(_MAGIC):]))
-            (size,) = struct.unpack_from("<I", body)
-            header = json.loads(bytes(body[4 : 4 + size]))
-            tape = cls._from_columns(header, body, 4 + size, tokens or SampleTokens.empty())
-        except (lzma.LZMAError, struct.error, ValueError, KeyError, IndexError, TypeError) as exc:
-            raise RecordingError(f"the raw capture is damaged ({exc})") from None
-        if _payload_crc(tape.ops, tape.payloads) != header["payload_crc"]:
-            raise RecordingError("the raw capture does not match the recording's stored samples it refers to "
-                                 "(the recording is damaged)")
-        return tape
-
-    @classmethod
-    def _from_columns(cls, header: dict[str, Any], body: memoryview, at: int, tokens: "SampleTokens") -> "RawTape":
+    def from_columns(cls, header: dict[str, Any], body: memoryview, at: int, tokens: "SampleTokens",
+                     carry: "Carry | None" = None) -> "RawTape":
+        """Inverse of :meth:`columns` (the column bytes start at ``body[at]``); checks the payloads' CRC."""
         n = header["n"]
         ops = np.frombuffer(body, np.uint8, n, at)
         at += n
-        hosts = np.cumsum(_unplanes(body[at : at + 8 * n], n, 8))
+        hosts = np.cumsum(_unplanes(body[at : at + 8 * n], n, 8)) + (carry.tick if carry else 0)
         at += 8 * n
         chars = np.frombuffer(body, np.uint8, n, at)
         at += n
@@ -202,30 +169,317 @@ class RawTape:
             cuts.append(bytes(body[at : at + 10 * count]))
             at += 10 * count
         streams = []
+        expected = carry.start(tokens) if carry else None
         for g, (size_g, stride, cut) in enumerate(zip(header["group_sizes"], header["strides"], cuts)):
             total = int(lengths[(group_of == g) & (ops == NOTIFY)].sum())  # less a differenced stream's padding
-            streams.append(tokens.paste(_inverse(bytes(body[at : at + size_g]), stride), cut, total))
+            streams.append(tokens.paste(_inverse(bytes(body[at : at + size_g]), stride), cut, total, expected))
             at += size_g
-        offsets = [0] * len(streams)
-        payloads = []
-        for op, g, length in zip(ops, group_of, lengths):
-            if op == NOTIFY:
-                payloads.append(streams[g][offsets[g] : offsets[g] + int(length)])
-                offsets[g] += int(length)
-            else:
-                payloads.append(b"")
-        return cls(header={k: v for k, v in header.items() if k not in _PACKED_KEYS},
-                   ops=ops.tolist(), host_ticks=hosts.tolist(), chars=chars.tolist(), payloads=payloads,
-                   extras=header["extras"], characteristics=header["characteristics"], gatt=header["gatt"],
-                   services=header["services"], truncated=header["truncated"])
+        if carry:
+            carry.end(tokens, expected, hosts)
+        tape = cls(ops=ops.tolist(), host_ticks=hosts.tolist(), chars=chars.tolist(),
+                   payloads=_split_payloads(ops, group_of, lengths, streams), extras=header["extras"],
+                   characteristics=header["characteristics"], gatt=header["gatt"], truncated=header["truncated"])
+        if _payload_crc(tape.ops, tape.payloads) != header["payload_crc"]:
+            raise RecordingError("the raw capture does not match the recording's stored samples it refers to "
+                                 "(the recording is damaged)")
+        return tape
+
+    @classmethod
+    def unpack(cls, data: bytes, tokens: "SampleTokens | None" = None) -> "RawTape":
+        """A capture written whole at the recording's end (SKRAW3, before 2026-12-05's chunks), read with the
+        recording's stored samples (``tokens``) it was packed against."""
+        if data.startswith(_OLDER):
+            raise RecordingError("the raw capture is in an older format (from a development version of "
+                                 "SensorKit) that this version does not read; record it again with --raw")
+        if not data.startswith(_SKRAW3):
+            raise RecordingError("the raw capture is not one this version of SensorKit can read")
+        with _damage_as_error():
+            body = memoryview(lzma.decompress(data[len(_SKRAW3):]))
+            (size,) = struct.unpack_from("<I", body)
+            header = json.loads(bytes(body[4 : 4 + size]))
+            tape = cls.from_columns(header, body, 4 + size, tokens or SampleTokens.empty())
+            tape.header = {k: v for k, v in header.items() if k not in _SKRAW3_KEYS}
+            tape.services = header["services"]
+        return tape
+
+    @classmethod
+    def from_chunks(cls, chunks: list[bytes], tokens: "SampleTokens") -> "RawTape":
+        """A capture written as it arrived (SKRAW4): merged chunks (LZMA), then the one-second chunks since
+        the last merge (one zstd stream); each holds records cut against a window of the stored samples
+        (``tokens`` holds them all)."""
+        tape, carry, small = cls(complete=False), Carry(), None
+        with _damage_as_error():
+            pending = b""
+            for chunk in chunks:
+                if chunk.startswith(_MERGED):
+                    pending += lzma.decompress(chunk[len(_MERGED):], format=lzma.FORMAT_RAW, filters=_LZMA)
+                    small = None
+                elif chunk.startswith(_SMALL):
+                    if small is None:  # the first one-second chunk after a merged one starts a stream
+                        small = zstandard.ZstdDecompressor().decompressobj()
+                    pending += small.decompress(chunk[len(_SMALL):])
+                else:
+                    raise RecordingError("the raw capture is not one this version of SensorKit can read")
+                pending = tape._read_records(pending, tokens, carry)
+            if pending:
+                raise ValueError("its last record is cut short")
+        return tape
+
+    def _read_records(self, stream: bytes, tokens: "SampleTokens", carry: "Carry") -> bytes:
+        """Add the whole records at the start of ``stream`` to the tape; returns what follows them."""
+        used = 0
+        for header, body, at, used in _records(stream, self.characteristics):
+            carry.stored += header["advance"]
+            part = RawTape.from_columns(header, body, at, tokens.window(carry.stored - header["window"], carry.stored), carry)
+            if "tape" in header:
+                self.header, self.services = header["tape"], header["services"]
+            self.extend(part)
+            self.complete = header["end"]
+        return stream[used:]
+
+
+@dataclass
+class Carry:
+    """What a SKRAW4 record continues from the one before: the last arrival tick, and per sample table
+    the recording's index of the sample after the last one referred to. Why: a record's first tick and
+    first reference then cost what the others do (about nothing), not a full number each second."""
+
+    tick: int = 0
+    rows: list[int] = field(default_factory=lambda: [0, 0])
+    stored: int = 0  # stored samples when the record was made (the next record's window ends ``advance`` on)
+
+    def copy(self) -> "Carry":
+        return Carry(self.tick, list(self.rows), self.stored)
+
+    def start(self, tokens: "SampleTokens") -> list[int]:
+        """The rows to count references from, in ``tokens``' own numbering."""
+        return [row - tokens.first for row in self.rows]
+
+    def end(self, tokens: "SampleTokens", expected: list[int], ticks: Any) -> None:
+        self.rows = [row + tokens.first for row in expected]
+        if len(ticks):
+            self.tick = int(ticks[-1])
+
+
+class TapeRecorder:
+    """``record --raw``: the tape, written into the recording as it arrives.
+
+    Why in chunks: a capture packed at the recording's end was lost with a ``kill -9``, and held every
+    stored sample in memory until then. The recorder's writer asks for a chunk at each of its commits
+    (:meth:`next_chunk`) and stores it in the same transaction as the samples it refers to, so a crash
+    keeps the capture as far as it keeps the samples. As the store merges its one-second blocks, every
+    :data:`MERGE_S` the ops of the one-second chunks are packed again as one merged chunk that replaces
+    them (LZMA over a minute compresses a sensor's noise far better than a second at a time); the
+    one-second chunks between two merges are one zstd stream, flushed at each. Memory stays bounded:
+    the ops since the last merge and the stored samples since shortly before it (:data:`WINDOW_S`:
+    what payloads are cut against; a packet's samples are stored within a second of its arrival).
+    """
+
+    def __init__(self, header: dict[str, Any]):
+        self.header = header  # kind, profile settings, rates: what a replay needs besides the tape
+        self.services: list[dict[str, Any]] = []
+        self.part = RawTape()  # the ops since the last merged chunk
+        self.kept_bytes = 0
+        self.written_bytes = 0
+        self.finished = False
+        self._window: deque[tuple[np.ndarray, np.ndarray | None]] = deque()
+        self._window_start = 0  # index among the stored samples of the window's first
+        self._stored = 0
+        self._mark = (0, 0, 0)  # ops, extras and GATT steps of ``part`` already in one-second chunks
+        self._merged = Carry()  # where the last merged chunk ended
+        self._latest = Carry()  # where the last chunk ended
+        self._small: Any = None  # the zstd stream of the one-second chunks since the last merge
+        self._sizes: list[int] = []  # bytes of those chunks
+        self._announced = 0  # characteristics listed in the chunks so far
+        self._merges = 0
+        self._done = False
 
     @property
-    def notifications(self) -> int:
-        return sum(op == NOTIFY for op in self.ops)
+    def truncated(self) -> bool:
+        return self.part.truncated
+
+    @property
+    def window_rows(self) -> int:
+        """Stored samples held to cut payloads against (bounded by :data:`WINDOW_S`)."""
+        return sum(len(acc) for acc, _ in self._window)
+
+    # -- what the collector saw ------------------------------------------------------------------
+
+    def _room(self, n: int) -> bool:
+        if self.part.truncated or self.kept_bytes + n > LIMIT_BYTES:
+            self.part.truncated = True
+            return False
+        self.kept_bytes += n
+        return True
+
+    def notification(self, host: float, char_uuid: str, payload: bytes) -> None:
+        if not self._room(len(payload)):
+            return
+        chars = self.part.characteristics
+        if char_uuid not in chars:
+            chars.append(char_uuid)
+        self.part._op(NOTIFY, host, chars.index(char_uuid), payload)
+
+    def link_lost(self, host: float) -> None:
+        if not self.truncated:
+            self.part._op(LINK_LOST, host)
+
+    def release(self, host: float) -> None:
+        if not self.truncated:
+            self.part._op(RELEASE, host)
+
+    def position(self, op: int, samples: DecodedSamples) -> None:
+        if not self.truncated:
+            self.part._op(op)
+            self.part.extras.append(_position_to_json(samples))
+
+    def settings(self, values: dict[str, Any]) -> None:
+        if not self.truncated:
+            self.part._op(SETTINGS)
+            self.part.extras.append(values)
+
+    def conversation(self, host: float, what: str, uuid: str, data: bytes = b"", *more: Any) -> None:
+        """One GATT step: a write, a read, or a notification the profile consumed (a reply)."""
+        if self._room(len(data)):
+            self.part.gatt.append([round(host * _TICKS_PER_S), what, uuid, data.hex(), *more])
+
+    def samples_stored(self, block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> None:
+        """Samples as the store keeps them, handed over before the writer may commit them: the next
+        chunk's payloads are cut against them. Those from before the last merge, less a margin, are let go."""
+        self._window.append(SampleTokens.triples(block, acc_lsb, gyr_lsb))
+        self._stored += len(block)
+        oldest = self._merged.stored - round(WINDOW_S * self.header["rate_hz"])
+        while len(self._window) > 1 and self._window_start + len(self._window[0][0]) <= oldest:
+            self._window_start += len(self._window.popleft()[0])
+
+    def finish(self) -> None:
+        """The recording ends: the next chunk is the last (a merged one), and says so."""
+        self.finished = True
+
+    # -- chunks ----------------------------------------------------------------------------------
+
+    def next_chunk(self) -> tuple[bytes, bool] | None:
+        """What the tape gained since the last chunk, for the writer to commit with its samples: (the
+        chunk, whether it replaces the one-second chunks since the last merged one); None: nothing new."""
+        if self._done or not (self.finished or self._tail_size()):
+            return None
+        merge = self.finished or self._merge_due()
+        carry = (self._merged if merge else self._latest).copy()
+        part = self.part if merge else self.part.since(self._mark)
+        record = self._record(part, carry, first=not self._merges and (merge or not self._sizes))
+        if merge:
+            chunk = _MERGED + lzma.compress(record, format=lzma.FORMAT_RAW, filters=_LZMA)
+            self.written_bytes += len(chunk) - sum(self._sizes)
+            self._merged, self._latest, self._small, self._sizes = carry, carry.copy(), None, []
+            self._merges += 1
+            self.part = RawTape(characteristics=self.part.characteristics, truncated=self.part.truncated)
+        else:
+            chunk = _SMALL + self._small_stream(record)
+            self._latest = carry
+        self._mark = (len(self.part.ops), len(self.part.extras), len(self.part.gatt))
+        self._done = self.finished
+        return chunk, merge
+
+    def _tail_size(self) -> int:
+        """Ops and GATT steps not in any chunk yet."""
+        return len(self.part.ops) - self._mark[0] + len(self.part.gatt) - self._mark[2]
+
+    def _merge_due(self) -> bool:
+        ticks = self.part.host_ticks
+        return bool(ticks) and ticks[-1] - ticks[0] >= MERGE_S * _TICKS_PER_S
+
+    def _record(self, part: RawTape, carry: "Carry", first: bool) -> bytes:
+        """One record of ``part``, continuing ``carry`` (moved on to the record's end)."""
+        tokens = SampleTokens.joined(list(self._window))
+        tokens.first = self._window_start
+        before = carry.stored
+        header, body = part.columns(tokens, carry)
+        notes = {k: v for k, v in (("extras", header["extras"]), ("gatt", header["gatt"])) if v}
+        if first or len(header["characteristics"]) != self._announced:
+            notes["characteristics"] = header["characteristics"]
+            self._announced = len(header["characteristics"])
+        if first:
+            notes.update(tape=self.header, services=self.services)
+        carry.stored = self._stored
+        return _encode_record(header, body, notes, window=self._stored - self._window_start, advance=self._stored - before,
+                       end=self.finished)
+
+    def _small_stream(self, record: bytes) -> bytes:
+        if self._small is None:
+            self._small = zstandard.ZstdCompressor(compression_params=_ZSTD).compressobj()
+        chunk = self._small.compress(record) + self._small.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        self._sizes.append(len(chunk) + len(_SMALL))
+        self.written_bytes += self._sizes[-1]
+        return chunk
 
 
-_PACKED_KEYS = {"characteristics", "strides", "group_sizes", "cuts", "n", "payload_crc", "extras", "gatt", "services",
-               "truncated"}
+def read_capture(reader: Any, stored: SampleBlock) -> RawTape | None:
+    """A recording's raw capture (None without one), read with its stored samples (``stored``)."""
+    tokens = SampleTokens.of(stored, reader.meta.acc_lsb, reader.meta.gyr_lsb)
+    chunks = reader.attachment_chunks(ATTACHMENT)
+    if chunks:
+        return RawTape.from_chunks(chunks, tokens)
+    data = reader.attachment(ATTACHMENT)
+    return None if data is None else RawTape.unpack(data, tokens)
+
+
+_SKRAW3_KEYS = {"characteristics", "strides", "group_sizes", "cuts", "n", "payload_crc", "extras", "gatt", "services",
+                "truncated"}
+
+
+@contextlib.contextmanager
+def _damage_as_error() -> Iterator[None]:
+    """A capture that cannot be parsed is one sentence, whatever part of it is damaged."""
+    try:
+        yield
+    except (lzma.LZMAError, zstandard.ZstdError, struct.error, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise RecordingError(f"the raw capture is damaged ({exc})") from None
+
+
+_RECORD = struct.Struct("<IBIIIIB")  # size (of the rest), flags, ops, payload CRC, window, advance, groups
+_GROUP = struct.Struct("<BII")  # stride, bytes, cuts
+_END, _TRUNCATED, _NOTES = 1, 2, 4  # flags
+
+
+def _encode_record(header: dict[str, Any], body: bytes, notes: dict[str, Any], window: int, advance: int, end: bool) -> bytes:
+    """One SKRAW4 record: a fixed binary head (what every record has), the rare notes as JSON (extras,
+    GATT steps, a new characteristic, the tape's header in the first), then the columns. Why binary: a
+    record a second, and JSON keys cost more than a second of a well-cut capture."""
+    groups = b"".join(_GROUP.pack(*g) for g in zip(header["strides"], header["group_sizes"], header["cuts"]))
+    text = json.dumps(notes, separators=(",", ":")).encode() if notes else b""
+    flags = _END * end | _TRUNCATED * header["truncated"] | _NOTES * bool(notes)
+    rest = groups + (struct.pack("<I", len(text)) + text if notes else b"") + body
+    head = _RECORD.pack(_RECORD.size - 4 + len(rest), flags, header["n"], header["payload_crc"], window, advance,
+                        len(header["strides"]))
+    return head + rest
+
+
+def _records(stream: bytes, characteristics: list[str]) -> Iterator[tuple[dict[str, Any], memoryview, int, int]]:
+    """(header, record, where its columns start, where the next record starts) of each whole record at
+    the start of a SKRAW4 stream, the header with the keys :meth:`RawTape.from_columns` reads;
+    ``characteristics`` is updated as records list new ones."""
+    view = memoryview(stream)
+    at = 0
+    while at + _RECORD.size <= len(view):
+        size, flags, n, crc, window, advance, groups = _RECORD.unpack_from(view, at)
+        if at + 4 + size > len(view):
+            return
+        record = view[at + 4 : at + 4 + size]
+        pos = _RECORD.size - 4
+        described = [_GROUP.unpack_from(record, pos + i * _GROUP.size) for i in range(groups)]
+        strides, sizes, cuts = ([g[k] for g in described] for k in range(3))
+        pos += groups * _GROUP.size
+        notes: dict[str, Any] = {}
+        if flags & _NOTES:
+            (length,) = struct.unpack_from("<I", record, pos)
+            notes = json.loads(bytes(record[pos + 4 : pos + 4 + length]))
+            pos += 4 + length
+        characteristics[:] = notes.get("characteristics", characteristics)
+        at += 4 + size
+        yield {**notes, "n": n, "payload_crc": crc, "window": window, "advance": advance, "strides": strides,
+               "group_sizes": sizes, "cuts": cuts, "extras": notes.get("extras", []), "gatt": notes.get("gatt", []),
+               "characteristics": list(characteristics), "truncated": bool(flags & _TRUNCATED),
+               "end": bool(flags & _END)}, record, pos, at
 
 
 def _payload_crc(ops: list[int], payloads: list[bytes]) -> int:
@@ -234,6 +488,19 @@ def _payload_crc(ops: list[int], payloads: list[bytes]) -> int:
         if op == NOTIFY:
             crc = zlib.crc32(payload, crc)
     return crc
+
+
+def _split_payloads(ops: np.ndarray, group_of: np.ndarray, lengths: np.ndarray, streams: list[bytes]) -> list[bytes]:
+    """Each op's payload, taken in order from its group's stream (b"" for ops without one)."""
+    offsets = [0] * len(streams)
+    payloads = []
+    for op, g, length in zip(ops, group_of, lengths):
+        if op == NOTIFY:
+            payloads.append(streams[g][offsets[g] : offsets[g] + int(length)])
+            offsets[g] += int(length)
+        else:
+            payloads.append(b"")
+    return payloads
 
 
 class SampleTokens:
@@ -247,12 +514,28 @@ class SampleTokens:
 
     def __init__(self, acc: np.ndarray, gyr: np.ndarray | None):
         self.tables = [acc] if gyr is None else [acc, gyr]  # (n, TOKEN) uint8 each
-        keys = [_keys(t) for t in self.tables]
-        self._keys = np.concatenate(keys)
-        self._table = np.concatenate([np.full(len(k), i, np.uint8) for i, k in enumerate(keys)])
-        self._row = np.concatenate([np.arange(len(k)) for k in keys])
-        order = np.lexsort((self._row, self._table, self._keys))
-        self._keys, self._table, self._row = self._keys[order], self._table[order], self._row[order]
+        self.first = 0  # the recording's index of the first sample here (a window's start)
+        self._index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def window(self, lo: int, hi: int) -> "SampleTokens":
+        """The samples ``lo:hi`` only (what a chunk was cut against)."""
+        if not 0 <= lo <= hi <= len(self.tables[0]):
+            raise RecordingError("the raw capture refers to samples the recording does not hold (it is damaged)")
+        acc, *gyr = self.tables
+        window = SampleTokens(acc[lo:hi], gyr[0][lo:hi] if gyr else None)
+        window.first = lo
+        return window
+
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(keys, table, row) of every triple sorted by key: built only to cut (pasting reads rows)."""
+        if self._index is None:
+            keys = [_keys(t) for t in self.tables]
+            key = np.concatenate(keys)
+            table = np.concatenate([np.full(len(k), i, np.uint8) for i, k in enumerate(keys)])
+            row = np.concatenate([np.arange(len(k)) for k in keys])
+            order = np.lexsort((row, table, key))
+            self._index = key[order], table[order], row[order]
+        return self._index
 
     @classmethod
     def empty(cls) -> "SampleTokens":
@@ -274,18 +557,20 @@ class SampleTokens:
         gyr = None if parts[0][1] is None else np.concatenate([g for _, g in parts])
         return cls(np.concatenate([a for a, _ in parts]), gyr)
 
-    def cut(self, stream: bytes) -> tuple[bytes, bytes]:
-        """(the stream without the samples found in it, the cuts: gap u32, table u8, offset i40 each)."""
+    def cut(self, stream: bytes, expected: list[int] | None = None) -> tuple[bytes, bytes]:
+        """(the stream without the samples found in it, the cuts: gap u32, table u8, offset i40 each).
+
+        ``expected``: per table, the row a reference is counted from (default 0), moved on in place."""
         b = np.frombuffer(stream, np.uint8)
         hits = self._hits(b)
         keep = np.ones(len(b), bool)
         gaps, tables, offsets = [], [], []
-        expected = [0] * len(self.tables)
+        expected = [0] * len(self.tables) if expected is None else expected
         end = 0
         for pos, key in hits:
             if pos < end:
                 continue
-            lo, hi = np.searchsorted(self._keys, [key, key + np.uint64(1)])
+            lo, hi = np.searchsorted(self._sorted()[0], [key, key + np.uint64(1)])
             table, row = self._nearest(lo, hi, expected)
             gaps.append(pos - end)
             tables.append(table)
@@ -297,8 +582,8 @@ class SampleTokens:
                         _planes(np.asarray(offsets, np.int64), 5)])
         return b[keep].tobytes(), cut
 
-    def paste(self, rest: bytes, cut: bytes, total: int) -> bytes:
-        """Inverse of :meth:`cut`, for a stream of ``total`` bytes."""
+    def paste(self, rest: bytes, cut: bytes, total: int, expected: list[int] | None = None) -> bytes:
+        """Inverse of :meth:`cut`, for a stream of ``total`` bytes (``expected`` as there)."""
         m = len(cut) // 10
         gaps = _unplanes(memoryview(cut)[: 4 * m], m, 4)
         tables = np.frombuffer(cut, np.uint8, m, 4 * m)
@@ -310,9 +595,11 @@ class SampleTokens:
         keep[token_bytes] = False
         out[keep] = np.frombuffer(rest, np.uint8, total - TOKEN * m)
         rows = np.empty(m, np.int64)
+        expected = [0] * len(self.tables) if expected is None else expected
         for table in range(len(self.tables)):
             mine = tables == table
-            rows[mine] = np.cumsum(offsets[mine] + 1) - 1
+            rows[mine] = expected[table] + np.cumsum(offsets[mine] + 1) - 1
+            expected[table] = int(rows[mine][-1]) + 1 if mine.any() else expected[table]
         if m and (np.any(tables >= len(self.tables)) or any(
                 np.any((rows[tables == i] < 0) | (rows[tables == i] >= len(t))) for i, t in enumerate(self.tables))):
             raise RecordingError("the raw capture refers to samples the recording does not hold (it is damaged)")
@@ -325,25 +612,27 @@ class SampleTokens:
 
     def _hits(self, b: np.ndarray) -> list[tuple[int, np.uint64]]:
         """Positions (ascending) where a stored triple starts, with its key."""
-        if len(b) < TOKEN or not len(self._keys):
+        sorted_keys = self._sorted()[0]
+        if len(b) < TOKEN or not len(sorted_keys):
             return []
         out = []
         for start in range(0, len(b) - TOKEN + 1, _SCAN):
             window = b[start : start + _SCAN + TOKEN - 1]
             keys = _keys(np.lib.stride_tricks.sliding_window_view(window, TOKEN))
-            at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-            for i in np.flatnonzero(self._keys[at] == keys):
+            at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+            for i in np.flatnonzero(sorted_keys[at] == keys):
                 out.append((start + int(i), keys[i]))
         return out
 
     def _nearest(self, lo: int, hi: int, expected: list[int]) -> tuple[int, int]:
         """Among the samples with this triple (sorted by table, row), the one nearest its table's next."""
+        _, tables, all_rows = self._sorted()
         best = None
         for table in range(len(self.tables)):
-            a, b = lo + np.searchsorted(self._table[lo:hi], [table, table + 1])
+            a, b = lo + np.searchsorted(tables[lo:hi], [table, table + 1])
             if a == b:
                 continue
-            rows = self._row[a:b]
+            rows = all_rows[a:b]
             i = int(np.searchsorted(rows, expected[table]))
             for row in rows[max(i - 1, 0) : i + 1]:
                 cost = abs(int(row) - expected[table])
@@ -505,5 +794,5 @@ def _best_stride(stream: bytes) -> int:
     if not stream:
         return 0
     trial = stream[:_TRIAL_BYTES]
-    sizes = {s: len(lzma.compress(_forward(trial, s), preset=6)) for s in _STRIDES if s < len(stream)}
+    sizes = {s: len(_TRIAL.compress(_forward(trial, s))) for s in _STRIDES if s < len(stream)}
     return min(sizes, key=lambda s: (sizes[s], s))

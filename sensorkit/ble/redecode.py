@@ -31,7 +31,7 @@ from ..files import make_private_dir, write_text
 from ..samples import SampleBlock
 from ..store import RecordingReader
 from ..store.codec import decode_block, encode_block
-from .rawcapture import ATTACHMENT, END, LINK_LOST, NOTIFY, ORIGIN, SETTINGS, RawTape, SampleTokens, replay
+from .rawcapture import END, LINK_LOST, NOTIFY, ORIGIN, SETTINGS, RawTape, read_capture, replay
 from .reassembly import CollectorStats, Reassembler
 
 VECTOR_PACKETS = 24  # data notifications per exported vector at most (enough to span every multi-part group)
@@ -60,12 +60,11 @@ def load_tape(path: str | Path) -> tuple[RawTape, RecordingReader, SampleBlock]:
     """The raw capture, the open recording, and its stored samples (the capture refers to them)."""
     reader = RecordingReader(path)
     try:
-        data = reader.attachment(ATTACHMENT)
-        if data is None:
-            raise RecordingError(f"{path} has no raw capture (record it with `sensorkit record --raw`)")
         stored = reader.samples()
-        meta = reader.meta
-        return RawTape.unpack(data, SampleTokens.of(stored, meta.acc_lsb, meta.gyr_lsb)), reader, stored
+        tape = read_capture(reader, stored)
+        if tape is None:
+            raise RecordingError(f"{path} has no raw capture (record it with `sensorkit record --raw`)")
+        return tape, reader, stored
     except BaseException:
         reader.close()
         raise
@@ -106,9 +105,21 @@ def redecode(path: str | Path) -> Redecoded:
     if len(block):  # through the store's codec, as the live samples went
         block = SampleBlock(*decode_block(encode_block(block, meta.acc_lsb, meta.gyr_lsb), meta.acc_lsb, meta.gyr_lsb))
     gaps = [e for e in events if e.type == "data_gap"]
+    if not tape.complete:
+        block, gaps, stored_gaps = up_to_last_stored(block, stored, gaps, stored_gaps)
     result = Redecoded(tape.header["kind"], tape, block, stored, gaps, stored_gaps, stats.corrupt_packets)
     result.differences = compare(block, stored, gaps, stored_gaps, tape.truncated)
     return result
+
+
+def up_to_last_stored(new: SampleBlock, old: SampleBlock, gaps: list[Event],
+                      old_gaps: list[Event]) -> tuple[SampleBlock, list[Event], list[Event]]:
+    """The redecoded samples and both gap lists up to the last stored sample. Why: a recorder that was
+    stopped (a crash, ``kill -9``) committed its last chunk with packets whose samples were still held
+    for reordering, never stored; and a gap is compared only once the sample after it is stored."""
+    end = float(old.t[-1]) if len(old) else -np.inf
+    keep = int(np.searchsorted(new.t, end, side="right"))
+    return new.slice(0, keep), [g for g in gaps if g.end <= end], [g for g in old_gaps if g.end <= end]
 
 
 def compare(new: SampleBlock, old: SampleBlock, gaps: list[Event], old_gaps: list[Event], truncated: bool) -> list[str]:

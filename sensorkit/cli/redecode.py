@@ -28,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     result = redecode(args.recording)
     tape = result.tape
     print(f"{args.recording}: raw capture of {result.kind} {tape.header.get('name') or ''}: {tape.notifications} "
-          f"notifications, {len(tape.gatt)} GATT steps" + (", truncated at its size bound" if tape.truncated else ""))
+          f"notifications, {len(tape.gatt)} GATT steps" + (", truncated at its size bound" if tape.truncated else "")
+          + ("" if tape.complete else ", cut where the recorder stopped without finishing (compared up to its "
+             "last stored sample)"))
     print(f"  redecoded {len(result.redecoded)} samples ({len(result.gaps)} gaps, {result.corrupt} packets that "
           f"do not decode); stored {len(result.stored)} samples ({len(result.stored_gaps)} gaps)")
     if args.export_vectors:

@@ -100,6 +100,7 @@ CREATE INDEX events_t ON events (start);
 CREATE TABLE summaries (name TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE attachments (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE gaps (start REAL NOT NULL, "end" REAL NOT NULL, samples INTEGER NOT NULL);
+CREATE TABLE attachment_chunks (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB NOT NULL);
 """
 
 
@@ -323,6 +324,8 @@ class RecordingWriter:
         self._unmerged_t0 = np.inf
         self._unmerged_t1 = -np.inf
         self._closed = False
+        self._chunk_sources: list[tuple[str, Callable[[], tuple[bytes, bool] | None]]] = []
+        self._chunk_base: dict[str, int] = {}  # per chunked attachment, the id of its last summing-up chunk
 
     def _find_unmerged(self) -> None:
         try:
@@ -391,8 +394,9 @@ class RecordingWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Commit what is queued now, samples and events in one transaction."""
-        if not self._pending and not self._pending_events:
+        """Commit what is queued now, samples, events and attachment chunks in one transaction."""
+        chunks = [(name, *chunk) for name, source in self._chunk_sources if (chunk := source()) is not None]
+        if not self._pending and not self._pending_events and not chunks:
             return
         block = SampleBlock.concat(self._pending) if self._pending else None
         events, self._pending_events = self._pending_events, []
@@ -403,6 +407,7 @@ class RecordingWriter:
                 block_id = self._insert_block(block, merged=False)
             self._insert_gaps(gaps)
             self._insert_events(events)
+            self._insert_chunks(chunks)
         if block is not None:
             self._note_unmerged(block_id, float(block.t[0]), float(block.t[-1]))
             self._merge_if_due()
@@ -473,6 +478,24 @@ class RecordingWriter:
             self._db.execute(
                 "INSERT OR REPLACE INTO attachments (name, data) VALUES (?, ?)", (name, bytes(data))
             )
+
+    def add_chunk_source(self, name: str, next_chunk: Callable[[], tuple[bytes, bool] | None]) -> None:
+        """Write the attachment ``name`` as it grows, a chunk at each commit: ``next_chunk()`` gives what
+        it gained since the last one and whether that chunk sums up (replaces) the chunks written since
+        the last one that did, as merged blocks replace one-second ones (None: nothing new). Why with the
+        commit: the chunk is stored in the same transaction as the samples it describes, so a crash keeps
+        both exactly as far (a recorder's raw capture). Read back with
+        :meth:`RecordingReader.attachment_chunks`; only a recording made by this writer has their table."""
+        self._chunk_sources.append((name, next_chunk))
+
+    def _insert_chunks(self, chunks: list[tuple[str, bytes, bool]]) -> None:
+        for name, data, sums_up in chunks:
+            if sums_up:
+                self._db.execute("DELETE FROM attachment_chunks WHERE name = ? AND id > ?",
+                                 (name, self._chunk_base.get(name, 0)))
+            cursor = self._db.execute("INSERT INTO attachment_chunks (name, data) VALUES (?, ?)", (name, data))
+            if sums_up:
+                self._chunk_base[name] = int(cursor.lastrowid)
 
     def set_calibration(self, calibration: dict[str, Any]) -> None:
         self.meta = self.meta.with_changes(calibration=calibration)
@@ -879,6 +902,12 @@ class RecordingReader:
     def attachment(self, name: str) -> bytes | None:
         rows = self._rows("SELECT data FROM attachments WHERE name = ?", (name,))
         return None if not rows else bytes(rows[0][0])
+
+    def attachment_chunks(self, name: str) -> list[bytes]:
+        """The chunks of an attachment written as it grew (:meth:`RecordingWriter.add_chunk_source`), in order."""
+        if not self._rows("SELECT 1 FROM sqlite_master WHERE type='table' AND name='attachment_chunks'"):
+            return []  # a recording made before chunked attachments
+        return [bytes(data) for (data,) in self._rows("SELECT data FROM attachment_chunks WHERE name = ? ORDER BY id", (name,))]
 
     def _open_recovered_copy(self) -> sqlite3.Connection:
         """A writer killed mid-transaction left a log that only a writer may apply (SQLite's recovery).
