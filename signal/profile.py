@@ -35,7 +35,6 @@ import numpy as np
 
 from sensorkit.errors import SensorKitError, SettingsError
 from sensorkit.files import describe_os_error, require_regular_file, write_text
-from sensorkit.signal.alignment import Alignment
 
 
 @dataclass(frozen=True)
@@ -153,10 +152,17 @@ HEIGHT_RANGE_M = (1.0, 2.3)
 
 # The keys each section may hold. A misspelt key (``height = 1.72`` for ``height_m``) would otherwise
 # be ignored and its default used in silence, so any other key is refused with the nearest known one.
-# [calibration] holds what `sensorkit calibrate` stores (the keys of Alignment.to_json), and may hold
-# the span_s of a calibration copied from a recording's metadata (ignored: that span is another file's).
 PATIENT_KEYS = ("id", "height_m", "timezone")
-CALIBRATION_KEYS = (*Alignment(np.eye(3), "identity").to_json(), "span_s")
+
+
+def calibration_keys() -> tuple[str, ...]:
+    """What [calibration] may hold: what `sensorkit calibrate` stores (the keys of Alignment.to_json), and
+    the span_s of a calibration copied from a recording's metadata (ignored: that span is another file's).
+    Asked only of a profile with a calibration, so reading one without (every `sensorkit view`) does not
+    import the alignment code."""
+    from sensorkit.signal.alignment import Alignment
+
+    return (*Alignment(np.eye(3), "identity").to_json(), "span_s")
 
 
 @dataclass
@@ -202,7 +208,8 @@ class Profile:
     def validate(self) -> None:
         check_keys("thresholds", self.values, tuple(_BY_NAME), "threshold")
         check_keys("patient", self.patient, PATIENT_KEYS, "key")
-        check_keys("calibration", self.calibration or {}, CALIBRATION_KEYS, "key")
+        if self.calibration:
+            check_keys("calibration", self.calibration, calibration_keys(), "key")
         for name, value in self.values.items():
             th = _BY_NAME[name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not (th.low <= value <= th.high):

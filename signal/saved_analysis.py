@@ -22,7 +22,7 @@ import time
 import json
 from dataclasses import dataclass
 from datetime import tzinfo
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,19 @@ def still_valid(profile: Profile) -> dict[str, Any]:
     settings = {"values": profile.values, "sitting_neutral_deg": profile.sitting_neutral_deg,
                 "calibration": profile.calibration, "height_m": profile.height_m}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+    return {"schema": SCHEMA_VERSION, "sensorkit": release(), "profile_sha256": digest}
+
+
+@cache
+def release() -> str:
+    """The installed sensorkit's version, looked up once per process: the lookup parses the package's
+    metadata (5-10 ms), and trends checks a saved analysis for each of a patient's recordings."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        release = version("sensorkit")
+        return version("sensorkit")
     except PackageNotFoundError:  # running from a source tree that is not installed
-        release = "unknown"
-    return {"schema": SCHEMA_VERSION, "sensorkit": release, "profile_sha256": digest}
+        return "unknown"
 
 
 def save_analysis(path: str | Path, doc: dict[str, Any], provenance: dict[str, Any]) -> None:
