@@ -126,6 +126,14 @@ def saved_analysis(reader: RecordingReader, profile: Profile, zone: tzinfo) -> R
                              "stored", gait=saved_gait(reader))
 
 
+def stored_analysis(path: str | Path, profile: Profile | None = None, tz: str | None = None) -> RecordingAnalysis | None:
+    """The recording's saved analysis when it fits (:func:`saved_analysis`; days local to ``tz`` as in
+    :func:`analysis_for`), else None: nothing is analysed."""
+    profile = profile or Profile()
+    with RecordingReader(path) as reader:
+        return saved_analysis(reader, profile, zone_for(tz, reader.meta.timezone, profile))
+
+
 def analysis_for(path: str | Path, profile: Profile | None = None, tz: str | None = None,
                  save: bool = True) -> RecordingAnalysis:
     """The recording's analysis, days local to ``tz`` (None: the recording's zone, else the profile's,

@@ -3,6 +3,7 @@ day screen and trends while profile, release and zone match, never over the pati
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from sensorkit.signal.profile import Profile
 from sensorkit.signal.saved_analysis import analysis_for
 from sensorkit.store import RecordingReader, RecordingWriter
 from sensorkit.trends import folder_trends
-from sensorkit.tui.report import load_day
+from sensorkit.tui.app import SensorKitApp
+from sensorkit.tui.report import load_day, saved_day
+from sensorkit.tui.screens.day import KEY_FIGURES, DayScreen
 
 DEMO = Path(__file__).resolve().parents[1] / "sample-data" / "demo.skr"
 
@@ -102,3 +105,28 @@ def test_an_analysis_saved_without_gait_is_reused_as_asked(rec, monkeypatch):
     no_analysis(monkeypatch)
     day = load_day(rec, tz="UTC")
     assert (day.source, day.gait) == ("stored", "on") and day.total["walking_s"] > 0
+
+
+def test_view_reads_a_saved_day_before_the_app_starts(rec, monkeypatch):
+    """`sensorkit view` reads a saved day before the app starts (saved_day), so the day screen's first frame
+    holds the day's numbers, with no worker; without a saved analysis saved_day analyses nothing (None) and
+    the screen's worker does it."""
+    with monkeypatch.context() as m:
+        no_analysis(m)
+        assert saved_day(rec, tz="UTC") is None
+    made = load_day(rec, tz="UTC")  # the first view saves
+    no_analysis(monkeypatch)
+    day = saved_day(rec, tz="UTC")
+    assert day.source == "stored" and (day.total, day.days) == (made.total, made.days)
+    assert [h.timeline for h in day.hours] == [h.timeline for h in made.hours]
+
+    async def first_frame() -> tuple[dict[str, str], int]:
+        screen = DayScreen(rec, tz="UTC", report=day)
+        async with SensorKitApp(lambda: screen).run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            return {key: str(screen.query_one(f"#figure-{key}").render()) for key in KEY_FIGURES}, len(screen.workers)
+
+    figures, workers = asyncio.run(first_frame())
+    assert workers == 0
+    assert figures["high-bends"].startswith(f"High-risk bends\n{made.total['bends']['by_severity']['high']} of ")
+    assert figures["alerts"].startswith(f"Alerts\n{sum(made.total['alerts'].values())}\n")

@@ -146,13 +146,27 @@ def load_day(path: str | Path, profile: Any = None, tz: str | None = None) -> Da
     """
     from sensorkit.signal.saved_analysis import analysis_for
 
-    path = Path(path)
+    return _day(Path(path), analysis_for(path, profile, tz), profile, tz)
+
+
+def saved_day(path: str | Path, profile: Any = None, tz: str | None = None) -> DayReport | None:
+    """:func:`load_day` when the recording holds a saved analysis that fits, else None (nothing is
+    analysed). ``sensorkit view`` reads it before the app starts, so the day screen's first frame holds
+    the day's numbers; a day still to be analysed is left to the screen's worker thread."""
+    from sensorkit.signal.saved_analysis import stored_analysis
+
+    made = stored_analysis(path, profile, tz)
+    return None if made is None else _day(Path(path), made, profile, tz)
+
+
+def _day(path: Path, analysis: Any, profile: Any, tz: str | None) -> DayReport:
+    """The day of ``analysis`` (a :class:`sensorkit.signal.saved_analysis.RecordingAnalysis` of ``path``)
+    with the header's facts from the store's index."""
     with RecordingReader(path) as reader:
         meta, span, samples, gaps = reader.meta, reader.time_span(), reader.sample_count(), reader.gaps()
     if span is None or samples == 0:
         raise RecordingError(f"{path} holds no samples to show")
     zone = zone_for(tz, meta.timezone, profile)
-    analysis = analysis_for(path, profile, tz)
     collector = meta.extra.get("collector") or {}
     report = DayReport(
         path=path,

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ..errors import RecordingError
 from ..localtime import zone
-from ..store import RecordingReader
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,18 +27,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sensorkit.signal.profile import load_profile
     from sensorkit.tui.app import SensorKitApp
+    from sensorkit.tui.report import saved_day
     from sensorkit.tui.screens.day import DayScreen
-    from sensorkit.tui.screens.days import DaysScreen
 
     path = Path(args.path)
     profile = load_profile(args.profile)  # a bad profile stops here, in one sentence, before the screen opens
     if args.tz:
         zone(args.tz)  # as does a bad zone
     if path.is_dir():
+        from sensorkit.tui.screens.days import DaysScreen  # a recording's day screen starts without it
+
         SensorKitApp(lambda: DaysScreen(path, profile, args.tz, args.profile)).run()
     elif path.exists():
-        RecordingReader(path).close()  # likewise a foreign or broken file
-        SensorKitApp(lambda: DayScreen(path, profile, args.tz, args.profile)).run()
+        # a foreign or broken file stops here too; a saved analysis is read now, for the first frame
+        report = saved_day(path, profile, args.tz)
+        SensorKitApp(lambda: DayScreen(path, profile, args.tz, args.profile, report)).run()
     else:
         raise RecordingError(f"no recording or folder at {path}")
     return 0

@@ -19,7 +19,6 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from sensorkit.errors import SensorKitError
-from sensorkit.trends import not_measured
 
 from ..format import count, duration, error_text, percent
 from ..report import DayReport, Span, load_day
@@ -28,7 +27,6 @@ from ..widgets.bars import Bar, Bars
 from ..widgets.hours import HourLegend, HourStrip
 from ..widgets.phrases import Phrases
 from ..widgets.scroll_hint import ScrollHint
-from .episodes import EpisodesScreen
 
 SEVERITIES = ("high", "moderate", "low")
 
@@ -50,13 +48,15 @@ class DayScreen(WritesReport, Screen):
     ]
 
     def __init__(self, path: str | Path, profile: Any = None, tz: str | None = None,
-                 profile_path: str | None = None) -> None:
+                 profile_path: str | None = None, report: DayReport | None = None) -> None:
+        """``report``: the day already read (:func:`sensorkit.tui.report.saved_day`), shown in the first
+        frame; None: analysed (or read) in a worker thread once the screen is up."""
         super().__init__()
         self.path = Path(path)
         self.profile = profile
         self.profile_path = profile_path  # the file ``profile`` came from, for the report
         self.tz = tz  # None: the recording's own zone (see sensorkit.localtime)
-        self.report: DayReport | None = None
+        self.report = report
         self.spans: list[Span] = []  # the whole recording, then each calendar day if more than one
         self.span_index = 0
 
@@ -91,6 +91,9 @@ class DayScreen(WritesReport, Screen):
     def on_mount(self) -> None:
         self.title = "SensorKit: day"
         self.sub_title = str(self.path)
+        if self.report is not None:
+            self.show(self.report)
+            return
         self.query_one("#day-body").loading = True
         self.query_one("#day-title", Phrases).lines = ((f"{self.path.name}: analysing...",),)
         self.analyse()
@@ -117,7 +120,8 @@ class DayScreen(WritesReport, Screen):
         self.query_one("#day-title", Phrases).lines = header_lines(report)
         self.query_one("#hours-title", Static).update(f"Hour by hour ({report.zone_name}): what each minute was")
         self.show_span()
-        self.refresh_bindings()  # the day keys exist only for a recording over several days
+        if len(self.spans) > 1:  # the day keys exist only for a recording over several days
+            self.refresh_bindings()  # (the footer is drawn again: only when it changes)
 
     def show_span(self) -> None:
         span = self.spans[self.span_index]
@@ -155,6 +159,8 @@ class DayScreen(WritesReport, Screen):
         if self.report is None:
             self.notify("the analysis is still running", severity="warning")
             return
+        from .episodes import EpisodesScreen  # imported when asked for: `sensorkit view` starts without it
+
         span = self.spans[self.span_index]
         what = f"{self.path.name}, {span.label}"
         self.app.push_screen(EpisodesScreen(span.events, self.report.start, what))  # start: local, aware
@@ -292,6 +298,8 @@ def bend_text(r: Span) -> str:
 
 def walking_text(r: Span) -> str:
     if r.gait != "on":  # not measured is not "no walking": a therapist must not read it as a day in a chair
+        from sensorkit.trends import not_measured  # the trends' wording; the day screen opens without that module
+
         return not_measured(r.gait) + "; standing includes any walking"
     if "walking_s" not in r.summary:
         return "no walking found"
