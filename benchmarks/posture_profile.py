@@ -4,9 +4,11 @@
 
 Issue 13 measured the posture path 2.9x slower on a warehouse day than on an office day. This runs
 :func:`sensorkit.signal.pipeline.analyze` (gait off, so the posture path alone) on both simulated
-days (100 Hz, accelerometer and gyroscope, same seed and length) under cProfile and prints each
-day's CPU time, then the functions that take the warehouse day's time, by their own time and with
-the calls below them, each beside the office day's figure for the same function.
+days (100 Hz, accelerometer and gyroscope, same seed and length) and prints each day's CPU time, the
+CPU time of each stage of the posture path measured without a profiler (a profiler inflates the
+Python-heavy posture tracker several-fold against the NumPy stages), then, under cProfile, the
+functions that take the warehouse day's time, by their own time and with the calls below them,
+each beside the office day's figure for the same function.
 """
 
 from __future__ import annotations
@@ -15,21 +17,70 @@ import argparse
 import cProfile
 import pstats
 import time
+from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
 
-from sensorkit.signal.pipeline import analyze
+from sensorkit.signal.decimate import BinMeans
+from sensorkit.signal.features import FeatureExtractor
+from sensorkit.signal.nonwear import WearDetector
+from sensorkit.signal.orientation import OrientationFilter
+from sensorkit.signal.pipeline import Pipeline, analyze
+from sensorkit.signal.posture import PostureTracker
 from sensorkit.signal.profile import Profile
 from sensorkit.simulator import simulate
 
+# the posture path's stages: (class, method) -> the name printed; the wear detector also serves the
+# alignment's first pass, the posture tracker's wear() takes its changes
+STAGES = {
+    (BinMeans, "update"): "bin means (1/25 s)",
+    (WearDetector, "update"): "wear detector (both passes)",
+    (OrientationFilter, "update_body"): "orientation",
+    (FeatureExtractor, "run"): "features",
+    (Pipeline, "_count_worn_bands"): "flexion band seconds",
+    (PostureTracker, "update"): "posture tracker",
+    (PostureTracker, "wear"): "posture tracker",
+    (PostureTracker, "finish"): "posture tracker",
+}
 
-def profiled(scenario: str, hours: float) -> tuple[float, pstats.Stats]:
+
+@contextmanager
+def stage_times() -> Iterator[Counter]:
+    """CPU seconds spent in each of :data:`STAGES` while inside (the methods are wrapped meanwhile)."""
+    spent: Counter = Counter()
+
+    def timed(method, name):
+        def run(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - started
+        return run
+
+    originals = {key: getattr(*key) for key in STAGES}
+    for (owner, attr), name in STAGES.items():
+        setattr(owner, attr, timed(originals[owner, attr], name))
+    try:
+        yield spent
+    finally:
+        for (owner, attr), method in originals.items():
+            setattr(owner, attr, method)
+
+
+def profiled(scenario: str, hours: float) -> tuple[float, Counter, pstats.Stats]:
+    """The day's analyze CPU seconds (the second run: lazy imports and caches out of the figure), its
+    stages' CPU seconds, and its profile."""
     sim = simulate(scenario, seed=7, duration_s=hours * 3600, rate_hz=100.0)
     profile = Profile()
-    started = time.process_time()
-    analyze(sim.block, sim.meta, profile, gait=False)  # warm-up: lazy imports and caches out of the figure
-    plain = time.process_time() - started
+    analyze(sim.block, sim.meta, profile, gait=False)
+    with stage_times() as stages:
+        started = time.process_time()
+        analyze(sim.block, sim.meta, profile, gait=False)
+        plain = time.process_time() - started
     profiler = cProfile.Profile()
     profiler.runcall(analyze, sim.block, sim.meta, profile, gait=False)
-    return plain, pstats.Stats(profiler)
+    return plain, stages, pstats.Stats(profiler)
 
 
 def by_function(stats: pstats.Stats) -> dict[str, tuple[float, float, int]]:
@@ -46,10 +97,13 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=2.0)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
-    office_s, office = profiled("office", args.hours)
-    warehouse_s, warehouse = profiled("warehouse", args.hours)
+    office_s, office_stages, office = profiled("office", args.hours)
+    warehouse_s, warehouse_stages, warehouse = profiled("warehouse", args.hours)
     print(f"{args.hours:g} h at 100 Hz, posture path (gait off), CPU: office {office_s:.2f} s, warehouse "
           f"{warehouse_s:.2f} s ({warehouse_s / office_s:.2f}x)")
+    print("\nCPU seconds per stage, no profiler: office, warehouse")
+    for name in dict.fromkeys(STAGES.values()):
+        print(f"  {office_stages[name]:6.2f} {warehouse_stages[name]:6.2f}  {name}")
     mine, theirs = by_function(warehouse), by_function(office)
     for title, index in (("own time", 0), ("with callees", 1)):
         print(f"\nwarehouse day, top {args.top} by {title} (profiled seconds; office day in brackets):")

@@ -28,7 +28,7 @@ import numpy as np
 
 from sensorkit.events import Event
 
-from .features import Frame, height_change
+from .features import Frame, height_change, middle
 from .profile import Profile
 
 SQUAT_DROP_M = 0.18  # hip drop separating a squat (0.30-0.50 m) from a stoop (0.03-0.10 m)
@@ -51,13 +51,6 @@ def sample_seconds(t: np.ndarray) -> np.ndarray:
     dt[-1] = 0.0
     step = middle(dt[:-1])
     return np.where(dt > 2.0 * step, step, dt)
-
-
-def middle(x: np.ndarray) -> float:
-    """The median of ``x`` (as np.median), without its generic machinery: it runs once per bend."""
-    n = len(x)
-    part = np.partition(x, [(n - 1) // 2, n // 2])
-    return float((part[(n - 1) // 2] + part[n // 2]) / 2)
 
 
 def bend_start(before: Frame, crossing_t: float, profile: Profile) -> float:

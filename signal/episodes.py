@@ -36,6 +36,14 @@ class Hysteresis:
         return out
 
 
+    def carry(self, x: np.ndarray) -> None:
+        """Go through ``x`` for the state only, as :meth:`run` would leave it (cheaper, where the caller
+        would throw the per-sample output away)."""
+        definite = np.flatnonzero((x > self.on) | (x < self.off))
+        if len(definite):
+            self.state = bool(x[definite[-1]] > self.on)
+
+
 @dataclass(frozen=True)
 class Run:
     """A merged run: first and last true sample times, and ``decided``: the sample time it was closed."""

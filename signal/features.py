@@ -147,6 +147,14 @@ class History:
         return (parts[0] if len(parts) == 1 else Frame.concat(parts)).between(t0, t1)
 
 
+def middle(x: np.ndarray) -> float:
+    """The median of ``x`` (as np.median) without its generic machinery, for arrays without NaN (sample
+    steps): it runs several times per bend and per vertical movement."""
+    n = len(x)
+    part = np.partition(x, [(n - 1) // 2, n // 2])
+    return float((part[(n - 1) // 2] + part[n // 2]) / 2)
+
+
 def height_change(t: np.ndarray, vertical_acc: np.ndarray) -> tuple[float, float, float]:
     """Net, lowest and highest height (m) relative to the start, assuming still at both ends.
 
@@ -160,7 +168,7 @@ def height_change(t: np.ndarray, vertical_acc: np.ndarray) -> tuple[float, float
     dt = np.diff(t, prepend=t[0])
     # Samples lost in a gap cannot be integrated; bridging the gap with the last acceleration would
     # invent velocity, so a gap contributes one typical step only (the hip movement it hid is lost).
-    dt = np.minimum(dt, 2.0 * np.median(dt))
+    dt = np.minimum(dt, 2.0 * middle(dt))
     v = np.cumsum(vertical_acc * dt)
     v -= v[0] + (v[-1] - v[0]) * (t - t[0]) / max(t[-1] - t[0], 1e-9)
     h = np.cumsum(v * dt)

@@ -38,7 +38,7 @@ from sensorkit.events import Event
 from .alerts import AlertPolicy
 from .bending import BendSeverity, bend_severity, bend_start, measure_bend
 from .episodes import Hysteresis, Run, RunTracker
-from .features import Frame, History, height_change
+from .features import Frame, History, height_change, middle
 from .nonwear import WearChange
 from .profile import Profile
 from .sedentary import SedentaryTracker
@@ -100,7 +100,7 @@ def held_bends(seg: Frame, bend_start_deg: float) -> list[tuple[int, int]]:
     """
     if len(seg) < 3:
         return []
-    k = max(1, int(round(0.5 / float(np.median(np.diff(seg.t))))))
+    k = max(1, int(round(0.5 / middle(np.diff(seg.t)))))
     rate = np.convolve(np.abs(seg.flexion_rate), np.ones(k) / k, mode="same")
     held = (rate < HELD_STILL_DPS) & (seg.flexion > bend_start_deg)
     edges = np.diff(np.concatenate([[0], held.astype(np.int8), [0]]))
@@ -862,10 +862,11 @@ class PostureTracker:
     def _run_slouch(self, fr: Frame) -> None:
         if self.sit_neutral is None or self.base not in ("sitting", "standing"):
             mask = np.zeros(len(fr), dtype=bool)
+        elif self.bend_open is not None:  # no slouch while bending: only the hysteresis state goes on
+            self.slouch_h.carry(fr.flexion)
+            mask = np.zeros(len(fr), dtype=bool)
         else:
             mask = self.slouch_h.run(fr.flexion)
-            if self.bend_open is not None:
-                mask[:] = False
         if mask.any() or self.slouch_runs.open_start is not None:
             self._slouch_seen.append((fr.t, fr.flexion))
         for run in self.slouch_runs.feed(fr.t, mask):
