@@ -1,7 +1,8 @@
 """What one recording costs a cohort worker, what a cohort run costs, and what the outputs weigh: the
 measurements behind the README's "Scaling out" plan (10,000 patients x 1 year).
 
-Run by hand:  python benchmarks/cohort_benchmark.py [--recordings 10] [--hours 8] [--day-hours 24] [--cache DIR]
+Run by hand:  python benchmarks/cohort_benchmark.py [--recordings 10] [--hours 8] [--day-hours 24] [--patients 100]
+              [--cache DIR]
 
 1. **One recording on a worker**: :func:`sensorkit.trends.file_days` (the cohort's unit of work) in a
    fresh process, after the imports: CPU seconds, wall seconds and the process's peak RSS (Linux); once on a
@@ -11,7 +12,7 @@ Run by hand:  python benchmarks/cohort_benchmark.py [--recordings 10] [--hours 8
    (simulated office days at 100 Hz, one patient each; made once into ``--cache``, shared with
    benchmarks/jobs_benchmark.py): wall time against the sum of the per-recording CPU, and the bytes
    of the Parquet dataset per patient-day.
-3. **The client's memory**: per patient-day, the rows of 100 patients x 365 days added up and turned
+3. **The client's memory**: per patient-day, the rows of ``--patients`` (100) patients x 365 days added up and turned
    into trends as `cohort` does; per recording, its catalog entry, task and account (tracemalloc).
    And the Parquet bytes per patient-day of the dataset `cohort` writes for those 100 patient-years.
 
@@ -82,7 +83,7 @@ def year_of_days(patients: int, days: int = 365) -> tuple[list, float]:
     return results, peak / (patients * days)
 
 
-def client_bytes_per_file(files: int = 20_000) -> float:
+def client_bytes_per_file(files: int) -> float:
     """tracemalloc peak, per file, of what the client keeps for each recording: its catalog entry, its
     task and its account (``files`` recordings of 365-day patients)."""
     from datetime import datetime, timezone
@@ -120,6 +121,7 @@ def main() -> None:
     parser.add_argument("--recordings", type=int, default=10)
     parser.add_argument("--hours", type=float, default=8.0)
     parser.add_argument("--day-hours", type=float, default=24.0, help="one recording of this length too (0: no)")
+    parser.add_argument("--patients", type=int, default=100, help="patient-years the client's memory is measured on")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/sensorkit-jobs-benchmark"))
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -161,12 +163,13 @@ def main() -> None:
               f"(their CPU one after another: ~{analysed['cpu_s'] * len(paths):.1f} s); {rows} patient-days, "
               f"{parquet / rows / 1e3:.1f} kB of Parquet per patient-day with one patient a recording; {load()}")
         print("  " + run.stdout.strip())
-    patients, per_row = year_of_days(100)
-    print(f"client: {per_row:.0f} bytes per patient-day row (100 patients x 365 days, tracemalloc peak), "
-          f"{client_bytes_per_file():.0f} bytes per recording listed (20,000)")
+    patients, per_row = year_of_days(args.patients)
+    files = 200 * args.patients
+    print(f"client: {per_row:.0f} bytes per patient-day row ({args.patients} patients x 365 days, tracemalloc peak), "
+          f"{client_bytes_per_file(files):.0f} bytes per recording listed ({files:,})")
     with tempfile.TemporaryDirectory() as tmp:
         print(f"dataset: {parquet_bytes_per_day(patients, Path(tmp)):.0f} bytes of Parquet per patient-day "
-              "(100 patients x 365 days, one file per patient)")
+              f"({args.patients} patients x 365 days, one file per patient)")
 
 
 if __name__ == "__main__":

@@ -2,16 +2,18 @@
 
 Simulates a 100 Hz sensor sending one sample per notification with uniform random latency, drops one
 outage of a given length in the middle, and reports how often the outage is detected and how far the
-inferred count is from the truth. Run by hand: ``python benchmarks/devices_arrival_loss.py``.
+inferred count is from the truth. Run by hand: ``python benchmarks/devices_arrival_loss.py [--trials 200]``.
 """
 
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 
 from sensorkit.devices.arrival import ArrivalClock
 
-RATE, N, TRIALS = 100.0, 3000, 200
+RATE, N = 100.0, 3000
 
 
 def trial(jitter_s: float, outage_s: float, rng: np.random.Generator) -> tuple[int, int]:
@@ -26,11 +28,14 @@ def trial(jitter_s: float, outage_s: float, rng: np.random.Generator) -> tuple[i
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=200, help="outages simulated per jitter and length")
+    trials = parser.parse_args().trials
     rng = np.random.default_rng(0)
     print("jitter_s outage_s  detected  mean|err| samples  max|err|  overcount>bound")
     for jitter in (0.02, 0.1, 0.2):
         for outage in (0.1, 0.3, 1.0, 2.0):
-            results = np.array([trial(jitter, outage, rng) for _ in range(TRIALS)])
+            results = np.array([trial(jitter, outage, rng) for _ in range(trials)])
             truth, inferred = results[:, 0], results[:, 1]
             err = np.abs(inferred - truth)
             print(f"{jitter:8.2f} {outage:8.1f} {np.mean(inferred > 0):9.2f} {err.mean():12.1f} {err.max():9d}"

@@ -28,13 +28,14 @@ from sensorkit.simulator import simulate  # noqa: E402
 
 
 def day_of_data(hours: float, scenario: str = "office") -> tuple[SampleBlock, object]:
-    sim = simulate(scenario, seed=7, duration_s=3600.0)
-    reps = int(np.ceil(hours))
-    n = len(sim.block)
-    t = np.concatenate([sim.block.t + 3600.0 * k for k in range(reps)])[: int(hours * 3600 * 100)]
+    """One simulated hour (less for a shorter day) tiled to ``hours``."""
+    tile_s = min(3600.0, hours * 3600)
+    sim = simulate(scenario, seed=7, duration_s=tile_s)
+    reps = int(np.ceil(hours * 3600 / tile_s))
+    assert len(sim.block) == round(tile_s * 100)
+    t = np.concatenate([sim.block.t + tile_s * k for k in range(reps)])[: int(hours * 3600 * 100)]
     acc = np.tile(sim.block.acc, (reps, 1))[: len(t)]
     gyr = np.tile(sim.block.gyr, (reps, 1))[: len(t)]
-    assert n == 360000
     return SampleBlock(t, acc, gyr), sim.meta
 
 

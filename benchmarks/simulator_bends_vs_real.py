@@ -7,11 +7,12 @@ while the tilt exceeds 20 % of its peak; angular rate is the gyroscope magnitude
 asked for *slow* bends. Simulated: the same numbers on the ``bends`` scenario's stoops and squats
 (seeds 0-19, 100 Hz), measured from the samples the same way, not read from the truth.
 
-Run by hand (needs ../shared/data):  python benchmarks/simulator_bends_vs_real.py
+Run by hand (needs ../shared/data):  python benchmarks/simulator_bends_vs_real.py [--limit N]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -19,9 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy.signal import butter, sosfiltfilt
 
+from sensorkit.datasets.location import default_shared_data
 from sensorkit.simulator import simulate
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sisfall_waist"
+DATA = default_shared_data(Path(__file__).resolve().parents[1]) / "sisfall_waist"
 ACC_SCALE = 2 * 16 / 2**13  # g per count, ADXL345 13 bit +-16 g
 GYR_SCALE = 2 * 2000 / 2**16  # deg/s per count, ITG3200
 
@@ -42,9 +44,9 @@ def bend_metrics(t: np.ndarray, acc: np.ndarray, gyr_deg: np.ndarray, rate: floa
     return float(tilt[k]), float(t[i1] - t[i0]), float(rate_mag[i0:i1 + 1].max())
 
 
-def real(code: str) -> np.ndarray:
+def real(code: str, limit: int | None) -> np.ndarray:
     rows = []
-    for path in sorted(DATA.glob(f"*/{code}_*.txt.gz")):
+    for path in sorted(DATA.glob(f"*/{code}_*.txt.gz"))[:limit]:
         raw = pd.read_csv(path, header=None, usecols=range(6), skipinitialspace=True,
                           converters={5: lambda s: float(str(s).rstrip(";"))}).to_numpy(float)
         t = np.arange(len(raw)) / 200.0
@@ -52,9 +54,9 @@ def real(code: str) -> np.ndarray:
     return np.array(rows)
 
 
-def simulated(style: str) -> np.ndarray:
+def simulated(style: str, seeds: int) -> np.ndarray:
     rows = []
-    for seed in range(20):
+    for seed in range(seeds):
         sim = simulate("bends", seed)
         for e in sim.truth.of_type("bend"):
             if e.fields["style"] != style:
@@ -66,13 +68,16 @@ def simulated(style: str) -> np.ndarray:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="only the first N real trials and N simulated seeds (a quick run)")
+    limit = parser.parse_args().limit
     if not DATA.is_dir():
         print(f"needs the real recordings at {DATA}", file=sys.stderr)
         return 1
     q = lambda x: f"{np.median(x):6.1f} [{np.percentile(x, 25):.1f}-{np.percentile(x, 75):.1f}]"  # noqa: E731
     print("median [IQR]            peak tilt deg         duration s          peak rate deg/s")
     for style, code in (("stoop", "D16"), ("squat", "D15")):
-        for name, m in ((f"real {code}", real(code)), ("simulated", simulated(style))):
+        for name, m in ((f"real {code}", real(code, limit)), ("simulated", simulated(style, limit or 20))):
             print(f"{style:6s} {name:10s} n={len(m):3d}  {q(m[:, 0])}   {q(m[:, 1])}   {q(m[:, 2])}")
     return 0
 

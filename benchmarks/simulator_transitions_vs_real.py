@@ -7,11 +7,12 @@ The peak angular rate is the maximum gyroscope magnitude (low-passed at 5 Hz) wi
 Labelled boundaries are a video annotator's, the simulator's are the movement's own; expect the
 real durations to include some stillness at the ends.
 
-Run by hand (needs ../shared/data):  python benchmarks/simulator_transitions_vs_real.py
+Run by hand (needs ../shared/data):  python benchmarks/simulator_transitions_vs_real.py [--limit N]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -20,9 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy.signal import butter, sosfiltfilt
 
+from sensorkit.datasets.location import default_shared_data
 from sensorkit.simulator import simulate
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "uci_hapt" / "RawData"
+DATA = default_shared_data(Path(__file__).resolve().parents[1]) / "uci_hapt" / "RawData"
 KINDS = {7: "stand_to_sit", 8: "sit_to_stand", 9: "sit_to_lie", 10: "lie_to_sit"}
 
 
@@ -31,10 +33,10 @@ def peak_rate(gyr: np.ndarray, rate: float) -> float:
     return float(np.degrees(np.linalg.norm(smooth, axis=1).max()))
 
 
-def real() -> dict[str, list[tuple[float, float]]]:
+def real(limit: int | None) -> dict[str, list[tuple[float, float]]]:
     labels = pd.read_csv(DATA / "labels.txt", sep=" ", header=None, names=["exp", "user", "act", "a", "b"])
     out: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for (exp, user), rows in labels.groupby(["exp", "user"]):
+    for (exp, user), rows in list(labels.groupby(["exp", "user"]))[:limit]:
         path = DATA / f"gyro_exp{exp:02d}_user{user:02d}.txt.gz"
         if not path.exists():
             continue
@@ -47,9 +49,9 @@ def real() -> dict[str, list[tuple[float, float]]]:
     return out
 
 
-def simulated() -> dict[str, list[tuple[float, float]]]:
+def simulated(seeds: int) -> dict[str, list[tuple[float, float]]]:
     out: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for seed in range(30):
+    for seed in range(seeds):
         for scenario in ("static", "demo"):
             sim = simulate(scenario, seed)
             for e in sim.truth.of_type("transition"):
@@ -61,11 +63,14 @@ def simulated() -> dict[str, list[tuple[float, float]]]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="only the first N real experiments and N simulated seeds (a quick run)")
+    limit = parser.parse_args().limit
     if not DATA.is_dir():
         print(f"needs the real recordings at {DATA}", file=sys.stderr)
         return 1
     q = lambda x: f"{np.median(x):5.1f} [{np.percentile(x, 25):.1f}-{np.percentile(x, 75):.1f}]"  # noqa: E731
-    got_real, got_sim = real(), simulated()
+    got_real, got_sim = real(limit), simulated(limit or 30)
     print("median [IQR]                   duration s          peak rate deg/s")
     for kind in KINDS.values():
         for name, rows in (("real", got_real[kind]), ("simulated", got_sim[kind])):

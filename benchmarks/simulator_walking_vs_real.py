@@ -7,11 +7,12 @@ rate. Then the simulator
 walks at the same cadence for 25 s (seed = trial index) and the same numbers are computed over its
 bout. Printed: the medians and interquartile ranges, and the sim/real ratios.
 
-Run by hand (needs ../shared/data):  python benchmarks/simulator_walking_vs_real.py
+Run by hand (needs ../shared/data):  python benchmarks/simulator_walking_vs_real.py [--limit N]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -19,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensorkit.datasets.location import default_shared_data
 from sensorkit.simulator import Activity, simulate_activities
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "voisard_gait_L5" / "GaitData"
+DATA = default_shared_data(Path(__file__).resolve().parents[1]) / "voisard_gait_L5" / "GaitData"
 
 
 def rms_split(acc: np.ndarray) -> tuple[float, float]:
@@ -39,9 +41,9 @@ def gyro_rms(gyr: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.sum((gyr - gyr.mean(axis=0)) ** 2, axis=1))))
 
 
-def real_trials() -> list[dict]:
+def real_trials(limit: int | None) -> list[dict]:
     rows = []
-    for meta_path in sorted(DATA.glob("*.json")):
+    for meta_path in sorted(DATA.glob("*.json"))[:limit]:
         meta = json.loads(meta_path.read_text())
         table = pd.read_csv(meta_path.with_name(meta_path.stem + "_lb.txt.gz"), sep="\t", skiprows=1)
         acc = table[["Acc_X", "Acc_Y", "Acc_Z"]].to_numpy()
@@ -69,10 +71,13 @@ def simulated(cadence: float, seed: int) -> tuple[float, float, float]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="only the first N real trials (a quick run)")
+    limit = parser.parse_args().limit
     if not DATA.is_dir():
         print(f"needs the real recordings at {DATA}", file=sys.stderr)
         return 1
-    real = pd.DataFrame(real_trials())
+    real = pd.DataFrame(real_trials(limit))
     sims = [simulated(c, i) for i, c in enumerate(real["cadence"])]
     real["sim_vertical"] = [s[0] for s in sims]
     real["sim_horizontal"] = [s[1] for s in sims]

@@ -1,6 +1,6 @@
 """How fast the terminal app shows a day and a patient's weeks, with and without saved analyses.
 
-    python benchmarks/tui_responsiveness.py [--keep DIR]
+    python benchmarks/tui_responsiveness.py [--keep DIR] [--hours 8] [--recordings 20] [--runs 3]
 
 Simulates an 8 h office day and a 24 h day at 100 Hz, and 20 weekday recordings of 8 h for one
 patient over 4 weeks (several minutes on a loaded 2-core machine; ``--keep DIR`` keeps them and
@@ -10,10 +10,10 @@ reuses them on the next run). Then:
    day is shown while it is analysed and its analysis saved, and how late a 50 ms timer on the UI's
    event loop fires meanwhile (a key press waits at most about that long);
 2. **with a saved analysis**, in the running app (as Enter on the days screen, or ``t``, opens it):
-   from pushing the screen until it is drawn with its data. Median of 3, after one warm-up;
+   from pushing the screen until it is drawn with its data. Median of ``--runs`` (3), after one warm-up;
 3. **with a saved analysis**, cold: the screen started in a new Python process, timed from its start
    until the day screen (or the trends screen with its table filled) is drawn, so the interpreter,
-   the imports and Textual's start are in the figure (what ``sensorkit view`` costs). Median of 3.
+   the imports and Textual's start are in the figure (what ``sensorkit view`` costs). Median of ``--runs``.
 
 The machine's load average is printed with the figures: on a shared 2-core machine every wall time
 grows with it, so each comes with the CPU seconds it took (about the wall time on an idle core).
@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 
 TICK_S = 0.05
-RUNS = 3
 
 
 async def first_view(path: Path) -> tuple[float, np.ndarray, str]:
@@ -79,7 +78,7 @@ def make_screen(kind: str, path: Path, patient: str):  # noqa: ANN201 - (screen,
     return trends, lambda: trends.result is not None and trends.query_one("#trends-table").row_count > 0
 
 
-async def warm(cases: list[tuple[str, Path, str]]) -> list[tuple[float, float]]:
+async def warm(cases: list[tuple[str, Path, str]], runs: int) -> list[tuple[float, float]]:
     """Median seconds (wall, CPU of this process) from pushing each screen in a running app to it drawn."""
     from textual.screen import Screen
 
@@ -91,7 +90,7 @@ async def warm(cases: list[tuple[str, Path, str]]) -> list[tuple[float, float]]:
         await pilot.pause()
         for kind, path, patient in cases:
             times, cpu = [], []
-            for _ in range(RUNS + 1):
+            for _ in range(runs + 1):
                 screen, ready = make_screen(kind, path, patient)
                 t0, c0 = time.perf_counter(), time.process_time()
                 app.push_screen(screen)
@@ -119,10 +118,10 @@ async def show(kind: str, path: Path, patient: str) -> None:
         print("shown", flush=True)
 
 
-def cold(kind: str, path: Path, patient: str = "") -> tuple[float, float]:
+def cold(kind: str, path: Path, patient: str, runs: int) -> tuple[float, float]:
     """Median seconds (wall, CPU of the child) from starting a Python process to the screen drawn."""
     times, cpu = [], []
-    for _ in range(RUNS):
+    for _ in range(runs):
         t0 = time.perf_counter()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         child = subprocess.Popen([sys.executable, __file__, "--show", kind, str(path), patient],
@@ -151,6 +150,9 @@ def simulate(path: Path, seconds: int, start: str, patient: str = "") -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", metavar="DIR", help="keep the simulated recordings here (reused when present)")
+    parser.add_argument("--hours", type=float, default=8.0, help="the short day's length (the long day is 3x)")
+    parser.add_argument("--recordings", type=int, default=20, help="the patient's weekday recordings, of --hours each")
+    parser.add_argument("--runs", type=int, default=3, help="timed openings of each screen, warm and cold (median)")
     parser.add_argument("--show", nargs=3, metavar=("KIND", "PATH", "PATIENT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.show:
@@ -158,13 +160,14 @@ def main() -> None:
         asyncio.run(show(kind, Path(path), patient))
         return
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp())
-    days = {"8 h": root / "office-8h.skr", "24 h": root / "day-24h.skr"}
-    simulate(days["8 h"], 8 * 3600, "2025-03-03T08:00Z")
-    simulate(days["24 h"], 24 * 3600, "2025-03-04T00:00Z")
-    weeks = root / "weeks"
-    for i in range(20):  # Monday to Friday, 4 weeks
+    short, long = f"{args.hours:g} h", f"{3 * args.hours:g} h"
+    days = {short: root / f"office-{args.hours:g}h.skr", long: root / f"day-{3 * args.hours:g}h.skr"}
+    simulate(days[short], round(args.hours * 3600), "2025-03-03T08:00Z")
+    simulate(days[long], round(3 * args.hours * 3600), "2025-03-04T00:00Z")
+    weeks = root / f"weeks-{args.recordings}x{args.hours:g}h"
+    for i in range(args.recordings):  # Monday to Friday
         day = date(2026, 11, 2) + timedelta(days=7 * (i // 5) + i % 5)
-        simulate(weeks / "P1" / f"{day}.skr", 8 * 3600, f"{day}T08:00Z", "P1")
+        simulate(weeks / "P1" / f"{day}.skr", round(args.hours * 3600), f"{day}T08:00Z", "P1")
 
     from sensorkit.signal.saved_analysis import analysis_for
 
@@ -178,13 +181,14 @@ def main() -> None:
     t0 = time.perf_counter()
     for path in sorted(weeks.glob("P1/*.skr")):
         analysis_for(path)  # what record / import / the first view leave behind
-    print(f"4 weeks: 20 recordings of 8 h analysed and saved (or found saved) in {time.perf_counter() - t0:.1f} s")
+    print(f"{args.recordings} recordings of {short} analysed and saved (or found saved) in "
+          f"{time.perf_counter() - t0:.1f} s")
     print(f"with saved analyses (load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
-          f"{os.cpu_count()} cores), median of {RUNS}:")
-    cases = [("day", days["8 h"], ""), ("day", days["24 h"], ""), ("trends", weeks, "P1")]
-    names = ("8 h day", "24 h day", "trends of 4 weeks (20 recordings of 8 h)")
-    for name, (wall, cpu), case in zip(names, asyncio.run(warm(cases)), cases):
-        cold_wall, cold_cpu = cold(*case)
+          f"{os.cpu_count()} cores), median of {args.runs}:")
+    cases = [("day", days[short], ""), ("day", days[long], ""), ("trends", weeks, "P1")]
+    names = (f"{short} day", f"{long} day", f"trends of {args.recordings} recordings of {short}")
+    for name, (wall, cpu), case in zip(names, asyncio.run(warm(cases, args.runs)), cases):
+        cold_wall, cold_cpu = cold(*case, args.runs)
         print(f"  {name}: drawn {wall:.2f} s ({cpu:.2f} s CPU) after it is opened in the app, "
               f"{cold_wall:.2f} s ({cold_cpu:.2f} s CPU) after starting Python")
 
