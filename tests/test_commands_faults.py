@@ -153,6 +153,31 @@ def test_import_force_holds_its_temporary_file_locked_from_its_creation_to_its_r
         assert reader.sample_count() == 500
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names an open file through /proc (Linux)")
+def test_a_temporary_file_removed_before_its_lock_is_taken_fails_the_import_and_keeps_the_old_recording(
+        old_recording: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    """Creating a file and locking it are two steps; another writer's sweep between them removed the new,
+    still unlocked temporary file, and the import then wrote the recording, by name, into a file it had
+    not locked. The lock is kept only while the name still leads to the locked file."""
+    import fcntl
+
+    from sensorkit.store.recording import remove_stale_temporaries
+
+    before, real_flock, swept = digest(old_recording), fcntl.flock, []
+
+    def flock(fd, operation):  # a sweep of old_recording's temporaries just before the new one is locked
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".part") and not swept:
+            monkeypatch.setattr(fcntl, "flock", real_flock)  # the sweep's own locks are real
+            swept.extend(remove_stale_temporaries(old_recording))
+        return real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    write_csv(tmp_path / "new.csv", 500, seed=2)
+    assert main(["import", str(tmp_path / "new.csv"), "-o", str(old_recording), "--force"]) == 1
+    assert len(swept) == 1 and "was removed or replaced by another program" in capsys.readouterr().err
+    assert digest(old_recording) == before and leftovers(tmp_path) == []
+
+
 def test_full_disk_during_reimport_keeps_the_old_recording(old_recording: Path, tmp_path: Path) -> None:
     before = digest(old_recording)
     write_csv(tmp_path / "big.csv", 30_000, seed=2)

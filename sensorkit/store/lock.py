@@ -37,7 +37,12 @@ class RecordingLock:
 
     def hold(self, fd: int, file: Path) -> None:
         """Lock the open file ``fd`` and keep it (``file`` names it in the refusal; ``fd`` is closed then).
-        The hook of :func:`sensorkit.files.replacing` that holds a new recording from its temporary file on."""
+        The hook of :func:`sensorkit.files.replacing` that holds a new recording from its temporary file on.
+
+        A file cannot be opened and locked in one step: in between, another writer may remove it (a new
+        temporary file looks like a killed write's leftover until it is locked) or rename a new recording
+        over it. The lock is kept only if ``file`` still names the locked file, else writing by name would
+        go to an unlocked file, or into another writer's."""
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -46,6 +51,8 @@ class RecordingLock:
                 raise RecordingError(in_progress_message(file)) from None
             except OSError:  # a file system without flock (some network or FUSE mounts): record unprotected
                 pass
+            else:
+                _require_still_named(fd, file)
         self.fd = fd
 
     def release(self) -> None:
@@ -53,6 +60,18 @@ class RecordingLock:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+def _require_still_named(fd: int, file: Path) -> None:
+    """Close ``fd`` and refuse when ``file`` no longer names it (removed or replaced since it was opened)."""
+    try:
+        same = os.path.samestat(os.fstat(fd), os.stat(file))
+    except OSError:
+        same = False
+    if not same:
+        os.close(fd)
+        raise RecordingError(f"{file} was removed or replaced by another program while it was being "
+                             "opened; try again")
 
 
 def in_progress_message(path: Path) -> str:
