@@ -162,14 +162,21 @@ def _rename_folder(new: Path, target: Path) -> None:
         os.rename(new, target)
         return
     aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=new.parent))
-    os.rename(target, aside / target.name)
+    old, replaced = aside / target.name, False
     try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(aside / target.name, target)
-        aside.rmdir()
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
+        os.rename(target, old)
+        try:
+            os.rename(new, target)
+            replaced = True
+        except BaseException:
+            os.rename(old, target)
+            raise
+    finally:
+        if replaced:
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                aside.rmdir()  # empty, unless the old one could not be moved back: then it stays there
 
 
 def _remove_side_files(path: Path) -> None:

@@ -64,6 +64,23 @@ def test_a_failed_rename_into_place_moves_the_old_folder_back(tmp_path: Path, mo
     assert beside(target) == ["days.parquet"]
 
 
+def test_an_old_folder_that_cannot_be_moved_aside_stays_and_nothing_is_left_beside(tmp_path: Path, monkeypatch) -> None:
+    target = old_dataset(tmp_path)
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(src) == target:
+            raise OSError(13, "Permission denied", str(src))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OSError):
+        with replacing_folder(target, overwrite=True) as new:
+            (new / "part-0.parquet").write_text("new rows")
+    assert (target / "patient=P1" / "part-0.parquet").read_text() == "old rows"
+    assert beside(target) == ["days.parquet"]
+
+
 def test_a_file_in_the_way_is_replaced_too(tmp_path: Path) -> None:
     target = tmp_path / "days.parquet"
     target.write_text("a single-file dataset")
