@@ -16,9 +16,14 @@ from bumble.device import Connection
 from ..devices import movesense as gsp
 from ..devices.base import DecodedSamples
 from ..errors import DecodeError
-from .vendor import VendorEmulator
+from .vendor import VendorEmulator, to_counts
 
 MAX_SUBSCRIPTIONS = 4  # MAX_DATASUB_COUNT (MS GATTSensorDataClient.h)
+# The sensor's own resolution: its IMU (an LSM6DSL) gives 16-bit counts, 0.244 mg at ±8 g and 70 mdps at
+# ±2000 °/s (ST's datasheet), which the firmware sends as float32 count x scale. Assumed, not seen on a
+# real Movesense: its firmware is closed; a real one may calibrate, which the raw capture survives too.
+ACC_STEP = np.float32(0.244e-3 * 9.80665)  # m/s^2 per count
+GYR_STEP = np.float32(0.07)  # deg/s per count
 CLOCK_START_MS = 123_456  # the sensor's ms clock at the first streaming run; any value works
 
 
@@ -83,7 +88,7 @@ class MovesenseEmulator(VendorEmulator):
 
     def encode(self, first_counter: int, acc: np.ndarray, gyr: np.ndarray | None) -> bytes:
         gyr_dps = np.zeros_like(acc) if gyr is None else np.rad2deg(gyr)
-        return gsp.pack_imu6(self.timestamp_ms(first_counter), acc, gyr_dps)
+        return gsp.pack_imu6(self.timestamp_ms(first_counter), as_sent(acc, ACC_STEP), as_sent(gyr_dps, GYR_STEP))
 
     def notifications(self, payload: bytes) -> list[bytes]:
         if not payload:
@@ -93,3 +98,8 @@ class MovesenseEmulator(VendorEmulator):
     def corrupt(self, payload: bytes) -> bytes:
         """A value five bytes short: its parts still arrive, but it is not 4 + 24 x N bytes."""
         return payload[:-5]
+
+
+def as_sent(values: np.ndarray, step: np.float32) -> np.ndarray:
+    """Values as the sensor's floats: its 16-bit counts times its scale, in float32."""
+    return to_counts(values, float(step)).astype(np.float32) * step
