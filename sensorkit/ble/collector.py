@@ -332,7 +332,7 @@ class Collector:
         p = self.profile
         return {"kind": p.kind, "profile": {"rate_hz": p.rate_hz, "acc_range_g": p.acc_range_g,
                                             "gyr_range_dps": p.gyr_range_dps},
-                "rate_hz": self.rate, "speed": self.speed, "duration_s": self.duration_s,
+                "rate_hz": self.rate, "speed": self.speed, "duration_s": self.duration_s, "floats": p.sends_floats,
                 "name": self.found.advertisement.name or "", "address": self.found.device.address}
 
     async def _start_profile(self, client: BleakClient) -> None:

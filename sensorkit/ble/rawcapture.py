@@ -134,10 +134,16 @@ class RawTape:
         group_of = _packet_groups(self.ops, self.chars, self.payloads)
         groups, strides, cuts = [], [], []
         expected = carry.start(tokens) if carry else None
+        floats = carry.floats(tokens) if carry else None
+        if floats:
+            floats.learn(b"".join(self.payloads))
         for g in range(max(group_of, default=-1) + 1):
-            rest, cut = tokens.cut(b"".join(p for p, k in zip(self.payloads, group_of) if k == g), expected)
+            stream, float_cut = b"".join(p for p, k in zip(self.payloads, group_of) if k == g), b""
+            if floats:
+                stream, float_cut = floats.cut(stream, expected)
+            rest, cut = tokens.cut(stream, expected)
             strides.append(_best_stride(rest))
-            groups.append(_forward(rest, strides[-1]))
+            groups.append(float_cut + _forward(rest, strides[-1]))
             cuts.append(cut)
         header = {"characteristics": self.characteristics, "strides": strides, "group_sizes": [len(g) for g in groups],
                   "cuts": [len(c) // 10 for c in cuts], "n": len(ops), "payload_crc": _payload_crc(self.ops, self.payloads),
@@ -170,9 +176,16 @@ class RawTape:
             at += 10 * count
         streams = []
         expected = carry.start(tokens) if carry else None
+        floats = carry.floats(tokens) if carry else None
         for g, (size_g, stride, cut) in enumerate(zip(header["group_sizes"], header["strides"], cuts)):
             total = int(lengths[(group_of == g) & (ops == NOTIFY)].sum())  # less a differenced stream's padding
-            streams.append(tokens.paste(_inverse(bytes(body[at : at + size_g]), stride), cut, total, expected))
+            data = body[at : at + size_g]
+            if floats:  # the float cut comes first, then what the int16 cut left
+                float_cut, data = bytes(data[: FloatTokens.cut_size(data)]), data[FloatTokens.cut_size(data) :]
+                inner = tokens.paste(_inverse(bytes(data), stride), cut, total - _FLOAT_TOKEN * _count(float_cut), expected)
+                streams.append(floats.paste(inner, float_cut, total, expected))
+            else:
+                streams.append(tokens.paste(_inverse(bytes(data), stride), cut, total, expected))
             at += size_g
         if carry:
             carry.end(tokens, expected, hosts)
@@ -229,10 +242,12 @@ class RawTape:
         """Add the whole records at the start of ``stream`` to the tape; returns what follows them."""
         used = 0
         for header, body, at, used in _records(stream, self.characteristics):
-            carry.stored += header["advance"]
-            part = RawTape.from_columns(header, body, at, tokens.window(carry.stored - header["window"], carry.stored), carry)
             if "tape" in header:
                 self.header, self.services = header["tape"], header["services"]
+                carry.units = self.header.get("floats")
+            carry.steps = header.get("steps", carry.steps)
+            carry.stored += header["advance"]
+            part = RawTape.from_columns(header, body, at, tokens.window(carry.stored - header["window"], carry.stored), carry)
             self.extend(part)
             self.complete = header["end"]
         return stream[used:]
@@ -245,11 +260,17 @@ class Carry:
     first reference then cost what the others do (about nothing), not a full number each second."""
 
     tick: int = 0
-    rows: list[int] = field(default_factory=lambda: [0, 0])
+    rows: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # acc, gyr as int16; acc, gyr as floats
     stored: int = 0  # stored samples when the record was made (the next record's window ends ``advance`` on)
+    units: dict[str, str] | None = None  # how the sensor sends floats (the tape's header says), if it does
+    steps: list[float | None] = field(default_factory=lambda: [None, None])  # learnt by FloatTokens
 
     def copy(self) -> "Carry":
-        return Carry(self.tick, list(self.rows), self.stored)
+        return Carry(self.tick, list(self.rows), self.stored, self.units, list(self.steps))
+
+    def floats(self, tokens: "SampleTokens") -> "FloatTokens | None":
+        """The float matcher for a record, when the sensor sends floats (it learns into ``steps``)."""
+        return FloatTokens(tokens, self.units, self.steps) if self.units else None
 
     def start(self, tokens: "SampleTokens") -> list[int]:
         """The rows to count references from, in ``tokens``' own numbering."""
@@ -286,11 +307,12 @@ class TapeRecorder:
         self._window_start = 0  # index among the stored samples of the window's first
         self._stored = 0
         self._mark = (0, 0, 0)  # ops, extras and GATT steps of ``part`` already in one-second chunks
-        self._merged = Carry()  # where the last merged chunk ended
-        self._latest = Carry()  # where the last chunk ended
+        self._merged = Carry(units=header.get("floats"))  # where the last merged chunk ended
+        self._latest = self._merged.copy()  # where the last chunk ended
         self._small: Any = None  # the zstd stream of the one-second chunks since the last merge
         self._sizes: list[int] = []  # bytes of those chunks
         self._announced = 0  # characteristics listed in the chunks so far
+        self._lsb = (1.0, 1.0)  # the store's resolution, once samples are stored
         self._merges = 0
         self._done = False
 
@@ -346,7 +368,8 @@ class TapeRecorder:
     def samples_stored(self, block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> None:
         """Samples as the store keeps them, handed over before the writer may commit them: the next
         chunk's payloads are cut against them. Those from before the last merge, less a margin, are let go."""
-        self._window.append(SampleTokens.triples(block, acc_lsb, gyr_lsb))
+        self._window.append(SampleTokens.counts_of(block, acc_lsb, gyr_lsb))
+        self._lsb = (acc_lsb, gyr_lsb)
         self._stored += len(block)
         oldest = self._merged.stored - round(WINDOW_S * self.header["rate_hz"])
         while len(self._window) > 1 and self._window_start + len(self._window[0][0]) <= oldest:
@@ -390,11 +413,13 @@ class TapeRecorder:
 
     def _record(self, part: RawTape, carry: "Carry", first: bool) -> bytes:
         """One record of ``part``, continuing ``carry`` (moved on to the record's end)."""
-        tokens = SampleTokens.joined(list(self._window))
+        tokens = SampleTokens.joined(list(self._window), self._lsb)
         tokens.first = self._window_start
-        before = carry.stored
+        before, steps = carry.stored, list(carry.steps)
         header, body = part.columns(tokens, carry)
         notes = {k: v for k, v in (("extras", header["extras"]), ("gatt", header["gatt"])) if v}
+        if carry.steps != steps:
+            notes["steps"] = carry.steps
         if first or len(header["characteristics"]) != self._announced:
             notes["characteristics"] = header["characteristics"]
             self._announced = len(header["characteristics"])
@@ -512,8 +537,10 @@ class SampleTokens:
     :meth:`paste` puts them back. A cut names its sample relative to the one after the previous cut's
     in the same table (acc or gyr), so a regular stream's references are all zero."""
 
-    def __init__(self, acc: np.ndarray, gyr: np.ndarray | None):
-        self.tables = [acc] if gyr is None else [acc, gyr]  # (n, TOKEN) uint8 each
+    def __init__(self, acc: np.ndarray, gyr: np.ndarray | None, lsb: tuple[float, float] = (1.0, 1.0)):
+        self.counts = [acc] if gyr is None else [acc, gyr]  # (n, 3) store counts each
+        self.tables = [_triples(c) for c in self.counts]  # (n, TOKEN) uint8 each
+        self.lsb = lsb  # the store's acc and gyr resolution (what a count is)
         self.first = 0  # the recording's index of the first sample here (a window's start)
         self._index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -521,8 +548,8 @@ class SampleTokens:
         """The samples ``lo:hi`` only (what a chunk was cut against)."""
         if not 0 <= lo <= hi <= len(self.tables[0]):
             raise RecordingError("the raw capture refers to samples the recording does not hold (it is damaged)")
-        acc, *gyr = self.tables
-        window = SampleTokens(acc[lo:hi], gyr[0][lo:hi] if gyr else None)
+        acc, *gyr = self.counts
+        window = SampleTokens(acc[lo:hi], gyr[0][lo:hi] if gyr else None, self.lsb)
         window.first = lo
         return window
 
@@ -539,23 +566,23 @@ class SampleTokens:
 
     @classmethod
     def empty(cls) -> "SampleTokens":
-        return cls(np.empty((0, TOKEN), np.uint8), None)
+        return cls(np.empty((0, 3), np.int64), None)
 
     @staticmethod
-    def triples(block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> tuple[np.ndarray, np.ndarray | None]:
-        """A block's samples as triples (the store's counts are ``rint(value / lsb)``, as its codec makes them)."""
-        return _triples(np.rint(block.acc / acc_lsb)), None if block.gyr is None else _triples(np.rint(block.gyr / gyr_lsb))
+    def counts_of(block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> tuple[np.ndarray, np.ndarray | None]:
+        """A block's samples as the store's counts (``rint(value / lsb)``, as its codec makes them)."""
+        return np.rint(block.acc / acc_lsb).astype(np.int64), None if block.gyr is None else np.rint(block.gyr / gyr_lsb).astype(np.int64)
 
     @classmethod
     def of(cls, block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> "SampleTokens":
-        return cls(*cls.triples(block, acc_lsb, gyr_lsb))
+        return cls(*cls.counts_of(block, acc_lsb, gyr_lsb), (acc_lsb, gyr_lsb))
 
     @classmethod
-    def joined(cls, parts: list[tuple[np.ndarray, np.ndarray | None]]) -> "SampleTokens":
+    def joined(cls, parts: list[tuple[np.ndarray, np.ndarray | None]], lsb: tuple[float, float]) -> "SampleTokens":
         if not parts:
             return cls.empty()
         gyr = None if parts[0][1] is None else np.concatenate([g for _, g in parts])
-        return cls(np.concatenate([a for a, _ in parts]), gyr)
+        return cls(np.concatenate([a for a, _ in parts]), gyr, lsb)
 
     def cut(self, stream: bytes, expected: list[int] | None = None) -> tuple[bytes, bytes]:
         """(the stream without the samples found in it, the cuts: gap u32, table u8, offset i40 each).
@@ -640,6 +667,203 @@ class SampleTokens:
                     best = (cost, table, int(row))
         assert best is not None
         return best[1], best[2]
+
+
+class FloatTokens:
+    """The stored samples as a sensor that sends float32 triples would have sent them (a Movesense: m/s²
+    and °/s, :attr:`~sensorkit.devices.base.DeviceProfile.sends_floats`).
+
+    Why: the store keeps such values rounded to its resolution, so they never match byte for byte and
+    :class:`SampleTokens` cuts nothing. But a stored count says all but a float's last bits, and a
+    sensor's floats are its own integer counts times a scale (its resolution, coarser than the store's):
+    once that step is learnt from the data (:meth:`learn`), each float is predicted exactly from its
+    stored sample. Every 12-byte run whose three floats round to a stored sample's counts is cut out;
+    kept are the reference (as :class:`SampleTokens` keeps it) and, per float, the difference of its
+    bits from the prediction: 0 when exact, a few units when the sensor rounds otherwise, and the
+    float's own low bits without a step (floats that were never counts: nothing is lost either way)."""
+
+    def __init__(self, tokens: SampleTokens, units: dict[str, str], steps: list[float | None]):
+        self.tokens = tokens
+        self.units = [_UNITS[units[name]] for name in ("acc", "gyr")[: len(tokens.counts)]]
+        self.steps = steps  # per table, the sensor's step in its own units (None: not known)
+        self._index = [_sorted_keys(c) for c in tokens.counts]
+
+    def learn(self, stream: bytes) -> None:
+        """Learn the step of each table that has none yet from the floats in ``stream`` that match it."""
+        b = np.frombuffer(stream, np.uint8)
+        for table, (pos, _) in enumerate(self._hits(b)):
+            if self.steps[table] is None and len(pos):
+                floats = _floats_at(b, pos).reshape(-1)
+                self.steps[table] = _lattice_step(floats, self.units[table][1](self.tokens.lsb[table]))
+
+    def cut(self, stream: bytes, expected: list[int]) -> tuple[bytes, bytes]:
+        """(the stream without the float triples found in it, the cuts: a u32 count, then gap u32, table
+        u8, offset i40 and three bit differences i40 each). ``expected[2 + table]`` as in SampleTokens."""
+        b = np.frombuffer(stream, np.uint8)
+        found = sorted((int(p), t, k) for t, (pos, keys) in enumerate(self._hits(b)) for p, k in zip(pos, keys))
+        keep = np.ones(len(b), bool)
+        gaps, tables, offsets, rows, at = [], [], [], [], []
+        end = 0
+        for pos, table, key in found:
+            if pos < end:
+                continue
+            row = self._nearest(table, key, expected[2 + table])
+            gaps.append(pos - end)
+            tables.append(table)
+            offsets.append(row - expected[2 + table])
+            expected[2 + table] = row + 1
+            rows.append(row)
+            at.append(pos)
+            end = pos + _FLOAT_TOKEN
+            keep[pos:end] = False
+        sent = _floats_at(b, np.asarray(at, np.int64)).view(np.int32).astype(np.int64)
+        residues = sent - self._predicted(np.asarray(tables, np.uint8), np.asarray(rows, np.int64))
+        cut = b"".join([struct.pack("<I", len(gaps)), _planes(np.asarray(gaps, np.int64), 4),
+                        np.asarray(tables, np.uint8).tobytes(), _planes(np.asarray(offsets, np.int64), 5),
+                        _planes(residues.reshape(-1), 5)])
+        return b[keep].tobytes(), cut
+
+    def paste(self, rest: bytes, cut: bytes, total: int, expected: list[int]) -> bytes:
+        """Inverse of :meth:`cut` (``cut`` as it returned it), for a stream of ``total`` bytes."""
+        m = _count(cut)
+        view = memoryview(cut)[4:]
+        gaps = _unplanes(view[: 4 * m], m, 4)
+        tables = np.frombuffer(view, np.uint8, m, 4 * m)
+        offsets = _unplanes(view[5 * m : 10 * m], m, 5)
+        residues = _unplanes(view[10 * m : 25 * m], 3 * m, 5).reshape(m, 3)
+        rows = np.empty(m, np.int64)
+        for table in range(len(self.tokens.counts)):
+            mine = tables == table
+            rows[mine] = expected[2 + table] + np.cumsum(offsets[mine] + 1) - 1
+            expected[2 + table] = int(rows[mine][-1]) + 1 if mine.any() else expected[2 + table]
+        if m and (np.any(tables >= len(self.tokens.counts)) or any(
+                np.any((rows[tables == i] < 0) | (rows[tables == i] >= len(c))) for i, c in enumerate(self.tokens.counts))):
+            raise RecordingError("the raw capture refers to samples the recording does not hold (it is damaged)")
+        sent = (self._predicted(tables, rows) + residues).astype("<i4").view(np.uint8).reshape(m, _FLOAT_TOKEN)
+        out = np.empty(total, np.uint8)
+        starts = np.cumsum(gaps) + _FLOAT_TOKEN * np.arange(m)
+        token_bytes = (starts[:, None] + np.arange(_FLOAT_TOKEN)).reshape(-1)
+        keep = np.ones(total, bool)
+        keep[token_bytes] = False
+        out[keep] = np.frombuffer(rest, np.uint8, total - _FLOAT_TOKEN * m)
+        out[token_bytes] = sent.reshape(-1)
+        return out.tobytes()
+
+    @staticmethod
+    def cut_size(cut: memoryview) -> int:
+        """Bytes of the cut at the start of ``cut`` (its count says)."""
+        return 4 + 25 * _count(cut)
+
+    def _hits(self, b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per table, the positions where three floats round to a stored sample's counts, and their keys."""
+        out = []
+        with np.errstate(invalid="ignore"):  # any 12 bytes: some are NaNs
+            floats = _floats_at(b, np.arange(max(len(b) - _FLOAT_TOKEN + 1, 0))).astype(np.float64)
+        finite = np.all(np.isfinite(floats), axis=1)
+        for table, ((to_store, _), (keys, _)) in enumerate(zip(self.units, self._index)):
+            with np.errstate(invalid="ignore", over="ignore"):
+                counts = np.rint(to_store(floats) / self.tokens.lsb[table])
+            valid = np.flatnonzero(finite & np.all(np.abs(counts) < _COUNT_LIMIT, axis=1))
+            mine = _count_keys(counts[valid])
+            at = np.minimum(np.searchsorted(keys, mine), max(len(keys) - 1, 0))
+            hit = keys[at] == mine if len(keys) else np.zeros(len(mine), bool)
+            out.append((valid[hit], mine[hit]))
+        return out
+
+    def _nearest(self, table: int, key: np.uint64, expected: int) -> int:
+        """Of the samples with these counts, the one nearest the table's next expected row."""
+        keys, order = self._index[table]
+        lo, hi = np.searchsorted(keys, [key, key + np.uint64(1)])
+        rows = np.sort(order[lo:hi])
+        i = int(np.searchsorted(rows, expected))
+        return int(min(rows[max(i - 1, 0) : i + 1], key=lambda r: abs(int(r) - expected)))
+
+    def _predicted(self, tables: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The bits (int32, as int64) of the floats the sensor would have sent for these stored samples."""
+        out = np.zeros((len(rows), 3), np.int64)
+        for table, (_, to_sent) in enumerate(self.units):
+            mine = tables == table
+            value = to_sent(self.tokens.counts[table][rows[mine]] * self.tokens.lsb[table])
+            step = self.steps[table]
+            if step is None:
+                sent = value.astype(np.float32)
+            else:
+                sent = np.rint(value / step).astype(np.float32) * np.float32(step)
+            out[mine] = sent.astype("<f4").view(np.int32)
+        return out
+
+
+_FLOAT_TOKEN = 12  # three float32
+_LEARN_FROM = 900  # floats a step is learnt from at least (3 s of a 100 Hz sensor): a guess stays for good
+_COUNT_LIMIT = 1 << 20  # store counts a float may round to (21 bits each in a key)
+_UNITS = {"m/s2": (lambda v: v, lambda v: v), "deg/s": (np.deg2rad, np.rad2deg)}  # to the store's units, back
+
+
+def _count(float_cut: bytes | memoryview) -> int:
+    """Float triples cut (the u32 a float cut starts with)."""
+    return int(struct.unpack_from("<I", float_cut)[0])
+
+
+def _floats_at(b: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The three little-endian float32 at each position of ``b``, (n, 3)."""
+    if not len(positions):
+        return np.empty((0, 3), np.float32)
+    taken = b[positions[:, None] + np.arange(_FLOAT_TOKEN)]
+    return np.ascontiguousarray(taken).view("<f4").reshape(-1, 3)
+
+
+def _sorted_keys(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the keys of a table's count triples, sorted; the rows in that order)."""
+    keys = _count_keys(counts)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], order
+
+
+def _count_keys(counts: np.ndarray) -> np.ndarray:
+    """Each row of three store counts (each within ±_COUNT_LIMIT) as one sortable integer."""
+    c = (np.asarray(counts, np.int64) + _COUNT_LIMIT).astype(np.uint64).reshape(-1, 3)
+    return c[:, 0] | (c[:, 1] << np.uint64(21)) | (c[:, 2] << np.uint64(42))
+
+
+def _lattice_step(values: np.ndarray, store_lsb: float) -> float | None:
+    """The step a sensor's floats are integer multiples of (its resolution), or None when they are not
+    (or it is finer than the store's, where a stored count could not tell two of them apart).
+
+    From a small gap between distinct magnitudes (of floats a count or more from zero: the smallest carry
+    no step; a tenth percentile, not the least: a stray match brings gaps of its own), refined as the
+    median ratio to the nearest multiple on the small values (their multiples are certain), then on all;
+    a half, third or quarter of it is taken when it predicts more floats exactly (data that came through
+    a coarser stage, a simulator's 16 g counts, uses the even multiples most). Kept if it predicts most
+    floats to within a few units of their last bit, as the float32 the sensor computes
+    (``float32(k) * float32(step)``)."""
+    v = values[np.isfinite(values) & (np.abs(values) >= store_lsb)].astype(np.float64)
+    if len(v) < _LEARN_FROM:
+        return None
+    gaps = np.diff(np.unique(np.abs(v)))
+    gaps = gaps[gaps >= 1.5 * store_lsb]  # finer gaps: floats that are no sample's (a stray match)
+    if len(gaps) < 20:
+        return None
+    step = float(np.percentile(gaps, 10))
+    for part in (v[np.abs(v) < 64 * step], v):
+        k = np.rint(part / step)
+        on = (np.abs(part / step - k) < 0.1) & (k != 0)
+        step = float(np.median(part[on] / k[on]))  # a median: the strays off the lattice do not pull it
+    fits = [_float32_step(v, step / n) for n in (1, 2, 3, 4) if step / n >= 1.5 * store_lsb]
+    exact, near, best = max(fits, key=lambda fit: fit[0])
+    return best if near >= 0.8 else None
+
+
+def _float32_step(v: np.ndarray, step: float) -> tuple[float, float, float]:
+    """(share of floats predicted exactly, share within 4 units of the last bit, the float32 step) for the
+    float32 nearest ``step`` or one of its neighbours (the sensor's own may be an ulp off the fit)."""
+    k = np.rint(v / step).astype(np.float32)
+    sent = v.astype(np.float32).view(np.int32).astype(np.int64)
+    near = (np.asarray([step], np.float32).view(np.int32) + np.arange(-4, 5, dtype=np.int32)).view(np.float32)
+    fits = []
+    for candidate in near:
+        off = np.abs((k * candidate).view(np.int32) - sent)
+        fits.append((float(np.mean(off == 0)), float(np.mean(off <= 4)), float(candidate)))
+    return max(fits, key=lambda fit: fit[0])
 
 
 def _triples(counts: np.ndarray) -> np.ndarray:

@@ -88,6 +88,9 @@ class DeviceProfile(ABC):
     kind: ClassVar[str]  # short id used on the command line: "sensorkit", "metamotion", ...
     capabilities: ClassVar[Capabilities]
     service_uuids: ClassVar[tuple[str, ...]]  # lower-case 128-bit strings, for scan filters
+    # How the sensor sends samples as float32 triples ({"acc": "m/s2", "gyr": "deg/s"}), if it does: a raw
+    # capture then predicts those floats from the stored samples (sensorkit.ble.rawcapture.FloatTokens).
+    sends_floats: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, rate_hz: float, acc_range_g: float, gyr_range_dps: float | None = None):
         self.rate_hz = float(rate_hz)

@@ -125,6 +125,7 @@ class Movesense(DeviceProfile):
     """A Movesense streaming IMU6 (acc + gyro) at one of the GSP sample rates."""
 
     kind: ClassVar[str] = "movesense"
+    sends_floats: ClassVar[dict[str, str] | None] = {"acc": "m/s2", "gyr": "deg/s"}  # MS imu.yaml
     service_uuids: ClassVar[tuple[str, ...]] = (SERVICE,)
     capabilities: ClassVar[Capabilities] = Capabilities(
         model="Suunto Movesense (GSP firmware >= 2.3.0)",
