@@ -126,7 +126,9 @@ def test_short_trials_never_claim_a_wrong_forward(sisfall_held_out, shared_data)
 
 
 @pytest.mark.xfail(strict=True, reason="target not met: 11 of 13 held-out trials; the two misses are subject 10, who "
-                   "picks up with the knees: the trunk tilts at most 11.2 deg from upright, under the 15 deg bend start")
+                   "picks up with the knees: the trunk tilts at most 11.2 deg from upright, under the 15 deg bend start, "
+                   "and the hips' dip (1.71 m/s^2) is matched by 10 of 33 upright movements of HAPT's tuning users "
+                   "(validation/lying_cues.py): no squat-lift event could be told from them")
 def test_umafall_bends_found_without_mounting(shared_data):
     uma = evaluate_umafall(shared_data / "umafall_bending", mounting=False, subjects=held_out)
     assert uma.with_bend / uma.trials >= 0.95
