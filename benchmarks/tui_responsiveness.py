@@ -16,8 +16,8 @@ reuses them on the next run). Then:
    the day's numbers (the four key figures, as the saved analysis has them); for the trends,
    ``sensorkit view FOLDER``, ``t`` once the days are listed, until the trends table holds the
    patient's weeks. So the interpreter, the imports, Textual's start and the drawing are in the
-   figure. Best and median of ``--runs``, with the CPU seconds the process had used
-   when the numbers appeared (Linux: /proc).
+   figure. Best and median of ``--runs``, with the CPU seconds the process had used when the
+   numbers appeared and how long its main thread had waited for a core (Linux: /proc).
 
 The machine's load average is printed with the figures: on a shared 2-core machine every wall time
 grows with it (a process waits for a core about as long as it runs at load 4), so each comes with
@@ -42,7 +42,7 @@ import sys
 import tempfile
 import termios
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -135,9 +135,9 @@ class Terminal:
         os.close(slave)
         self.text = ""
 
-    def wait_for(self, needles: list[str], timeout: float = 120.0) -> tuple[float, float | None]:
+    def wait_for(self, needles: list[str], timeout: float = 120.0) -> Shown:
         """Seconds from the start until ``needles`` are on the screen, in that order, after what was drawn
-        before this call; and the CPU seconds the process had used by then (None off Linux)."""
+        before this call; with what the process had used and waited by then."""
         since = len(self.text)
         while not in_order(self.text[since:], needles):
             ready, _, _ = select.select([self.master], [], [], timeout)
@@ -145,7 +145,7 @@ class Terminal:
                 raise SystemExit(f"sensorkit {' '.join(self.child.args[3:])} did not show {needles} "
                                  f"in {timeout:.0f} s; it showed: {self.text[-500:]!r}")
             self.text += CONTROL.sub("", os.read(self.master, 1 << 16).decode("utf-8", "replace"))
-        return time.perf_counter() - self.started, cpu_seconds(self.child.pid)
+        return Shown(time.perf_counter() - self.started, *used_and_waited(self.child.pid))
 
     def press(self, key: str) -> None:
         os.write(self.master, key.encode())
@@ -174,13 +174,24 @@ def in_order(text: str, needles: list[str]) -> bool:
     return True
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a running process, all its threads (Linux)."""
+class Shown(NamedTuple):
+    """When a screen showed its numbers: seconds since the start, the CPU seconds the process had used (all
+    its threads) and the seconds its main thread had waited, ready to run, for a core (None off Linux)."""
+
+    wall: float
+    cpu: float | None
+    waited: float | None
+
+
+def used_and_waited(pid: int) -> tuple[float | None, float | None]:
+    """A running process's CPU seconds (``/proc/PID/stat``) and its main thread's time runnable but not
+    running (the run-queue wait of ``/proc/PID/schedstat``): on a loaded machine, where the rest goes."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        waited_ns = int(Path(f"/proc/{pid}/schedstat").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None, None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), waited_ns / 1e9
 
 
 def day_numbers(path: Path) -> list[str]:
@@ -204,7 +215,7 @@ def trends_numbers(folder: Path, patient: str) -> list[str]:
     return [*title_phrases(weeks)[1:3], cells[0], cells[3]]  # days and weeks, dates; "worn", the newest week
 
 
-def cold_day(path: Path, numbers: list[str]) -> tuple[float, float | None]:
+def cold_day(path: Path, numbers: list[str]) -> Shown:
     """``sensorkit view DAY``: seconds (wall, CPU) until the day's ``numbers`` are on the screen."""
     terminal = Terminal(["view", str(path)])
     shown = terminal.wait_for(numbers)
@@ -212,7 +223,7 @@ def cold_day(path: Path, numbers: list[str]) -> tuple[float, float | None]:
     return shown
 
 
-def cold_trends(folder: Path, first_file: str, numbers: list[str]) -> tuple[float, float | None]:
+def cold_trends(folder: Path, first_file: str, numbers: list[str]) -> Shown:
     """``sensorkit view FOLDER``, ``t`` once ``first_file`` is listed: seconds (wall, CPU) from the start
     until the trends' ``numbers`` are on the screen."""
     terminal = Terminal(["view", str(folder)])
@@ -223,13 +234,15 @@ def cold_trends(folder: Path, first_file: str, numbers: list[str]) -> tuple[floa
     return shown
 
 
-def best_and_median(runs: int, measure: Callable[[], tuple[float, float | None]]) -> str:
-    """``measure()`` ``runs`` times: best and median wall seconds, median CPU seconds, in words."""
-    times = [measure() for _ in range(runs)]
-    walls = [wall for wall, _ in times]
-    cpus = [cpu for _, cpu in times if cpu is not None]
-    cpu = f", {statistics.median(cpus):.2f} s CPU" if cpus else ""
-    return f"best {min(walls):.2f} s, median {statistics.median(walls):.2f} s{cpu}"
+def best_and_median(runs: int, measure: Callable[[], Shown]) -> str:
+    """``measure()`` ``runs`` times: best and median wall seconds, median CPU and waiting seconds, in words."""
+    shown = [measure() for _ in range(runs)]
+    walls = [s.wall for s in shown]
+    cpus = [s.cpu for s in shown if s.cpu is not None]
+    waits = [s.waited for s in shown if s.waited is not None]
+    used = (f", {statistics.median(cpus):.2f} s CPU, {statistics.median(waits):.2f} s waiting for a core"
+            if cpus and waits else "")
+    return f"best {min(walls):.2f} s, median {statistics.median(walls):.2f} s{used}"
 
 
 def simulate(path: Path, seconds: int, start: str, patient: str = "") -> None:
