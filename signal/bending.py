@@ -39,6 +39,7 @@ ACC_SMOOTH_S = 0.25
 SQUAT_MAX_DEG = 70.0  # a waist inclination beyond this is a stoop: squats keep it within 20-60 deg
 SENSOR_ABOVE_HIP_M = 0.14  # lower-back sensor height above the hip joints (0.10-0.18 m in adults)
 MAX_INTEGRATION_S = 30.0  # beyond this the height integral drifts too much to classify the style
+SURE_S = 1e-6  # s: a running sum's rounding is under 1e-9 s; this close to held_bend_s the exact sum decides
 
 
 def sample_seconds(t: np.ndarray) -> np.ndarray:
@@ -140,6 +141,36 @@ def bend_severity(fr: Frame, start: float, end: float, profile: Profile, has_gyr
     b = fr.between(start, end)
     bands, twist = band_seconds_and_twist(b, profile, has_gyro)
     return severity_of(float(b.flexion.max()), bands, twist, profile)
+
+
+def high_so_far(b: Frame, profile: Profile, has_gyro: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """For each sample ``k`` of the bend samples ``b``: whether the bend ended there (``b[:k + 1]``) is
+    high as :func:`bend_severity` finds it, and whether that verdict is sure; None when running sums
+    cannot tell (a step :func:`sample_seconds` would shorten, rates not finite, under 3 samples).
+
+    One pass of cumulative sums instead of :func:`bend_severity` once per end: the peak and the twist
+    come out exactly as it computes them (a running maximum; a sequential cumsum of the same
+    products), but the time above ``band_low_deg`` is added in another order, so an end whose time
+    there is within SURE_S of ``held_bend_s`` is not sure (and is left to :func:`bend_severity`).
+    With no step over twice the smallest, no prefix has a step that its median would shorten."""
+    t, flex = b.t, b.flexion
+    if len(t) < 3:
+        return None
+    step = np.diff(t)
+    if step.max() > 2.0 * step.min() or (has_gyro and not np.isfinite(b.heading_rate).all()):
+        return None
+    peak = np.maximum.accumulate(flex)
+    # the last sample of a prefix stands for no time (sample_seconds), so prefix k sums the steps before it
+    above = np.concatenate([[0.0], np.cumsum(np.where(flex[:-1] >= profile.band_low_deg, step, 0.0))])
+    twist = None
+    if has_gyro:
+        heading = np.cumsum(b.heading_rate[:-1] * step)
+        twist = np.concatenate([[0.0], np.maximum.accumulate(np.abs(heading - heading[0]))])
+    rules = BendSeverity(profile)
+    high = rules.is_high(peak, twist, above + SURE_S)
+    sure = high == rules.is_high(peak, twist, above - SURE_S)
+    sure[:2] = False
+    return high, sure
 
 
 def measure_bend(fr: Frame, start: float, end: float, profile: Profile, has_gyro: bool) -> Event:

@@ -180,10 +180,11 @@ class Pipeline:
         upright = inclination < self.profile.lying_inclination_deg
         band = np.where(flexion < self.profile.band_low_deg, 0, np.where(flexion <= self.profile.band_high_deg, 1, 2))
         quarter = np.floor((t + self._origin) / QUARTER_S).astype(np.int64)
-        for q in np.unique(quarter):
-            sel = upright & (quarter == q)
-            acc = self.band_seconds.setdefault(int(q), np.zeros(3))
-            acc += np.bincount(band[sel], weights=dt[sel], minlength=3)
+        cuts = [0, *(np.flatnonzero(np.diff(quarter)) + 1).tolist(), len(t)]  # in time order: a stretch each
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            sel = upright[a:b]
+            acc = self.band_seconds.setdefault(int(quarter[a]), np.zeros(3))
+            acc += np.bincount(band[a:b][sel], weights=dt[a:b][sel], minlength=3)
 
     def band_summary(self, zone: tzinfo = timezone.utc) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
         """Seconds upright per flexion band: the total, and per local date in ``zone``."""

@@ -36,7 +36,7 @@ import numpy as np
 from sensorkit.events import Event
 
 from .alerts import AlertPolicy
-from .bending import BendSeverity, bend_severity, bend_start, measure_bend
+from .bending import BendSeverity, bend_severity, bend_start, high_so_far, measure_bend
 from .episodes import Hysteresis, Run, RunTracker
 from .features import Frame, History, height_change, middle
 from .nonwear import WearChange
@@ -818,10 +818,16 @@ class PostureTracker:
         be measured (:func:`.bending.measure_bend`), or None. Peak, twist and time above only grow,
         so this is monotone (bisection, same answer whatever the chunking) and the final bend is
         severe too; the running values above are only a cheap first filter. The samples are taken
-        from the history once, and only the severity is worked out at each step."""
+        from the history once, and each step reads its verdict from :func:`.bending.high_so_far`
+        where that is sure, else works out the severity of that end alone."""
         window = self.history.between(start - 1.0, float(t[-1]) + 1.0)
+        bend = window.between(start, float(t[-1]))
+        known = high_so_far(bend, self.profile, self.has_gyro)
 
         def severe(i: int) -> bool:
+            k = int(np.searchsorted(bend.t, t[i], side="right")) - 1
+            if known is not None and k >= 0 and known[1][k]:
+                return bool(known[0][k])
             return bend_severity(window, start, float(t[i]), self.profile, self.has_gyro) == "high"
 
         lo, hi = i0, len(t) - 1
