@@ -101,9 +101,14 @@ class Alignment:
     forward_from: str = ""  # what showed forward: cues and their weights, "nominal mounting", "bend"
 
     def to_json(self) -> dict[str, Any]:
+        """The alignment as stored and reported, every float in full: whoever analyses with the stored
+        one (a recording's guided calibration read back offline, a re-run with an analysis's alignment)
+        must get the angles of the analysis that used it. Rounded, a flexion within 1e-4 deg of a band
+        edge fell on the other side (soak: warehouse, loss + no gyroscope, seed 2, a severe-bend alert
+        one sample late)."""
         return {
-            "rotation": np.round(self.rotation, 6).tolist(),
-            "acc_bias": np.round(self.acc_bias, 5).tolist(),
+            "rotation": np.asarray(self.rotation, dtype=np.float64).tolist(),
+            "acc_bias": np.asarray(self.acc_bias, dtype=np.float64).tolist(),
             "forward_known": self.forward_known,
             "forward_from": self.forward_from,
             "source": self.source,
