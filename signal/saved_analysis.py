@@ -114,16 +114,23 @@ class RecordingAnalysis:
     gait: str = "on"  # walking bouts detected: "on", "off" or why not (:func:`sensorkit.signal.pipeline.gait_status`)
 
 
-def saved_analysis(reader: RecordingReader, profile: Profile, zone: tzinfo) -> RecordingAnalysis | None:
-    """The recording's saved analysis when it is still valid under this profile (:func:`still_valid`) and
-    its days are in ``zone``."""
+def saved_fits(reader: RecordingReader, profile: Profile, zone: tzinfo) -> bool:
+    """Whether the recording holds a saved analysis still valid under this profile (:func:`still_valid`),
+    with its details, and its days in ``zone``."""
     summary = saved_summary(reader, profile)
-    details = reader.summaries().get(DETAILS_SUMMARY) if summary is not None else None
-    if summary is None or details is None or summary.get("timezone") != zone_name(zone):
+    return (summary is not None and summary.get("timezone") == zone_name(zone)
+            and DETAILS_SUMMARY in reader.summaries())
+
+
+def saved_analysis(reader: RecordingReader, profile: Profile, zone: tzinfo) -> RecordingAnalysis | None:
+    """The recording's saved analysis when it fits (:func:`saved_fits`), else None."""
+    if not saved_fits(reader, profile, zone):
         return None
+    saved = reader.summaries()
+    details = saved[DETAILS_SUMMARY]
     events = [e for e in reader.events() if e.type not in RECORDED_EVENT_TYPES]
-    return RecordingAnalysis(summary, events, str(details.get("angles_from", "")), list(details.get("warnings", [])),
-                             "stored", gait=saved_gait(reader))
+    return RecordingAnalysis(saved[ANALYSIS_SUMMARY], events, str(details.get("angles_from", "")),
+                             list(details.get("warnings", [])), "stored", gait=saved_gait(reader))
 
 
 def stored_analysis(path: str | Path, profile: Profile | None = None, tz: str | None = None) -> RecordingAnalysis | None:
@@ -176,6 +183,17 @@ def _analyse(reader: RecordingReader, profile: Profile, zone: tzinfo) -> tuple[R
     return (RecordingAnalysis(result.summary, result.events, result.method,
                               result.warnings + ([damage] if damage else []), "analysed", gait=result.gait),
             result.alignment.to_json(), result.gait)
+
+
+def save_unless_saved(path: str | Path, profile: Profile | None = None, tz: str | None = None) -> bool:
+    """Analyse the recording and save the analysis (:func:`analysis_for`) unless one that fits is saved,
+    as its first view would; True when it was analysed now. A saved one's events are not read: the
+    trends screen, which asks this of every recording of a patient, needs only the saved days."""
+    profile = profile or Profile()
+    with RecordingReader(path) as reader:
+        if saved_fits(reader, profile, zone_for(tz, reader.meta.timezone, profile)):
+            return False
+    return analysis_for(path, profile, tz).source == "analysed"
 
 
 def save_for_viewing(path: str | Path, profile: Profile | None = None) -> str:

@@ -13,7 +13,7 @@ import sensorkit.signal.pipeline as pipeline
 from sensorkit.cli.main import main
 from sensorkit.events import Event
 from sensorkit.signal.profile import Profile
-from sensorkit.signal.saved_analysis import analysis_for
+from sensorkit.signal.saved_analysis import analysis_for, save_unless_saved
 from sensorkit.store import RecordingReader, RecordingWriter
 from sensorkit.trends import folder_trends
 from sensorkit.tui.app import SensorKitApp
@@ -130,3 +130,17 @@ def test_view_reads_a_saved_day_before_the_app_starts(rec, monkeypatch):
     assert workers == 0
     assert figures["high-bends"].startswith(f"High-risk bends\n{made.total['bends']['by_severity']['high']} of ")
     assert figures["alerts"].startswith(f"Alerts\n{sum(made.total['alerts'].values())}\n")
+
+
+def test_the_trends_screen_saves_once_and_then_reads_no_saved_events(rec, monkeypatch):
+    """save_unless_saved, which the trends screen asks of every recording: the first time it analyses and
+    saves; then it only checks that the saved analysis fits, reading neither samples nor saved events."""
+    assert save_unless_saved(rec, tz="UTC") is True
+
+    def no_events(*_args, **_kwargs):
+        raise AssertionError("the saved events were read")
+    no_analysis(monkeypatch)
+    monkeypatch.setattr(RecordingReader, "events", no_events)
+    assert save_unless_saved(rec, tz="UTC") is False
+    with pytest.raises(AssertionError, match="analysed again"):  # another zone: not the saved days
+        save_unless_saved(rec, tz="Australia/Sydney")

@@ -121,13 +121,13 @@ def saving_first(days_of: Callable[[DaysTask], Any], tasks: Sequence[DaysTask]) 
     """Each recording's days, after saving its analysis when it has none that fits (as its first view
     would), so that the next ``t`` reads every recording's saved summary instead of analysing it again.
     A recording counted only from where another ends is analysed from there, as trends does."""
-    from sensorkit.signal.saved_analysis import analysis_for
+    from sensorkit.signal.saved_analysis import save_unless_saved
 
     for task in tasks:
         made_now = False
         if task.from_s is None:
             try:
-                made_now = analysis_for(task.path, task.profile, task.tz).source == "analysed"
+                made_now = save_unless_saved(task.path, task.profile, task.tz)
             except SensorKitError:  # days_of names the problem in the recording's row
                 pass
         source, *rest = days_of(task)
