@@ -356,3 +356,24 @@ def test_a_movesense_capture_costs_a_fraction_of_its_samples(tmp_path: Path) -> 
     with RecordingReader(tmp_path / "r.skr") as reader:
         capture = sum(map(len, reader.attachment_chunks(ATTACHMENT)))
     assert capture < 0.35 * blocks
+
+
+def test_chunks_are_committed_with_the_samples_and_merges_replace_them(tmp_path: Path) -> None:
+    """The store's side: a chunk is asked for at each commit and lands in that commit's transaction (a
+    reader sees it exactly when it sees the samples); a summing-up chunk replaces the ones since the last."""
+    from sensorkit.samples import RecordingMeta
+    from sensorkit.store import RecordingWriter
+
+    made = iter([(b"a", False), (b"b", False), (b"AB", True), (b"c", False), None, (b"ABC", True)])
+    path = tmp_path / "r.skr"
+    writer = RecordingWriter(path, RecordingMeta(rate_hz=100, start_time="2026-12-05T08:00:00Z", has_gyro=False))
+    writer.add_chunk_source("tape", lambda: next(made, None))
+    seen = []
+    for second in range(6):
+        t = second + np.arange(100) / 100
+        writer.append(SampleBlock(t, np.zeros((100, 3)), None))  # a second of samples: committed now
+        with RecordingReader(path) as reader:
+            seen.append((reader.sample_count(), reader.attachment_chunks("tape")))
+    writer.close()
+    assert seen == [(100, [b"a"]), (200, [b"a", b"b"]), (300, [b"AB"]), (400, [b"AB", b"c"]), (500, [b"AB", b"c"]),
+                    (600, [b"AB", b"ABC"])]
