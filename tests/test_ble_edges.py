@@ -19,6 +19,7 @@ faults Polar and Movesense sessions stored or counted fewer samples than their e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -64,11 +65,10 @@ def test_combined_faults_every_sample_stored_or_counted_lost(kind, rate, seed, t
         assert emu.unsent_stopped > 0
 
 
-def test_a_notification_goes_on_the_air_without_yielding_so_a_stop_cannot_split_it_from_its_count():
-    """A Stop cancels the emulator's stream at its next wait. Bumble's notify_subscribers sent from a task
-    of its own that the cancel did not stop, so under load a packet reached the collector while the
-    emulator counted it unsent (the polar combined-faults session stored 39 samples more than were sent).
-    A notification that finishes on its first step leaves the cancel no wait to land on."""
+@contextlib.asynccontextmanager
+async def quiet_subscribed_emulator(received: list[bytes]):
+    """An emulated SensorKit board whose notifications a bleak client has subscribed to (into ``received``),
+    its stream stopped so that only the notifications a test sends go out; yields (radio, sensor)."""
     from bleak import BleakClient
 
     from sensorkit.ble.backend import BumbleClient
@@ -77,29 +77,59 @@ def test_a_notification_goes_on_the_air_without_yielding_so_a_stop_cannot_split_
     from sensorkit.devices.sensorkit_imu import SensorKitProfile
     from sensorkit.emulator.sensorkit_imu import SensorKitEmulator
 
-    async def notify_once_subscribed() -> tuple[int, int]:
-        radio = VirtualRadio()
-        use_radio(radio)
-        src = source(100.0, 10.0)
-        sensor = SensorKitEmulator(src.block, src.rate_hz)
-        await sensor.start(radio)
-        try:
-            found = await find(sensor.name, 5.0, Transport.virtual())
-            async with BleakClient(found.device, backend=BumbleClient) as client:
-                await SensorKitProfile(100).start(client, lambda _char, _data: None)
-                sensor.stop_streaming()  # only the notification below goes out
-                sent = sensor.stats.packets_sent
-                step = sensor._notify(b"\x00" * 20)
-                with pytest.raises(StopIteration) as done:  # finished on its first step: never waited
-                    step.send(None)
-                assert done.value.value is True
-                return sent, sensor.stats.packets_sent
-        finally:
-            await sensor.close()
-            use_radio(None)
+    radio = VirtualRadio()
+    use_radio(radio)
+    src = source(100.0, 10.0)
+    sensor = SensorKitEmulator(src.block, src.rate_hz)
+    await sensor.start(radio)
+    try:
+        found = await find(sensor.name, 5.0, Transport.virtual())
+        async with BleakClient(found.device, backend=BumbleClient) as client:
+            await SensorKitProfile(100).start(client, lambda _char, data: received.append(bytes(data)))
+            sensor.stop_streaming()
+            await asyncio.sleep(0.1)  # the stream's last notifications land before the test's own
+            yield radio, sensor
+    finally:
+        await sensor.close()
+        use_radio(None)
 
-    sent_before, sent_after = asyncio.run(notify_once_subscribed())
+
+def test_a_notification_goes_on_the_air_without_yielding_so_a_stop_cannot_split_it_from_its_count():
+    """A Stop cancels the emulator's stream at its next wait. Bumble's notify_subscribers sent from a task
+    of its own that the cancel did not stop, so under load a packet reached the collector while the
+    emulator counted it unsent (the polar combined-faults session stored 39 samples more than were sent).
+    A notification that finishes on its first step leaves the cancel no wait to land on."""
+
+    async def notify_once() -> tuple[int, int]:
+        async with quiet_subscribed_emulator([]) as (_radio, sensor):
+            sent = sensor.stats.packets_sent
+            step = sensor._notify(b"\x00" * 20)
+            with pytest.raises(StopIteration) as done:  # finished on its first step: never waited
+                step.send(None)
+            assert done.value.value is True
+            return sent, sensor.stats.packets_sent
+
+    sent_before, sent_after = asyncio.run(notify_once())
     assert sent_after == sent_before + 1
+
+
+def test_a_link_dropped_once_what_was_sent_has_arrived_loses_none_of_it():
+    """The emulator injects a link loss right after sending; the packets still on their way were lost with
+    the link though counted sent (the polar session then stored 39 samples fewer than were sent, when a
+    late emulator sent and dropped with no pause between). The radio's ``delivered`` waits for them."""
+
+    async def send_then_drop() -> list[bytes]:
+        received: list[bytes] = []
+        async with quiet_subscribed_emulator(received) as (radio, sensor):
+            before = len(received)
+            for k in range(3):
+                assert await sensor._notify(bytes([k]) * 20)
+            await radio.delivered(sensor.device)
+            sensor.drop_link()
+            await asyncio.sleep(0.1)
+            return received[before:]
+
+    assert asyncio.run(send_then_drop()) == [bytes([k]) * 20 for k in range(3)]
 
 
 class LosesTheEdges:

@@ -21,6 +21,7 @@ Bumble is pinned exactly in pyproject.toml because these touch its internals.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 
@@ -135,6 +136,19 @@ class VirtualRadio:
                 await device.power_on()
                 self._central = device
         return self._central
+
+    async def delivered(self, device: Device) -> None:
+        """Wait until every packet ``device`` has sent has reached the host at the other end of its links.
+
+        A link dropped at once loses the packets still on their way (three loop turns: host to controller,
+        across the link, controller to host), which the emulator had counted as sent. Bumble's host holds
+        a packet pending until its controller reports it forwarded onto the link; the last two turns were
+        scheduled before the turn this then resumes on, or by the one ``sleep(0)`` after (first in, first out).
+        """
+        for connection in list(device.host.connections.values()):
+            with contextlib.suppress(ValueError):  # nothing ever sent on it
+                await connection.acl_packet_queue.drain(connection.handle)
+        await asyncio.sleep(0)
 
     def drop_link(self, device: Device) -> int:
         """Emulate a supervision timeout on every connection of ``device`` (B9); returns how many.
