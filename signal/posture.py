@@ -18,7 +18,8 @@ What tells the postures apart at the lower back, and how it is used here:
 - **Slouching**: while sitting (relative to the sitting neutral, learnt over the first
   ``sitting_neutral_window_s`` of each sitting period unless the profile fixes it) or standing
   (relative to the standing neutral), flexion beyond ``slouch_tolerance_deg`` for ``slouch_delay_s``.
-- **Bends**: see :mod:`.bending`; a forward lean that turns out to be a stand-to-sit is not a bend.
+- **Bends**: see :mod:`.bending`; a forward lean that turns out to be a stand-to-sit is not a bend. A
+  lift with the knees that keeps the trunk upright is found from the pelvis instead (:mod:`.squat_lift`).
 
 Everything is decided from samples in time order with the unfinished state carried, so events come
 out identical whatever the chunking. Each event leaves once it is final; the small delay is the
@@ -42,6 +43,7 @@ from .features import Frame, History, height_change, middle
 from .nonwear import WearChange
 from .profile import Profile
 from .sedentary import SedentaryTracker
+from .squat_lift import is_squat_lift, squat_lift
 
 VERTICAL_ON, VERTICAL_OFF = 0.15, 0.06  # m/s: vertical speed of a sit-to-stand peaks at 0.5-1 m/s
 VERTICAL_MERGE_S = 2.5  # pauses shorter than this join one vertical movement (a squat's hold)
@@ -637,6 +639,10 @@ class PostureTracker:
             dh = 0.0  # sitting down and standing up lean 25-45 deg and move the hips < 0.7 m
         # a cue (recline, walking) may already have switched the posture during this movement
         just_switched = self.base_since >= run.start
+        if self.base == "standing" and not just_switched and run.start >= self._put_on_until and is_squat_lift(
+                seg, run.end - run.start, self.profile):
+            self._squat_lift(run)
+            return
         if dh < -th and (self.base == "standing" or (self.base == "sitting" and just_switched)):
             transition = ("stand_to_sit", "sitting")
         elif dh > th and (self.base == "sitting" or (self.base == "standing" and just_switched)):
@@ -648,6 +654,16 @@ class PostureTracker:
             self._transition(transition[0], run.start, run.end, transition[1])
         else:
             self._finalize_bends(run.decided, None)
+
+    def _squat_lift(self, run: Run) -> None:
+        """The pelvis went down and back up with the trunk upright (:mod:`.squat_lift`): a lift, not
+        sitting down. A bend over it already reports it; else it is reported as a squat bend."""
+        covered = (self.bend_open is not None and self.bend_open["start"] <= run.end) or any(
+            b.start <= run.end and b.end >= run.start for b in self.pending_bends)
+        self._finalize_bends(run.decided, None)
+        if not covered:
+            window = self.history.between(run.start - 1.0, run.end + 1.0)
+            self._emit(run.decided, squat_lift(window, run.start, run.end, self.profile, self.has_gyro))
 
     def _moving_held(self, start: float) -> None:
         if self.base == "sitting":

@@ -185,7 +185,7 @@ def umafall_tilts(data: Path) -> str:
     names = ", ".join(f"subject {t.subject} {t.path.name.split('_')[4]}_{t.path.name.split('_')[5]} {tilt:.1f}"
                       for t, tilt in missed)
     return row("UMAFall trial tilt from the upright start (1 s means of the raw samples)", "UMAFall, all 23 trials",
-               f"no bend: {names}; with a bend: lowest {', '.join(f'{t:.1f}' for t in sorted(t for _, t in found)[:2])}, "
+               f"no bend: {names or 'none'}; with a bend: lowest {', '.join(f'{t:.1f}' for t in sorted(t for _, t in found)[:2])}, "
                f"highest {max(t for _, t in found):.1f} deg",
                "-")
 
