@@ -630,13 +630,18 @@ class PostureTracker:
             self._finalize_bends(run.decided, None)
             return
         seg = self.history.between(run.start - 0.5, run.end + 0.5)
-        dh = hip_height_change(seg, self.profile.bend_start_deg)
         th = self.profile.transition_height_m
         transition = None
+        # the hips' height change is integrated only where it can count (most movements of a
+        # bend-heavy day are bent or leant too far)
         if len(seg) == 0 or abs(seg.flexion[-1]) > self.profile.bend_start_deg:
             dh = 0.0  # still bent when the movement paused: part of a bend, not a change of posture
-        elif seg.flexion.max() > MAX_TRANSITION_LEAN_DEG or abs(dh) > MAX_TRANSITION_DROP_M:
-            dh = 0.0  # sitting down and standing up lean 25-45 deg and move the hips < 0.7 m
+        elif seg.flexion.max() > MAX_TRANSITION_LEAN_DEG:
+            dh = 0.0  # sitting down and standing up lean 25-45 deg ...
+        else:
+            dh = hip_height_change(seg, self.profile.bend_start_deg)
+            if abs(dh) > MAX_TRANSITION_DROP_M:
+                dh = 0.0  # ... and move the hips < 0.7 m
         # a cue (recline, walking) may already have switched the posture during this movement
         just_switched = self.base_since >= run.start
         if self.base == "standing" and not just_switched and run.start >= self._put_on_until and is_squat_lift(
