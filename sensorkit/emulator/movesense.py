@@ -20,9 +20,11 @@ from .vendor import VendorEmulator, to_counts
 
 MAX_SUBSCRIPTIONS = 4  # MAX_DATASUB_COUNT (MS GATTSensorDataClient.h)
 # The sensor's own resolution: its IMU (an LSM6DSL) gives 16-bit counts, 0.244 mg at ±8 g and 70 mdps at
-# ±2000 °/s (ST's datasheet), which the firmware sends as float32 count x scale. Assumed, not seen on a
-# real Movesense: its firmware is closed; a real one may calibrate, which the raw capture survives too.
-ACC_STEP = np.float32(0.244e-3 * 9.80665)  # m/s^2 per count
+# ±2000 °/s (ST's datasheet), which the firmware sends as float32 count x scale. Seen on two real Movesense
+# logs (../shared/data/formats/movesense, validation/movesense_real_capture.py): every float is exactly
+# float32(count) x these float32 scales, the firmware's g being 9.807 (not 9.80665: those floats would be
+# off by 3.6e-5 of their value, a whole count near full scale).
+ACC_STEP = np.float32(0.244e-3 * 9.807)  # m/s^2 per count
 GYR_STEP = np.float32(0.07)  # deg/s per count
 CLOCK_START_MS = 123_456  # the sensor's ms clock at the first streaming run; any value works
 
