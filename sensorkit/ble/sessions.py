@@ -151,7 +151,7 @@ async def _stop_when_caught_up(sensor: EmulatedSensor, collector: Collector) -> 
     """
     await sensor.finished.wait()
     confirmed = await collector.caught_up(CATCH_UP_TIMEOUT_S)
-    last = sensor.position(sensor.counter - 1) if sensor.counter else None
+    last = sensor.end_position
     if confirmed and last is not None:  # all it sent is in: what is missing at the end was lost
         collector.expect_end(last)
     collector.stop()

@@ -137,6 +137,7 @@ class EmulatedSensor(ABC):
         self.counter = 0  # device sample counter: next sample to be taken
         self.streaming = False
         self.finished = asyncio.Event()  # set when the source is exhausted
+        self.end_position: DecodedSamples | None = None  # its last sample's, kept when a later Start resets the counter
         self.radio: VirtualRadio | None = None
         self.device: Device | None = None
         self.data_characteristic: gatt.Characteristic | None = None
@@ -349,7 +350,15 @@ class EmulatedSensor(ABC):
             self.finished.set()
             return
         if self.streaming and self.counter > self._last_counter():  # exhausted (not merely stopped)
-            self.finished.set()
+            self._finish()
+
+    def _finish(self) -> None:
+        """The source is exhausted: where it ended is kept now. A central that reconnects after the end
+        stops and starts the stream again, which resets the counter: the session read the end from the
+        counter after waiting for the collector, and then marked no end (the lost tail went uncounted)."""
+        if not self.finished.is_set() and self.counter:
+            self.end_position = self.position(self.counter - 1)
+        self.finished.set()
 
     def _last_counter(self) -> int:
         return int(self._source_counter[-1]) - self._source_base if len(self._source_counter) else -1
