@@ -8,6 +8,11 @@ than a few minutes of samples, and that the window statistics do not depend on h
 from __future__ import annotations
 
 import dataclasses
+import signal
+import subprocess
+import sys
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -118,10 +123,25 @@ def test_walking_found_in_a_second_process_gives_the_same_analysis(tmp_path):
     path, meta = stored(tmp_path, "office", 8, 1800.0, True)
     with RecordingReader(path) as reader:
         here = analyze(reader, meta)
-        apart = analyze(reader, meta, gait_apart=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            apart = analyze(reader, meta, gait_apart=True)
         whole = reader.samples()
     assert as_json(apart) == as_json(here) == as_json(analyze(whole, meta, gait_apart=True))
     assert apart.gait == "on" and any(e.type == "walking_bout" for e in apart.events)
+    assert not [w for w in caught if "multi-threaded" in str(w.message)]  # Python 3.12+'s fork warning
+
+
+def test_no_fork_warning_beside_a_native_thread_pool(tmp_path):
+    pytest.importorskip("pyarrow")
+    from pyarrow import csv, py_buffer
+
+    csv.read_csv(py_buffer(b"a\n1\n"))  # starts Arrow's threads, as a Parquet input does
+    path, meta = stored(tmp_path, "walk", 9, 120.0, True)
+    with RecordingReader(path) as reader, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        analyze(reader, meta, gait_apart=True)
+    assert not [w for w in caught if "multi-threaded" in str(w.message)]  # shown from Python 3.12 on
 
 
 def test_an_error_in_the_second_process_is_raised_here(tmp_path, monkeypatch):
@@ -135,3 +155,61 @@ def test_an_error_in_the_second_process_is_raised_here(tmp_path, monkeypatch):
     path, meta = stored(tmp_path, "walk", 9, 120.0, True)
     with RecordingReader(path) as reader, pytest.raises(RecordingError, match="failed on purpose"):
         analyze(reader, meta, gait_apart=True)
+
+
+# `sensorkit analyze` whose second process takes seconds a block (a long day's walking pass, quickly
+# simulated): it writes its pid to argv[2] when it starts on the first block
+SLOW_WALKING_ANALYZE = """
+import os, sys, time
+from sensorkit.cli.main import main
+from sensorkit.signal.gait import GaitDetector
+
+def slow_update(self, block, update=GaitDetector.update):
+    with open(sys.argv[2] + ".new", "w") as out:
+        out.write(str(os.getpid()))
+    os.replace(sys.argv[2] + ".new", sys.argv[2])
+    time.sleep(5.0)
+    return update(self, block)
+
+GaitDetector.update = slow_update
+sys.exit(main(["analyze", "--jobs", "2", sys.argv[1]]))
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc (Linux)")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_the_second_process_ends_with_the_analysis(tmp_path, sig):
+    path, _ = stored(tmp_path, "walk", 9, 600.0, True)  # ten blocks: about 50 s of the slowed walking pass
+    pid_file, stderr = tmp_path / "walking.pid", tmp_path / "stderr.txt"
+    with stderr.open("w") as err:  # a file, not a pipe: the second process holds it too
+        analysis = subprocess.Popen([sys.executable, "-c", SLOW_WALKING_ANALYZE, str(path), str(pid_file)],
+                                    stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        assert _wait_for(pid_file.exists, 60.0), "the second process never started"
+        walking = int(pid_file.read_text())
+        assert walking != analysis.pid and _running(walking)
+        analysis.send_signal(sig)
+        analysis.wait(timeout=30.0)
+    finally:
+        analysis.kill()
+    # a liveness bound, not a speed one: left alone the second process would run for about 50 s more
+    assert _wait_for(lambda: not _running(walking), 15.0), f"{signal.Signals(sig).name} left the walking process"
+    assert "Traceback" not in stderr.read_text()

@@ -6,14 +6,31 @@ forked process reading the samples itself finds the same bouts (the same detecto
 blocks in the same order) while the first pass, the alignment and the posture pass run here, on the
 machine's second core. Forked, so nothing is imported again; it reads the samples through
 ``reopened()`` (an SQLite connection must not be used on both sides of a fork).
+
+The second process never outlives this one: Ctrl-C ends it through :meth:`GaitApart.stop`, and a
+death that runs no Python (kill -9, SIGTERM, a closed terminal) through the kernel on Linux
+(:func:`_die_with_parent`) and everywhere through a parent check between blocks.
+
+Python 3.12+ warns (a DeprecationWarning, shown where warnings are turned on) when it forks a process
+with other threads, as a lock one of them holds stays held in the child. NumPy's and SciPy's OpenBLAS
+pools do not count: OpenBLAS stops them before a fork (its ``pthread_atfork`` handler). Other native
+pools do, e.g. Arrow's once a Parquet or CSV input was read with pyarrow: the child never calls into
+those libraries (it runs the detector with NumPy/SciPy on its copy of the samples or its own SQLite
+connection) and CPython resets its own locks in a forked child, so the fork is safe and the warning
+silenced. A Python thread could hold a lock the child needs: with one running, walking is found in
+this process instead (:func:`can_fork`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import sys
+import threading
+import warnings
 from typing import Any, Callable, Iterable
 
 from sensorkit.errors import RecordingError
@@ -24,10 +41,15 @@ from .detector import GaitDetector
 
 Blocks = Callable[[Any], Iterable[SampleBlock]]  # the samples a detector is fed, from a (reopened) source
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+FORK_WITH_THREADS = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
+
 
 def can_fork() -> bool:
-    """Whether a second process can be forked here (not on Windows, not inside a daemonic worker)."""
-    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    """Whether a second process can be forked safely here: not on Windows, not inside a daemonic
+    worker, and no other Python thread (a lock it holds would stay held in the child)."""
+    return ("fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+            and threading.active_count() == 1)
 
 
 class GaitApart:
@@ -38,8 +60,11 @@ class GaitApart:
         self._results, sending = context.Pipe(duplex=False)
         sys.stdout.flush()  # the child flushes the streams it inherits when it ends: nothing may be pending
         sys.stderr.flush()
-        self._process = context.Process(target=_detect, args=(source, detector, blocks, sending), daemon=True)
-        self._process.start()
+        self._process = context.Process(target=_detect, args=(source, detector, blocks, sending, os.getpid()),
+                                        daemon=True)
+        with warnings.catch_warnings():  # the fork is safe here: see the module's docstring
+            warnings.filterwarnings("ignore", FORK_WITH_THREADS, DeprecationWarning)
+            self._process.start()
         sending.close()
 
     def events(self) -> list[Event]:
@@ -63,7 +88,19 @@ class GaitApart:
         self._results.close()
 
 
-def _detect(source: Any, detector: GaitDetector, blocks: Blocks, sending: Any) -> None:
+def _die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies, however it dies: otherwise a parent
+    killed mid-analysis leaves an orphan spending a core for seconds on bouts nobody will read, and
+    one that dies while this process sends its bouts leaves it blocked for good (it holds the pipe's
+    reading end too). Linux only. The signal comes when the *thread* that forked ends, not the
+    process: that thread waits in :meth:`GaitApart.events` or :meth:`GaitApart.stop` for this process,
+    so it never ends first. A parent dead before this call is caught by :func:`_detect`'s check."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _detect(source: Any, detector: GaitDetector, blocks: Blocks, sending: Any, parent: int) -> None:
+    _die_with_parent()
     # Ctrl-C is the parent's to handle (it ends this process); damage is reported once, by the parent,
     # which reads the same blocks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -72,6 +109,8 @@ def _detect(source: Any, detector: GaitDetector, blocks: Blocks, sending: Any) -
         with source.reopened() as own:
             events: list[Event] = []
             for part in blocks(own):
+                if os.getppid() != parent:  # orphaned: where the kernel does not end us, or before it could
+                    return
                 events += detector.update(part)
             events += detector.finish()
         sending.send(("events", events))
