@@ -97,7 +97,7 @@ class FeatureExtractor:
         use_fused = (ang.inclination_deg < FUSED_VERTICAL_MAX_DEG) & ang.fused
         along_lp = np.einsum("ij,ij->i", acc_body, ang.gravity)
         sustained = self._sustained_movement(ang.movement)
-        steady_moving = ~ang.fused & (sustained > WALKING_MOVEMENT)
+        steady_moving = (not ang.fused) & (sustained > WALKING_MOVEMENT)
         vacc = np.where(use_fused, along_up, np.where(steady_moving, along_lp, magnitude)) - STANDARD_GRAVITY
         dt = 1.0 / self.rate_hz
         if self._zi is None:  # start from the first value as the bias estimate, speed zero
