@@ -47,30 +47,25 @@ def test_a_failure_while_writing_keeps_the_old_folder(tmp_path: Path) -> None:
     assert beside(target) == ["days.parquet"]
 
 
-def test_a_failed_rename_into_place_moves_the_old_folder_back(tmp_path: Path, monkeypatch) -> None:
-    target = old_dataset(tmp_path)
-    real_rename = os.rename
-
-    def rename(src, dst):  # the old folder moves aside, then the new one cannot take its place
-        if Path(src).name.endswith(".part"):
-            raise OSError(28, "No space left on device", str(dst))
-        real_rename(src, dst)
-
-    monkeypatch.setattr(os, "rename", rename)
-    with pytest.raises(OSError):
-        with replacing_folder(target, overwrite=True) as new:
-            (new / "part-0.parquet").write_text("new rows")
-    assert (target / "patient=P1" / "part-0.parquet").read_text() == "old rows"
-    assert beside(target) == ["days.parquet"]
+def into_place_fails(src: str, target: Path) -> OSError | None:
+    """The old folder moves aside, then the new one cannot take its place."""
+    return OSError(28, "No space left on device", src) if Path(src).name.endswith(".part") else None
 
 
-def test_an_old_folder_that_cannot_be_moved_aside_stays_and_nothing_is_left_beside(tmp_path: Path, monkeypatch) -> None:
+def aside_fails(src: str, target: Path) -> OSError | None:
+    """The old folder cannot be moved aside (permissions)."""
+    return OSError(13, "Permission denied", src) if Path(src) == target else None
+
+
+@pytest.mark.parametrize("failure", [into_place_fails, aside_fails], ids=["into place", "aside"])
+def test_a_failed_rename_keeps_the_old_folder_and_leaves_nothing_beside(tmp_path: Path, monkeypatch, failure) -> None:
     target = old_dataset(tmp_path)
     real_rename = os.rename
 
     def rename(src, dst):
-        if Path(src) == target:
-            raise OSError(13, "Permission denied", str(src))
+        error = failure(src, target)
+        if error:
+            raise error
         real_rename(src, dst)
 
     monkeypatch.setattr(os, "rename", rename)
