@@ -47,8 +47,8 @@ def make_recordings(cache: Path, count: int, hours: float) -> list[Path]:
     return [make_recording(cache, i, hours) for i in range(count)]
 
 
-def timed(argv: list[str]) -> tuple[float, float, bytes]:
-    """Wall seconds, CPU seconds (the process and its workers) and stdout of a fresh `python` process."""
+def timed(argv: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds, CPU seconds (the process and its workers) and the run of a fresh `python` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     run = subprocess.run([sys.executable, *argv], capture_output=True)
@@ -56,21 +56,25 @@ def timed(argv: list[str]) -> tuple[float, float, bytes]:
     if run.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed: {run.stderr.decode(errors='replace').strip()}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), run.stdout
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), run
 
 
 def timed_analyze(paths: list[Path], jobs: int) -> tuple[float, float, bytes]:
-    return timed(["-m", "sensorkit", "analyze", "--json", "--jobs", str(jobs), *map(str, paths)])
+    wall, cpu, run = timed(["-m", "sensorkit", "analyze", "--json", "--jobs", str(jobs), *map(str, paths)])
+    return wall, cpu, run.stdout
+
+
+# Prints the peak RSS (kB) of the command it runs. Linux carries ru_maxrss across fork and exec, so a
+# child of this process would report this process's size if it is the larger (it is, after it has
+# simulated the recordings): the launcher is small, and its child's peak is the analysis's own.
+PEAK_OF_CHILD = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
 
 
 def one_recording(path: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of `analyze --json` on one recording, in a fresh process.
-
-    The peak is the child's, though Linux carries a parent's ru_maxrss across exec: this process stays
-    far smaller than an analysis (it only reads the recordings' sizes) when the recordings are cached.
-    """
-    wall, cpu, _ = timed(["-m", "sensorkit", "analyze", "--json", str(path)])
-    return wall, cpu, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    """Wall seconds, CPU seconds and peak RSS (MB) of `analyze --json` on one recording, in a fresh process."""
+    wall, cpu, run = timed(["-c", PEAK_OF_CHILD, sys.executable, "-m", "sensorkit", "analyze", "--json", str(path)])
+    return wall, cpu, int(run.stderr.split()[-1]) // 1024
 
 
 def load() -> str:
