@@ -28,11 +28,13 @@ from sensorkit.signal.orientation import OrientationFilter
 from sensorkit.signal.pipeline import Pipeline, analyze
 from sensorkit.signal.posture import PostureTracker
 from sensorkit.signal.profile import Profile
+from sensorkit.signal.window_stats import WindowCollector
 from sensorkit.simulator import simulate
 
 # the posture path's stages: (class, method) -> the name printed; the wear detector also serves the
-# alignment's first pass, the posture tracker's wear() takes its changes
+# alignment's first pass (beside its window statistics), the posture tracker's wear() takes its changes
 STAGES = {
+    (WindowCollector, "update"): "window statistics (first pass)",
     (BinMeans, "update"): "bin means (1/25 s)",
     (WearDetector, "update"): "wear detector (both passes)",
     (OrientationFilter, "update_body"): "orientation",

@@ -130,14 +130,19 @@ class WearDetector:
 
     # -- inside -----------------------------------------------------------------------------------
 
-    def _columns(self, block: SampleBlock) -> np.ndarray:
-        """The samples in threshold units: accelerometer in ``acc_still_mg``, gyroscope in ``gyr_still_dps``."""
+    def _bin_sums(self, block: SampleBlock, starts: np.ndarray) -> np.ndarray:
+        """Per bin (``starts``: its first sample), the sums of the samples in threshold units:
+        accelerometer in ``acc_still_mg``, gyroscope in ``gyr_still_dps``. Each sensor is scaled as its
+        own contiguous array (4x faster than into the columns of one) and summed into its columns: each
+        column is summed on its own either way, so the sums are the same to the bit."""
         gyro = self.use_gyro and block.gyr is not None
-        cols = np.empty((len(block), 6 if gyro else 3))
-        np.multiply(block.acc, 1000.0 / STANDARD_GRAVITY / self.params.acc_still_mg, out=cols[:, :3])
+        sums = np.empty((len(starts), 6 if gyro else 3))
+        np.add.reduceat(block.acc * (1000.0 / STANDARD_GRAVITY / self.params.acc_still_mg), starts, axis=0,
+                        out=sums[:, :3])
         if gyro:
-            np.multiply(block.gyr, np.degrees(1.0) / self.params.gyr_still_dps, out=cols[:, 3:])
-        return cols
+            np.add.reduceat(block.gyr * (np.degrees(1.0) / self.params.gyr_still_dps), starts, axis=0,
+                            out=sums[:, 3:])
+        return sums
 
     def _bins(self, block: SampleBlock, idx: np.ndarray) -> list[WearChange]:
         """Means of the complete bins of ``block`` (``idx``: each sample's bin, sorted), then their windows."""
@@ -145,7 +150,7 @@ class WearDetector:
             return []
         starts = np.flatnonzero(np.concatenate([[True], idx[1:] != idx[:-1]]))
         counts = np.diff(np.append(starts, len(idx)))
-        means = np.add.reduceat(self._columns(block), starts, axis=0) / counts[:, None]
+        means = self._bin_sums(block, starts) / counts[:, None]
         bins = idx[starts]
         first, n = int(bins[0]), int(bins[-1] - bins[0]) + 1
         rows = np.full((n, means.shape[1] + 1), np.nan)  # a bin without samples stays NaN
@@ -169,6 +174,9 @@ class WearDetector:
             rows = np.vstack([fill, rows])
         joined = np.vstack([tail, rows])
         self._tail = joined[-(w - 1):].copy()
+        ends = rows[:, 0]
+        if not np.isnan(joined[:, 1]).any():  # every bin has samples (the usual case): nothing to leave out
+            return self._runs(ends, _still_full(joined[:, 1:], w), joined[:len(rows), 0], ends)
         window = joined[np.arange(len(rows))[:, None] + np.arange(w)]  # (windows, w, 1 + channels)
         bins, values = window[:, :, 0], window[:, :, 1:]
         empty = np.isnan(values[:, :, 0])  # a bin has all channels or none
@@ -180,7 +188,6 @@ class WearDetector:
         # where each window's data begins and ends: a stillness next to a gap starts and ends with the data
         first = np.where(empty, np.inf, bins).min(axis=1)
         last = np.where(empty, -np.inf, bins).max(axis=1)
-        ends = rows[:, 0]
         has_data = valid > 0
         return self._runs(ends, still, np.where(has_data, first, ends), np.where(has_data, np.minimum(last + 1, ends), ends))
 
@@ -190,8 +197,10 @@ class WearDetector:
         its data stopped being still (its last bin, or the end of its data before a gap)."""
         p = self.params
         out: list[WearChange] = []
-        changes = np.flatnonzero(np.diff(still.astype(np.int8), prepend=np.int8(self.still_since is not None)))
-        for i in [*changes.tolist(), len(still)]:
+        changes = (np.flatnonzero(still[1:] != still[:-1]) + 1).tolist()
+        if len(still) and still[0] != (self.still_since is not None):
+            changes.insert(0, 0)
+        for i in [*changes, len(still)]:
             if self.still_since is not None and self.not_worn_since is None:
                 # does the stillness reach min_not_worn_s before bin i (where it stops or the chunk ends)?
                 due = int(np.ceil((self.still_since + p.min_not_worn_s) / p.bin_s - 1e-9))  # boundary index
@@ -214,6 +223,24 @@ class WearDetector:
                     out.append(WearChange(boundary, "moving", end))
                 self.still_since = self.not_worn_since = None
         return out
+
+
+def _still_full(values: np.ndarray, w: int) -> np.ndarray:
+    """Per window of ``w`` consecutive rows of ``values`` (bin means in threshold units, every bin with
+    samples): whether every channel's SD is below 1. The windows overlap, so instead of gathering
+    them (a copy ``w`` times the size) each sum adds the shifted rows, one at a time in the order
+    ``np.sum`` adds a window's bins (not a running sum: the same figures to the bit), 4x faster."""
+    rows = np.ascontiguousarray(values)
+    k = len(rows) - w + 1
+    total = rows[:k].copy()
+    for j in range(1, w):
+        total += rows[j:j + k]
+    mean = total / w
+    dev, spread = np.empty_like(mean), np.zeros_like(mean)
+    for j in range(w):
+        np.square(np.subtract(rows[j:j + k], mean, out=dev), out=dev)
+        spread += dev
+    return np.sqrt((spread / w).max(axis=1)) < 1.0
 
 
 def worn_samples(block: SampleBlock, params: WearParams | None = None, use_gyro: bool = True) -> SampleBlock:

@@ -127,7 +127,9 @@ class WindowCollector:
             return
         stop = start + k * w
         acc = cols[0:3, start:stop].reshape(3, k, w)
-        mean, sd = acc.mean(axis=2).T, acc.std(axis=2).T
+        mean = acc.mean(axis=2, keepdims=True)
+        sd = acc.std(axis=2, mean=mean).T  # the mean summed once (the same figures as summing it again)
+        mean = mean[:, :, 0].T
         gyr = None if buffer.gyr is None else buffer.gyr[start:stop].T.reshape(3, k, w).mean(axis=2).T
         still = still_windows(sd, gyr)
         times = np.column_stack([buffer.t[start:stop:w], buffer.t[start + w - 1:stop:w]])
