@@ -10,8 +10,11 @@ over a whole merged vertical movement, orientation-dependent accelerometer offse
 metre that never happened (:func:`.posture.hip_height_change`); over WINDOW_S they cannot.
 
 A vertical movement is a squat lift when the posture tracker saw standing before it and it was not
-a change of posture, it lasted at most MAX_MOVEMENT_S, the trunk stayed below the lower flexion band
-(``band_low_deg``) throughout, and the pelvis dipped at least SQUAT_LIFT_DIP_M in some window. It is
+a change of posture, it lasted at most MAX_MOVEMENT_S, it was not a series of steps (fewer than
+MAX_PEAKS_PER_S vertical acceleration peaks per second: walking's cadence is at least ~1.3 steps/s,
+and a few steps compressed into a short walk otherwise integrate to a dip), the trunk stayed below the
+lower flexion band (``band_low_deg``) throughout, and the pelvis dipped at least SQUAT_LIFT_DIP_M in
+some window. It is
 reported as a bend with style ``squat``: a safe lift, whose severity is ``low`` (the trunk never left
 the lowest band), so it never raises an alert. Thresholds and the figures for every class of movement,
 both halves of the subjects: validation/squat_lift.py.
@@ -20,6 +23,7 @@ both halves of the subjects: validation/squat_lift.py.
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import find_peaks
 
 from sensorkit.events import Event
 
@@ -31,6 +35,9 @@ WINDOW_S = 3.0  # a quick squat down and back; longer windows let integration dr
 STEP_S = 0.25
 SQUAT_LIFT_DIP_M = 0.25  # squats lower the pelvis 0.30-0.50 m; other upright movements <= 0.19 (tuning half)
 MAX_MOVEMENT_S = 10.0  # a pick-up takes a few seconds; longer vertical movements are stairs, walking
+STEP_PEAK_MS2 = 1.0  # a step's vertical acceleration peak; peaks closer than STEP_GAP_S are one
+STEP_GAP_S = 0.3
+MAX_PEAKS_PER_S = 1.0  # squat lifts 0.25-0.8 peaks/s (UMAFall subject 10, SisFall D15); walking >= ~1.3
 
 
 def detrended(t: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -56,10 +63,19 @@ def pelvis_dip(t: np.ndarray, vertical_acc: np.ndarray) -> float:
     return best
 
 
+def peaks_per_second(t: np.ndarray, vertical_acc: np.ndarray) -> float:
+    """Vertical acceleration peaks (STEP_PEAK_MS2 or more, STEP_GAP_S apart) per second: about the
+    cadence while walking, a few over a whole squat."""
+    gap = max(1, int(round(STEP_GAP_S / float(np.median(np.diff(t))))))
+    peaks, _ = find_peaks(vertical_acc, height=STEP_PEAK_MS2, distance=gap)
+    return len(peaks) / max(float(t[-1] - t[0]), 1e-9)
+
+
 def is_squat_lift(seg: Frame, duration_s: float, profile: Profile) -> bool:
     """Whether the vertical movement ``seg`` (with half a second either side), ``duration_s`` long, is
     a squat lift by the rules of the module docstring (the posture conditions are the caller's)."""
     return (len(seg) > 4 and duration_s <= MAX_MOVEMENT_S and float(np.abs(seg.flexion).max()) < profile.band_low_deg
+            and peaks_per_second(seg.t, seg.vertical_acc) < MAX_PEAKS_PER_S
             and pelvis_dip(seg.t, seg.vertical_acc) >= SQUAT_LIFT_DIP_M)
 
 
