@@ -30,18 +30,28 @@ class BinMeans:
     _left: SampleBlock | None = None
 
     def update(self, block: SampleBlock) -> SampleBlock:
-        """Means of every bin completed by ``block``; the last, possibly incomplete bin is kept."""
-        if self._left is not None and len(self._left):
-            block = SampleBlock.concat([self._left, block])
+        """Means of every bin completed by ``block``; the last, possibly incomplete bin is kept.
+
+        The kept bin is joined only with the block's first samples of the same bin (not the whole
+        block, a copy that cost a fifth of the stage): its mean comes first, summed as before."""
+        left, self._left = self._left, None
         if len(block) == 0:
+            self._left = left
             return block
         idx = np.floor(block.t * self.rate_hz).astype(np.int64)
+        head = None
+        if left is not None and len(left):
+            same = int(np.searchsorted(idx, int(np.floor(left.t[-1] * self.rate_hz)), side="right"))
+            head = SampleBlock.concat([left, block.slice(0, same)])
+            if same == len(block):  # still the kept bin
+                self._left = head
+                return block.slice(0, 0)
+            block, idx = block.slice(same, len(block)), idx[same:]
         starts = np.flatnonzero(np.diff(idx)) + 1
         last = int(starts[-1]) if len(starts) else 0
         self._left = block.slice(last, len(block))
-        if last == 0:
-            return block.slice(0, 0)
-        return _means(block.slice(0, last), np.concatenate([[0], starts[:-1]]) if len(starts) else np.array([0]))
+        means = _means(block.slice(0, last), np.concatenate([[0], starts[:-1]])) if last else block.slice(0, 0)
+        return means if head is None else SampleBlock.concat([_means(head, np.array([0])), means])
 
     def flush(self) -> SampleBlock:
         """The kept last bin, averaged (end of data)."""
