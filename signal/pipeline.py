@@ -43,7 +43,7 @@ from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
 from .profile import Profile
 from .summary import daily_summary
-from .window_stats import worn_window_stats
+from .window_stats import all_window_stats, wear_periods, worn_only, worn_window_stats
 
 QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
@@ -310,10 +310,15 @@ def _monitored_blocks(source: Samples, start: float | None) -> Iterator[SampleBl
     return (_monitored(part, start) for part in source.iter_blocks())
 
 
-def _learnt_alignment(source: Samples, meta: RecordingMeta, profile: Profile) -> Alignment:
+def _learnt_alignment(source: Samples, meta: RecordingMeta, profile: Profile, apart: GaitApart | None) -> Alignment:
     """The alignment from a first pass over the worn windows (a desk's orientation is nobody's
-    posture); their statistics are let go before the pipeline's pass."""
-    stats = worn_window_stats(source.iter_blocks(), meta.rate_hz)
+    posture); their statistics are let go before the pipeline's pass. With a second process, it finds
+    the non-wear periods (:func:`wear_periods`, a third of the pass) while this one gathers the windows."""
+    if apart is None:
+        stats = worn_window_stats(source.iter_blocks(), meta.rate_hz)
+    else:
+        stats = all_window_stats(source.iter_blocks(), meta.rate_hz)
+        stats = worn_only(stats, apart.first())
     return alignment_from(stats, source.samples, meta, profile.calibration)
 
 
@@ -335,7 +340,8 @@ def analyze(
     left out of the analysis (:func:`monitored_from`), as it is live. The summary's days are local
     days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the recording and profile).
     ``gait_apart``: walking bouts are found in a second process meanwhile (:mod:`.gait.apart`; the
-    same events), where one can be forked; worth it when a core is idle.
+    same events), where one can be forked, and so are the first pass's non-wear periods; worth it
+    when a core is idle.
     """
     require_analysable(meta.rate_hz)
     profile = profile or Profile()
@@ -345,10 +351,11 @@ def analyze(
     status = gait_status(meta.rate_hz, gait)
     apart = None
     if gait_apart and status == "on" and can_fork():
-        apart = GaitApart(source, walking_detector(meta.rate_hz, profile), partial(_monitored_blocks, start=start))
+        apart = GaitApart(source, walking_detector(meta.rate_hz, profile), partial(_monitored_blocks, start=start),
+                          first=wear_periods if alignment is None else None)
     try:
         if alignment is None:
-            alignment = _learnt_alignment(source, meta, profile)
+            alignment = _learnt_alignment(source, meta, profile, apart)
         pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait and apart is None,
                         start_time=meta.start_time)
         events: list[Event] = []

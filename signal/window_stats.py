@@ -197,22 +197,41 @@ def _columns(block: SampleBlock) -> np.ndarray:
 
 def window_stats(block: SampleBlock, rate_hz: float) -> WindowStats:
     """The statistics of one block (a calibration, a test's samples): every window, worn or not."""
-    collector = WindowCollector(rate_hz)
-    for part in _pieces(block):
-        collector.update(part)
-    return collector.finish()
+    return all_window_stats(_pieces(block), rate_hz)
 
 
 def worn_window_stats(blocks: Iterable[SampleBlock], rate_hz: float) -> WindowStats:
-    """One pass over a recording: the statistics of its worn windows. A desk's orientation is nobody's
-    posture; a recording (almost) never worn keeps every window, as there is nothing better to learn from."""
+    """One pass over a recording: the statistics of its worn windows (:func:`worn_only`)."""
     collector, wear = WindowCollector(rate_hz), WearDetector()
     for block in blocks:
         collector.update(block)
         wear.update(block)
     wear.finish()
-    stats = collector.finish()
-    worn = stats.without(wear.periods())
+    return worn_only(collector.finish(), wear.periods())
+
+
+def all_window_stats(blocks: Iterable[SampleBlock], rate_hz: float) -> WindowStats:
+    """One pass over a recording: the statistics of every window, worn or not."""
+    collector = WindowCollector(rate_hz)
+    for block in blocks:
+        collector.update(block)
+    return collector.finish()
+
+
+def wear_periods(blocks: Iterable[SampleBlock]) -> list[tuple[float, float]]:
+    """One pass over a recording: its non-wear periods, as :func:`worn_window_stats` finds them (a
+    second process finds them meanwhile, :mod:`.gait.apart`)."""
+    wear = WearDetector()
+    for block in blocks:
+        wear.update(block)
+    wear.finish()
+    return wear.periods()
+
+
+def worn_only(stats: WindowStats, periods: list[tuple[float, float]]) -> WindowStats:
+    """The worn windows of ``stats``, outside the non-wear ``periods``: a desk's orientation is nobody's
+    posture; a recording (almost) never worn keeps every window, as there is nothing better to learn from."""
+    worn = stats.without(periods)
     if len(worn.t) < MIN_WORN_KEPT * len(stats.t):
         return stats
     return worn

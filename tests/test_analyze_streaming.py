@@ -20,7 +20,8 @@ import pytest
 
 from sensorkit.samples import SampleBlock
 from sensorkit.signal.pipeline import InMemory, Later, analyze
-from sensorkit.signal.window_stats import WindowCollector, window_stats
+from sensorkit.signal.alignment import alignment_from
+from sensorkit.signal.window_stats import WindowCollector, all_window_stats, window_stats
 from sensorkit.simulator import simulate
 from sensorkit.store import RecordingReader, RecordingWriter
 
@@ -130,6 +131,34 @@ def test_walking_found_in_a_second_process_gives_the_same_analysis(tmp_path):
     assert as_json(apart) == as_json(here) == as_json(analyze(whole, meta, gait_apart=True))
     assert apart.gait == "on" and any(e.type == "walking_bout" for e in apart.events)
     assert not [w for w in caught if "multi-threaded" in str(w.message)]  # Python 3.12+'s fork warning
+
+
+def test_non_wear_found_in_the_second_process_gives_the_same_alignment(tmp_path):
+    """With a second process, the first pass's non-wear periods are found there: the same periods
+    are left out of the alignment, which they change (the sensor lay on a desk for an hour)."""
+    path, meta = stored(tmp_path, "office_desk", 4, 5400.0, False)
+    with RecordingReader(path) as reader:
+        here = analyze(reader, meta)
+        apart = analyze(reader, meta, gait_apart=True)
+        desk_too = alignment_from(all_window_stats(reader.iter_blocks(), meta.rate_hz), reader.samples, meta)
+    assert as_json(apart) == as_json(here)
+    assert here.summary["total"]["not_worn_s"] > 1800
+    assert not np.allclose(desk_too.rotation, here.alignment.rotation, atol=1e-3)
+
+
+def test_an_error_finding_non_wear_in_the_second_process_is_raised_here(tmp_path, monkeypatch):
+    from sensorkit.errors import RecordingError
+    from sensorkit.signal import pipeline
+
+    def fail(blocks):
+        raise RecordingError("non-wear detection failed on purpose")
+
+    monkeypatch.setattr(pipeline, "wear_periods", fail)  # only the second process calls it
+    path, meta = stored(tmp_path, "walk", 9, 120.0, True)
+    with RecordingReader(path) as reader:
+        analyze(reader, meta)  # found in this process: the first pass finds wear as it gathers the windows
+        with pytest.raises(RecordingError, match="failed on purpose"):
+            analyze(reader, meta, gait_apart=True)
 
 
 def test_no_fork_warning_beside_a_native_thread_pool(tmp_path):

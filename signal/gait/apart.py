@@ -7,6 +7,10 @@ blocks in the same order) while the first pass, the alignment and the posture pa
 machine's second core. Forked, so nothing is imported again; it reads the samples through
 ``reopened()`` (an SQLite connection must not be used on both sides of a fork).
 
+It also finds the first pass's non-wear periods first (``first``), reading the samples once more:
+walking alone leaves that core idle for most of the analysis, while the first pass, the alignment
+and the posture pass follow each other here, so a third of the first pass moves off the longest path.
+
 The second process never outlives this one: Ctrl-C ends it through :meth:`GaitApart.stop`, and a
 death that runs no Python (kill -9, SIGTERM, a closed terminal) through the kernel on Linux
 (:func:`_die_with_parent`) and everywhere through a parent check between blocks.
@@ -31,7 +35,7 @@ import signal
 import sys
 import threading
 import warnings
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from sensorkit.errors import RecordingError
 from sensorkit.events import Event
@@ -40,6 +44,7 @@ from sensorkit.samples import SampleBlock
 from .detector import GaitDetector
 
 Blocks = Callable[[Any], Iterable[SampleBlock]]  # the samples a detector is fed, from a (reopened) source
+First = Callable[[Iterable[SampleBlock]], Any]  # a result from every sample, wanted before the bouts
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 FORK_WITH_THREADS = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
@@ -53,29 +58,42 @@ def can_fork() -> bool:
 
 
 class GaitApart:
-    """Runs ``detector`` over ``blocks(source.reopened())`` in a forked process; :meth:`events` waits for it."""
+    """Runs ``detector`` over ``blocks(source.reopened())`` in a forked process; :meth:`events` waits for it.
 
-    def __init__(self, source: Any, detector: GaitDetector, blocks: Blocks) -> None:
+    ``first``, if given, runs there before the walking pass, over every block of the source, and
+    :meth:`first` waits for its result: work the parent needs early (the wear periods the alignment
+    leaves out, :mod:`..pipeline`) done on the second core while the parent gathers the rest.
+    """
+
+    def __init__(self, source: Any, detector: GaitDetector, blocks: Blocks, first: First | None = None) -> None:
         context = multiprocessing.get_context("fork")
         self._results, sending = context.Pipe(duplex=False)
         sys.stdout.flush()  # the child flushes the streams it inherits when it ends: nothing may be pending
         sys.stderr.flush()
-        self._process = context.Process(target=_detect, args=(source, detector, blocks, sending, os.getpid()),
+        self._process = context.Process(target=_detect, args=(source, detector, blocks, first, sending, os.getpid()),
                                         daemon=True)
         with warnings.catch_warnings():  # the fork is safe here: see the module's docstring
             warnings.filterwarnings("ignore", FORK_WITH_THREADS, DeprecationWarning)
             self._process.start()
         sending.close()
 
+    def first(self) -> Any:
+        """What ``first`` returned, or the error that stopped the second process."""
+        return self._receive()
+
     def events(self) -> list[Event]:
         """Every walking bout (the detector finished), or the error that stopped the second process."""
+        try:
+            return self._receive()
+        finally:
+            self.stop()
+
+    def _receive(self) -> Any:
         try:
             outcome, value = self._results.recv()
         except EOFError:
             raise RecordingError(f"walking detection's process ended unexpectedly (exit code "
                                  f"{self._process.exitcode}); with --jobs 1 it runs in the same process") from None
-        finally:
-            self.stop()
         if outcome == "error":
             raise value
         return value
@@ -99,7 +117,19 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _detect(source: Any, detector: GaitDetector, blocks: Blocks, sending: Any, parent: int) -> None:
+class _Orphaned(Exception):
+    """The parent is gone: nobody will read what this process finds."""
+
+
+def _while_parent(blocks: Iterable[SampleBlock], parent: int) -> Iterator[SampleBlock]:
+    for part in blocks:
+        if os.getppid() != parent:  # orphaned: where the kernel does not end us, or before it could
+            raise _Orphaned
+        yield part
+
+
+def _detect(source: Any, detector: GaitDetector, blocks: Blocks, first: First | None, sending: Any,
+            parent: int) -> None:
     _die_with_parent()
     # Ctrl-C is the parent's to handle (it ends this process); damage is reported once, by the parent,
     # which reads the same blocks
@@ -107,12 +137,14 @@ def _detect(source: Any, detector: GaitDetector, blocks: Blocks, sending: Any, p
     logging.disable(logging.CRITICAL)
     try:
         with source.reopened() as own:
+            if first is not None:
+                sending.send(("first", first(_while_parent(own.iter_blocks(), parent))))
             events: list[Event] = []
-            for part in blocks(own):
-                if os.getppid() != parent:  # orphaned: where the kernel does not end us, or before it could
-                    return
+            for part in _while_parent(blocks(own), parent):
                 events += detector.update(part)
             events += detector.finish()
         sending.send(("events", events))
+    except _Orphaned:
+        return
     except Exception as exc:  # handed to the parent, which raises it as if it had happened there
         sending.send(("error", exc))
