@@ -16,9 +16,9 @@ from sensorkit.events import Event
 from sensorkit.localtime import time_of_day, zone
 from sensorkit.samples import parse_utc
 from sensorkit.store import RecordingReader
-from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.report import load_day, split_hours
-from sensorkit.tui.screens.day import DayScreen, header_lines
+from sensorkit.tui.screens.day import header_lines
+from tui_pilot import day_screen_shown
 
 
 @pytest.fixture
@@ -101,11 +101,7 @@ def test_the_day_screen_shows_the_patient_and_local_hours(tmp_path):
     assert [d["date"] for d in utc.days] == ["2025-03-02"]
 
     async def title() -> tuple[str, str]:
-        app = SensorKitApp(lambda: DayScreen(rec))
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+        async with day_screen_shown(rec) as (app, pilot):
             screen = app.screen
             return str(screen.query_one("#day-title").render()), str(screen.query_one("#hours").render())
 

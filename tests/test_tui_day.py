@@ -13,11 +13,11 @@ from textual.widgets import DataTable
 from sensorkit.cli.main import main
 from sensorkit.signal.pipeline import analyze
 from sensorkit.store import RecordingReader, RecordingWriter
-from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.format import count, duration as format_duration
-from sensorkit.tui.screens.day import KEY_FIGURES, DayScreen
+from sensorkit.tui.screens.day import KEY_FIGURES
 from sensorkit.tui.widgets.bars import Bars
 from sensorkit.tui.widgets.hours import HourStrip
+from tui_pilot import day_screen_shown
 
 DEMO = Path(__file__).resolve().parents[1] / "sample-data" / "demo.skr"
 
@@ -38,11 +38,7 @@ def text(screen, selector: str) -> str:
 
 async def _open_day(path: Path, keys: tuple[str, ...] = ()) -> dict:
     """Run the app on a day screen until the analysis is shown, press ``keys``; what the screen showed."""
-    app = SensorKitApp(lambda: DayScreen(path))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    async with day_screen_shown(path) as (app, pilot):
         screen = app.screen
         seen = {
             "title": text(screen, "#day-title"),
@@ -118,12 +114,8 @@ def test_day_screen_shows_the_signal_summary(expected, tmp_path):
 
 async def _step_days(path: Path) -> list[dict]:
     """Open ``path``, then press right three times; the span line, bends and hours after each press."""
-    app = SensorKitApp(lambda: DayScreen(path))
     seen = []
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    async with day_screen_shown(path) as (app, pilot):
         for press in (None, "right", "right", "right", "left"):
             if press:
                 await pilot.press(press)
@@ -162,11 +154,7 @@ def test_a_recording_over_midnight_steps_through_its_days(tmp_path):
 
 
 async def _list_episodes(path: Path) -> dict:
-    app = SensorKitApp(lambda: DayScreen(path))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    async with day_screen_shown(path) as (app, pilot):
         await pilot.press("l")
         await pilot.pause()
         table = app.screen.query_one(DataTable)
@@ -215,11 +203,7 @@ def test_view_refuses_bad_paths_in_one_sentence(tmp_path, capsys):
 
 
 async def _layout(width: int, path: Path) -> dict:
-    app = SensorKitApp(lambda: DayScreen(path))
-    async with app.run_test(size=(width, 30)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    async with day_screen_shown(path, (width, 30)) as (app, pilot):
         screen = app.screen
         time_panel, back_panel = screen.query_one("#day-time").region, screen.query_one("#day-back").region
         posture = screen.query_one("#posture", Bars)

@@ -18,9 +18,9 @@ from sensorkit.cohort import write_dataset
 from sensorkit.signal.evaluate import at_rate
 from sensorkit.simulator import save_simulation, simulate
 from sensorkit.trends import day_metrics, folder_trends, not_measured
-from sensorkit.tui.app import SensorKitApp
 from sensorkit.tui.report import load_day
-from sensorkit.tui.screens.day import DayScreen, key_figures, posture_bars, walking_text
+from sensorkit.tui.screens.day import key_figures, posture_bars, walking_text
+from tui_pilot import day_screen_shown
 
 WITMOTION_8_7_HZ = Path("formats") / "witmotion" / "python_sdk_txt" / "20220705190138.txt"
 WHY_8_7 = "not measured (8.7 Hz is below the 10 Hz step detection needs)"
@@ -93,11 +93,7 @@ def test_a_real_witmotion_day_shows_walking_not_measured(shared_data: Path, tmp_
 
 
 async def day_screen_walking(path: Path) -> str:
-    app = SensorKitApp(lambda: DayScreen(path))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    async with day_screen_shown(path) as (app, pilot):
         return str(app.screen.query_one("#walking").render())
 
 
