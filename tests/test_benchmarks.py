@@ -43,6 +43,8 @@ SMOKES = [
     Smoke("devices_arrival_loss.py", ("--trials", "2"), rf"^ *0\.20 +2\.0 +{NUMBER}"),
     Smoke("gait_benchmark.py", ("--hours", "0.05", "--no-mobgap"),
           rf"sensorkit live \(1 s chunks, first 180 s\).*: {NUMBER} ms CPU"),
+    Smoke("gait_profile.py", ("--folder", "{tmp}", "--hours", "0.05", "--repeat", "1"),
+          rf"detector CPU per 24 h \(best of 1\): {NUMBER} s without the wearer's height, {NUMBER} s with it"),
     # mobgap (both --mobgap runs) is the [compare] extra, which .[test] leaves out: they run where it is installed
     Smoke("gait_benchmark.py", ("--hours", "0.05"), rf"speed-up: {NUMBER}x wall", needs=("mobgap",)),
     Smoke("import_benchmark.py", ("--hours", "0.01"), r'"import_parquet_peak_rss_mb": \d+'),

@@ -45,8 +45,9 @@ class GaitDetector:
     ) -> None:
         if not rate_hz >= MIN_RATE_HZ:
             raise SettingsError(f"gait detection needs at least {MIN_RATE_HZ:g} Hz, not {rate_hz:g} Hz")
-        self.steps = StepFinder(rate_hz, step_params)
         self.bouts = BoutAssembler(bout_params)
+        # the vertical position only gives step lengths, which need the wearer's height
+        self.steps = StepFinder(rate_hz, step_params, position=bool(self.bouts.params.height_m))
         self.record_contacts = record_contacts
         self.contacts: list[tuple[np.ndarray, list[str]]] = []
         self._last_t = -np.inf
