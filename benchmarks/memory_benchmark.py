@@ -3,8 +3,9 @@
     nice python benchmarks/memory_benchmark.py [--folder DIR] [--days 1 7] [--repeat 3] [--mobgap]
 
 Each command runs as its own process, as a user runs it (imports included); its peak resident memory
-and its CPU time (user + system, a second process it forked included) come from the kernel (``wait4``),
-its time is the wall clock, best of ``--repeat``. The recordings are
+(the largest of its own and of the processes it forked, each on its own: not their sum) and its CPU
+time (user + system, those processes included) come from the kernel (``wait4``), its time is the
+wall clock, best of ``--repeat``. The recordings are
 simulated office days at 100 Hz with a gyroscope (``sensorkit simulate --scenario office --seed 1
 --duration D``), made once in ``--folder`` (kept for the next run) and timed while being made.
 Targets (issue 13): 24 h analyze <= 3 s and <= 300 MB; 7 days <= 20 s and <= 300 MB; info <= 0.5 s;

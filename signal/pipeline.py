@@ -19,7 +19,7 @@ passes (window statistics for the alignment, then the pipeline), from memory or 
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from functools import partial
@@ -33,9 +33,10 @@ from sensorkit.localtime import zone_for
 from sensorkit.samples import RecordingMeta, SampleBlock, start_datetime
 
 from .alignment import Alignment, OnlineBias, alignment_from
+from .apart import Apart, can_fork
 from .decimate import POSTURE_RATE_HZ, BinMeans
 from .features import FeatureExtractor
-from .gait.apart import GaitApart, can_fork
+from .first_pass import first_pass, first_pass_apart
 from .gait.bouts import BoutParams
 from .gait.detector import MIN_RATE_HZ as GAIT_MIN_RATE_HZ, GaitDetector
 from .nonwear import WearDetector
@@ -43,7 +44,6 @@ from .orientation import OrientationFilter
 from .posture import LiveState, PostureTracker
 from .profile import Profile
 from .summary import daily_summary
-from .window_stats import all_window_stats, wear_periods, worn_only, worn_window_stats
 
 QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
@@ -253,7 +253,7 @@ class Samples(Protocol):
         """The samples with ``t0 <= t < t1``."""
 
     def reopened(self) -> ContextManager["Samples"]:
-        """The same samples for a forked process to read (:mod:`.gait.apart`)."""
+        """The same samples for a forked process to read (:mod:`.apart`)."""
 
 
 class InMemory:
@@ -310,16 +310,12 @@ def _monitored_blocks(source: Samples, start: float | None) -> Iterator[SampleBl
     return (_monitored(part, start) for part in source.iter_blocks())
 
 
-def _learnt_alignment(source: Samples, meta: RecordingMeta, profile: Profile, apart: GaitApart | None) -> Alignment:
-    """The alignment from a first pass over the worn windows (a desk's orientation is nobody's
-    posture); their statistics are let go before the pipeline's pass. With a second process, it finds
-    the non-wear periods (:func:`wear_periods`, a third of the pass) while this one gathers the windows."""
-    if apart is None:
-        stats = worn_window_stats(source.iter_blocks(), meta.rate_hz)
-    else:
-        stats = all_window_stats(source.iter_blocks(), meta.rate_hz)
-        stats = worn_only(stats, apart.first())
-    return alignment_from(stats, source.samples, meta, profile.calibration)
+def _walking_bouts(source: Samples, detector: GaitDetector, start: float | None) -> list[Event]:
+    """Every walking bout of the monitored samples: the walking process's work (:mod:`.apart`)."""
+    events: list[Event] = []
+    for part in _monitored_blocks(source, start):
+        events += detector.update(part)
+    return events + detector.finish()
 
 
 def analyze(
@@ -329,19 +325,22 @@ def analyze(
     alignment: Alignment | None = None,
     gait: bool = True,
     zone: tzinfo | None = None,
-    gait_apart: bool = False,
+    apart: bool = False,
+    first: Apart | None = None,
 ) -> Analysis:
     """Offline analysis of a whole recording: ``data`` is a block in memory or :class:`Samples`
     (a recording read from the store block by block: memory does not grow with its length).
 
     Alignment, best first: ``alignment`` given, the profile's calibration, the recording's own
-    calibration, automatic alignment from the data's worn windows (a first pass gathering window
-    statistics, :mod:`.window_stats`). A guided calibration recorded at the start of the recording is
+    calibration, automatic alignment from the data's worn windows (a first pass gathering their
+    statistics, :mod:`.first_pass`; they are let go before the pipeline's pass). A guided calibration recorded at the start of the recording is
     left out of the analysis (:func:`monitored_from`), as it is live. The summary's days are local
     days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the recording and profile).
-    ``gait_apart``: walking bouts are found in a second process meanwhile (:mod:`.gait.apart`; the
-    same events), where one can be forked, and so are the first pass's non-wear periods; worth it
-    when a core is idle.
+
+    ``apart``: where processes can be forked (:mod:`.apart`), the first pass runs in one (``first``,
+    if the caller started it before importing this module: the import then happens meanwhile) and
+    the walking bouts are found in another, while this process makes the alignment and runs the
+    posture pass: the same events, worth it when a core is idle.
     """
     require_analysable(meta.rate_hz)
     profile = profile or Profile()
@@ -349,14 +348,22 @@ def analyze(
     has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
     start = monitored_from(meta)
     status = gait_status(meta.rate_hz, gait)
-    apart = None
-    if gait_apart and status == "on" and can_fork():
-        apart = GaitApart(source, walking_detector(meta.rate_hz, profile), partial(_monitored_blocks, start=start),
-                          first=wear_periods if alignment is None else None)
-    try:
+    with ExitStack() as processes:  # a process forked for this analysis ends with it, however it ends
+        if first is not None:
+            processes.enter_context(first)
+        elif apart and alignment is None:
+            first = first_pass_apart(source, meta.rate_hz)
+            processes.enter_context(first or nullcontext())
+        walking = None
+        if apart and status == "on" and can_fork():
+            detector = walking_detector(meta.rate_hz, profile)
+            walking = processes.enter_context(Apart("walking detection", partial(
+                _walking_bouts, detector=detector, start=start), source))
         if alignment is None:
-            alignment = _learnt_alignment(source, meta, profile, apart)
-        pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait and apart is None,
+            stats = first.result() if first is not None else first_pass(source, meta.rate_hz)
+            alignment = alignment_from(stats, source.samples, meta, profile.calibration)
+            del stats
+        pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait and walking is None,
                         start_time=meta.start_time)
         events: list[Event] = []
         t_first = t_last = None
@@ -369,11 +376,8 @@ def analyze(
                 t_last = float(part.t[-1])
             events += pipe.update(part)
         events += pipe.finish()
-        if apart is not None:
-            events += apart.events()
-    finally:
-        if apart is not None:
-            apart.stop()
+        if walking is not None:
+            events += walking.result()
     events.sort(key=lambda e: (e.start, e.end, e.type))
     duration = 0.0 if t_first is None else t_last - t_first
     if zone is None:

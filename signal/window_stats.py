@@ -218,16 +218,6 @@ def all_window_stats(blocks: Iterable[SampleBlock], rate_hz: float) -> WindowSta
     return collector.finish()
 
 
-def wear_periods(blocks: Iterable[SampleBlock]) -> list[tuple[float, float]]:
-    """One pass over a recording: its non-wear periods, as :func:`worn_window_stats` finds them (a
-    second process finds them meanwhile, :mod:`.gait.apart`)."""
-    wear = WearDetector()
-    for block in blocks:
-        wear.update(block)
-    wear.finish()
-    return wear.periods()
-
-
 def worn_only(stats: WindowStats, periods: list[tuple[float, float]]) -> WindowStats:
     """The worn windows of ``stats``, outside the non-wear ``periods``: a desk's orientation is nobody's
     posture; a recording (almost) never worn keeps every window, as there is nothing better to learn from."""

@@ -83,7 +83,7 @@ def test_later_leaves_out_what_came_before(tmp_path):
     with RecordingReader(path) as reader:
         whole = reader.samples()
         later = analyze(Later(reader, 600.0), meta)
-        apart = analyze(Later(reader, 600.0), meta, gait_apart=True)
+        apart = analyze(Later(reader, 600.0), meta, apart=True)
     assert as_json(later) == as_json(analyze(whole.between(600.0, np.inf), meta)) == as_json(apart)
 
 
@@ -120,45 +120,57 @@ def test_in_memory_reads_in_slices():
     assert sum(len(p) for p in parts) == len(block)
 
 
-def test_walking_found_in_a_second_process_gives_the_same_analysis(tmp_path):
+def test_first_pass_and_walking_found_in_processes_of_their_own_give_the_same_analysis(tmp_path):
     path, meta = stored(tmp_path, "office", 8, 1800.0, True)
     with RecordingReader(path) as reader:
         here = analyze(reader, meta)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            apart = analyze(reader, meta, gait_apart=True)
+            apart = analyze(reader, meta, apart=True)
         whole = reader.samples()
-    assert as_json(apart) == as_json(here) == as_json(analyze(whole, meta, gait_apart=True))
+        no_gait = analyze(reader, meta, gait=False)
+        no_gait_apart = analyze(reader, meta, gait=False, apart=True)
+    assert as_json(apart) == as_json(here) == as_json(analyze(whole, meta, apart=True))
     assert apart.gait == "on" and any(e.type == "walking_bout" for e in apart.events)
+    assert as_json(no_gait_apart) == as_json(no_gait) and no_gait.gait == "off"
     assert not [w for w in caught if "multi-threaded" in str(w.message)]  # Python 3.12+'s fork warning
 
 
-def test_non_wear_found_in_the_second_process_gives_the_same_alignment(tmp_path):
-    """With a second process, the first pass's non-wear periods are found there: the same periods
-    are left out of the alignment, which they change (the sensor lay on a desk for an hour)."""
+def test_first_pass_apart_leaves_non_wear_out_of_the_alignment(tmp_path):
+    """The first pass's process leaves the same non-wear periods out of the alignment, which they
+    change (the sensor lay on a desk for an hour), and its statistics arrive whole."""
+    from sensorkit.signal.first_pass import first_pass, first_pass_apart
+
     path, meta = stored(tmp_path, "office_desk", 4, 5400.0, False)
     with RecordingReader(path) as reader:
         here = analyze(reader, meta)
-        apart = analyze(reader, meta, gait_apart=True)
+        apart = analyze(reader, meta, apart=True)
         desk_too = alignment_from(all_window_stats(reader.iter_blocks(), meta.rate_hz), reader.samples, meta)
+        with first_pass_apart(reader, meta.rate_hz) as process:
+            sent = process.result()
+        kept = first_pass(reader, meta.rate_hz)
     assert as_json(apart) == as_json(here)
     assert here.summary["total"]["not_worn_s"] > 1800
     assert not np.allclose(desk_too.rotation, here.alignment.rotation, atol=1e-3)
+    for name in ("t", "t_last", "mean", "mag_var", "mag_dir_cov", "still_t", "still"):
+        np.testing.assert_array_equal(getattr(sent, name), getattr(kept, name), err_msg=name)
+    assert sent.mean.flags.writeable and 1000 < len(sent.t) < 5400 - 1800  # the worn windows only
 
 
-def test_an_error_finding_non_wear_in_the_second_process_is_raised_here(tmp_path, monkeypatch):
+def test_an_error_in_the_first_pass_process_is_raised_here(tmp_path, monkeypatch):
+    import os
+
     from sensorkit.errors import RecordingError
-    from sensorkit.signal import pipeline
+    from sensorkit.signal import first_pass
 
-    def fail(blocks):
-        raise RecordingError("non-wear detection failed on purpose")
+    def fail(blocks, rate_hz):
+        raise RecordingError(f"the first pass failed on purpose in process {os.getpid()}")
 
-    monkeypatch.setattr(pipeline, "wear_periods", fail)  # only the second process calls it
+    monkeypatch.setattr(first_pass, "worn_window_stats", fail)  # the forked process has the same code
     path, meta = stored(tmp_path, "walk", 9, 120.0, True)
-    with RecordingReader(path) as reader:
-        analyze(reader, meta)  # found in this process: the first pass finds wear as it gathers the windows
-        with pytest.raises(RecordingError, match="failed on purpose"):
-            analyze(reader, meta, gait_apart=True)
+    with RecordingReader(path) as reader, pytest.raises(RecordingError, match="failed on purpose") as raised:
+        analyze(reader, meta, apart=True)
+    assert f"in process {os.getpid()}" not in str(raised.value)  # found there, raised here
 
 
 def test_no_fork_warning_beside_a_native_thread_pool(tmp_path):
@@ -169,7 +181,7 @@ def test_no_fork_warning_beside_a_native_thread_pool(tmp_path):
     path, meta = stored(tmp_path, "walk", 9, 120.0, True)
     with RecordingReader(path) as reader, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        analyze(reader, meta, gait_apart=True)
+        analyze(reader, meta, apart=True)
     assert not [w for w in caught if "multi-threaded" in str(w.message)]  # shown from Python 3.12 on
 
 
@@ -183,26 +195,65 @@ def test_an_error_in_the_second_process_is_raised_here(tmp_path, monkeypatch):
     monkeypatch.setattr(GaitDetector, "update", fail)  # the forked process has the same code
     path, meta = stored(tmp_path, "walk", 9, 120.0, True)
     with RecordingReader(path) as reader, pytest.raises(RecordingError, match="failed on purpose"):
-        analyze(reader, meta, gait_apart=True)
+        analyze(reader, meta, apart=True)
 
 
-# `sensorkit analyze` whose second process takes seconds a block (a long day's walking pass, quickly
-# simulated): it writes its pid to argv[2] when it starts on the first block
-SLOW_WALKING_ANALYZE = """
+# `sensorkit analyze` whose walking or first-pass process (argv[3]) takes seconds a block (a long
+# day's pass, quickly simulated): it writes its pid to argv[2] when it starts on the first block
+SLOW_ANALYZE = """
 import os, sys, time
 from sensorkit.cli.main import main
-from sensorkit.signal.gait import GaitDetector
+from sensorkit.signal import first_pass
 
-def slow_update(self, block, update=GaitDetector.update):
-    with open(sys.argv[2] + ".new", "w") as out:
-        out.write(str(os.getpid()))
-    os.replace(sys.argv[2] + ".new", sys.argv[2])
-    time.sleep(5.0)
-    return update(self, block)
+def slowed(blocks):
+    for block in blocks:
+        with open(sys.argv[2] + ".new", "w") as out:
+            out.write(str(os.getpid()))
+        os.replace(sys.argv[2] + ".new", sys.argv[2])
+        time.sleep(5.0)
+        yield block
 
-GaitDetector.update = slow_update
+if sys.argv[3] == "walking":
+    from sensorkit.signal.gait import GaitDetector
+
+    update = GaitDetector.update
+    GaitDetector.update = lambda self, block: update(self, next(slowed([block])))
+else:
+    stats = first_pass.worn_window_stats
+    first_pass.worn_window_stats = lambda blocks, rate_hz: stats(slowed(blocks), rate_hz)
 sys.exit(main(["analyze", "--jobs", "2", sys.argv[1]]))
 """
+
+# `sensorkit analyze --json --jobs 2` noting in argv[2] which of the signal core's heavy modules its
+# first pass's process has
+FIRST_PASS_IMPORTS = """
+import sys
+from sensorkit.cli.main import main
+from sensorkit.signal import first_pass
+
+def noting(source, rate_hz, first=first_pass.first_pass):
+    with open(sys.argv[2], "w") as out:
+        out.write(" ".join(m for m in ("scipy.signal", "sensorkit.signal.pipeline") if m in sys.modules))
+    return first(source, rate_hz)
+
+first_pass.first_pass = noting
+sys.exit(main(["analyze", "--json", "--jobs", "2", sys.argv[1]]))
+"""
+
+
+def test_the_first_pass_starts_before_the_signal_core_is_imported(tmp_path, capsys):
+    """The CLI forks the first pass's process before importing SciPy (which it imports meanwhile):
+    the same JSON as with --jobs 1, where nothing is forked."""
+    from sensorkit.cli.main import main
+
+    path, _ = stored(tmp_path, "office", 8, 900.0, True)
+    noted = tmp_path / "imported.txt"
+    apart = subprocess.run([sys.executable, "-c", FIRST_PASS_IMPORTS, str(path), str(noted)],
+                           capture_output=True, text=True, timeout=120)
+    assert apart.returncode == 0, apart.stderr
+    assert noted.read_text() == ""  # neither SciPy's signal module nor the pipeline
+    assert main(["analyze", "--json", "--jobs", "1", str(path)]) == 0
+    assert apart.stdout == capsys.readouterr().out and '"walking_bout"' in apart.stdout
 
 
 def _running(pid: int) -> bool:
@@ -225,20 +276,21 @@ def _wait_for(condition, seconds: float) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc (Linux)")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
-def test_the_second_process_ends_with_the_analysis(tmp_path, sig):
-    path, _ = stored(tmp_path, "walk", 9, 600.0, True)  # ten blocks: about 50 s of the slowed walking pass
-    pid_file, stderr = tmp_path / "walking.pid", tmp_path / "stderr.txt"
-    with stderr.open("w") as err:  # a file, not a pipe: the second process holds it too
-        analysis = subprocess.Popen([sys.executable, "-c", SLOW_WALKING_ANALYZE, str(path), str(pid_file)],
+@pytest.mark.parametrize("slowed", ["walking", "first pass"])
+def test_a_process_forked_for_the_analysis_ends_with_it(tmp_path, sig, slowed):
+    path, _ = stored(tmp_path, "walk", 9, 600.0, True)  # ten blocks: about 50 s of the slowed pass
+    pid_file, stderr = tmp_path / "forked.pid", tmp_path / "stderr.txt"
+    with stderr.open("w") as err:  # a file, not a pipe: the forked processes hold it too
+        analysis = subprocess.Popen([sys.executable, "-c", SLOW_ANALYZE, str(path), str(pid_file), slowed],
                                     stdout=subprocess.DEVNULL, stderr=err)
     try:
-        assert _wait_for(pid_file.exists, 60.0), "the second process never started"
-        walking = int(pid_file.read_text())
-        assert walking != analysis.pid and _running(walking)
+        assert _wait_for(pid_file.exists, 60.0), f"the {slowed} process never started"
+        forked = int(pid_file.read_text())
+        assert forked != analysis.pid and _running(forked)
         analysis.send_signal(sig)
         analysis.wait(timeout=30.0)
     finally:
         analysis.kill()
-    # a liveness bound, not a speed one: left alone the second process would run for about 50 s more
-    assert _wait_for(lambda: not _running(walking), 15.0), f"{signal.Signals(sig).name} left the walking process"
+    # a liveness bound, not a speed one: left alone the forked process would run for about 50 s more
+    assert _wait_for(lambda: not _running(forked), 15.0), f"{signal.Signals(sig).name} left the {slowed} process"
     assert "Traceback" not in stderr.read_text()

@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import RecordingError, SensorKitError, SettingsError
-from ..importer import read_all
 from ..localtime import clock, zone_for
 from ..mounting import add_mounting_options, with_mounting
 from ..parallel import ProgressBar, add_jobs_option, machine_cores, map_in_order
@@ -46,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_jobs_option(p)
     add_import_options(p)
     add_mounting_options(p)
-    p.set_defaults(func=run, gait_apart=False)  # run() decides it from the inputs and --jobs
+    p.set_defaults(func=run, apart=False)  # run() decides it from the inputs and --jobs
 
 
 def _is_table(path: str) -> bool:
@@ -59,6 +58,8 @@ def _opened(path: str, args: argparse.Namespace) -> Iterator[tuple[SampleBlock |
     block (memory does not grow with its length), a table file is imported whole."""
     p = Path(path)
     if _is_table(path):
+        from ..importer import read_all  # pandas, pyarrow and the readers: only for table files
+
         block, meta, report = read_all(p, import_options(args))
         report_problems(path, report)
         yield block, meta, {"path": str(p), "imported": True, "skipped_lines": len(report.bad_lines)}
@@ -69,7 +70,7 @@ def _opened(path: str, args: argparse.Namespace) -> Iterator[tuple[SampleBlock |
 
 def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
     """The JSON document for one input (see the README for the schema)."""
-    from ..signal.pipeline import analyze  # the signal core: imported when used, so --help never waits for it
+    from ..signal.first_pass import first_pass_apart  # NumPy only, unlike the signal core below
     from ..signal.profile import load_profile
     from ..signal.saved_analysis import SCHEMA_VERSION
 
@@ -79,7 +80,13 @@ def analyze_input(path: str, args: argparse.Namespace) -> dict[str, Any]:
         if (len(data) if isinstance(data, SampleBlock) else data.sample_count()) == 0:
             raise SensorKitError(f"{path} holds no samples to analyze")
         zone = zone_for(getattr(args, "tz", None), meta.timezone, profile)
-        result = analyze(data, meta, profile, gait=not args.no_gait, zone=zone, gait_apart=args.gait_apart)
+        # a recording's first pass starts apart before the signal core is imported (SciPy, ~0.5 s), so
+        # the import happens meanwhile; analyze() starts it itself for samples in memory
+        early = args.apart and isinstance(data, RecordingReader)
+        with (first_pass_apart(data, meta.rate_hz) if early else None) or nullcontext() as first:
+            from ..signal.pipeline import analyze  # imported when used: --help never waits for it either
+
+            result = analyze(data, meta, profile, gait=not args.no_gait, zone=zone, apart=args.apart, first=first)
         has_gyro = data.has_gyro if isinstance(data, SampleBlock) else meta.has_gyro
         # a damaged file is salvaged: say what was lost
         damage = data.damage_report() if isinstance(data, RecordingReader) else None
@@ -168,8 +175,8 @@ def run(args: argparse.Namespace) -> int:
     if args.save and any(_is_table(path) for path in args.inputs):
         raise SettingsError("--save stores results in recordings; import CSV files first (sensorkit import)")
     status = 0
-    # one input and a core to spare: its walking bouts are found in a second process meanwhile
-    args.gait_apart = len(args.inputs) == 1 and (args.jobs or machine_cores()) > 1
+    # one input and a core to spare: its first pass and walking bouts are found in processes of their own
+    args.apart = len(args.inputs) == 1 and (args.jobs or machine_cores()) > 1
     bar = ProgressBar("analyze")
     outcomes = map_in_order(partial(analyze_and_save, args=args), args.inputs, args.jobs, bar)
     for path, (doc, exc) in zip(args.inputs, outcomes):
