@@ -2,6 +2,7 @@
 
 Targets (issue 2): load into NumPy in under 1 s, under 80 MB on disk.
 Run by hand:  python benchmarks/store_benchmark.py [--hours 24] [--keep PATH]
+              python benchmarks/store_benchmark.py --read RECORDING   (the read figures of an existing recording)
               python benchmarks/store_benchmark.py --amplification [--seconds 120] [--scenario demo]
 
 ``--amplification`` (issue 15, point 15) records an emulated sensor in real time through the whole
@@ -16,7 +17,9 @@ recording file itself. Linux only. ``--unsynced`` measures the same without the 
 The day is the simulator's warehouse shift (walking, bending, lifting: the least compressible kind
 of day) repeated to fill the hours, quantised to a +-16 g / +-2000 deg/s int16 sensor with that
 sensor's noise. The load is timed in a fresh process (open to arrays in memory; the package import is reported
-apart), so no cache of ours helps it.
+apart), so no cache of ours helps it. Before that load, the same process reads the recording block by
+block (``iter_blocks``, one pass as ``analyze`` reads each of its passes) and reads back 100 minutes
+spread over it (``samples(t, t + 60)``, as the alignment reads walking back): their CPU time is printed.
 """
 
 from __future__ import annotations
@@ -40,15 +43,31 @@ LOAD_SCRIPT = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 from sensorkit.store import RecordingReader
+import_s = time.perf_counter() - t0
+import numpy as np
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+with RecordingReader(sys.argv[1]) as reader:
+    c = cpu()
+    samples = sum(len(part) for part in reader.iter_blocks())  # one pass, as analysis reads
+    c_pass = cpu() - c
+    span = reader.time_span()
+    starts = span[0] + (span[1] - span[0] - 60.0) * (np.arange(100) * 0.618034 % 1.0)  # spread, not in order
+    c = cpu()
+    for start in starts:
+        reader.samples(start, start + 60.0)
+    c_minute = (cpu() - c) / len(starts)
 t1 = time.perf_counter()
 u1 = resource.getrusage(resource.RUSAGE_SELF)
 with RecordingReader(sys.argv[1]) as reader:
     block = reader.samples()
 t2 = time.perf_counter()
 u2 = resource.getrusage(resource.RUSAGE_SELF)
-cpu = u2.ru_utime - u1.ru_utime + u2.ru_stime - u1.ru_stime
+load_cpu = u2.ru_utime - u1.ru_utime + u2.ru_stime - u1.ru_stime
 rss = u2.ru_maxrss / 1024
-print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "cpu_s": cpu, "samples": len(block), "peak_rss_mb": rss}))
+print(json.dumps({"import_s": import_s, "load_s": t2 - t1, "cpu_s": load_cpu, "samples": len(block), "peak_rss_mb": rss,
+                  "pass_cpu_s": c_pass, "minute_cpu_s": c_minute, "hours": (span[1] - span[0]) / 3600}))
 """
 
 
@@ -116,6 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--keep", type=Path, help="write the day here and keep it")
+    parser.add_argument("--read", type=Path, help="only read back this recording (no day written)")
     parser.add_argument("--amplification", action="store_true", help="bytes written per second of data while recording")
     parser.add_argument("--seconds", type=float, default=120.0, help="with --amplification: seconds to record")
     parser.add_argument("--scenario", default="demo", help="with --amplification: the simulated scenario streamed")
@@ -125,23 +145,40 @@ def main() -> None:
     if args.amplification:
         amplification(args.seconds, args.scenario, args.unsynced)
         return
+    if args.read:
+        loads = read_back(args.read)
+        print(f"{args.read}: {loads[0]['samples']} samples ({loads[0]['hours']:.3g} h)")
+        print_reads(loads)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "day.skr"
         write_s, samples = write_day(path, args.hours)
         size_mb = os.path.getsize(path) / 1e6
-        loads = [
-            json.loads(subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(path)],
-                                      capture_output=True, text=True, check=True).stdout)
-            for _ in range(3)
-        ]
-    best = min(load["load_s"] for load in loads)
+        loads = read_back(path)
     print(f"{samples} samples ({args.hours:g} h at 100 Hz, 6 axes)")
     print(f"write: {write_s:.1f} s ({write_s / args.hours:.2f} s per hour of data)")
     print(f"size on disk: {size_mb:.1f} MB (target < 80 MB)")
+    print_reads(loads)
+
+
+def read_back(path: Path) -> list[dict]:
+    """Three fresh processes reading ``path`` (:data:`LOAD_SCRIPT`)."""
+    return [json.loads(subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(path)],
+                                      capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+
+
+def print_reads(loads: list[dict]) -> None:
+    best = min(load["load_s"] for load in loads)
     print(f"load into NumPy, fresh process: best {best:.2f} s of {[round(l['load_s'], 2) for l in loads]} (target < 1 s); "
           f"CPU time best {min(l['cpu_s'] for l in loads):.2f} s (what a busy machine cannot inflate)")
     print(f"import of sensorkit.store (numpy, zstandard) before that: {min(l['import_s'] for l in loads):.2f} s")
     print(f"peak RSS of the loading process: {max(l['peak_rss_mb'] for l in loads):.0f} MB")
+    per_day = 24.0 / loads[0]["hours"]
+    print(f"one pass block by block (iter_blocks, as analysis reads), CPU time: best "
+          f"{min(l['pass_cpu_s'] for l in loads) * per_day:.3f} s per 24 h of data")
+    print(f"a minute read back (samples(t, t + 60) at 100 spread places), CPU time: best "
+          f"{min(l['minute_cpu_s'] for l in loads) * 1e3:.2f} ms each")
 
 
 if __name__ == "__main__":

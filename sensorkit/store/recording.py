@@ -58,7 +58,7 @@ from ..errors import RecordingError, SensorKitError
 from ..events import Event
 from ..files import SQLITE_SIDE_FILES, describe_failure, describe_os_error, replacing, require_regular_file
 from ..samples import Gap, RecordingMeta, SampleBlock, find_gaps
-from .codec import block_size, check_block, decode_block, decode_into, encode_block
+from .codec import Scratch, block_size, check_block, decode_block, decode_into, encode_block
 from .lock import RecordingLock, in_progress_message, is_abandoned, is_in_progress
 
 log = logging.getLogger(__name__)
@@ -677,9 +677,10 @@ class RecordingReader:
     def iter_blocks(self, t0: float = -np.inf, t1: float = np.inf) -> Iterator[SampleBlock]:
         """Stored blocks overlapping [t0, t1), in time order, each trimmed to the window."""
         index = self._block_index(t0, t1)
+        scratch = Scratch()
         for row, blob in zip(index, self._payloads(index, t0, t1)):
             try:
-                block = SampleBlock(*decode_block(self._intact(row, blob), self.meta.acc_lsb, self.meta.gyr_lsb))
+                block = SampleBlock(*decode_block(self._intact(row, blob), self.meta.acc_lsb, self.meta.gyr_lsb, scratch))
             except RecordingError as exc:
                 self._lost(row, str(exc))
                 continue
@@ -698,12 +699,13 @@ class RecordingReader:
         gyr = np.empty((total, 3)) if self.meta.has_gyro else None
         keep = np.ones(total, bool)
         at = 0
+        scratch = Scratch()
         for row, blob, size in zip(index, blobs, sizes):
             part = slice(at, at + size)
             try:
                 decode_into(
                     self._intact(row, blob), self.meta.acc_lsb, self.meta.gyr_lsb,
-                    t[part], acc[part], None if gyr is None else gyr[part],
+                    t[part], acc[part], None if gyr is None else gyr[part], scratch,
                 )
             except RecordingError as exc:
                 self._lost(row, str(exc))
