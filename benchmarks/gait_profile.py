@@ -32,8 +32,8 @@ from sensorkit.store import RecordingReader
 
 # the detector's stages: (class, method) -> the name printed
 STAGES = {
-    (StepFinder, "vertical"): "gravity, vertical acceleration, yaw rate, position",
-    (StepFinder, "_smooth"): "Gaussian smoothing",
+    (StepFinder, "vertical"): "gravity, vertical acceleration",
+    (StepFinder, "_smooth"): "the rest of the smoothing: yaw rate, position, Gaussian FIR, where the signal moves",
     (StepFinder, "_peaks"): "peaks, excursions",
     (BoutAssembler, "add"): "bouts",
     (BoutAssembler, "advance"): "bouts",

@@ -13,6 +13,7 @@ from sensorkit.errors import SettingsError
 from sensorkit.samples import SampleBlock
 from sensorkit.signal.gait import BoutParams, GaitDetector, detect_walking_bouts
 from sensorkit.signal.gait.scoring import match_bouts, match_contacts
+from sensorkit.signal.gait.steps import StepFinder
 from sensorkit.simulator import simulate
 
 
@@ -82,6 +83,40 @@ def test_single_sample_chunks_match_whole() -> None:
     assert same_events(events, whole.update(block) + whole.finish())
     assert len(events) == 1
     np.testing.assert_allclose(det.contacts[0][0], whole.contacts[0][0], rtol=0, atol=1e-9)
+
+
+def contacts_in_chunks(block: SampleBlock, rate_hz: float, everywhere: bool, position: bool) -> list:
+    finder = StepFinder(rate_hz, position=position)
+    finder._movement.everywhere = everywhere
+    step = int(120 * rate_hz)  # stored blocks are two minutes long
+    found = [finder.update(part.t, part.acc, part.gyr) for part in (block.slice(i, i + step)
+                                                                     for i in range(0, len(block), step))]
+    moving = np.mean(finder._movement.moving)
+    return [(c.t, c.yaw, c.prominence, c.top, c.bottom, c.decided_until) for c in found], moving
+
+
+@pytest.mark.parametrize("kw, position, nan_at", [
+    ({}, True, None), ({}, False, None), ({"rate_hz": 20.0, "has_gyro": False}, True, None),
+    ({"rate_hz": 200.0}, False, None), ({"loss": 0.03}, True, None), ({}, False, 40_000)])
+def test_still_stretches_are_skipped_without_changing_a_bit(kw: dict, position: bool, nan_at: int | None) -> None:
+    """Smoothing and peak search only where a step can be (Movement) find the very same contacts, to
+    the last bit, as running them over every sample; a NaN turns the shortcut off from there on."""
+    s = sim("demo", 3, **kw)
+    block = s.block
+    if nan_at is not None:
+        block = SampleBlock(block.t, block.acc.copy(), block.gyr)  # the simulation is cached
+        block.acc[nan_at, 2] = np.nan
+    skipped, moving = contacts_in_chunks(block, s.meta.rate_hz, everywhere=False, position=position)
+    everywhere, _ = contacts_in_chunks(block, s.meta.rate_hz, everywhere=True, position=position)
+    assert sum(len(c[0]) for c in skipped) > 50
+    assert len(skipped) == len(everywhere)
+    for mine, full in zip(skipped, everywhere):
+        for a, b in zip(mine, full):
+            np.testing.assert_array_equal(a, b)
+    if nan_at is None:
+        assert moving < 0.9  # in the last two minutes some segments were skipped (at 20 Hz one is 3.2 s)
+    else:
+        assert moving == 1.0 and not len(skipped[-1][0])
 
 
 @pytest.mark.parametrize("kw", [{}, {"rate_hz": 20.0}, {"rate_hz": 200.0}, {"has_gyro": False},

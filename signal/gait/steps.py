@@ -20,10 +20,15 @@ differently from a short one, a 1e-15 s difference).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from scipy.signal import butter, lfilter, lfilter_zi, sosfilt
+
+
+# Samples per segment of :class:`Movement` (0.64 s at 100 Hz).
+SEGMENT = 64
 
 
 @dataclass(frozen=True)
@@ -107,12 +112,115 @@ def fir(kernel: np.ndarray, x: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, 
     return full[:len(x)], full[len(x):]
 
 
+def fir_within(kernel: np.ndarray, signal: Callable[[int, int], np.ndarray], n: int, zi: np.ndarray,
+               runs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fir` of a chunk of ``n`` samples where only the outputs within ``runs`` (``[a, b)``) are
+    wanted; the others are NaN, and ``signal(a, b)`` (the chunk's samples ``a`` to ``b``) is asked only
+    for the samples those outputs and the carried sums need. The same numbers: ``np.convolve`` gives
+    an output the dot product of the same samples with the kernel whether it is handed the whole chunk
+    or a stretch of at least ``len(kernel) + 1`` samples around it (one of the kernel's length is
+    multiplied the other way round), so the first outputs, the middle ones and the sums carried out
+    are each computed from such a stretch. A short chunk is filtered whole."""
+    k = len(kernel)
+    e = k - 1
+    if n < 4 * k or runs == [(0, n)]:
+        return fir(kernel, signal(0, n), zi)
+    y = np.full(n, np.nan)
+    for a, b in runs:
+        if a < e:  # outputs that complete the sums carried from the previous chunk
+            head = np.convolve(kernel, signal(0, 2 * k))[:e] + zi
+            y[a:min(b, e)] = head[a:min(b, e)]
+            a = e
+        if a < b:
+            a = min(a, n - 2)
+            b = max(b, a + 2)
+            y[a:b] = np.convolve(kernel, signal(a - e, b), "valid")
+    return y, np.convolve(kernel, signal(n - 2 * k, n))[2 * k:]
+
+
+class Movement:
+    """Where the vertical acceleration moves enough for a step: stretches of it, in segments of
+    :data:`SEGMENT` samples counted from the first, each with the range (max - min) of its raw samples.
+
+    Why it is exact: a smoothed sample is a weighted mean of ``2 * delay + 1`` raw samples (the weights
+    sum to one, up to rounding), so the smoothed samples within a candidate's window, and so its
+    prominence, span no more than the raw samples under them, plus rounding (far below the margin
+    here). Those raw samples lie within ``reach`` samples of the window's centre (:meth:`runs`' unit:
+    the position of the filter's output), hence within the segment holding it and ``ceil(reach /
+    SEGMENT)`` either side: a segment whose neighbourhood spans less than the least prominence holds no
+    candidate. Before the first sample the signal counts as zero, as the filter's initial state and the
+    rest samples ahead of the buffer are. Segments not complete yet count as moving, so whatever is
+    found moving later was moving at every earlier chunk. A NaN or infinity makes every later sample
+    moving (as before: the filters then run over everything)."""
+
+    def __init__(self, reach: int, margin: int, least: float) -> None:
+        self._near = -(-reach // SEGMENT)  # segments either side whose range bounds a candidate's window
+        self._margin = -(-margin // SEGMENT)  # segments either side a caller widens a stretch by
+        self._kept = self._near + self._margin + 2  # segments of raw samples kept before the chunk
+        self._start = -self._kept * SEGMENT  # sample position of self._raw[0]
+        self._raw = np.zeros(self._kept * SEGMENT)
+        self._least = least
+        self._first = self._start // SEGMENT  # segment of self.moving[0]
+        self.moving = np.empty(0, bool)
+        self.everywhere = False
+
+    def update(self, v: np.ndarray) -> None:
+        """Take the next chunk's raw vertical acceleration; ``moving`` then covers its segments and the
+        ones just before."""
+        if not np.isfinite(v.sum()):
+            self.everywhere = True
+        raw = np.concatenate([self._raw, v])
+        full = len(raw) // SEGMENT
+        starts = np.arange(0, full * SEGMENT, SEGMENT)
+        complete = raw[:full * SEGMENT]
+        hi, lo = np.maximum.reduceat(complete, starts), np.minimum.reduceat(complete, starts)
+        # the range of each segment with its neighbours, where they are all complete
+        d = self._near
+        near_hi, near_lo = hi[d:full - d].copy(), lo[d:full - d].copy()
+        for k in range(1, d + 1):
+            np.maximum(near_hi, hi[d - k:full - d - k], out=near_hi)
+            np.maximum(near_hi, hi[d + k:full - d + k], out=near_hi)
+            np.minimum(near_lo, lo[d - k:full - d - k], out=near_lo)
+            np.minimum(near_lo, lo[d + k:full - d + k], out=near_lo)
+        # far more than the rounding of a weighted mean of such numbers
+        margin = 1e-6 * (1.0 + max(hi.max(), -lo.min()))
+        self.moving = np.ones(full + self._margin + 2, bool)  # and the incomplete segment, and beyond
+        if not self.everywhere:
+            self.moving[d:full - d] = ~(near_hi - near_lo < self._least - margin)
+        self._first = self._start // SEGMENT
+        keep = ((self._start + len(raw)) // SEGMENT - self._kept) * SEGMENT
+        self._raw = raw[keep - self._start:]
+        self._start = keep
+
+    def runs(self, start: int, stop: int, widen: int = 0) -> list[tuple[int, int]]:
+        """Stretches ``[a, b)`` of ``[start, stop)`` (sample positions) in moving segments, each widened
+        by ``widen`` segments (at most the ``margin`` given) either side."""
+        first, last = start // SEGMENT, (stop - 1) // SEGMENT + 1
+        i, j = first - self._first - widen, last - self._first + widen
+        assert i >= self._near and widen <= self._margin, "asked about segments not kept"
+        moving = self.moving[i:j]
+        if len(moving) < j - i:  # beyond: not seen yet
+            moving = np.concatenate([moving, np.ones(j - i - len(moving), bool)])
+        if not moving.any():
+            return []
+        wide = np.zeros(last - first + 2, bool)  # with a still segment either side
+        inner = wide[1:-1]
+        for k in range(2 * widen + 1):
+            inner |= moving[k:k + last - first]
+        edges = np.flatnonzero(wide[1:] != wide[:-1]).reshape(-1, 2) + first
+        return [(max(a * SEGMENT, start), min(b * SEGMENT, stop)) for a, b in edges.tolist()]
+
+
 class StepFinder:
     """Streaming initial-contact detector; feed it consecutive chunks with :meth:`update`.
 
     ``position=False`` leaves out the vertical position (the step length's input: without the wearer's
     height nothing reads it); the contacts' ``top`` and ``bottom`` are then zero. Everything else is
-    computed by the same operations either way."""
+    computed by the same operations either way.
+
+    Still stretches (most of an office day) cost little: the smoothing, the yaw rate and the peak
+    search run only where :class:`Movement` says a candidate may be, and around it; the smoothed
+    samples elsewhere are NaN and never read."""
 
     def __init__(self, rate_hz: float, params: StepParams | None = None, position: bool = True) -> None:
         self.rate_hz = float(rate_hz)
@@ -130,50 +238,53 @@ class StepFinder:
         self._pos_hist = np.zeros(self._delay)  # position is only delayed, not smoothed
         self._seen = 0
         self._t_hist = np.empty(0)
+        # A candidate's window (+-w smoothed samples) reads raw samples up to w + 2 * delay before the
+        # filter output at its centre and w after; the smoothing is wanted w around what may be one.
+        self._movement = Movement(self._w + 2 * self._delay, self._w, p.min_prominence)
         # Smoothed vertical acc, yaw rate, vertical position and their times awaiting their look-ahead;
-        # starts with w samples of rest.
+        # starts with w samples of rest; self._buf_at: the sample position of the first.
         self._buf = np.zeros((3, self._w))
         self._buf_t = np.full(self._w, np.nan)
+        self._buf_at = -self._w
         self._top, self._bottom = -np.inf, np.inf  # position extremes since the last candidate
         self._decided_until = -np.inf
 
-    def vertical(self, acc: np.ndarray, gyr: np.ndarray | None) -> np.ndarray:
-        """Vertical acceleration without gravity, yaw rate (NaN without a gyroscope) and vertical
-        position (zero when not wanted), as rows of a (3, n) array, carrying state."""
+    def vertical(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Vertical acceleration without gravity, carrying state; with gravity and its norm (the
+        vertical's direction, for the yaw rate)."""
         if self._lp_zi is None:
             self._lp_zi = lfilter_zi(self._lp_b, self._lp_a)[:, None] * acc[0]
         g, self._lp_zi = lfilter(self._lp_b, self._lp_a, acc, axis=0, zi=self._lp_zi)
         norm = np.sqrt(np.einsum("ij,ij->i", g, g))
         norm[norm == 0] = 1.0
-        out = np.empty((3, len(acc)))
-        v = np.einsum("ij,ij->i", acc, g, out=out[0])
+        v = np.einsum("ij,ij->i", acc, g)
         v /= norm
         v -= norm
+        return v, g, norm
+
+    def _smooth(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Smoothed vertical acceleration and yaw rate (NaN without a gyroscope, or where no candidate
+        can read them) and the vertical position: returns (times, values) of samples it completed.
+
+        Smoothing is a Gaussian as a causal FIR, re-aligned. The vertical position is only delayed by
+        the same amount: smoothing it would shrink the step's excursion (by a quarter at two steps a
+        second) and bias the step length."""
+        v, g, norm = self.vertical(acc)
+        n = len(v)
+        self._movement.update(v)
+        runs = self._movement.runs(self._seen, self._seen + n, widen=self._movement._margin)
+        runs = [(a - self._seen, b - self._seen) for a, b in runs]
+        y = np.empty((3, n))
+        y[0], self._fir_zi[0] = fir_within(self._kernel, lambda a, b: v[a:b], n, self._fir_zi[0], runs)
         if gyr is None:
-            out[1] = np.nan
-        else:
-            np.divide(np.einsum("ij,ij->i", gyr, g, out=out[1]), norm, out=out[1])
-        if self.position:
-            out[2], self._pos_zi = sosfilt(self._pos_sos, v, zi=self._pos_zi)
-        else:
-            out[2] = 0.0
-        return out
-
-    def _smooth(self, t: np.ndarray, x: np.ndarray, gyro: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Gaussian smoothing as a causal FIR, re-aligned: returns (times, values) of samples it completed.
-
-        The vertical position is only delayed by the same amount: smoothing it would shrink the step's
-        excursion (by a quarter at two steps a second) and bias the step length. Without a gyroscope
-        the yaw rate stays NaN, as its smoothing would leave it."""
-        n = x.shape[1]
-        y = np.empty_like(x)
-        y[0], self._fir_zi[0] = fir(self._kernel, x[0], self._fir_zi[0])
-        if gyro:
-            y[1], self._fir_zi[1] = fir(self._kernel, x[1], self._fir_zi[1])
-        else:
             y[1] = np.nan
+        else:
+            def yaw(a: int, b: int) -> np.ndarray:
+                return np.einsum("ij,ij->i", gyr[a:b], g[a:b]) / norm[a:b]
+            y[1], self._fir_zi[1] = fir_within(self._kernel, yaw, n, self._fir_zi[1], runs)
         if self.position:
-            z = np.concatenate([self._pos_hist, x[2]])
+            position, self._pos_zi = sosfilt(self._pos_sos, v, zi=self._pos_zi)
+            z = np.concatenate([self._pos_hist, position])
             y[2] = z[:n]
             self._pos_hist = z[n:]
         else:
@@ -189,7 +300,7 @@ class StepFinder:
         """Contacts whose look-ahead is complete after this chunk (possibly none, possibly older ones)."""
         if len(t) == 0:
             return Contacts.none(self._decided_until)
-        ts, ys = self._smooth(t, self.vertical(acc, gyr), gyr is not None)
+        ts, ys = self._smooth(t, acc, gyr)
         buf = np.concatenate([self._buf, ys], axis=1)
         buf_t = np.concatenate([self._buf_t, ts])
         w = self._w
@@ -200,6 +311,7 @@ class StepFinder:
         found = self._peaks(buf, buf_t)
         self._decided_until = float(buf_t[n - w - 1])
         self._buf, self._buf_t = buf[:, n - 2 * w:], buf_t[n - 2 * w:]
+        self._buf_at += n - 2 * w
         return Contacts(*found, self._decided_until)
 
     def _peaks(self, buf: np.ndarray, buf_t: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -222,38 +334,20 @@ class StepFinder:
 
     def _candidates(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions in ``v`` (decidable: ``w`` samples either side) holding the largest value within
-        +-``w`` and at least ``min_prominence`` above the lowest, with that prominence.
-
-        Only where the signal moves: ``v`` is cut in segments of ``2w + 1`` samples, so a position's
-        window lies within its segment and the two beside it; where those three span less than the
-        prominence, no position in the middle one can be a candidate (``mid - lo`` is at most
-        ``max - min`` over them, in floating point too, as rounding is monotonic), and the filters
-        run only over the other segments and the ``w`` samples either side of them: the same maxima and
-        minima of the same windows. A NaN anywhere makes every segment a candidate's."""
+        +-``w`` and at least ``min_prominence`` above the lowest, with that prominence; searched where
+        :class:`Movement` says there may be one: the same maxima and minima of the same windows."""
         w, p = self._w, self.params
-        n = len(v)
         size = 2 * w + 1
-        starts = np.arange(0, n, size)
-        hi, lo = np.maximum.reduceat(v, starts), np.minimum.reduceat(v, starts)
-        near_hi, near_lo = hi.copy(), lo.copy()
-        np.maximum(near_hi[1:], hi[:-1], out=near_hi[1:])
-        np.maximum(near_hi[:-1], hi[1:], out=near_hi[:-1])
-        np.minimum(near_lo[1:], lo[:-1], out=near_lo[1:])
-        np.minimum(near_lo[:-1], lo[1:], out=near_lo[:-1])
-        span = near_hi - near_lo
-        moving = np.zeros(len(span) + 2, bool)
-        moving[1:-1] = ~(span < p.min_prominence) if not np.isnan(span).any() else True
-        edges = np.flatnonzero(moving[1:] != moving[:-1]).reshape(-1, 2) * size
+        # a buffer position's smoothed sample is the filter's output delay samples later
+        at = self._buf_at + self._delay
         found, prominence = [], []
-        for first, last in edges.tolist():
-            a, b = max(first, w), min(last, n - w)
-            if a >= b:
-                continue
+        for a, b in self._movement.runs(at + w, at + len(v) - w):
+            a, b = a - at, b - at
             part = v[a - w:b + w]
             mid = v[a:b]
-            hi_w = maximum_filter1d(part, size)[w:len(part) - w]
+            hi = maximum_filter1d(part, size)[w:len(part) - w]
             prom = mid - minimum_filter1d(part, size)[w:len(part) - w]
-            keep = np.flatnonzero((mid == hi_w) & (prom >= p.min_prominence))
+            keep = np.flatnonzero((mid == hi) & (prom >= p.min_prominence))
             found.append(keep + a)
             prominence.append(prom[keep])
         if not found:
