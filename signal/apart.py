@@ -31,16 +31,20 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
 import threading
 import warnings
+from functools import partial
 from typing import Any, Callable, Iterator
 
 from sensorkit.errors import RecordingError
 from sensorkit.samples import SampleBlock
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+AHEAD_UNIT = 1 << 20  # a stream's run-ahead is counted in MiB
+POLL_S = 0.5  # how often a parent waiting for an item checks that the process still runs
 FORK_WITH_THREADS = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
 
 
@@ -54,15 +58,24 @@ def can_fork() -> bool:
 class Apart:
     """Runs ``work(own)`` in a forked process, ``own`` being ``source.reopened()`` read there;
     :meth:`result` waits for what it returned. ``what`` names the work in the error said when the
-    process dies without an answer. Used as a context manager, it is stopped on leaving."""
+    process dies without an answer. Used as a context manager, it is stopped on leaving.
 
-    def __init__(self, what: str, work: Callable[[Any], Any], source: Any) -> None:
+    With ``ahead`` (bytes), ``work(own, send)`` also sends items as it goes (``send(item, size)``,
+    ``size`` the bytes it holds; it is pickled later, by the queue's thread: an item is not changed
+    once sent), read here from :meth:`received` in order while it works: it runs
+    ahead of this process's reading by at most ``ahead`` bytes of them, so memory stays the same at
+    any length of recording, and waits there when it is that far ahead.
+    """
+
+    def __init__(self, what: str, work: Callable[..., Any], source: Any, ahead: int = 0) -> None:
         self.what = what
         context = multiprocessing.get_context("fork")
         self._results, sending = context.Pipe(duplex=False)
+        self._stream = _Stream(context, ahead) if ahead else None
         sys.stdout.flush()  # the child flushes the streams it inherits when it ends: nothing may be pending
         sys.stderr.flush()
-        self._process = context.Process(target=_run, args=(work, source, sending, os.getpid()), daemon=True)
+        self._process = context.Process(target=_run, args=(work, source, sending, self._stream, os.getpid()),
+                                        daemon=True)
         with warnings.catch_warnings():  # the fork is safe here: see the module's docstring
             warnings.filterwarnings("ignore", FORK_WITH_THREADS, DeprecationWarning)
             self._process.start()
@@ -74,18 +87,38 @@ class Apart:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def received(self) -> Iterator[Any]:
+        """The items ``work`` sends, in order, as they come; ends when it has sent the last one."""
+        assert self._stream is not None, "an Apart made without ahead= sends no items"
+        while True:
+            try:
+                size, item = self._stream.items.get(timeout=POLL_S)
+            except queue.Empty:
+                # everything a process that ended had sent is in the pipe by then: none left, no end sent
+                if not self._process.is_alive() and self._stream.items.empty():
+                    self.result()  # its error
+                    raise self._ended() from None
+                continue
+            if size is None:
+                return
+            self._stream.release(size)
+            yield item
+
     def result(self) -> Any:
         """What ``work`` returned (the process then ends), or the error that stopped it."""
         try:
             outcome, value = _receive(self._results)
         except EOFError:
-            raise RecordingError(f"{self.what}'s process ended unexpectedly (exit code {self._process.exitcode}); "
-                                 "with --jobs 1 it runs in the same process") from None
+            raise self._ended() from None
         finally:
             self.stop()
         if outcome == "error":
             raise value
         return value
+
+    def _ended(self) -> RecordingError:
+        return RecordingError(f"{self.what}'s process ended unexpectedly (exit code {self._process.exitcode}); "
+                              "with --jobs 1 it runs in the same process")
 
     def stop(self) -> None:
         """End the process (at once if it is still running: the analysis stopped early)."""
@@ -93,6 +126,39 @@ class Apart:
             self._process.terminate()
         self._process.join()
         self._results.close()
+        if self._stream is not None:
+            self._stream.items.close()
+
+
+class _Stream:
+    """The items a forked process sends while it works: a queue (its feeder thread writes them to a
+    pipe while the process goes on) and a semaphore of ``ahead`` bytes in whole MiB, taken by the
+    sender and given back by the receiver as each item's bytes pass MiB boundaries of the running
+    total, which both sides count over the same sizes."""
+
+    def __init__(self, context: Any, ahead: int) -> None:
+        self.items = context.Queue()
+        self._limit = max(1, ahead // AHEAD_UNIT)
+        self._room = context.Semaphore(self._limit)
+        self._total = 0  # bytes sent (in the child) or received (here) so far
+
+    def _units(self, size: int) -> int:
+        before, self._total = self._total, self._total + size
+        return min(self._total // AHEAD_UNIT - before // AHEAD_UNIT, self._limit)  # an item larger than it all fits
+
+    def send(self, item: Any, size: int, parent: int) -> None:
+        for _ in range(self._units(size)):
+            while not self._room.acquire(timeout=POLL_S):
+                if os.getppid() != parent:
+                    raise _Orphaned
+        self.items.put((size, item))
+
+    def end(self) -> None:
+        self.items.put((None, None))
+
+    def release(self, size: int) -> None:
+        for _ in range(self._units(size)):
+            self._room.release()
 
 
 def _die_with_parent() -> None:
@@ -123,20 +189,25 @@ class _WhileParent:
                 raise _Orphaned
             yield part
 
-    def samples(self, t0: float, t1: float) -> SampleBlock:
-        return self._source.samples(t0, t1)
+    def __getattr__(self, name: str) -> Any:  # the rest of the source as it is (samples, damage...)
+        return getattr(self._source, name)
 
 
-def _run(work: Callable[[Any], Any], source: Any, sending: Any, parent: int) -> None:
+def _run(work: Callable[..., Any], source: Any, sending: Any, stream: _Stream | None, parent: int) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends this process)
     logging.disable(logging.CRITICAL)  # damage is the parent's to report
     try:
         with source.reopened() as own:
-            result = work(_WhileParent(own, parent))
+            if stream is None:
+                result = work(_WhileParent(own, parent))
+            else:
+                result = work(_WhileParent(own, parent), partial(stream.send, parent=parent))
+                stream.end()
         _send(sending, ("done", result))
     except _Orphaned:
-        return
+        if stream is not None:  # nobody reads what is not in the pipe yet: end without waiting for it
+            stream.items.cancel_join_thread()
     except Exception as exc:  # handed to the parent, which raises it as if it had happened there
         _send(sending, ("error", exc))
 

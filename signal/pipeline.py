@@ -23,7 +23,7 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from functools import partial
-from typing import Any, ContextManager, Iterable, Iterator, Protocol
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from .summary import daily_summary
 
 QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
+# how far the walking process's bin means may run ahead of the posture pass reading them (:func:`analyze`):
+# while this process imports and makes the alignment, ~190 two-minute blocks (6 h) of a day
+BINS_AHEAD = 32 << 20
 # Posture, slouching and bending hold up down to 6 Hz and fall apart below (validation/low_rate.py:
 # bend F1 1.000 at 6 Hz, 0.958 at 5 Hz, 0.807 at 4 Hz; sit/stand/lie 0.993 -> 0.847 at 5 Hz)
 MIN_ANALYSIS_RATE_HZ = 6.0
@@ -73,6 +76,12 @@ def walking_detector(rate_hz: float, profile: Profile) -> GaitDetector:
     return GaitDetector(rate_hz, bout_params=BoutParams(height_m=profile.height_m))
 
 
+def posture_binner(rate_hz: float) -> BinMeans | None:
+    """What brings samples to the posture rate: 1/25 s bin means (see .decimate); slower sensors
+    are used as they come (None)."""
+    return BinMeans(POSTURE_RATE_HZ) if rate_hz > POSTURE_RATE_HZ else None
+
+
 class Pipeline:
     """Streaming analysis of one sensor. ``gait=False`` leaves walking-bout detection out, and so does a
     rate below the gait detector's least (:func:`gait_status`); below :data:`MIN_ANALYSIS_RATE_HZ`
@@ -94,8 +103,7 @@ class Pipeline:
         self.rate_hz = float(rate_hz)
         require_analysable(self.rate_hz)
         self.fused = bool(has_gyro and use_gyro)
-        # posture work runs on 1/25 s bin means (see .decimate); slower sensors are used as they come
-        self.binner = BinMeans(POSTURE_RATE_HZ) if self.rate_hz > POSTURE_RATE_HZ else None
+        self.binner = posture_binner(self.rate_hz)
         self.posture_rate_hz = min(self.rate_hz, POSTURE_RATE_HZ)
         # live, with no recording-wide offset estimate, the accelerometer offset is learnt as we go
         self.online_bias = None if np.any(alignment.acc_bias) else OnlineBias()
@@ -135,12 +143,16 @@ class Pipeline:
         if len(block) == 0:
             return []
         self.samples_seen += len(block)
-        binned = self.binner.update(block) if self.binner else block
-        self.posture.wear(self.wear.update(binned))  # 1-s means of the 1/25-s means: the same, 4x cheaper
-        events = self._posture_path(binned) + self.posture.alerts.take_held()
+        events = self.update_binned(self.binner.update(block) if self.binner else block)
         if self.gait is not None:
             events += self.gait.update(block)
         return events
+
+    def update_binned(self, binned: SampleBlock) -> list[Event]:
+        """:meth:`update`'s posture part, from what :func:`posture_binner` made of a non-empty block
+        (offline, the walking process bins the blocks it reads anyway: :func:`analyze`)."""
+        self.posture.wear(self.wear.update(binned))  # 1-s means of the 1/25-s means: the same, 4x cheaper
+        return self._posture_path(binned) + self.posture.alerts.take_held()
 
     def _posture_path(self, block: SampleBlock) -> list[Event]:
         if len(block) == 0:
@@ -198,15 +210,19 @@ class Pipeline:
 
     def finish(self) -> list[Event]:
         """End of data: returns everything still open, closed at the last sample."""
-        rest = self.binner.flush() if self.binner else None
+        events = self.finish_binned(self.binner.flush() if self.binner else None)
+        if self.gait is not None:
+            events += self.gait.finish()
+        return events
+
+    def finish_binned(self, rest: SampleBlock | None) -> list[Event]:
+        """:meth:`finish`'s posture part, from the binner's last bin (:meth:`update_binned`)."""
         self.posture.wear((self.wear.update(rest) if rest is not None and len(rest) else []) + self.wear.finish())
         events = self._posture_path(rest) if rest is not None else []
         empty = np.empty(0)
         self._count_worn_bands(empty, empty, empty, final=True)
         events += self.posture.finish()
         events += self.posture.alerts.take_held()
-        if self.gait is not None:
-            events += self.gait.finish()
         return events
 
 
@@ -289,6 +305,13 @@ class Later:
         with self.source.reopened() as source:
             yield Later(source, self.t0)
 
+    @property
+    def damage(self) -> list[Any]:
+        return self.source.damage
+
+    def note_damage(self, lost: Iterable[Any]) -> None:
+        self.source.note_damage(lost)
+
 
 def monitored_from(meta: RecordingMeta) -> float | None:
     """Where the monitored day of a recording starts: after the guided calibration streamed into it.
@@ -301,21 +324,67 @@ def monitored_from(meta: RecordingMeta) -> float | None:
     return float(span[1]) if span else None
 
 
-def _monitored(part: SampleBlock, start: float | None) -> SampleBlock:
-    """The part of ``part`` that is analysed (:func:`monitored_from`)."""
-    return part if start is None else part.between(start, np.inf)
+@dataclass
+class _Read:
+    """What a pass read: every sample counted, and the first and last time of the monitored ones
+    (those from ``start`` on, :func:`monitored_from`)."""
+
+    start: float | None
+    samples: int = 0
+    first: float | None = None
+    last: float | None = None
+
+    def monitored(self, part: SampleBlock) -> SampleBlock:
+        """The part of ``part`` that is analysed, noted."""
+        self.samples += len(part)
+        part = part if self.start is None else part.between(self.start, np.inf)
+        if len(part):
+            self.first = float(part.t[0]) if self.first is None else self.first
+            self.last = float(part.t[-1])
+        return part
 
 
-def _monitored_blocks(source: Samples, start: float | None) -> Iterator[SampleBlock]:
-    return (_monitored(part, start) for part in source.iter_blocks())
+def _nbytes(block: SampleBlock) -> int:
+    return block.t.nbytes + block.acc.nbytes + (0 if block.gyr is None else block.gyr.nbytes)
 
 
-def _walking_bouts(source: Samples, detector: GaitDetector, start: float | None) -> list[Event]:
-    """Every walking bout of the monitored samples: the walking process's work (:mod:`.apart`)."""
+def _walking_and_bins(source: Samples, send: Callable[[SampleBlock, int], None], detector: GaitDetector,
+                      start: float | None, rate_hz: float) -> tuple[list[Event], SampleBlock | None, _Read, list[Any]]:
+    """The walking process's work (:mod:`.apart`): every walking bout and, as it reads each block
+    anyway, the block's 25 Hz bin means for the posture pass, sent to the analysing process before
+    the block's steps are looked for (that process then decodes nothing and waits least). Returns
+    the bouts, the binner's last bin, what was read and the damage found."""
+    binner = posture_binner(rate_hz)
+    read = _Read(start)
     events: list[Event] = []
-    for part in _monitored_blocks(source, start):
+    for part in source.iter_blocks():
+        part = read.monitored(part)
+        if len(part):  # as Pipeline.update does
+            binned = binner.update(part) if binner else part
+            send(binned, _nbytes(binned))
         events += detector.update(part)
-    return events + detector.finish()
+    events += detector.finish()
+    return events, (binner.flush() if binner else None), read, list(getattr(source, "damage", []))
+
+
+def _posture_pass(pipe: Pipeline, source: Samples, start: float | None) -> tuple[list[Event], _Read]:
+    """The pipeline over every block, read here."""
+    read = _Read(start)
+    events: list[Event] = []
+    for part in source.iter_blocks():
+        events += pipe.update(read.monitored(part))
+    return events + pipe.finish(), read
+
+
+def _posture_pass_on_bins(pipe: Pipeline, source: Samples, walking: Apart) -> tuple[list[Event], _Read]:
+    """The pipeline's posture part over the bin means the walking process sends, then its bouts."""
+    events: list[Event] = []
+    for binned in walking.received():
+        events += pipe.update_binned(binned)
+    bouts, rest, read, damage = walking.result()
+    if damage:
+        source.note_damage(damage)
+    return events + pipe.finish_binned(rest) + bouts, read
 
 
 def analyze(
@@ -333,14 +402,16 @@ def analyze(
 
     Alignment, best first: ``alignment`` given, the profile's calibration, the recording's own
     calibration, automatic alignment from the data's worn windows (a first pass gathering their
-    statistics, :mod:`.first_pass`; they are let go before the pipeline's pass). A guided calibration recorded at the start of the recording is
-    left out of the analysis (:func:`monitored_from`), as it is live. The summary's days are local
-    days in ``zone`` (default: :func:`sensorkit.localtime.zone_for` the recording and profile).
+    statistics, :mod:`.first_pass`; they are let go before the pipeline's pass). A guided
+    calibration recorded at the start of the recording is left out of the analysis
+    (:func:`monitored_from`), as it is live. The summary's days are local days in ``zone`` (default:
+    :func:`sensorkit.localtime.zone_for` the recording and profile).
 
     ``apart``: where processes can be forked (:mod:`.apart`), the first pass runs in one (``first``,
     if the caller started it before importing this module: the import then happens meanwhile) and
-    the walking bouts are found in another, while this process makes the alignment and runs the
-    posture pass: the same events, worth it when a core is idle.
+    the walking bouts are found in another, which also sends the posture pass its bin means (it
+    decodes every block anyway), while this process makes the alignment and runs the posture pass
+    on them: the same events, one decode fewer on this process's path; worth it when a core is idle.
     """
     require_analysable(meta.rate_hz)
     profile = profile or Profile()
@@ -358,31 +429,23 @@ def analyze(
         if apart and status == "on" and can_fork():
             detector = walking_detector(meta.rate_hz, profile)
             walking = processes.enter_context(Apart("walking detection", partial(
-                _walking_bouts, detector=detector, start=start), source))
+                _walking_and_bins, detector=detector, start=start, rate_hz=meta.rate_hz), source, ahead=BINS_AHEAD))
         if alignment is None:
             stats = first.result() if first is not None else first_pass(source, meta.rate_hz)
             alignment = alignment_from(stats, source.samples, meta, profile.calibration)
             del stats
         pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait and walking is None,
                         start_time=meta.start_time)
-        events: list[Event] = []
-        t_first = t_last = None
-        samples = 0
-        for part in source.iter_blocks():
-            samples += len(part)
-            part = _monitored(part, start)
-            if len(part):
-                t_first = float(part.t[0]) if t_first is None else t_first
-                t_last = float(part.t[-1])
-            events += pipe.update(part)
-        events += pipe.finish()
-        if walking is not None:
-            events += walking.result()
+        if walking is None:
+            events, read = _posture_pass(pipe, source, start)
+        else:
+            events, read = _posture_pass_on_bins(pipe, source, walking)
     events.sort(key=lambda e: (e.start, e.end, e.type))
-    duration = 0.0 if t_first is None else t_last - t_first
+    duration = 0.0 if read.first is None else read.last - read.first
     if zone is None:
         zone = zone_for(None, meta.timezone, profile)
     bands, bands_by_day = pipe.band_summary(zone)
     summary = daily_summary(events, meta.start_time, duration, bands, bands_by_day,
-                            t0=t_first or 0.0, zone=zone)
-    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary, samples, status)
+                            t0=read.first or 0.0, zone=zone)
+    return Analysis(events, alignment, pipe.method, duration, list(alignment.warnings), summary, read.samples,
+                    status)

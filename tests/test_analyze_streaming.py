@@ -8,11 +8,13 @@ than a few minutes of samples, and that the window statistics do not depend on h
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import subprocess
 import sys
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -196,6 +198,52 @@ def test_an_error_in_the_second_process_is_raised_here(tmp_path, monkeypatch):
     path, meta = stored(tmp_path, "walk", 9, 120.0, True)
     with RecordingReader(path) as reader, pytest.raises(RecordingError, match="failed on purpose"):
         analyze(reader, meta, apart=True)
+
+
+def test_a_forked_process_runs_ahead_of_its_reader_by_at_most_its_bound(tmp_path):
+    from sensorkit.errors import RecordingError
+    from sensorkit.signal.apart import AHEAD_UNIT, Apart
+
+    sent = tmp_path / "sent.txt"
+
+    def work(own, send, fail=False):
+        for i in range(20):
+            send(i, AHEAD_UNIT)  # each item counted as 1 MiB
+            sent.write_text(str(i + 1))
+            if fail and i == 2:
+                raise RecordingError("failed on purpose after three items")
+        return "done"
+
+    nothing = InMemory(SampleBlock.empty())
+    with Apart("a test", work, nothing, ahead=4 * AHEAD_UNIT) as process:
+        time.sleep(1.0)
+        assert sent.read_text() == "4"  # then it waits for this process to read
+        assert list(process.received()) == list(range(20)) and process.result() == "done"
+    with Apart("a test", partial(work, fail=True), nothing, ahead=4 * AHEAD_UNIT) as process:
+        received = []
+        with pytest.raises(RecordingError, match="failed on purpose"):
+            received.extend(process.received())
+        assert received == [0, 1, 2]
+
+
+def test_damage_the_walking_process_reads_is_reported_by_the_analysis(tmp_path, capsys, caplog):
+    """With the walking process binning the blocks for the posture pass, this process decodes only
+    the alignment's minutes of walking: a damaged block found there is reported here, once, and the
+    JSON is the same as with --jobs 1."""
+    from test_store_reliability import pages_of, simulated, spoil
+
+    from sensorkit.cli.main import main
+
+    path = simulated(tmp_path, "damaged.skr")
+    spoil(path, pages_of(path, "overflow")[-1])
+    capsys.readouterr()
+    caplog.clear()
+    assert main(["analyze", "--json", "--jobs", "2", str(path)]) == 0
+    apart = capsys.readouterr().out
+    warned = [r for r in caplog.records if "damaged" in r.getMessage()]
+    assert main(["analyze", "--json", "--jobs", "1", str(path)]) == 0
+    assert apart == capsys.readouterr().out
+    assert any("is damaged" in w for w in json.loads(apart)["analysis"]["warnings"]) and len(warned) == 1
 
 
 # `sensorkit analyze` whose walking or first-pass process (argv[3]) takes seconds a block (a long

@@ -834,6 +834,13 @@ class RecordingReader:
             log.warning("%s", self.damage_report())
             self._reported = True
 
+    def note_damage(self, lost: Iterable[LostBlock]) -> None:
+        """Damage another reader of this file found (a forked process reading the blocks for this
+        one, ``signal/apart.py``): noted and reported as if this reader had read them."""
+        for part in lost:
+            self._note_damage(part)
+        self._report()
+
     def damage_report(self) -> str | None:
         """One sentence naming the file, the lost time ranges and samples, and the remedy (None if intact)."""
         if not self.damage:
