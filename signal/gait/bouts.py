@@ -81,24 +81,42 @@ class Bout:
         del self.t[0], self.yaw[0], self.prominence[0], self.excursion[0]
 
 
-def assign_sides(t: np.ndarray, yaw: np.ndarray) -> list[str]:
-    """Left/right per contact. Sides alternate, so each stretch of regular steps gets one phase, chosen
-    by the sign of the yaw rate just before its contacts (positive = pelvis turning left about the
-    vertical = right heel strike, on the INDIP and Voisard references). A stretch ends where a step
-    takes over 1.3 or under 0.7 times the median: a missed or extra contact there would flip the
-    parity. Without a gyroscope: "unknown"."""
+def right_foot(t: np.ndarray, yaw: np.ndarray) -> np.ndarray | None:
+    """Whether each contact is the right heel's, or None without a gyroscope. Sides alternate, so each
+    stretch of regular steps gets one phase, chosen by the sign of the yaw rate just before its
+    contacts (positive = pelvis turning left about the vertical = right heel strike, on the INDIP and
+    Voisard references): the sum over the stretch of that sign, with every other contact's negated,
+    NaN counted as zero. A stretch ends where a step takes over 1.3 or under 0.7 times the median: a
+    missed or extra contact there would flip the parity."""
     n = len(yaw)
     if n == 0 or np.all(np.isnan(yaw)):
-        return ["unknown"] * n
+        return None
     d = np.diff(t)
     med = np.median(d) if n > 1 else 0.0
-    cuts = np.flatnonzero((d > 1.3 * med) | (d < 0.7 * med)) + 1
-    sides: list[str] = []
-    for seg in np.split(np.arange(n), cuts):
-        alternating = np.where(np.arange(len(seg)) % 2 == 0, 1.0, -1.0)
-        first_right = np.nansum(np.sign(yaw[seg]) * alternating) >= 0
-        sides += ["right" if (i % 2 == 0) == first_right else "left" for i in range(len(seg))]
-    return sides
+    starts = np.flatnonzero(np.concatenate([[True], (d > 1.3 * med) | (d < 0.7 * med)]))
+    first = np.zeros(n, int)
+    first[starts] = 1
+    stretch = np.cumsum(first) - 1  # which stretch each contact is in
+    even = (np.arange(n) - starts[stretch]) % 2 == 0
+    votes = np.nan_to_num(np.sign(yaw) * np.where(even, 1.0, -1.0), nan=0.0)
+    first_right = np.add.reduceat(votes, starts) >= 0  # sums of +-1 and 0: exact in any order
+    return even == first_right[stretch]
+
+
+def assign_sides(t: np.ndarray, yaw: np.ndarray) -> list[str]:
+    """Left/right per contact (:func:`right_foot`); without a gyroscope "unknown"."""
+    right = right_foot(t, yaw)
+    if right is None:
+        return ["unknown"] * len(yaw)
+    return np.where(right, "right", "left").tolist()
+
+
+def median(values: list[float]) -> float:
+    """``np.median`` of a few floats, by the same arithmetic (the middle one, or the mean of the two
+    middle ones), without making an array of them."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def step_intervals(t: np.ndarray, max_step_s: float) -> np.ndarray:
@@ -116,15 +134,15 @@ def cadence_spm(t: np.ndarray, max_step_s: float = BoutParams.max_step_s) -> flo
 def bout_fields(bout: Bout, params: BoutParams) -> dict:
     """The event fields of a finished bout."""
     t = np.asarray(bout.t)
-    sides = assign_sides(np.asarray(bout.t), np.asarray(bout.yaw, dtype=float))
+    right = right_foot(t, np.asarray(bout.yaw, dtype=float))
     fields = {
         "steps": int(len(t)),
         "cadence_spm": round(cadence_spm(t, params.max_step_s), 2),
         "duration_s": round(float(t[-1] - t[0]), 3),
     }
-    if sides and sides[0] != "unknown":
-        fields["left_steps"] = sides.count("left")
-        fields["right_steps"] = sides.count("right")
+    if right is not None:
+        fields["left_steps"] = int(len(right) - np.count_nonzero(right))
+        fields["right_steps"] = int(np.count_nonzero(right))
     if params.height_m:
         lengths, times = step_lengths(bout, params)
         if len(lengths):
@@ -197,12 +215,13 @@ class BoutAssembler:
         run = self._run.t
         if len(run) < 3:
             return False
-        step = float(np.median(np.diff(run[-5:])))
+        last = run[-5:]
+        step = median([b - a for a, b in zip(last, last[1:])])
         return abs((t - run[-1]) / step - 1.0) <= self.params.rhythm_tolerance
 
     def _starts_with_initiation(self) -> bool:
         p = self._run.prominence
-        return p[0] < self.params.initiation_ratio * float(np.median(p[1:6]))
+        return p[0] < self.params.initiation_ratio * median(p[1:6])
 
     def advance(self, now: float) -> list[Bout]:
         """No contact before ``now`` is still to come; returns bouts that became final."""

@@ -256,7 +256,8 @@ class StepFinder:
             self._lp_zi = lfilter_zi(self._lp_b, self._lp_a)[:, None] * acc[0]
         g, self._lp_zi = lfilter(self._lp_b, self._lp_a, acc, axis=0, zi=self._lp_zi)
         norm = np.sqrt(np.einsum("ij,ij->i", g, g))
-        norm[norm == 0] = 1.0
+        if not norm.all():
+            norm[norm == 0] = 1.0
         v = np.einsum("ij,ij->i", acc, g)
         v /= norm
         v -= norm
@@ -319,6 +320,10 @@ class StepFinder:
         w, p = self._w, self.params
         v = buf[0]
         idx, prom = self._candidates(v)
+        if not len(idx):
+            if self.position:
+                self._excursions(buf[2, w:len(v) - w], idx)  # the extremes carry on to the next candidate
+            return (np.empty(0),) * 5
         # Parabolic interpolation: sub-sample timing matters at 20 Hz (50 ms per sample).
         y0, y1, y2 = v[idx - 1], v[idx], v[idx + 1]
         den = y0 - 2 * y1 + y2
