@@ -47,7 +47,7 @@ from .summary import daily_summary
 
 QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
-# how far the walking process's bin means may run ahead of the posture pass reading them (:func:`analyze`):
+# how far the second pass's bin means may run ahead of the posture pass reading them (:func:`analyze`):
 # while this process imports and makes the alignment, ~190 two-minute blocks (6 h) of a day
 BINS_AHEAD = 32 << 20
 # Posture, slouching and bending hold up down to 6 Hz and fall apart below (validation/low_rate.py:
@@ -150,7 +150,7 @@ class Pipeline:
 
     def update_binned(self, binned: SampleBlock) -> list[Event]:
         """:meth:`update`'s posture part, from what :func:`posture_binner` made of a non-empty block
-        (offline, the walking process bins the blocks it reads anyway: :func:`analyze`)."""
+        (offline, another process reads and bins the blocks: :func:`analyze`)."""
         self.posture.wear(self.wear.update(binned))  # 1-s means of the 1/25-s means: the same, 4x cheaper
         return self._posture_path(binned) + self.posture.alerts.take_held()
 
@@ -348,12 +348,12 @@ def _nbytes(block: SampleBlock) -> int:
     return block.t.nbytes + block.acc.nbytes + (0 if block.gyr is None else block.gyr.nbytes)
 
 
-def _walking_and_bins(source: Samples, send: Callable[[SampleBlock, int], None], detector: GaitDetector,
-                      start: float | None, rate_hz: float) -> tuple[list[Event], SampleBlock | None, _Read, list[Any]]:
-    """The walking process's work (:mod:`.apart`): every walking bout and, as it reads each block
-    anyway, the block's 25 Hz bin means for the posture pass, sent to the analysing process before
-    the block's steps are looked for (that process then decodes nothing and waits least). Returns
-    the bouts, the binner's last bin, what was read and the damage found."""
+def _second_pass(source: Samples, send: Callable[[SampleBlock, int], None], detector: GaitDetector | None,
+                 start: float | None, rate_hz: float) -> tuple[list[Event], SampleBlock | None, _Read, list[Any]]:
+    """The second pass's process's work (:mod:`.apart`): each block read and binned to the posture
+    rate, its bin means sent to the analysing process (which then decodes nothing) before the
+    block's steps are looked for (``detector``, if walking is detected), so that process waits least.
+    Returns the walking bouts, the binner's last bin, what was read and the damage found."""
     binner = posture_binner(rate_hz)
     read = _Read(start)
     events: list[Event] = []
@@ -362,8 +362,10 @@ def _walking_and_bins(source: Samples, send: Callable[[SampleBlock, int], None],
         if len(part):  # as Pipeline.update does
             binned = binner.update(part) if binner else part
             send(binned, _nbytes(binned))
-        events += detector.update(part)
-    events += detector.finish()
+        if detector is not None:
+            events += detector.update(part)
+    if detector is not None:
+        events += detector.finish()
     return events, (binner.flush() if binner else None), read, list(getattr(source, "damage", []))
 
 
@@ -376,12 +378,12 @@ def _posture_pass(pipe: Pipeline, source: Samples, start: float | None) -> tuple
     return events + pipe.finish(), read
 
 
-def _posture_pass_on_bins(pipe: Pipeline, source: Samples, walking: Apart) -> tuple[list[Event], _Read]:
-    """The pipeline's posture part over the bin means the walking process sends, then its bouts."""
+def _posture_pass_on_bins(pipe: Pipeline, source: Samples, second: Apart) -> tuple[list[Event], _Read]:
+    """The pipeline's posture part over the bin means the second pass's process sends, then its bouts."""
     events: list[Event] = []
-    for binned in walking.received():
+    for binned in second.received():
         events += pipe.update_binned(binned)
-    bouts, rest, read, damage = walking.result()
+    bouts, rest, read, damage = second.result()
     if damage:
         source.note_damage(damage)
     return events + pipe.finish_binned(rest) + bouts, read
@@ -409,9 +411,10 @@ def analyze(
 
     ``apart``: where processes can be forked (:mod:`.apart`), the first pass runs in one (``first``,
     if the caller started it before importing this module: the import then happens meanwhile) and
-    the walking bouts are found in another, which also sends the posture pass its bin means (it
-    decodes every block anyway), while this process makes the alignment and runs the posture pass
-    on them: the same events, one decode fewer on this process's path; worth it when a core is idle.
+    the second pass's reading in another: it decodes each block, sends its bin means to the posture
+    pass and finds the walking bouts, while this process makes the alignment and runs the posture
+    pass on those bins: the same events, no decoding on this process's path; worth it when a core
+    is idle.
     """
     require_analysable(meta.rate_hz)
     profile = profile or Profile()
@@ -425,21 +428,21 @@ def analyze(
         elif apart and alignment is None:
             first = first_pass_apart(source, meta.rate_hz)
             processes.enter_context(first or nullcontext())
-        walking = None
-        if apart and status == "on" and can_fork():
-            detector = walking_detector(meta.rate_hz, profile)
-            walking = processes.enter_context(Apart("walking detection", partial(
-                _walking_and_bins, detector=detector, start=start, rate_hz=meta.rate_hz), source, ahead=BINS_AHEAD))
+        second = None
+        if apart and can_fork():
+            detector = walking_detector(meta.rate_hz, profile) if status == "on" else None
+            second = processes.enter_context(Apart("the second pass", partial(
+                _second_pass, detector=detector, start=start, rate_hz=meta.rate_hz), source, ahead=BINS_AHEAD))
         if alignment is None:
             stats = first.result() if first is not None else first_pass(source, meta.rate_hz)
             alignment = alignment_from(stats, source.samples, meta, profile.calibration)
             del stats
-        pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait and walking is None,
+        pipe = Pipeline(meta.rate_hz, alignment, profile, has_gyro=has_gyro, gait=gait and second is None,
                         start_time=meta.start_time)
-        if walking is None:
+        if second is None:
             events, read = _posture_pass(pipe, source, start)
         else:
-            events, read = _posture_pass_on_bins(pipe, source, walking)
+            events, read = _posture_pass_on_bins(pipe, source, second)
     events.sort(key=lambda e: (e.start, e.end, e.type))
     duration = 0.0 if read.first is None else read.last - read.first
     if zone is None:
