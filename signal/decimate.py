@@ -20,6 +20,7 @@ import numpy as np
 from sensorkit.samples import SampleBlock
 
 POSTURE_RATE_HZ = 25.0
+MAX_IN_ORDER = 8  # bins of up to this many samples are summed in order by np.add.reduceat (see _equal_bin_sums)
 
 
 @dataclass
@@ -50,8 +51,7 @@ class BinMeans:
         starts = np.flatnonzero(np.diff(idx)) + 1
         last = int(starts[-1]) if len(starts) else 0
         self._left = block.slice(last, len(block))
-        means = _means(block.slice(0, last), np.concatenate([[0], starts[:-1]])) if last else block.slice(0, 0)
-        return means if head is None else SampleBlock.concat([_means(head, np.array([0])), means])
+        return _means(block.slice(0, last), np.concatenate([[0], starts[:-1]]) if last else starts, head)
 
     def flush(self) -> SampleBlock:
         """The kept last bin, averaged (end of data)."""
@@ -61,9 +61,44 @@ class BinMeans:
         return _means(left, np.array([0]))
 
 
-def _means(block: SampleBlock, starts: np.ndarray) -> SampleBlock:
-    counts = np.diff(np.append(starts, len(block)))
-    if len(counts) == len(block):  # one sample per bin: nothing to average
+def _means(block: SampleBlock, starts: np.ndarray, head: SampleBlock | None = None) -> SampleBlock:
+    """Means of the bins of ``block`` that start at ``starts``, after the mean of ``head`` (the samples
+    of one bin) if given: written into one array, so the block's means are not copied behind it."""
+    if head is None and len(starts) == len(block):  # one sample per bin: nothing to average
         return block
-    mean = lambda x: np.add.reduceat(x, starts, axis=0) / (counts if x.ndim == 1 else counts[:, None])  # noqa: E731
-    return SampleBlock(mean(block.t), mean(block.acc), None if block.gyr is None else mean(block.gyr))
+    counts = np.diff(np.append(starts, len(block)))
+    size = int(counts[0]) if len(counts) else 0
+    equal = 1 < size <= MAX_IN_ORDER and bool((counts == size).all())  # a device's own clock: the usual case
+    first = 0 if head is None else 1
+
+    def mean(x: np.ndarray, x_head: np.ndarray | None) -> np.ndarray:
+        out = np.empty((first + len(counts), *x.shape[1:]))
+        if x_head is not None:
+            np.divide(np.add.reduceat(x_head, [0], axis=0, out=out[:1]), len(x_head), out=out[:1])
+        body = out[first:]
+        if equal:
+            np.divide(_equal_bin_sums(x, size, body), size, out=body)
+        elif len(counts):
+            np.add.reduceat(x, starts, axis=0, out=body)
+            body /= counts if x.ndim == 1 else counts[:, None]
+        return out
+
+    def of(name: str) -> np.ndarray | None:
+        x = getattr(block, name)
+        return None if x is None else mean(x, None if head is None else getattr(head, name))
+
+    return SampleBlock(of("t"), of("acc"), of("gyr"))
+
+
+def _equal_bin_sums(x: np.ndarray, size: int, sums: np.ndarray) -> np.ndarray:
+    """Sums of consecutive bins of ``size`` rows, to the bit those of ``np.add.reduceat``: it adds a
+    bin's first row to the in-order sum of the others (NumPy's pairwise summation adds fewer than
+    eight values one after the other). Here each addition covers every bin at once, on one column at
+    a time (a strided view whose inner loop runs over the bins: 2-3x faster than reduceat)."""
+    for column in range(x.shape[1]) if x.ndim == 2 else [None]:
+        values, out = (x, sums) if column is None else (x[:, column], sums[:, column])
+        np.copyto(out, values[1::size])
+        for j in range(2, size):
+            out += values[j::size]
+        np.add(values[::size], out, out=out)
+    return sums
