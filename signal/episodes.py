@@ -13,6 +13,26 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def steps(x: np.ndarray, before: float) -> np.ndarray:
+    """``np.diff(x, prepend=before)`` for a float array, the same values without np.diff's generic
+    machinery (5x faster on the short stretches between decisions, where it runs thousands of times)."""
+    out = np.empty(len(x))
+    if len(x):
+        out[0] = x[0] - before
+        np.subtract(x[1:], x[:-1], out=out[1:])
+    return out
+
+
+def edges(mask: np.ndarray, before: bool) -> np.ndarray:
+    """Indices where the boolean ``mask`` differs from the value before it (``before`` for the first):
+    where it rises or falls."""
+    change = np.empty(len(mask), dtype=bool)
+    if len(mask):
+        change[0] = mask[0] != before
+        np.not_equal(mask[1:], mask[:-1], out=change[1:])
+    return np.flatnonzero(change)
+
+
 @dataclass
 class Hysteresis:
     """Boolean state that turns on above ``on`` and off below ``off`` (``off <= on``), carried."""
@@ -69,12 +89,12 @@ class RunTracker:
     def feed(self, t: np.ndarray, mask: np.ndarray) -> list[Run]:
         if len(t) == 0 or (not self._prev and self.open_start is None and not mask.any()):
             return []  # nothing open, nothing new: most chunks, without the edge work
-        m = mask.astype(np.int8)
-        d = np.diff(m, prepend=np.int8(self._prev))
-        rises, falls = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+        mask = np.asarray(mask, dtype=bool)
+        changes = edges(mask, self._prev)
+        rising = mask[changes]
         # run k of this chunk: samples [starts[k], ends_excl[k])
-        starts = rises.tolist()
-        ends_excl = falls.tolist()
+        starts = changes[rising].tolist()
+        ends_excl = changes[~rising].tolist()
         if self._prev:
             starts = [None] + starts  # continues the run open at the previous chunk's end
         if len(ends_excl) < len(starts):
@@ -96,7 +116,7 @@ class RunTracker:
             if cur_s is None:
                 cur_s = s
             cur_e = e
-        self._prev = bool(m[-1])
+        self._prev = bool(mask[-1])
         if cur_s is not None and not self._prev and float(t[-1]) - cur_e >= self.merge_s:
             closed.append(Run(cur_s, cur_e, cur_e + self.merge_s))
             cur_s = None

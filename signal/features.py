@@ -52,20 +52,21 @@ class Frame:
         return len(self.t)
 
     def slice(self, i0: int, i1: int) -> "Frame":
-        return Frame(*(getattr(self, name)[i0:i1] for name in _FRAME_FIELDS))
+        # written out: the posture tracker slices a frame at every decision (thousands a day)
+        return Frame(self.t[i0:i1], self.flexion[i0:i1], self.lateral[i0:i1], self.inclination[i0:i1],
+                     self.gravity[i0:i1], self.movement[i0:i1], self.flexion_rate[i0:i1], self.vertical_acc[i0:i1],
+                     self.vertical_speed[i0:i1], self.heading_rate[i0:i1], self.acc[i0:i1])
 
     def between(self, t0: float, t1: float) -> "Frame":
         """Samples with ``t0 <= t <= t1``."""
-        i0 = int(np.searchsorted(self.t, t0, side="left"))
-        i1 = int(np.searchsorted(self.t, t1, side="right"))
-        return self.slice(i0, i1)
+        return self.slice(int(self.t.searchsorted(t0, side="left")), int(self.t.searchsorted(t1, side="right")))
 
     @staticmethod
     def concat(frames: list["Frame"]) -> "Frame":
         return Frame(*(np.concatenate([getattr(fr, name) for fr in frames]) for name in _FRAME_FIELDS))
 
 
-_FRAME_FIELDS = tuple(f.name for f in fields(Frame))  # looked up once: a warehouse day slices frames per bend
+_FRAME_FIELDS = tuple(f.name for f in fields(Frame))  # looked up once: frames are joined at every window asked for
 
 
 @dataclass
@@ -141,10 +142,10 @@ class History:
 
     def between(self, t0: float, t1: float) -> Frame:
         """Samples with ``t0 <= t <= t1``."""
-        parts = [f for f in self.frames if f.t[-1] >= t0 and f.t[0] <= t1]
+        parts = [f.between(t0, t1) for f in self.frames if f.t[-1] >= t0 and f.t[0] <= t1]
         if not parts:
             return self.frames[0].slice(0, 0)
-        return (parts[0] if len(parts) == 1 else Frame.concat(parts)).between(t0, t1)
+        return parts[0] if len(parts) == 1 else Frame.concat(parts)  # only what is asked for is copied
 
 
 def middle(x: np.ndarray) -> float:

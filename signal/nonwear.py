@@ -125,7 +125,8 @@ class WearDetector:
         """Per time in ``t``: inside a non-wear period confirmed so far (an open one has no end yet)."""
         out = np.zeros(len(t), dtype=bool)
         for start, end in self.periods():
-            out |= (t >= start) & ((t < end) | np.isnan(end))
+            if len(t) and start <= t[-1] and not end <= t[0]:  # (t in time order) others hold none of t
+                out |= (t >= start) & ((t < end) | np.isnan(end))
         return out
 
     # -- inside -----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from sensorkit.samples import RecordingMeta, SampleBlock, start_datetime
 from .alignment import Alignment, OnlineBias, alignment_from
 from .apart import Apart, can_fork
 from .decimate import POSTURE_RATE_HZ, BinMeans
+from .episodes import steps
 from .features import FeatureExtractor
 from .first_pass import first_pass, first_pass_apart
 from .gait.bouts import BoutParams
@@ -180,23 +181,25 @@ class Pipeline:
         horizon = np.inf if final else self._band_queue[-1][0][-1] - hold
         while self._band_queue and self._band_queue[0][0][-1] < horizon:
             t, flexion, inclination = self._band_queue.pop(0)
-            worn = ~self.wear.not_worn_at(t)
-            if worn.any():
+            not_worn = self.wear.not_worn_at(t)
+            if not not_worn.any():  # worn throughout (most stretches): counted without copies
+                self._count_bands(t, flexion, inclination)
+            elif not not_worn.all():
+                worn = ~not_worn
                 self._count_bands(t[worn], flexion[worn], inclination[worn])
 
     def _count_bands(self, t: np.ndarray, flexion: np.ndarray, inclination: np.ndarray) -> None:
         period = 1.0 / self.posture_rate_hz
         prev = self._last_t if self._last_t is not None else t[0] - period
-        dt = np.minimum(np.diff(t, prepend=prev), 2.0 * period)  # a gap counts as no time
+        dt = np.minimum(steps(t, prev), 2.0 * period)  # a gap counts as no time
         self._last_t = float(t[-1])
-        upright = inclination < self.profile.lying_inclination_deg
         band = np.where(flexion < self.profile.band_low_deg, 0, np.where(flexion <= self.profile.band_high_deg, 1, 2))
+        band[~(inclination < self.profile.lying_inclination_deg)] = 3  # not upright: in no band
         quarter = np.floor((t + self._origin) / QUARTER_S).astype(np.int64)
         cuts = [0, *(np.flatnonzero(np.diff(quarter)) + 1).tolist(), len(t)]  # in time order: a stretch each
         for a, b in zip(cuts[:-1], cuts[1:]):
-            sel = upright[a:b]
             acc = self.band_seconds.setdefault(int(quarter[a]), np.zeros(3))
-            acc += np.bincount(band[a:b][sel], weights=dt[a:b][sel], minlength=3)
+            acc += np.bincount(band[a:b], weights=dt[a:b], minlength=4)[:3]
 
     def band_summary(self, zone: tzinfo = timezone.utc) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
         """Seconds upright per flexion band: the total, and per local date in ``zone``."""

@@ -38,7 +38,7 @@ from sensorkit.events import Event
 
 from .alerts import AlertPolicy
 from .bending import BendSeverity, bend_severity, bend_start, high_so_far, measure_bend
-from .episodes import Hysteresis, Run, RunTracker
+from .episodes import Hysteresis, Run, RunTracker, edges, steps
 from .features import Frame, History, height_change, middle
 from .nonwear import WearChange
 from .profile import Profile
@@ -344,16 +344,17 @@ class PostureTracker:
         self.history.extend(fr)
         decisions = self._chunk_decisions(fr)
         i = 0
+        t_end = float(fr.t[-1])
         while True:
             nxt_fixed = decisions[0] if decisions else None
             nxt_sched = self._scheduled[0] if self._scheduled else None
-            cand = [d for d in (nxt_fixed, nxt_sched) if d is not None and d.time <= fr.t[-1]]
+            cand = [d for d in (nxt_fixed, nxt_sched) if d is not None and d.time <= t_end]
             if not cand:
                 break
             # at the same instant what the data decided goes first (a bend's wait and the vertical
             # movement that may make it a sit-down): the order must not depend on the chunking
             d = min(cand, key=lambda c: (c.time, c is nxt_sched, c.order))
-            j = int(np.searchsorted(fr.t, d.time, side="right"))
+            j = int(fr.t.searchsorted(d.time, side="right"))
             if j > i:
                 self._run_interval(fr.slice(i, j))
                 i = j
@@ -813,26 +814,29 @@ class PostureTracker:
 
     def _track_open_bend(self, fr: Frame) -> None:
         b = self.bend_open
-        dt = np.diff(fr.t, prepend=self._t_last if self._t_last is not None else fr.t[0])
+        dt = steps(fr.t, self._t_last if self._t_last is not None else fr.t[0])
         above = fr.flexion > self.profile.band_low_deg
         heading = b["heading"] + np.cumsum(fr.heading_rate * dt)
         twist = np.abs(heading)
         above_s = b["above"] + np.cumsum(np.where(above, dt, 0.0))
+        b["above"], b["heading"] = float(above_s[-1]), float(heading[-1])
+        if b["rule_met"]:  # judged already: only the running values go on (a NaN stays, as accumulated)
+            b["peak"] = float(np.maximum(fr.flexion.max(), b["peak"]))
+            b["twist"] = float(np.maximum(twist.max(), b["twist"]))
+            return
         peak = np.maximum.accumulate(np.maximum(fr.flexion, b["peak"]))
         twist_max = np.maximum.accumulate(np.maximum(twist, b["twist"]))
-        if not b["rule_met"]:
-            # only leans that cannot be sitting or lying down are judged while open: deeper than any
-            # sit-down (MAX_TRANSITION_LEAN_DEG) or held beyond held_bend_s; the rest when final.
-            # Forward unknown, a lean past the lying angle may be lying down: judged when final too
-            certain = (peak > MAX_TRANSITION_LEAN_DEG) | (above_s > self.profile.held_bend_s)
-            if not self.signed:
-                certain &= peak <= self.profile.lying_inclination_deg
-            hit = np.flatnonzero(self.severity.is_high(peak, twist_max if self.has_gyro else None, above_s) & certain)
-            k = self._first_severe(b["start"], fr.t, int(hit[0])) if len(hit) else None
-            if k is not None:
-                self._bend_rule_met(b, float(fr.t[k]), float(fr.flexion[k]))
-        b["peak"], b["above"] = float(peak[-1]), float(above_s[-1])
-        b["heading"], b["twist"] = float(heading[-1]), float(twist_max[-1])
+        # only leans that cannot be sitting or lying down are judged while open: deeper than any
+        # sit-down (MAX_TRANSITION_LEAN_DEG) or held beyond held_bend_s; the rest when final.
+        # Forward unknown, a lean past the lying angle may be lying down: judged when final too
+        certain = (peak > MAX_TRANSITION_LEAN_DEG) | (above_s > self.profile.held_bend_s)
+        if not self.signed:
+            certain &= peak <= self.profile.lying_inclination_deg
+        hit = np.flatnonzero(self.severity.is_high(peak, twist_max if self.has_gyro else None, above_s) & certain)
+        k = self._first_severe(b["start"], fr.t, int(hit[0])) if len(hit) else None
+        if k is not None:
+            self._bend_rule_met(b, float(fr.t[k]), float(fr.flexion[k]))
+        b["peak"], b["twist"] = float(peak[-1]), float(twist_max[-1])
 
     def _first_severe(self, start: float, t: np.ndarray, i0: int) -> int | None:
         """The first index from ``i0`` where the bend from ``start`` is severe as the final event will
@@ -887,13 +891,20 @@ class PostureTracker:
         self.slouch_h = Hysteresis(neutral + tol, neutral + tol - 2.0, state)
 
     def _run_slouch(self, fr: Frame) -> None:
+        mask = None  # None: not slouched anywhere in ``fr``
         if self.sit_neutral is None or self.base not in ("sitting", "standing"):
-            mask = np.zeros(len(fr), dtype=bool)
+            pass
         elif self.bend_open is not None:  # no slouch while bending: only the hysteresis state goes on
             self.slouch_h.carry(fr.flexion)
-            mask = np.zeros(len(fr), dtype=bool)
         else:
             mask = self.slouch_h.run(fr.flexion)
+            mask = mask if mask.any() else None
+        if mask is None and self.slouch_runs.open_start is None:  # nothing slouched or open: most stretches
+            self._slouch_seen = []
+            self.live.slouching = False
+            return
+        if mask is None:
+            mask = np.zeros(len(fr), dtype=bool)
         if mask.any() or self.slouch_runs.open_start is not None:
             self._slouch_seen.append((fr.t, fr.flexion))
         for run in self.slouch_runs.feed(fr.t, mask):
@@ -964,7 +975,7 @@ class PostureTracker:
 
     def _track_side(self, fr: Frame) -> None:
         sides = lying_side(fr.gravity)
-        change = np.flatnonzero(np.diff(sides, prepend=sides[0]) != 0)
+        change = np.flatnonzero(sides[1:] != sides[:-1]) + 1
         bounds = [0, *change.tolist(), len(sides)]
         for a, b in zip(bounds[:-1], bounds[1:]):
             code = int(sides[a])
@@ -1015,9 +1026,8 @@ class PostureTracker:
 
 
 def _edges(mask: np.ndarray, prev: bool) -> list[tuple[int, bool]]:
-    d = np.diff(mask.astype(np.int8), prepend=np.int8(prev))
-    idx = np.flatnonzero(d)
-    return [(int(i), bool(d[i] > 0)) for i in idx]
+    idx = edges(mask, prev)
+    return list(zip(idx.tolist(), mask[idx].tolist()))
 
 
 def _short(posture: str | None) -> str:
