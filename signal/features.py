@@ -88,18 +88,25 @@ class FeatureExtractor:
     def run(self, block: SampleBlock, acc_body: np.ndarray, gyr_body: np.ndarray | None, ang: TrunkAngles) -> Frame:
         th, ph = np.radians(ang.flexion_deg), np.radians(ang.lateral_deg)
         cph = np.cos(ph)
-        up = np.column_stack([-np.sin(th) * cph, np.sin(ph), np.cos(th) * cph])
+        up = np.empty((len(th), 3))  # the trunk's up direction, written in place
+        np.multiply(np.negative(np.sin(th)), cph, out=up[:, 0])
+        np.sin(ph, out=up[:, 1])
+        np.multiply(np.cos(th), cph, out=up[:, 2])
         along_up = np.einsum("ij,ij->i", acc_body, up)
         # Near horizontal (lying, rolling, getting up from a bed) the sagittal angle is undefined and
-        # the fused vertical unreliable; there the magnitude |acc| - g, equal to first order, is used.
-        magnitude = np.sqrt(np.einsum("ij,ij->i", acc_body, acc_body))
+        # the fused vertical unreliable; there the magnitude |acc| - g, equal to first order, is used
+        # (|acc| of the same samples, from the orientation filter).
+        magnitude = ang.acc_norm
         # Without a gyroscope the angles lag behind fast moves; the magnitude does not, but while
         # walking it picks up |a_horizontal|^2 / 2g, so there the low-passed vertical is used.
         use_fused = (ang.inclination_deg < FUSED_VERTICAL_MAX_DEG) & ang.fused
-        along_lp = np.einsum("ij,ij->i", acc_body, ang.gravity)
         sustained = self._sustained_movement(ang.movement)
-        steady_moving = (not ang.fused) & (sustained > WALKING_MOVEMENT)
-        vacc = np.where(use_fused, along_up, np.where(steady_moving, along_lp, magnitude)) - STANDARD_GRAVITY
+        if ang.fused:  # the low-passed vertical is not used
+            vacc = np.where(use_fused, along_up, magnitude)
+        else:
+            along_lp = np.einsum("ij,ij->i", acc_body, ang.gravity)
+            vacc = np.where(use_fused, along_up, np.where(sustained > WALKING_MOVEMENT, along_lp, magnitude))
+        vacc -= STANDARD_GRAVITY
         dt = 1.0 / self.rate_hz
         if self._zi is None:  # start from the first value as the bias estimate, speed zero
             k = float(np.exp(-dt / BIAS_TAU_S))

@@ -39,6 +39,8 @@ from scipy.signal import lfilter
 
 from sensorkit.samples import STANDARD_GRAVITY, SampleBlock
 
+from .episodes import steps
+
 TAU_FUSED_S = 1.0  # crossover with a gyroscope: slower than a bend, faster than gyro drift matters
 TAU_ACC_ONLY_S = 0.5  # low-pass alone: smooths walking impacts, still follows a bend
 TAU_GRAVITY_S = 1.0  # posture direction: settles within a couple of seconds
@@ -59,6 +61,7 @@ class TrunkAngles:
     gravity: np.ndarray  # (n, 3) low-passed unit "up" direction in the body frame
     movement: np.ndarray  # m/s^2, RMS of |acc| - g over about a second: how much the trunk is moving
     fused: bool  # True when the gyroscope was used
+    acc_norm: np.ndarray  # m/s^2, |acc| of each sample (the features use it too)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -94,7 +97,10 @@ class _Unwrap:
 
     def run(self, angle: np.ndarray) -> np.ndarray:
         prev = angle[0] if self.last is None else self.last
-        d = np.diff(angle, prepend=prev)
+        d = steps(angle, prev)
+        if d.max() / TWO_PI <= 0.5 and d.min() / TWO_PI >= -0.5:  # no step rounds to a turn: the usual chunk
+            self.last = float(angle[-1])
+            return angle + TWO_PI * self.turns
         step = -np.round(d / TWO_PI).astype(np.int64)
         k = self.turns + np.cumsum(step)
         self.last, self.turns = float(angle[-1]), int(k[-1])
@@ -102,7 +108,11 @@ class _Unwrap:
 
 
 def _wrap_deg(rad: np.ndarray) -> np.ndarray:
-    return np.degrees((rad + np.pi) % TWO_PI - np.pi)
+    shifted = rad + np.pi
+    if not (shifted.min() >= 0.0 and shifted.max() < TWO_PI):  # else the remainder is the value itself
+        shifted %= TWO_PI
+    shifted -= np.pi
+    return np.degrees(shifted, out=shifted)
 
 
 @dataclass
@@ -169,16 +179,18 @@ class OrientationFilter:
         grav = st["grav"].run(acc, restart)
         gnorm = np.sqrt(np.einsum("ij,ij->i", grav, grav))
         gnorm[gnorm == 0] = 1.0
-        grav = grav / gnorm[:, None]
+        grav /= gnorm[:, None]
         tau = st["tau"]
+        both_in = np.empty((len(t), 2))  # sagittal and lateral inputs, filtered together
         if fused:
             sag_rate, lat_rate = _angle_rates(gyr, grav)
-            sag_in, lat_in = sag_acc + tau * sag_rate, lat_acc + tau * lat_rate
+            np.add(sag_acc, tau * sag_rate, out=both_in[:, 0])
+            np.add(lat_acc, tau * lat_rate, out=both_in[:, 1])
             flex_rate, twist_rate = np.degrees(sag_rate), np.degrees(np.einsum("ij,ij->i", gyr, grav))
         else:
-            sag_in, lat_in = sag_acc, lat_acc
+            both_in[:, 0], both_in[:, 1] = sag_acc, lat_acc
             flex_rate, twist_rate = None, np.zeros(len(t))
-        both = st["angles"].run(np.column_stack([sag_in, lat_in]), restart)
+        both = st["angles"].run(both_in, restart)
         norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         move = np.sqrt(st["move"].run(((norm - STANDARD_GRAVITY) ** 2)[:, None], restart)[:, 0])
         flexion = _wrap_deg(both[:, 0])
@@ -188,7 +200,7 @@ class OrientationFilter:
         if flex_rate is None:  # backward difference of the filtered angle, previous sample carried
             prev_f = flexion[0] if self._last_flexion is None or restart else self._last_flexion
             prev_t = t[0] - 1.0 / self.rate_hz if self._last_t is None or restart else self._last_t
-            flex_rate = np.diff(flexion, prepend=prev_f) / np.maximum(np.diff(t, prepend=prev_t), 1e-6)
+            flex_rate = steps(flexion, prev_f) / np.maximum(steps(t, prev_t), 1e-6)
         self._last_flexion, self._last_t = float(flexion[-1]), float(t[-1])
         return TrunkAngles(
             t=t,
@@ -200,6 +212,7 @@ class OrientationFilter:
             gravity=grav,
             movement=move,
             fused=fused,
+            acc_norm=norm,
         )
 
 
@@ -221,14 +234,14 @@ def _angle_rates(gyr: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 def _empty_angles(fused: bool) -> TrunkAngles:
     e = np.empty(0)
-    return TrunkAngles(e, e, e, e, e, e, np.empty((0, 3)), e, fused)
+    return TrunkAngles(e, e, e, e, e, e, np.empty((0, 3)), e, fused, e)
 
 
 def _concat(parts: list[TrunkAngles], fused: bool) -> TrunkAngles:
     cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
     return TrunkAngles(
         cat("t"), cat("flexion_deg"), cat("lateral_deg"), cat("inclination_deg"),
-        cat("flexion_rate_dps"), cat("twist_rate_dps"), cat("gravity"), cat("movement"), fused,
+        cat("flexion_rate_dps"), cat("twist_rate_dps"), cat("gravity"), cat("movement"), fused, cat("acc_norm"),
     )
 
 
