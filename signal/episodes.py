@@ -42,11 +42,17 @@ class Hysteresis:
     state: bool = False
 
     def run(self, x: np.ndarray) -> np.ndarray:
-        above, below = x > self.on, x < self.off
-        if len(x) and not above.any() and (below[0] or not self.state):
-            # off from the first sample to the last: most calls (upright, not slouched), without the index work
+        out = self.run_on(x)
+        return np.zeros(len(x), dtype=bool) if out is None else out
+
+    def run_on(self, x: np.ndarray) -> np.ndarray | None:
+        """As :meth:`run`, but None where the state is off from the first sample to the last: most
+        calls (upright, not slouched), answered without the index work or an output array."""
+        above = x > self.on
+        if not above.any() and (not self.state or (len(x) and x[0] < self.off)):
             self.state = False
-            return np.zeros(len(x), dtype=bool)
+            return None
+        below = x < self.off
         definite = above | below
         idx = np.where(definite, np.arange(len(x)), -1)
         np.maximum.accumulate(idx, out=idx)
@@ -54,7 +60,6 @@ class Hysteresis:
         if len(out):
             self.state = bool(out[-1])
         return out
-
 
     def carry(self, x: np.ndarray) -> None:
         """Go through ``x`` for the state only, as :meth:`run` would leave it (cheaper, where the caller

@@ -897,8 +897,7 @@ class PostureTracker:
         elif self.bend_open is not None:  # no slouch while bending: only the hysteresis state goes on
             self.slouch_h.carry(fr.flexion)
         else:
-            mask = self.slouch_h.run(fr.flexion)
-            mask = mask if mask.any() else None
+            mask = self.slouch_h.run_on(fr.flexion)
         if mask is None and self.slouch_runs.open_start is None:  # nothing slouched or open: most stretches
             self._slouch_seen = []
             self.live.slouching = False
