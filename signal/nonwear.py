@@ -92,15 +92,28 @@ class WearDetector:
         return max(2, int(round(self.params.window_s / self.params.bin_s)))
 
     def update(self, block: SampleBlock) -> list[WearChange]:
-        """Feed the next samples (time order); returns the changes decided by the bins they complete."""
-        if self._left is not None and len(self._left):
-            block = SampleBlock.concat([self._left, block])
+        """Feed the next samples (time order); returns the changes decided by the bins they complete.
+
+        The kept bin is joined only with the block's first samples of the same bin (not the whole
+        block): its sums come first, summed as before."""
+        left, self._left = self._left, None
         if len(block) == 0:
+            self._left = left
             return []
         idx = np.floor(block.t / self.params.bin_s).astype(np.int64)
+        head = None
+        if left is not None and len(left):
+            head_bin = int(np.floor(left.t[-1] / self.params.bin_s))
+            same = int(np.searchsorted(idx, head_bin, side="right"))
+            head = SampleBlock.concat([left, block.slice(0, same)])
+            if same == len(block):  # still the kept bin
+                self._left = head
+                return []
+            block, idx = block.slice(same, len(block)), idx[same:]
+            head = (head, head_bin)
         last = int(np.searchsorted(idx, idx[-1], side="left"))
         self._left = block.slice(last, len(block))
-        return self._bins(block.slice(0, last), idx[:last])
+        return self._bins(block.slice(0, last), idx[:last], head)
 
     def finish(self) -> list[WearChange]:
         """End of data: the last bin counts; an open non-wear period ends at the last sample (the
@@ -145,14 +158,22 @@ class WearDetector:
                             out=sums[:, 3:])
         return sums
 
-    def _bins(self, block: SampleBlock, idx: np.ndarray) -> list[WearChange]:
-        """Means of the complete bins of ``block`` (``idx``: each sample's bin, sorted), then their windows."""
-        if len(block) == 0:
+    def _bins(self, block: SampleBlock, idx: np.ndarray, head: tuple[SampleBlock, int] | None = None) -> list[WearChange]:
+        """Means of the complete bins of ``block`` (``idx``: each sample's bin, sorted), after the bin
+        ``head`` (its samples and index) if given, then their windows."""
+        means, bins = [], []
+        if head is not None:
+            means.append(self._bin_sums(head[0], np.zeros(1, dtype=np.intp)) / len(head[0]))
+            bins.append(np.array([head[1]], dtype=np.int64))
+        if len(block):
+            starts = np.flatnonzero(np.concatenate([[True], idx[1:] != idx[:-1]]))
+            counts = np.diff(np.append(starts, len(idx)))
+            means.append(self._bin_sums(block, starts) / counts[:, None])
+            bins.append(idx[starts])
+        if not means:
             return []
-        starts = np.flatnonzero(np.concatenate([[True], idx[1:] != idx[:-1]]))
-        counts = np.diff(np.append(starts, len(idx)))
-        means = self._bin_sums(block, starts) / counts[:, None]
-        bins = idx[starts]
+        means = means[0] if len(means) == 1 else np.concatenate(means)
+        bins = bins[0] if len(bins) == 1 else np.concatenate(bins)
         first, n = int(bins[0]), int(bins[-1] - bins[0]) + 1
         rows = np.full((n, means.shape[1] + 1), np.nan)  # a bin without samples stays NaN
         rows[:, 0] = np.arange(first, first + n)
