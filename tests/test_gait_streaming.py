@@ -119,6 +119,26 @@ def test_still_stretches_are_skipped_without_changing_a_bit(kw: dict, position: 
         assert moving == 1.0 and not len(skipped[-1][0])
 
 
+def test_a_jolt_just_after_a_chunk_of_stillness_is_found_the_same() -> None:
+    """A candidate whose window reaches back into a chunk that was still until its last sample: that
+    chunk smoothed its end (the next samples might move), or the candidate's window would read
+    samples never smoothed (cuts 999 and 1000 lose it then)."""
+    n, rate = 2000, 100.0
+    t = np.arange(n) / rate
+    acc = np.tile([0.0, 0.0, 9.81], (n, 1)) + np.random.default_rng(0).normal(0, 0.005, (n, 3))
+    acc[1000, 2] += 20.0
+
+    def found(cut: int, everywhere: bool) -> list:
+        finder = StepFinder(rate)
+        finder._movement.everywhere = everywhere
+        parts = [finder.update(t[a:b], acc[a:b], None) for a, b in ((0, cut), (cut, n))]
+        return [(c.t.tolist(), c.prominence.tolist()) for c in parts]
+
+    for cut in range(990, 1010):
+        assert found(cut, everywhere=False) == found(cut, everywhere=True)
+    assert sum(len(times) for times, _ in found(1000, everywhere=False)) == 1
+
+
 @pytest.mark.parametrize("kw", [{}, {"rate_hz": 20.0}, {"rate_hz": 200.0}, {"has_gyro": False},
                                 {"rate_hz": 20.0, "has_gyro": False}, {"loss": 0.03}])
 def test_demo_day_bouts_and_steps(kw: dict) -> None:

@@ -148,10 +148,13 @@ class Movement:
     here). Those raw samples lie within ``reach`` samples of the window's centre (:meth:`runs`' unit:
     the position of the filter's output), hence within the segment holding it and ``ceil(reach /
     SEGMENT)`` either side: a segment whose neighbourhood spans less than the least prominence holds no
-    candidate. Before the first sample the signal counts as zero, as the filter's initial state and the
-    rest samples ahead of the buffer are. Segments not complete yet count as moving, so whatever is
-    found moving later was moving at every earlier chunk. A NaN or infinity makes every later sample
-    moving (as before: the filters then run over everything)."""
+    candidate (``moving`` false). A candidate is only searched for once every raw sample under its
+    window has been seen, so the segment not complete yet counts with the samples it has so far.
+    What is smoothed (``wanted``) must also serve later searches, so there a neighbourhood with a
+    segment not complete yet counts as moving: whatever is found moving later was wanted at every
+    earlier chunk. Before the first sample the signal counts as zero, as the filter's initial state and
+    the rest samples ahead of the buffer are. A NaN or infinity makes everything from there on moving
+    (as before: the filters then run over everything)."""
 
     def __init__(self, reach: int, margin: int, least: float) -> None:
         self._near = -(-reach // SEGMENT)  # segments either side whose range bounds a candidate's window
@@ -160,53 +163,65 @@ class Movement:
         self._start = -self._kept * SEGMENT  # sample position of self._raw[0]
         self._raw = np.zeros(self._kept * SEGMENT)
         self._least = least
-        self._first = self._start // SEGMENT  # segment of self.moving[0]
-        self.moving = np.empty(0, bool)
+        self._first = self._start // SEGMENT  # segment of moving[0] and wanted[0]
+        self.moving = self.wanted = np.empty(0, bool)
         self.everywhere = False
 
     def update(self, v: np.ndarray) -> None:
-        """Take the next chunk's raw vertical acceleration; ``moving`` then covers its segments and the
-        ones just before."""
+        """Take the next chunk's raw vertical acceleration; ``moving`` and ``wanted`` then cover its
+        segments and the ones just before."""
         if not np.isfinite(v.sum()):
             self.everywhere = True
         raw = np.concatenate([self._raw, v])
         full = len(raw) // SEGMENT
-        starts = np.arange(0, full * SEGMENT, SEGMENT)
-        complete = raw[:full * SEGMENT]
-        hi, lo = np.maximum.reduceat(complete, starts), np.minimum.reduceat(complete, starts)
-        # the range of each segment with its neighbours, where they are all complete
+        seen = full + (len(raw) > full * SEGMENT)  # segments with samples, the last maybe incomplete
         d = self._near
-        near_hi, near_lo = hi[d:full - d].copy(), lo[d:full - d].copy()
+        size = seen + self._margin + d + 2  # and the future ones, which hold no sample yet
+        hi, lo = np.full(size, -np.inf), np.full(size, np.inf)
+        starts = np.arange(0, len(raw), SEGMENT)
+        np.maximum.reduceat(raw, starts, out=hi[:seen])
+        np.minimum.reduceat(raw, starts, out=lo[:seen])
+        # the range of each segment with its neighbours
+        near_hi, near_lo = hi.copy(), lo.copy()
         for k in range(1, d + 1):
-            np.maximum(near_hi, hi[d - k:full - d - k], out=near_hi)
-            np.maximum(near_hi, hi[d + k:full - d + k], out=near_hi)
-            np.minimum(near_lo, lo[d - k:full - d - k], out=near_lo)
-            np.minimum(near_lo, lo[d + k:full - d + k], out=near_lo)
+            np.maximum(near_hi[k:], hi[:-k], out=near_hi[k:])
+            np.maximum(near_hi[:-k], hi[k:], out=near_hi[:-k])
+            np.minimum(near_lo[k:], lo[:-k], out=near_lo[k:])
+            np.minimum(near_lo[:-k], lo[k:], out=near_lo[:-k])
         # far more than the rounding of a weighted mean of such numbers
-        margin = 1e-6 * (1.0 + max(hi.max(), -lo.min()))
-        self.moving = np.ones(full + self._margin + 2, bool)  # and the incomplete segment, and beyond
-        if not self.everywhere:
-            self.moving[d:full - d] = ~(near_hi - near_lo < self._least - margin)
+        margin = 1e-6 * (1.0 + max(hi[:seen].max(), -lo[:seen].min()))
+        if self.everywhere:
+            self.moving = np.ones(size, bool)
+        else:
+            self.moving = ~(near_hi - near_lo < self._least - margin)
+        self.wanted = self.moving.copy()
+        self.wanted[full - d:] = True  # a neighbour not complete yet
         self._first = self._start // SEGMENT
-        keep = ((self._start + len(raw)) // SEGMENT - self._kept) * SEGMENT
+        keep = (full - self._kept) * SEGMENT + self._start
         self._raw = raw[keep - self._start:]
         self._start = keep
 
-    def runs(self, start: int, stop: int, widen: int = 0) -> list[tuple[int, int]]:
-        """Stretches ``[a, b)`` of ``[start, stop)`` (sample positions) in moving segments, each widened
-        by ``widen`` segments (at most the ``margin`` given) either side."""
+    def runs(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """Stretches ``[a, b)`` of ``[start, stop)`` (sample positions) to search for candidates:
+        moving segments."""
+        return self._runs(self.moving, start, stop, 0)
+
+    def wanted_runs(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """Stretches ``[a, b)`` of ``[start, stop)`` to smooth: wanted segments, each widened by the
+        ``margin`` given either side (the windows around what is searched)."""
+        return self._runs(self.wanted, start, stop, self._margin)
+
+    def _runs(self, flags: np.ndarray, start: int, stop: int, widen: int) -> list[tuple[int, int]]:
         first, last = start // SEGMENT, (stop - 1) // SEGMENT + 1
         i, j = first - self._first - widen, last - self._first + widen
-        assert i >= self._near and widen <= self._margin, "asked about segments not kept"
-        moving = self.moving[i:j]
-        if len(moving) < j - i:  # beyond: not seen yet
-            moving = np.concatenate([moving, np.ones(j - i - len(moving), bool)])
-        if not moving.any():
+        assert i >= self._near and j <= len(flags), "asked about segments not kept"
+        flags = flags[i:j]
+        if not flags.any():
             return []
         wide = np.zeros(last - first + 2, bool)  # with a still segment either side
         inner = wide[1:-1]
         for k in range(2 * widen + 1):
-            inner |= moving[k:k + last - first]
+            inner |= flags[k:k + last - first]
         edges = np.flatnonzero(wide[1:] != wide[:-1]).reshape(-1, 2) + first
         return [(max(a * SEGMENT, start), min(b * SEGMENT, stop)) for a, b in edges.tolist()]
 
@@ -273,7 +288,7 @@ class StepFinder:
         v, g, norm = self.vertical(acc)
         n = len(v)
         self._movement.update(v)
-        runs = self._movement.runs(self._seen, self._seen + n, widen=self._movement._margin)
+        runs = self._movement.wanted_runs(self._seen, self._seen + n)
         runs = [(a - self._seen, b - self._seen) for a, b in runs]
         y = np.empty((3, n))
         y[0], self._fir_zi[0] = fir_within(self._kernel, lambda a, b: v[a:b], n, self._fir_zi[0], runs)
