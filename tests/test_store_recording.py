@@ -234,6 +234,31 @@ def test_a_reader_sees_what_a_live_writer_committed(tmp_path: Path) -> None:
     writer.close()
 
 
+def test_windows_read_while_a_writer_appends_and_merges_are_its_latest_samples(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader keeps its block list and last decoded block between window reads; a commit of the writer
+    (a second of samples, a merge that replaces the one-second blocks and may reuse their ids) must
+    show in the next read all the same."""
+    monkeypatch.setattr("sensorkit.store.recording.MERGE_SECONDS", 5.0)  # merges every few reads
+    path, block = tmp_path / "r", device_block(3000)
+    now = [0.0]
+    writer = RecordingWriter(path, meta(), clock=lambda: now[0])
+    try:
+        with RecordingReader(path) as reader:
+            for second in range(30):
+                now[0] = second + 1.0
+                writer.append(block.slice(100 * second, 100 * second + 100))
+                window = reader.samples(second - 2.5, second + 0.55)
+                expected = block.between(second - 2.5, second + 0.55)
+                np.testing.assert_array_equal(np.rint(window.acc / ACC_LSB), np.rint(expected.acc / ACC_LSB))
+                np.testing.assert_allclose(window.t, expected.t, atol=1e-9)
+            assert reader.sample_count() == 3000
+            merged = reader._db.execute("SELECT COUNT(*) FROM blocks WHERE merged = 1").fetchone()[0]
+            assert merged >= 4  # the reads went on across merges
+    finally:
+        writer.close()
+
+
 WRITER_SCRIPT = """
 import sys, time
 import numpy as np
