@@ -138,6 +138,16 @@ def fir_within(kernel: np.ndarray, signal: Callable[[int, int], np.ndarray], n: 
     return y, np.convolve(kernel, signal(n - 2 * k, n))[2 * k:]
 
 
+def fir_reads_from(kernel: np.ndarray, n: int, runs: list[tuple[int, int]]) -> int:
+    """The first sample :func:`fir_within` asks ``signal`` for (it asks for none before, and for
+    any after it may)."""
+    k = len(kernel)
+    if n < 4 * k or runs == [(0, n)]:
+        return 0
+    first = min([n] + [a for a, _ in runs])
+    return max(0, min(first - k - 1, n - 2 * k))
+
+
 class Movement:
     """Where the vertical acceleration moves enough for a step: stretches of it, in segments of
     :data:`SEGMENT` samples counted from the first, each with the range (max - min) of its raw samples.
@@ -295,9 +305,15 @@ class StepFinder:
         if gyr is None:
             y[1] = np.nan
         else:
-            def yaw(a: int, b: int) -> np.ndarray:
-                return np.einsum("ij,ij->i", gyr[a:b], g[a:b]) / norm[a:b]
-            y[1], self._fir_zi[1] = fir_within(self._kernel, yaw, n, self._fir_zi[1], runs)
+            # the yaw rate about the vertical, from where the smoothing reads it
+            lo = fir_reads_from(self._kernel, n, runs)
+            yaw = np.einsum("ij,ij->i", gyr[lo:], g[lo:])
+            yaw /= norm[lo:]
+
+            def part(a: int, b: int) -> np.ndarray:
+                assert a >= lo
+                return yaw[a - lo:b - lo]
+            y[1], self._fir_zi[1] = fir_within(self._kernel, part, n, self._fir_zi[1], runs)
         if self.position:
             position, self._pos_zi = sosfilt(self._pos_sos, v, zi=self._pos_zi)
             z = np.concatenate([self._pos_hist, position])
