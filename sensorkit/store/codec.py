@@ -27,6 +27,8 @@ _MAGIC = b"SKB4"
 _COMPRESSOR = zstandard.ZstdCompressor(level=3)
 _DECOMPRESSOR = zstandard.ZstdDecompressor()
 _WIDTHS = (np.int8, np.int16, np.int32, np.int64)
+_BY_WIDTH = {np.dtype(dtype).itemsize: np.dtype(dtype) for dtype in _WIDTHS}
+_INT32, _INT64 = np.dtype(np.int32), np.dtype(np.int64)
 _THREE_COUNTS = np.dtype((np.void, 12))  # one sensor's three int32 counts of a sample, as one item
 
 
@@ -94,10 +96,10 @@ def encode_block(block: SampleBlock, acc_lsb: float, gyr_lsb: float) -> bytes:
 
 
 def _dtype_of(width: int) -> np.dtype:
-    for dtype in _WIDTHS:
-        if np.dtype(dtype).itemsize == width:
-            return np.dtype(dtype)
-    raise RecordingError("a sample block is corrupted (unknown integer width)")
+    try:
+        return _BY_WIDTH[width]
+    except KeyError:
+        raise RecordingError("a sample block is corrupted (unknown integer width)") from None
 
 
 def block_size(blob: bytes) -> int:
@@ -107,8 +109,8 @@ def block_size(blob: bytes) -> int:
     return int(_HEADER.unpack_from(blob)[1])
 
 
-def _checked_body(blob: bytes) -> memoryview:
-    """The compressed body of ``blob`` once its header and checksum are right (RecordingError if not)."""
+def _checked(blob: bytes) -> tuple[tuple, memoryview]:
+    """The header and compressed body of ``blob`` once both are right (RecordingError if not)."""
     if len(blob) < _HEADER.size:
         raise RecordingError("a sample block is truncated")
     header = _HEADER.unpack_from(blob)
@@ -116,14 +118,13 @@ def _checked_body(blob: bytes) -> memoryview:
     body = memoryview(blob)[_HEADER.size :]
     if magic != _MAGIC or zlib.crc32(body) != crc:
         raise RecordingError("a sample block is corrupted (checksum mismatch)")
-    return body
+    return header, body
 
 
 def check_block(blob: bytes) -> int:
     """The number of samples of an encoded block whose checksum is right, without decoding it: what
     `sensorkit info` needs to say how much a recording holds and what is damaged, at a small cost."""
-    _checked_body(blob)
-    return block_size(blob)
+    return int(_checked(blob)[0][1])
 
 
 class Scratch:
@@ -138,14 +139,13 @@ class Scratch:
         self._buffers: dict[str, np.ndarray] = {}
         self._ramp = np.empty(0, np.int64)
 
-    def array(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """An uninitialised array of ``shape``, the same memory each time ``name`` is asked for again."""
-        dtype = np.dtype(dtype)
-        size = int(np.prod(shape)) * dtype.itemsize
+    def array(self, name: str, count: int, dtype: np.dtype) -> np.ndarray:
+        """``count`` uninitialised values of ``dtype``, the same memory each time ``name`` is asked for again."""
+        size = count * dtype.itemsize
         buffer = self._buffers.get(name)
-        if buffer is None or buffer.nbytes < size:
+        if buffer is None or len(buffer) < size:
             buffer = self._buffers[name] = np.empty(size, np.uint8)
-        return buffer[:size].view(dtype).reshape(shape)
+        return buffer[:size].view(dtype)
 
     def ramp(self, n: int) -> np.ndarray:
         """0, 1, ..., n - 1 (int64), kept: every block of a pass has about the same length."""
@@ -158,8 +158,7 @@ def decode_block(
     blob: bytes, acc_lsb: float, gyr_lsb: float, scratch: Scratch | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Inverse of :func:`encode_block`: (t seconds, acc, gyr or None) in project units."""
-    n = block_size(blob)
-    has_gyro = bool(_HEADER.unpack_from(blob)[2])
+    n, has_gyro = block_size(blob), bool(_HEADER.unpack_from(blob)[2])
     t, acc = np.empty(n), np.empty((n, 3))
     gyr = np.empty((n, 3)) if has_gyro else None
     decode_into(blob, acc_lsb, gyr_lsb, t, acc, gyr, scratch)
@@ -169,10 +168,10 @@ def decode_block(
 def _times_into(ddt: np.ndarray, t_first: int, dt_first: int, t_out: np.ndarray, scratch: Scratch) -> None:
     """Sample times (s) from their second differences (ns). A steady clock (every one zero, the usual
     case) is a ramp: the same integers without two running sums."""
-    t_ns = scratch.array("t_ns", (len(ddt) + 1,), np.int64)
+    t_ns = scratch.array("t_ns", len(ddt) + 1, _INT64)
     t_ns[0] = t_first
     if ddt.any():
-        rates = scratch.array("dt_ns", (len(ddt),), np.int64)
+        rates = scratch.array("dt_ns", len(ddt), _INT64)
         np.cumsum(ddt, dtype=np.int64, out=rates)
         rates += dt_first
         np.cumsum(rates, out=t_ns[1:])
@@ -185,8 +184,8 @@ def _times_into(ddt: np.ndarray, t_first: int, dt_first: int, t_out: np.ndarray,
 
 def _counts(payload: memoryview, n: int, channels: int, dtype: np.dtype, scratch: Scratch) -> np.ndarray:
     """The running sums of the stored deltas: (n, channels) int32 counts, sample-major."""
-    deltas = _unplanes(payload, n * channels, dtype, scratch.array("deltas", (n * channels,), dtype))
-    counts = scratch.array("counts", (n, channels), np.int32)
+    deltas = _unplanes(payload, n * channels, dtype, scratch.array("deltas", n * channels, dtype))
+    counts = scratch.array("counts", n * channels, _INT32).reshape(n, channels)
     np.cumsum(deltas.reshape(n, channels), axis=0, dtype=np.int32, out=counts)
     return counts
 
@@ -197,8 +196,7 @@ def decode_into(
 ) -> None:
     """Decode straight into caller-owned arrays (a whole day is filled without a second copy);
     ``scratch``: the pass's reused temporaries (a fresh set without)."""
-    body = _checked_body(blob)
-    _, n, has_gyro, t_width, c_width, _, t_first, dt_first = _HEADER.unpack_from(blob)
+    (_, n, has_gyro, t_width, c_width, _, t_first, dt_first), body = _checked(blob)
     if bool(has_gyro) != (gyr_out is not None):
         raise RecordingError("a sample block disagrees with its recording about the gyroscope")
     try:
@@ -219,7 +217,7 @@ def decode_into(
     # Each output row is three of a counts row's six: scaled as they are, NumPy's inner loop would run
     # three elements at a time. Copied apart first as 12-byte items (one long loop each), both scale
     # in contiguous passes: the same products, 2.5x faster.
-    apart = scratch.array("apart", (2, n, 3), np.int32)
+    apart = scratch.array("apart", 6 * n, _INT32).reshape(2, n, 3)
     rows = counts.view(_THREE_COUNTS)
     apart[0].view(_THREE_COUNTS)[:, 0] = rows[:, 0]
     apart[1].view(_THREE_COUNTS)[:, 0] = rows[:, 1]

@@ -617,7 +617,7 @@ class RecordingReader:
         self.path = Path(path)
         self.damage: list[LostBlock] = []
         self._index: tuple[int | None, list[tuple[int, float, float, int]], np.ndarray, np.ndarray] | None = None
-        self._kept: tuple[tuple[int | None, tuple[int, float, float, int]], SampleBlock] | None = None
+        self._kept: tuple[int | None, tuple[int, float, float, int], SampleBlock] | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         _check_header(self.path)
         uri = self.path.resolve().as_uri() + "?mode=ro"
@@ -724,19 +724,20 @@ class RecordingReader:
         """The samples in [t0, t1), copied out of the blocks they are in. The last block decoded is kept
         (while the recording does not change): the alignment reads walking back a minute at a time, and
         a third of those minutes start in the block the minute before ended in."""
-        version = self._version()
         index = self._block_index(t0, t1)
+        version = self._index[0] if self._index is not None else None  # what the block list was read at
+        kept = self._kept if self._kept is not None and version is not None and self._kept[0] == version else None
+        blobs = self._payloads([row for row in index if kept is None or row != kept[1]])
         scratch = Scratch()
         pieces = []
-        for row, blob in zip(index, self._payloads(index)):
-            key = (version, row)
-            if self._kept is not None and self._kept[0] == key and version is not None:
-                block = self._kept[1]
+        for row in index:
+            if kept is not None and row == kept[1]:
+                block = kept[2]
             else:
-                block = self._decoded(row, blob, scratch)
+                block = self._decoded(row, next(blobs), scratch)
                 if block is None:
                     continue
-                self._kept = (key, block)
+                self._kept = (version, row, block)
             pieces.append(block.between(t0, t1))
         self._report()
         return SampleBlock.concat(pieces) if pieces else SampleBlock.empty(self.meta.has_gyro)  # copies
