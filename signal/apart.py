@@ -4,11 +4,12 @@ recording itself.
 Why: one recording's analysis is a few passes over its samples that need little from each other
 (:func:`.pipeline.analyze` says which run apart). Forked, a process imports nothing again and starts
 in milliseconds; it reads the samples through ``reopened()`` (an SQLite connection must not be used on
-both sides of a fork) and hands back its result (window statistics, walking bouts), or the error
-that stopped it, which the parent raises as if it had happened there. Damage is reported once, by the
-parent, which reads the same blocks. NumPy arrays in a result travel as they lie in memory (pickle's
-out-of-band buffers) and are received straight into arrays of the parent's: a week's window
-statistics (~90 MB) are never held twice.
+both sides of a fork) and hands back its result (window statistics; walking bouts, after the
+posture pass's bin means sent as it went: :class:`Apart`'s ``ahead``), or the error that stopped it,
+which the parent raises as if it had happened there. Damage is reported once, by the parent (the
+work hands back what its reading found). NumPy arrays in a result travel as they lie in memory
+(pickle's out-of-band buffers) and are received straight into arrays of the parent's: a week's
+window statistics (~90 MB) are never held twice.
 
 A process forked here never outlives its parent: Ctrl-C ends it through :meth:`Apart.stop`, and a
 death that runs no Python (kill -9, SIGTERM, a closed terminal) through the kernel on Linux

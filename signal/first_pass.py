@@ -4,8 +4,8 @@ alignment is learnt from), here or in a process of its own started before the si
 Why apart: the pass (decoding every block, window statistics and wear verdicts, ~0.9 s CPU for a day
 at 100 Hz) needs nothing from the pipeline, gait or SciPy: NumPy, the store and :mod:`.window_stats`
 only, which is why this module imports nothing heavier. Forked before the analysing process imports
-the signal core (:mod:`.pipeline`, SciPy: half a second), it runs while that import and the walking
-process's start happen, on the second core, and hands back the statistics (~150 bytes per second of
+the signal core (:mod:`.pipeline`, SciPy: half a second), it runs while that import and the second
+pass's start happen, on the second core, and hands back the statistics (~150 bytes per second of
 data, sent without a copy: :mod:`.apart`). The alignment itself is made from them in the analysing
 process: its walking cue filters with SciPy, which the first pass's process would have to import
 again.

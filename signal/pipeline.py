@@ -48,9 +48,10 @@ from .summary import daily_summary
 
 QUARTER_S = 900.0  # flexion-band time is kept per quarter hour, so local days of any zone can be made
 ANALYZE_SLICE_S = 600.0  # offline slices: 10 min of samples bounds memory, results are identical
-# how far the second pass's bin means may run ahead of the posture pass reading them (:func:`analyze`):
-# while this process imports and makes the alignment, ~190 two-minute blocks (6 h) of a day
-BINS_AHEAD = 32 << 20
+# how far the second pass's bin means may run ahead of the posture pass reading them (:func:`analyze`),
+# held in its process meanwhile: ~11 h of data at 25 Hz, what it reads (~1.7 s CPU a day) while this
+# process waits for the first pass and makes the alignment (~1 s), so it rarely waits for room
+BINS_AHEAD = 64 << 20
 # Posture, slouching and bending hold up down to 6 Hz and fall apart below (validation/low_rate.py:
 # bend F1 1.000 at 6 Hz, 0.958 at 5 Hz, 0.807 at 4 Hz; sit/stand/lie 0.993 -> 0.847 at 5 Hz)
 MIN_ANALYSIS_RATE_HZ = 6.0
@@ -276,7 +277,8 @@ def iter_slices(block: SampleBlock, seconds: float) -> Iterable[SampleBlock]:
 
 class Samples(Protocol):
     """Samples that offline analysis reads in passes: a :class:`~sensorkit.store.RecordingReader`
-    (block by block from the store), :class:`InMemory`, :class:`Later`."""
+    (block by block from the store), :class:`InMemory`, :class:`Later`. Those whose reading can find
+    damage also have ``damage`` and ``note_damage()`` (what a forked process's reading found)."""
 
     def iter_blocks(self) -> Iterable[SampleBlock]:
         """Every sample, in time order, in pieces of any size."""
