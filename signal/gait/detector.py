@@ -59,6 +59,8 @@ class GaitDetector:
 
     def update(self, block: SampleBlock) -> list[Event]:
         """Feed the next samples; returns walking bouts that became final."""
+        if len(block) <= SLICE_SAMPLES:
+            return self._update_slice(block)
         events: list[Event] = []
         for start in range(0, len(block), SLICE_SAMPLES):
             part = block.slice(start, start + SLICE_SAMPLES)

@@ -198,12 +198,13 @@ class Movement:
             np.maximum(near_hi[:-k], hi[k:], out=near_hi[:-k])
             np.minimum(near_lo[k:], lo[:-k], out=near_lo[k:])
             np.minimum(near_lo[:-k], lo[k:], out=near_lo[:-k])
-        # far more than the rounding of a weighted mean of such numbers
-        margin = 1e-6 * (1.0 + max(hi[:seen].max(), -lo[:seen].min()))
-        if self.everywhere:
-            self.moving = np.ones(size, bool)
-        else:
-            self.moving = ~(near_hi - near_lo < self._least - margin)
+        self.moving = np.ones(size, bool)  # segments with no sample yet too: never searched
+        if not self.everywhere:
+            near_hi, near_lo = near_hi[:seen], near_lo[:seen]
+            # far more than the rounding of a weighted mean of such numbers; from the neighbourhood's
+            # own samples, so a complete one is judged the same at every chunk
+            margin = 1e-6 * (1.0 + np.maximum(np.abs(near_hi), np.abs(near_lo)))
+            self.moving[:seen] = ~(near_hi - near_lo + margin < self._least)
         self.wanted = self.moving.copy()
         self.wanted[full - d:] = True  # a neighbour not complete yet
         self._first = self._start // SEGMENT
