@@ -417,24 +417,35 @@ class PostureTracker:
             self._order += 1
             out.append(_Decision(time, self._order, fn))
 
-        lying = self.lying_h.run(fr.inclination)
-        for idx, on in _edges(lying, self._lying_on):
-            add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lying_edge(f, i, v)))
-        self._lying_on = bool(lying[-1])
-        lean = self.lean_h.run(fr.flexion)
-        for idx, on in _edges(lean, self._lean_on):
-            add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lean_edge(f, i, v)))
-        self._lean_on = bool(lean[-1])
-        vertical = self.vertical_h.run(np.abs(fr.vertical_speed))
-        self._chunk_runs = self.vertical_runs.feed(fr.t, vertical)
+        off = np.zeros(len(fr), dtype=bool)  # for the conditions off throughout (Hysteresis.run_on: None)
+        lying = self.lying_h.run_on(fr.inclination)
+        if lying is not None or self._lying_on:
+            lying = off if lying is None else lying
+            for idx, on in _edges(lying, self._lying_on):
+                add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lying_edge(f, i, v)))
+            self._lying_on = bool(lying[-1])
+        lean = self.lean_h.run_on(fr.flexion)
+        if lean is not None or self._lean_on:
+            lean = off if lean is None else lean
+            for idx, on in _edges(lean, self._lean_on):
+                add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lean_edge(f, i, v)))
+            self._lean_on = bool(lean[-1])
+        vertical = self.vertical_h.run_on(np.abs(fr.vertical_speed))
+        self._chunk_runs = self.vertical_runs.feed(fr.t, off if vertical is None else vertical)
         for run in self._chunk_runs:
             add(run.decided, (lambda r=run: self._vertical_movement(r)))
-        moving = self.moving_h.run(fr.movement)
-        for start in self._holds("moving", self.moving_runs, fr.t, moving & ~lying):
+        moving = self.moving_h.run_on(fr.movement)
+        if moving is None:
+            moving = off
+        elif lying is not None:
+            moving = moving & ~lying
+        for start in self._holds("moving", self.moving_runs, fr.t, moving):
             add(start + HOLD_S, (lambda s=start: self._moving_held(s)))
-        still = (fr.movement < MOVING_OFF) & ~lying
-        recline = self.recline_h.run(-fr.flexion) & still
-        for start in self._holds("recline", self.recline_runs, fr.t, recline):
+        still = fr.movement < MOVING_OFF
+        if lying is not None:
+            still &= ~lying
+        recline = self.recline_h.run_on(-fr.flexion)
+        for start in self._holds("recline", self.recline_runs, fr.t, off if recline is None else recline & still):
             add(start + HOLD_S, (lambda s=start: self._recline_held(s)))
         upright = (np.abs(fr.flexion) < UPRIGHT_BAND_DEG) & still
         for start in self._holds("upright", self.upright_runs, fr.t, upright):
