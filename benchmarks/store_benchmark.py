@@ -2,7 +2,8 @@
 
 Targets (issue 2): load into NumPy in under 1 s, under 80 MB on disk.
 Run by hand:  python benchmarks/store_benchmark.py [--hours 24] [--keep PATH]
-              python benchmarks/store_benchmark.py --read RECORDING   (the read figures of an existing recording)
+              python benchmarks/store_benchmark.py --read RECORDING   (the read figures of an existing recording,
+                                                                       and analyze's first pass on it)
               python benchmarks/store_benchmark.py --amplification [--seconds 120] [--scenario demo]
 
 ``--amplification`` (issue 15, point 15) records an emulated sensor in real time through the whole
@@ -58,6 +59,11 @@ with RecordingReader(sys.argv[1]) as reader:
     for start in starts:
         reader.samples(start, start + 60.0)
     c_minute = (cpu() - c) / len(starts)
+    if sys.argv[2] == "first":
+        from sensorkit.signal.first_pass import first_pass
+        c = cpu()
+        first_pass(reader, reader.meta.rate_hz)
+        c_first = cpu() - c
 t1 = time.perf_counter()
 u1 = resource.getrusage(resource.RUSAGE_SELF)
 with RecordingReader(sys.argv[1]) as reader:
@@ -67,7 +73,8 @@ u2 = resource.getrusage(resource.RUSAGE_SELF)
 load_cpu = u2.ru_utime - u1.ru_utime + u2.ru_stime - u1.ru_stime
 rss = u2.ru_maxrss / 1024
 print(json.dumps({"import_s": import_s, "load_s": t2 - t1, "cpu_s": load_cpu, "samples": len(block), "peak_rss_mb": rss,
-                  "pass_cpu_s": c_pass, "minute_cpu_s": c_minute, "hours": (span[1] - span[0]) / 3600}))
+                  "pass_cpu_s": c_pass, "minute_cpu_s": c_minute, "hours": (span[1] - span[0]) / 3600,
+                  "first_cpu_s": c_first if sys.argv[2] == "first" else None}))
 """
 
 
@@ -146,7 +153,7 @@ def main() -> None:
         amplification(args.seconds, args.scenario, args.unsynced)
         return
     if args.read:
-        loads = read_back(args.read)
+        loads = read_back(args.read, first=True)
         print(f"{args.read}: {loads[0]['samples']} samples ({loads[0]['hours']:.3g} h)")
         print_reads(loads)
         return
@@ -161,9 +168,9 @@ def main() -> None:
     print_reads(loads)
 
 
-def read_back(path: Path) -> list[dict]:
-    """Three fresh processes reading ``path`` (:data:`LOAD_SCRIPT`)."""
-    return [json.loads(subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(path)],
+def read_back(path: Path, first: bool = False) -> list[dict]:
+    """Three fresh processes reading ``path`` (:data:`LOAD_SCRIPT`); ``first``: analyze's first pass too."""
+    return [json.loads(subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(path), "first" if first else "-"],
                                       capture_output=True, text=True, check=True).stdout)
             for _ in range(3)]
 
@@ -179,6 +186,9 @@ def print_reads(loads: list[dict]) -> None:
           f"{min(l['pass_cpu_s'] for l in loads) * per_day:.3f} s per 24 h of data")
     print(f"a minute read back (samples(t, t + 60) at 100 spread places), CPU time: best "
           f"{min(l['minute_cpu_s'] for l in loads) * 1e3:.2f} ms each")
+    if loads[0]["first_cpu_s"] is not None:
+        print(f"analyze's first pass (the blocks fed to the window statistics and the wear detector), CPU time: "
+              f"best {min(l['first_cpu_s'] for l in loads) * per_day:.3f} s per 24 h of data")
 
 
 if __name__ == "__main__":
