@@ -59,6 +59,8 @@ SMOKES = [
     Smoke("posture_benchmark.py", ("--hours", "0.05", "--live-seconds", "60"),
           rf"live \(1 s chunks, 60 s of data\): {NUMBER} ms CPU"),
     Smoke("posture_profile.py", ("--hours", "0.05", "--top", "3"), r"warehouse day, top 3 by with callees"),
+    Smoke("posture_profile.py", ("--stored", str(BENCHMARKS.parent / "sample-data" / "demo.skr"), "--repeat", "1"),
+          rf"posture pass \(gait off, decoding not counted\), best of 1: {NUMBER} s CPU"),
     Smoke("raw_capture_size.py", ("--minutes", "0.2", "--speed", "30", "--kinds", "sensorkit,polar"),
           r"^polar +\d+ .* identical$", needs=("bumble",)),
     Smoke("report_benchmark.py", ("--weeks", "1", "--days-per-week", "1", "--hours", "0.02", "--jobs", "1",
