@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sensorkit.errors import SettingsError
 from sensorkit.samples import SampleBlock
 from sensorkit.signal.gait import BoutParams, GaitDetector, detect_walking_bouts
+from sensorkit.signal.gait.bouts import median
 from sensorkit.signal.gait.scoring import match_bouts, match_contacts
 from sensorkit.signal.gait.steps import StepFinder
 from sensorkit.simulator import simulate
@@ -117,6 +118,12 @@ def test_still_stretches_are_skipped_without_changing_a_bit(kw: dict, position: 
         assert moving < 0.9  # in the last two minutes some segments were skipped (at 20 Hz one is 3.2 s)
     else:
         assert moving == 1.0 and not len(skipped[-1][0])
+
+
+@given(values=st.lists(st.floats(-10, 10), max_size=6))
+def test_small_median_is_numpys(values: list[float]) -> None:
+    """The bout rules' medians of a few contacts, taken without arrays, are NumPy's to the bit."""
+    assert np.array_equal(median(values), np.median(values) if values else np.nan, equal_nan=True)
 
 
 def test_a_jolt_just_after_a_chunk_of_stillness_is_found_the_same() -> None:

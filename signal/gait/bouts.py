@@ -113,7 +113,9 @@ def assign_sides(t: np.ndarray, yaw: np.ndarray) -> list[str]:
 
 def median(values: list[float]) -> float:
     """``np.median`` of a few floats, by the same arithmetic (the middle one, or the mean of the two
-    middle ones), without making an array of them."""
+    middle ones; NaN for none), without making an array of them."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
