@@ -183,9 +183,18 @@ def _times_into(ddt: np.ndarray, t_first: int, dt_first: int, t_out: np.ndarray,
 
 
 def _counts(payload: memoryview, n: int, channels: int, dtype: np.dtype, scratch: Scratch) -> np.ndarray:
-    """The running sums of the stored deltas: (n, channels) int32 counts, sample-major."""
-    deltas = _unplanes(payload, n * channels, dtype, scratch.array("deltas", n * channels, dtype))
-    counts = scratch.array("counts", n * channels, _INT32).reshape(n, channels)
+    """The running sums of the stored deltas: (n, channels) int32 counts, sample-major. Two-byte deltas
+    (the usual width) are put together as int32 where the counts go and summed in place: no int16
+    copy to widen again in the running sum."""
+    counts = scratch.array("counts", n * channels, _INT32)
+    if dtype.itemsize == 2:
+        planes = np.frombuffer(payload, np.uint8, count=2 * n * channels).reshape(2, n * channels)
+        np.left_shift(planes[1].view(np.int8), 8, out=counts, dtype=np.int32)  # high byte, signed
+        counts |= planes[0]
+        deltas = counts
+    else:
+        deltas = _unplanes(payload, n * channels, dtype, scratch.array("deltas", n * channels, dtype))
+    counts = counts.reshape(n, channels)
     np.cumsum(deltas.reshape(n, channels), axis=0, dtype=np.int32, out=counts)
     return counts
 
