@@ -20,15 +20,14 @@ import pstats
 import subprocess
 import sys
 import time
-from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sensorkit.signal.gait import GaitDetector
 from sensorkit.signal.gait.bouts import BoutAssembler, BoutParams
 from sensorkit.signal.gait.steps import StepFinder
 from sensorkit.store import RecordingReader
+
+from posture_profile import stage_times  # the same stage timer, from this script's folder
 
 # the detector's stages: (class, method) -> the name printed
 STAGES = {
@@ -40,30 +39,6 @@ STAGES = {
     (GaitDetector, "_events"): "bout fields",
 }
 HEIGHT_M = 1.75
-
-
-@contextmanager
-def stage_times() -> Iterator[Counter]:
-    """CPU seconds spent in each of :data:`STAGES` while inside (the methods are wrapped meanwhile)."""
-    spent: Counter = Counter()
-
-    def timed(method, name):
-        def run(*args, **kwargs):
-            started = time.process_time()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                spent[name] += time.process_time() - started
-        return run
-
-    originals = {key: getattr(*key) for key in STAGES}
-    for (owner, attr), name in STAGES.items():
-        setattr(owner, attr, timed(originals[owner, attr], name))
-    try:
-        yield spent
-    finally:
-        for (owner, attr), method in originals.items():
-            setattr(owner, attr, method)
 
 
 def detect(path: Path, height_m: float | None, profiler: cProfile.Profile | None = None) -> tuple[float, float, list, float]:
@@ -111,7 +86,7 @@ def report(path: Path, repeat: int, top: int) -> None:
     print(f"{path.name}: {hours:.3g} h, {len(events)} bouts, {steps} steps")
     print(f"  detector CPU per 24 h (best of {repeat}): {best[None][0] * per_day:.3f} s without the wearer's height, "
           f"{best[HEIGHT_M][0] * per_day:.3f} s with it; decoding {best[None][1] * per_day:.3f} s")
-    with stage_times() as stages:
+    with stage_times(STAGES) as stages:
         spent = detect(path, None)[0]
     print(f"  per stage, CPU per 24 h without the height, no profiler (total {spent * per_day:.3f} s):")
     for name in dict.fromkeys(STAGES.values()):

@@ -53,8 +53,9 @@ STAGES = {
 
 
 @contextmanager
-def stage_times() -> Iterator[Counter]:
-    """CPU seconds spent in each of :data:`STAGES` while inside (the methods are wrapped meanwhile)."""
+def stage_times(stages: dict[tuple[type, str], str]) -> Iterator[Counter]:
+    """CPU seconds spent in each stage of ``stages`` ((class, method) -> stage name) while inside
+    (the methods are wrapped meanwhile). benchmarks/gait_profile.py uses it too."""
     spent: Counter = Counter()
 
     def timed(method, name):
@@ -66,8 +67,8 @@ def stage_times() -> Iterator[Counter]:
                 spent[name] += time.process_time() - started
         return run
 
-    originals = {key: getattr(*key) for key in STAGES}
-    for (owner, attr), name in STAGES.items():
+    originals = {key: getattr(*key) for key in stages}
+    for (owner, attr), name in stages.items():
         setattr(owner, attr, timed(originals[owner, attr], name))
     try:
         yield spent
@@ -82,7 +83,7 @@ def profiled(scenario: str, hours: float) -> tuple[float, Counter, pstats.Stats]
     sim = simulate(scenario, seed=7, duration_s=hours * 3600, rate_hz=100.0)
     profile = Profile()
     analyze(sim.block, sim.meta, profile, gait=False)
-    with stage_times() as stages:
+    with stage_times(STAGES) as stages:
         started = time.process_time()
         analyze(sim.block, sim.meta, profile, gait=False)
         plain = time.process_time() - started
@@ -110,7 +111,7 @@ def stored_pass(path: str, repeat: int) -> tuple[float, Counter]:
         pipe = Pipeline(reader.meta.rate_hz, alignment, Profile(), has_gyro=reader.meta.has_gyro, gait=False,
                         start_time=reader.meta.start_time)
         spent = 0.0
-        with stage_times() as stages:
+        with stage_times(STAGES) as stages:
             for block in reader.iter_blocks():
                 started = time.process_time()
                 pipe.update(block)

@@ -419,17 +419,8 @@ class PostureTracker:
 
         off = np.zeros(len(fr), dtype=bool)  # for the conditions off throughout (Hysteresis.run_on: None)
         lying = self.lying_h.run_on(fr.inclination)
-        if lying is not None or self._lying_on:
-            lying = off if lying is None else lying
-            for idx, on in _edges(lying, self._lying_on):
-                add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lying_edge(f, i, v)))
-            self._lying_on = bool(lying[-1])
-        lean = self.lean_h.run_on(fr.flexion)
-        if lean is not None or self._lean_on:
-            lean = off if lean is None else lean
-            for idx, on in _edges(lean, self._lean_on):
-                add(float(fr.t[idx]), (lambda i=idx, v=on, f=fr: self._lean_edge(f, i, v)))
-            self._lean_on = bool(lean[-1])
+        self._lying_on = _edge_decisions(lying, self._lying_on, off, fr, self._lying_edge, add)
+        self._lean_on = _edge_decisions(self.lean_h.run_on(fr.flexion), self._lean_on, off, fr, self._lean_edge, add)
         vertical = self.vertical_h.run_on(np.abs(fr.vertical_speed))
         self._chunk_runs = self.vertical_runs.feed(fr.t, off if vertical is None else vertical)
         for run in self._chunk_runs:
@@ -1033,6 +1024,19 @@ class PostureTracker:
         out = sorted(self._out, key=lambda x: (x[0], x[1]))
         self._out = []
         return [e for _, _, e in out]
+
+
+def _edge_decisions(on: np.ndarray | None, was_on: bool, off: np.ndarray, fr: Frame,
+                    edge: Callable[[Frame, int, bool], None], add: Callable[[float, Callable[[], None]], None]) -> bool:
+    """Schedules ``edge(fr, index, state)`` at each change of a hysteresis output over the chunk
+    (``on``; None when it is off throughout, :meth:`Hysteresis.run_on`) and returns its state at the
+    chunk's end. Nothing to do for a state off throughout that was off before: the usual chunk."""
+    if on is None and not was_on:
+        return False
+    on = off if on is None else on
+    for idx, state in _edges(on, was_on):
+        add(float(fr.t[idx]), (lambda i=idx, v=state: edge(fr, i, v)))
+    return bool(on[-1])
 
 
 def _edges(mask: np.ndarray, prev: bool) -> list[tuple[int, bool]]:
