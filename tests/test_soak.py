@@ -7,11 +7,9 @@ streaming disagree with batch from reaching main unnoticed.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from sensorkit.samples import SampleBlock
-
 
 
 def test_short_scenarios_in_every_variant_give_no_internal_error(validation_script):
@@ -34,3 +32,13 @@ def test_injected_gaps_are_long_and_keep_every_sample(validation_script):
     steps = np.diff(gapped.t)
     assert len(gapped) == len(block) and np.all(steps > 0)
     assert 1 <= int(np.sum(steps > 10.0 - 1e-9)) <= 4
+
+
+def test_streamed_and_batch_events_must_agree_to_the_last_bit(validation_script):
+    soak = validation_script("soak")
+    bend = {"type": "bend", "start": 10.0, "end": 12.5, "peak_flexion_deg": 63.25}
+    slouch = {"type": "slouch", "start": 10.0, "end": 40.0, "mean_flexion_deg": 24.5}
+    assert soak.same_events([bend, slouch], [slouch, dict(bend)])  # ties in time in any order
+    nudged = dict(bend, peak_flexion_deg=float(np.nextafter(63.25, 90.0)))
+    assert not soak.same_events([bend, slouch], [nudged, slouch])  # no rounding allowed any more
+    assert not soak.same_events([bend], [bend, slouch])
