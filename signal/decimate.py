@@ -14,6 +14,7 @@ A bin is emitted once a sample of a later bin has arrived, so chunking never cha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -33,25 +34,23 @@ class BinMeans:
     def update(self, block: SampleBlock) -> SampleBlock:
         """Means of every bin completed by ``block``; the last, possibly incomplete bin is kept.
 
-        The kept bin is joined only with the block's first samples of the same bin (not the whole
-        block, a copy that cost a fifth of the stage): its mean comes first, summed as before."""
+        The kept bin is joined only with the block's first samples of the same bin
+        (:func:`join_kept_bin`): its mean comes first, summed as before."""
         left, self._left = self._left, None
         if len(block) == 0:
             self._left = left
             return block
-        idx = np.floor(block.t * self.rate_hz).astype(np.int64)
-        head = None
-        if left is not None and len(left):
-            same = int(np.searchsorted(idx, int(np.floor(left.t[-1] * self.rate_hz)), side="right"))
-            head = SampleBlock.concat([left, block.slice(0, same)])
-            if same == len(block):  # still the kept bin
-                self._left = head
-                return block.slice(0, 0)
-            block, idx = block.slice(same, len(block)), idx[same:]
+        head, _, block, idx = join_kept_bin(left, block, self._bin_of(block.t), self._bin_of)
+        if head is not None and len(block) == 0:  # still the kept bin
+            self._left = head
+            return block
         starts = np.flatnonzero(np.diff(idx)) + 1
         last = int(starts[-1]) if len(starts) else 0
         self._left = block.slice(last, len(block))
         return _means(block.slice(0, last), np.concatenate([[0], starts[:-1]]) if last else starts, head)
+
+    def _bin_of(self, t: np.ndarray) -> np.ndarray:
+        return np.floor(t * self.rate_hz).astype(np.int64)
 
     def flush(self) -> SampleBlock:
         """The kept last bin, averaged (end of data)."""
@@ -59,6 +58,21 @@ class BinMeans:
         if left is None or len(left) == 0:
             return SampleBlock.empty()
         return _means(left, np.array([0]))
+
+
+def join_kept_bin(left: SampleBlock | None, block: SampleBlock, idx: np.ndarray,
+                  bin_of: Callable[[np.ndarray], np.ndarray]) -> tuple[SampleBlock | None, int, SampleBlock, np.ndarray]:
+    """A streaming binner's kept bin (``left``: the samples of the bin the block before left
+    incomplete, or None) joined with the first samples of ``block`` in that bin (``idx``: each
+    sample's bin, by ``bin_of``): returns that bin's samples and index (None and 0 when nothing was
+    kept), then the rest of the block and its bins; the rest is empty while the kept bin goes on.
+    Joined with those samples alone, not the whole block: copying every block behind the kept bin
+    cost a fifth of binning (:class:`BinMeans`, :class:`.nonwear.WearDetector`)."""
+    if left is None or len(left) == 0:
+        return None, 0, block, idx
+    kept = int(bin_of(left.t[-1:])[0])
+    same = int(np.searchsorted(idx, kept, side="right"))
+    return SampleBlock.concat([left, block.slice(0, same)]), kept, block.slice(same, len(block)), idx[same:]
 
 
 def _means(block: SampleBlock, starts: np.ndarray, head: SampleBlock | None = None) -> SampleBlock:

@@ -45,6 +45,8 @@ import numpy as np
 
 from sensorkit.samples import STANDARD_GRAVITY, SampleBlock
 
+from .decimate import join_kept_bin
+
 MIN_BINS_SHARE = 0.5  # a window needs more than half of its bins with samples, else it is not judged still
 MIN_WORN_KEPT = 0.02  # worn_samples keeps the whole block when less than this share of it was worn
 
@@ -94,26 +96,22 @@ class WearDetector:
     def update(self, block: SampleBlock) -> list[WearChange]:
         """Feed the next samples (time order); returns the changes decided by the bins they complete.
 
-        The kept bin is joined only with the block's first samples of the same bin (not the whole
-        block): its sums come first, summed as before."""
+        The kept bin is joined only with the block's first samples of the same bin
+        (:func:`.decimate.join_kept_bin`): its sums come first, summed as before."""
         left, self._left = self._left, None
         if len(block) == 0:
             self._left = left
             return []
-        idx = np.floor(block.t / self.params.bin_s).astype(np.int64)
-        head = None
-        if left is not None and len(left):
-            head_bin = int(np.floor(left.t[-1] / self.params.bin_s))
-            same = int(np.searchsorted(idx, head_bin, side="right"))
-            head = SampleBlock.concat([left, block.slice(0, same)])
-            if same == len(block):  # still the kept bin
-                self._left = head
-                return []
-            block, idx = block.slice(same, len(block)), idx[same:]
-            head = (head, head_bin)
+        head, head_bin, block, idx = join_kept_bin(left, block, self._bin_of(block.t), self._bin_of)
+        if head is not None and len(block) == 0:  # still the kept bin
+            self._left = head
+            return []
         last = int(np.searchsorted(idx, idx[-1], side="left"))
         self._left = block.slice(last, len(block))
-        return self._bins(block.slice(0, last), idx[:last], head)
+        return self._bins(block.slice(0, last), idx[:last], None if head is None else (head, head_bin))
+
+    def _bin_of(self, t: np.ndarray) -> np.ndarray:
+        return np.floor(t / self.params.bin_s).astype(np.int64)
 
     def finish(self) -> list[WearChange]:
         """End of data: the last bin counts; an open non-wear period ends at the last sample (the
@@ -121,7 +119,7 @@ class WearDetector:
         left, self._left = self._left, None
         if left is None or len(left) == 0:
             return []
-        out = self._bins(left, np.floor(left.t / self.params.bin_s).astype(np.int64))
+        out = self._bins(left, self._bin_of(left.t))
         if self.not_worn_since is not None:
             self._periods.append((self.not_worn_since, float(left.t[-1])))
         self.still_since = self.not_worn_since = None
