@@ -894,12 +894,11 @@ class PostureTracker:
 
     def _run_slouch(self, fr: Frame) -> None:
         mask = None  # None: not slouched anywhere in ``fr``
-        if self.sit_neutral is None or self.base not in ("sitting", "standing"):
-            pass
-        elif self.bend_open is not None:  # no slouch while bending: only the hysteresis state goes on
-            self.slouch_h.carry(fr.flexion)
-        else:
-            mask = self.slouch_h.run_on(fr.flexion)
+        if self.sit_neutral is not None and self.base in ("sitting", "standing"):
+            if self.bend_open is not None:  # no slouch while bending: only the hysteresis state goes on
+                self.slouch_h.carry(fr.flexion)
+            else:
+                mask = self.slouch_h.run_on(fr.flexion)
         if mask is None and self.slouch_runs.open_start is None:  # nothing slouched or open: most stretches
             self._slouch_seen = []
             self.live.slouching = False
